@@ -1,0 +1,187 @@
+"""hardlab: bring up and test hardware from Jupyter, the HardPy way.
+
+Test plans are pytest functions that call HardPy's API (every name of
+``hardpy`` that is not StandCloud- or CouchDB-specific is here, with the same
+signature and effect), and run from a notebook, a terminal or CI::
+
+    import hardlab
+
+    result = hardlab.run("plans/power_board", answers={"LED check": "pass"})
+    result.status, result.report.dut.serial_number
+
+Names are imported on first use, so ``import hardlab`` (which pytest does in
+every session through the plugin entry point) stays cheap.
+
+PYTEST_DONT_REWRITE: hardlab's own asserts are not test assertions.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from hardlab._version import __version__
+
+if TYPE_CHECKING:
+    from hardlab.api import (
+        ErrorCode,
+        clear_operator_message,
+        get_current_attempt,
+        get_current_report,
+        get_hardpy_config,
+        run_dialog_box,
+        set_batch_serial_number,
+        set_case_artifact,
+        set_case_chart,
+        set_case_measurement,
+        set_driver_info,
+        set_dut_info,
+        set_dut_name,
+        set_dut_part_number,
+        set_dut_revision,
+        set_dut_serial_number,
+        set_dut_sub_unit,
+        set_dut_type,
+        set_instrument,
+        set_message,
+        set_module_artifact,
+        set_operator_message,
+        set_process_info,
+        set_process_name,
+        set_process_number,
+        set_run_artifact,
+        set_stand_info,
+        set_stand_location,
+        set_stand_name,
+        set_stand_number,
+        set_stand_revision,
+        set_user_name,
+    )
+    from hardlab.channel import Answer, DialogRequest, MessageRequest, Operator
+    from hardlab.config import HardpyConfig
+    from hardlab.errors import DuplicateParameterError, HardlabError, TestStandNumberError
+    from hardlab.exchange import JsonLoader
+    from hardlab.model import (
+        BaseWidget,
+        Chart,
+        ChartType,
+        CheckboxWidget,
+        ComparisonOperation,
+        DialogBox,
+        Group,
+        HTMLComponent,
+        ImageComponent,
+        Instrument,
+        MultistepWidget,
+        NumericInputWidget,
+        NumericMeasurement,
+        PassFailDialog,
+        RadiobuttonWidget,
+        ResultRunStore,
+        StepWidget,
+        StringMeasurement,
+        SubUnit,
+        TestStatus,
+        TextInputWidget,
+    )
+    from hardlab.runner import RunResult, ScriptedOperator, TerminalOperator, run
+
+__all__ = [
+    "Answer",
+    "BaseWidget",
+    "Chart",
+    "ChartType",
+    "CheckboxWidget",
+    "ComparisonOperation",
+    "DialogBox",
+    "DialogRequest",
+    "DuplicateParameterError",
+    "ErrorCode",
+    "Group",
+    "HTMLComponent",
+    "HardlabError",
+    "HardpyConfig",
+    "ImageComponent",
+    "Instrument",
+    "JsonLoader",
+    "MessageRequest",
+    "MultistepWidget",
+    "NumericInputWidget",
+    "NumericMeasurement",
+    "Operator",
+    "PassFailDialog",
+    "RadiobuttonWidget",
+    "ResultRunStore",
+    "RunResult",
+    "ScriptedOperator",
+    "StepWidget",
+    "StringMeasurement",
+    "SubUnit",
+    "TerminalOperator",
+    "TestStandNumberError",
+    "TestStatus",
+    "TextInputWidget",
+    "__version__",
+    "clear_operator_message",
+    "get_current_attempt",
+    "get_current_report",
+    "get_hardpy_config",
+    "run",
+    "run_dialog_box",
+    "set_batch_serial_number",
+    "set_case_artifact",
+    "set_case_chart",
+    "set_case_measurement",
+    "set_driver_info",
+    "set_dut_info",
+    "set_dut_name",
+    "set_dut_part_number",
+    "set_dut_revision",
+    "set_dut_serial_number",
+    "set_dut_sub_unit",
+    "set_dut_type",
+    "set_instrument",
+    "set_message",
+    "set_module_artifact",
+    "set_operator_message",
+    "set_process_info",
+    "set_process_name",
+    "set_process_number",
+    "set_run_artifact",
+    "set_stand_info",
+    "set_stand_location",
+    "set_stand_name",
+    "set_stand_number",
+    "set_stand_revision",
+    "set_user_name",
+]
+
+# Where a name is defined is found on first use, in this order; each module
+# is imported only when a name is asked for, and light modules come first.
+_SOURCES = (
+    "hardlab.errors",
+    "hardlab.model",
+    "hardlab.config",
+    "hardlab.channel",
+    "hardlab.api",
+    "hardlab.exchange",
+    "hardlab.runner",
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in __all__:
+        msg = f"module 'hardlab' has no attribute {name!r}"
+        raise AttributeError(msg)
+    for source in _SOURCES:
+        module = importlib.import_module(source)
+        if name in getattr(module, "__all__", ()):
+            value = getattr(module, name)
+            globals()[name] = value
+            return value
+    msg = f"hardlab.{name} is listed in __all__ but defined nowhere"  # pragma: no cover
+    raise AttributeError(msg)  # pragma: no cover
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

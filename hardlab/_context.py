@@ -1,0 +1,396 @@
+"""The live state of a run, and how the setter API finds it.
+
+The pytest plugin creates one `RunState` per run and makes it current for the
+thread running the plan (a `ContextVar`); it also marks which case is running.
+Setters find the run through `current_run()`, change the in-memory document
+under the run's lock and publish an event. Nothing here does I/O.
+
+A setter called from a thread the test started itself does not see the
+ContextVar (threads start with an empty context). If exactly one run is
+active in the process, that run is used, which is what HardPy's
+process-wide singletons did; with several runs at once hardlab refuses to
+guess and raises `NotInRunError`. Start such threads with
+``contextvars.copy_context().run`` to bind them to their run explicitly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import threading
+import time
+import uuid
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from hardlab._util import local_timezone, machine_id
+from hardlab.channel import Answer, DialogRequest, MessageRequest, Operator
+from hardlab.config import HardpyConfig
+from hardlab.errors import HardlabWarning, NoOperatorError, NotInRunError
+from hardlab.events import (
+    AlertRaised,
+    DialogClosed,
+    DialogOpened,
+    Event,
+    OperatorMessageChanged,
+    RunListener,
+)
+from hardlab.model.dialog import DialogBox, answer_value
+from hardlab.model.enums import TestStatus
+from hardlab.model.report import (
+    CaseRunStore,
+    CaseStateStore,
+    Dut,
+    ModuleRunStore,
+    ModuleStateStore,
+    OperatorData,
+    Process,
+    ResultRunStore,
+    ResultStateStore,
+    TestStand,
+)
+
+__all__ = ["CaseRef", "RunState", "activate", "current_run", "deactivate", "last_run"]
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRef:
+    """Which case is running: HardPy's module id and case id."""
+
+    module_id: str
+    case_id: str
+
+    def __str__(self) -> str:
+        return f"{self.module_id}::{self.case_id}"
+
+
+_NO_OPERATOR = (
+    "{what} needs an operator, and this run has none. Give the run one: "
+    "hardlab.run(..., operator=hardlab.ScriptedOperator({{...}})) or answers=FILE for CI "
+    "and headless notebooks, `hardlab run PATH` in a terminal (it prompts), "
+    "`hardlab run PATH --answers FILE`, pytest --hardlab-answers FILE, or the "
+    "notebook's %hardpy magic, which answers in widgets."
+)
+
+
+class RunState:
+    """Everything about one run while it is going: the report and what lies beside it.
+
+    Attributes:
+        run_id: The run's unique id (a time-ordered UUID).
+        config: The plan's ``hardpy.toml``.
+        document: The live report. Change it only under `lock`.
+        lock: Guards `document` and the fields below.
+        current: The running case, or None between cases.
+        progress: Percentage of cases done (HardPy's integer progress).
+        alert: The last alert text ("" when none).
+        message: The operator message on show, or None.
+        dialog: The dialog waiting for the operator, or None.
+        stop: Set when a stop is requested; dialogs waiting for input give up.
+        start_args: The run's start arguments (``hardpy_start_args``).
+        started_ns: ``time.time_ns()`` when the run started, or None.
+        finished_ns: ``time.time_ns()`` when it finished, or None.
+    """
+
+    def __init__(
+        self,
+        *,
+        config: HardpyConfig | None = None,
+        name: str = "",
+        operator: Operator | None = None,
+        listeners: Sequence[RunListener] = (),
+        start_args: dict[str, str] | None = None,
+        run_id: uuid.UUID | None = None,
+    ) -> None:
+        from hardlab._util import uuid7
+
+        self.run_id: uuid.UUID = run_id or uuid7()
+        self.config = config or HardpyConfig()
+        doc_id = self.config.get_doc_id()
+        self.document = ResultRunStore(
+            _rev=doc_id,
+            _id=doc_id,
+            name=name,
+            status=TestStatus.READY,
+            start_time=None,
+            stop_time=None,
+            test_stand=TestStand(hw_id=machine_id(), timezone=local_timezone()),
+            dut=Dut(),
+            process=Process(),
+        )
+        self.lock = threading.RLock()
+        self.operator = operator
+        self.listeners: list[RunListener] = list(listeners)
+        self.start_args: dict[str, str] = dict(start_args or {})
+        self.current: CaseRef | None = None
+        self.progress = 0
+        self.alert = ""
+        self.message: MessageRequest | None = None
+        self.dialog: DialogRequest | None = None
+        self.stop = threading.Event()
+        self.started_ns: int | None = None
+        self.finished_ns: int | None = None
+        self.operator_guard: Callable[[], contextlib.AbstractContextManager[Any]] = (
+            contextlib.nullcontext
+        )
+        self._broken_listeners: set[int] = set()
+
+    def __repr__(self) -> str:
+        return (
+            f"<RunState {self.run_id} {self.document.name!r} status={self.document.status.value}>"
+        )
+
+    # ------------------------------------------------------------------ events
+
+    def emit(self, event: Event) -> None:
+        """Give `event` to every listener; a listener that raises is reported once."""
+        for listener in self.listeners:
+            if id(listener) in self._broken_listeners:
+                continue
+            try:
+                listener.handle(event)
+            except Exception as exc:  # noqa: BLE001 - a listener must not break the run
+                self._broken_listeners.add(id(listener))
+                text = (
+                    f"listener {listener!r} failed on {type(event).__name__} and gets no "
+                    f"more events of this run: {type(exc).__name__}: {exc}"
+                )
+                warnings.warn(text, HardlabWarning, stacklevel=2)
+                self.set_alert(text)
+
+    def set_alert(self, text: str) -> None:
+        """Show `text` as the run's alert (HardPy's panel alert line)."""
+        with self.lock:
+            self.alert = text
+        self.emit(AlertRaised(self, text))
+
+    # ------------------------------------------------------------------ lookups
+
+    def case(self, module_id: str, case_id: str) -> CaseRunStore:
+        """The live case `module_id::case_id`."""
+        return self.document.modules[module_id].cases[case_id]
+
+    def module(self, module_id: str) -> ModuleRunStore:
+        """The live module `module_id`."""
+        return self.document.modules[module_id]
+
+    def require_case(self, function: str) -> tuple[CaseRef, CaseRunStore]:
+        """The running case, for a function that needs one.
+
+        Raises:
+            NotInRunError: If no case is running (HardPy's message, plus the fix).
+        """
+        ref = self.current
+        if ref is None:
+            text = f"Function {function} can't be called outside of the test."
+            self.set_alert(text)
+            raise NotInRunError(
+                f"{text} Call it from a test function or a function-scoped fixture."
+            )
+        return ref, self.case(ref.module_id, ref.case_id)
+
+    # ------------------------------------------------------------------ snapshots
+
+    def snapshot(self) -> ResultRunStore:
+        """A validated copy of the report, safe to keep and change."""
+        with self.lock:
+            data = self.document.model_dump()
+        return ResultRunStore.model_validate(data)
+
+    def state_snapshot(self) -> ResultStateStore:
+        """The run as HardPy's UI-state document: no artifacts, with panel state."""
+        with self.lock:
+            data = self.document.model_dump(exclude={"artifact"})
+            dialog = self.dialog
+            message = self.message
+            data["progress"] = self.progress
+            data["alert"] = self.alert
+        data["operator_msg"] = message.to_dict() if message is not None else {}
+        data["operator_data"] = OperatorData(dialog="")
+        for module_id, module in data["modules"].items():
+            module.pop("artifact", None)
+            for case_id, case in module["cases"].items():
+                case.pop("artifact", None)
+                waiting = (
+                    dialog is not None
+                    and dialog.module_id == module_id
+                    and dialog.case_id == case_id
+                )
+                case["dialog_box"] = dialog.dialog.to_dict() if waiting and dialog else {}
+            module["cases"] = {
+                k: CaseStateStore.model_validate(v) for k, v in module["cases"].items()
+            }
+        data["modules"] = {
+            k: ModuleStateStore.model_validate(v) for k, v in data["modules"].items()
+        }
+        return ResultStateStore.model_validate(data)
+
+    # ------------------------------------------------------------------ operator
+
+    def _operator(self, what: str) -> Operator:
+        if self.operator is None:
+            raise NoOperatorError(_NO_OPERATOR.format(what=what))
+        return self.operator
+
+    def ask(self, dialog: DialogBox, function: str = "run_dialog_box") -> Any:
+        """Show `dialog` to the operator of the running case and return the converted answer.
+
+        Raises:
+            NotInRunError: If no case is running.
+            NoOperatorError: If the run has no operator.
+            OperatorError: If the operator cannot answer.
+        """
+        ref, case = self.require_case(function)
+        operator = self._operator(f"{function} ({ref}: {dialog.title_bar or case.name!r})")
+        request = DialogRequest(
+            dialog=dialog,
+            run_id=str(self.run_id),
+            module_id=ref.module_id,
+            case_id=ref.case_id,
+            module_name=self.module(ref.module_id).name,
+            case_name=case.name,
+            attempt=case.attempt,
+            stop=self.stop,
+        )
+        with self.lock:
+            self.dialog = request
+        self.emit(DialogOpened(self, request))
+        payload: str | None = None
+        try:
+            with self.operator_guard():
+                answer: object = operator.ask(request)
+            if not isinstance(answer, Answer):
+                msg = f"{operator!r}.ask() returned {answer!r}; an Operator must return an Answer"
+                raise TypeError(msg)
+            payload = answer.payload()
+        finally:
+            with self.lock:
+                self.dialog = None
+            self.emit(DialogClosed(self, request, payload))
+        return answer_value(dialog, payload)
+
+    def show_message(self, request: MessageRequest) -> None:
+        """Show an operator message; for a blocking one, wait until it is closed.
+
+        Raises:
+            NoOperatorError: If the message blocks and the run has no operator.
+            OperatorError: If the operator cannot show it.
+        """
+        with self.lock:
+            self.message = request
+        self.emit(OperatorMessageChanged(self, request))
+        if not request.block:
+            return
+        try:
+            operator = self._operator("A blocking set_operator_message")
+            with self.operator_guard():
+                operator.acknowledge(request)
+        finally:
+            self.clear_message()
+
+    def clear_message(self) -> None:
+        """Take down the operator message, if one is shown."""
+        with self.lock:
+            had = self.message is not None
+            self.message = None
+        if had:
+            self.emit(OperatorMessageChanged(self, None))
+
+    def request_stop(self) -> None:
+        """Ask the run to stop: open dialogs give up, no further case starts."""
+        self.stop.set()
+
+    # ------------------------------------------------------------------ timing
+
+    def mark_started(self) -> None:
+        """Record the run's start (HardPy's ``start()``)."""
+        with self.lock:
+            self.started_ns = time.time_ns()
+            self.document.start_time = self.started_ns // 1_000_000_000
+            self.document.status = TestStatus.RUN
+            self.progress = 0
+            self.alert = ""
+
+
+# ---------------------------------------------------------------------- registry
+
+_CURRENT: contextvars.ContextVar[RunState | None] = contextvars.ContextVar(
+    "hardlab_run", default=None
+)
+_ACTIVE: list[RunState] = []
+_LAST: list[RunState] = []
+_REGISTRY_LOCK = threading.Lock()
+
+
+def activate(run: RunState) -> contextvars.Token[RunState | None]:
+    """Make `run` current for this thread's context and register it as active."""
+    with _REGISTRY_LOCK:
+        _ACTIVE.append(run)
+    return _CURRENT.set(run)
+
+
+def deactivate(run: RunState, token: contextvars.Token[RunState | None] | None) -> None:
+    """Undo `activate`; `run` becomes the process's last finished run."""
+    if token is not None:
+        with contextlib.suppress(ValueError):  # reset from another context: leave it
+            _CURRENT.reset(token)
+    with _REGISTRY_LOCK:
+        with contextlib.suppress(ValueError):
+            _ACTIVE.remove(run)
+        _LAST[:] = [run]
+
+
+def current_run(function: str) -> RunState:
+    """The run a setter called `function` belongs to.
+
+    Raises:
+        NotInRunError: If no run is active, or several are and this thread is
+            bound to none of them.
+    """
+    run = _CURRENT.get()
+    if run is not None:
+        return run
+    with _REGISTRY_LOCK:
+        active = list(_ACTIVE)
+    if len(active) == 1:
+        return active[0]
+    if not active:
+        msg = (
+            f"Function {function} can't be called outside of the test: no hardlab run is "
+            "going. Call it from a test, fixture or post-run function of a plan run by "
+            "hardlab.run(), `hardlab run`, %hardpy or pytest --hardlab."
+        )
+    else:
+        msg = (
+            f"Function {function} was called from a thread that belongs to none of the "
+            f"{len(active)} runs going in this process. Start the thread with "
+            "contextvars.copy_context().run(...) from inside the test."
+        )
+    raise NotInRunError(msg)
+
+
+def maybe_current_run() -> RunState | None:
+    """The current run, if any (same rules as `current_run`, without raising)."""
+    run = _CURRENT.get()
+    if run is not None:
+        return run
+    with _REGISTRY_LOCK:
+        return _ACTIVE[0] if len(_ACTIVE) == 1 else None
+
+
+def last_run() -> RunState | None:
+    """The run that finished last in this process, if any."""
+    with _REGISTRY_LOCK:
+        return _LAST[0] if _LAST else None
+
+
+@contextlib.contextmanager
+def running(run: RunState) -> Iterator[RunState]:
+    """Make `run` current inside the block (for tests and tools that drive a run by hand)."""
+    token = activate(run)
+    try:
+        yield run
+    finally:
+        deactivate(run, token)

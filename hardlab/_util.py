@@ -1,0 +1,140 @@
+"""Small stdlib-only helpers shared by every layer."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import secrets
+import subprocess
+import sys
+import time
+import uuid
+from functools import lru_cache
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib as _toml
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as _toml
+
+__all__ = [
+    "as_json_value",
+    "local_timezone",
+    "machine_id",
+    "natural_key",
+    "toml_loads",
+    "uuid7",
+]
+
+
+def toml_loads(text: str) -> dict[str, Any]:
+    """Parse TOML text (tomllib, or tomli on Python 3.10).
+
+    Raises:
+        ValueError: If the text is not valid TOML.
+    """
+    return _toml.loads(text)
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key that orders embedded numbers by value: ``test_2`` < ``test_10``.
+
+    HardPy orders modules with natsort; this is the same ordering for the
+    file names a plan has (digits compared as integers, the rest as text).
+    """
+    parts: list[tuple[int, int | str]] = []
+    for index, chunk in enumerate(_DIGITS.split(text)):
+        if index % 2:
+            parts.append((0, int(chunk)))
+        elif chunk:
+            parts.append((1, chunk))
+    return tuple(parts)
+
+
+def uuid7() -> uuid.UUID:
+    """A time-ordered UUID (RFC 9562 version 7): unique and sortable by creation time."""
+    unix_ms = time.time_ns() // 1_000_000
+    rand = secrets.randbits(74)
+    value = (unix_ms & ((1 << 48) - 1)) << 80
+    value |= 0x7 << 76  # version
+    value |= (rand >> 62) << 64  # 12 bits rand_a
+    value |= 0b10 << 62  # variant
+    value |= rand & ((1 << 62) - 1)  # 62 bits rand_b
+    return uuid.UUID(int=value)
+
+
+def as_json_value(value: Any) -> Any:
+    """Return `value` if JSON can encode it, else its ``json.dumps(default=str)`` text.
+
+    HardPy stores a value that JSON cannot encode (a datetime, a set, a custom
+    object) as the string JSON produces with ``default=str``; reports stay
+    serialisable and nothing the test wrote is dropped.
+    """
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return json.dumps(value, default=str)
+    return value
+
+
+@lru_cache(maxsize=1)
+def machine_id() -> str:
+    """A stable identifier of this computer (the test stand's ``hw_id``).
+
+    Linux and BSD read the systemd/dbus machine id, macOS the platform UUID,
+    Windows the cryptography MachineGuid; anything else falls back to the
+    host name, as HardPy does.
+    """
+    for path in ("/etc/machine-id", "/var/lib/dbus/machine-id", "/etc/hostid"):
+        try:
+            with open(path, encoding="ascii") as handle:
+                text = handle.read().strip()
+        except OSError:
+            continue
+        if text:
+            return text
+    if sys.platform == "darwin":
+        try:
+            out = subprocess.run(
+                ["ioreg", "-rd1", "-c", "IOPlatformExpertDevice"],
+                capture_output=True,
+                text=True,
+                timeout=5,
+                check=False,
+            ).stdout
+        except (OSError, subprocess.SubprocessError):
+            out = ""
+        found = re.search(r'"IOPlatformUUID"\s*=\s*"([^"]+)"', out)
+        if found:
+            return found.group(1)
+    if sys.platform == "win32":
+        try:
+            import winreg
+
+            key = winreg.OpenKey(  # type: ignore[attr-defined,unused-ignore]
+                winreg.HKEY_LOCAL_MACHINE,  # type: ignore[attr-defined,unused-ignore]
+                r"SOFTWARE\Microsoft\Cryptography",
+            )
+            guid, _ = winreg.QueryValueEx(key, "MachineGuid")  # type: ignore[attr-defined,unused-ignore]
+            return str(guid)
+        except OSError:
+            pass
+    return platform.node()
+
+
+def local_timezone() -> str | None:
+    """The IANA name of the local time zone (``Europe/Helsinki``), or None if unknown."""
+    try:
+        import tzlocal
+
+        name: str | None = tzlocal.get_localzone_name()
+    except Exception:  # noqa: BLE001 - tzlocal raises several kinds on odd systems
+        name = os.environ.get("TZ")
+    return name or None

@@ -1,0 +1,159 @@
+"""The operator channel: what a test asks the operator, and what comes back.
+
+`run_dialog_box` and a blocking `set_operator_message` build a request and
+hand it to the run's `Operator`, which blocks until the operator answers.
+hardlab ships a scripted operator (answers given up front), a terminal
+operator (prompts on a console) and, in the notebook extra, a widget
+operator; anything that implements `Operator` can be passed to
+``hardlab.run(operator=...)``.
+
+Answers use HardPy's wire format, so every operator goes through the same
+conversion a HardPy panel answer goes through.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol, runtime_checkable
+
+from hardlab.model.dialog import DialogBox, HTMLComponent, ImageComponent
+
+__all__ = ["AUTO", "Answer", "DialogRequest", "MessageRequest", "Operator"]
+
+
+class _Auto:
+    """Type of `AUTO`."""
+
+    def __repr__(self) -> str:
+        return "AUTO"
+
+
+AUTO: Any = _Auto()
+"""Operator choice "let the runner decide": the terminal when stdin is one, else nobody."""
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """An operator's answer to a dialog box, as HardPy's panel posts it.
+
+    Attributes:
+        result: ``confirm`` for an ordinary dialog, ``passed`` or ``failed``
+            for a pass/fail dialog.
+        data: The widget input as text (a number as its decimal text, a
+            checkbox selection as a JSON list); empty for no input.
+    """
+
+    result: Literal["confirm", "passed", "failed"] = "confirm"
+    data: str = ""
+
+    def payload(self) -> str:
+        """The answer as the JSON text HardPy's panel stores."""
+        return json.dumps({"result": self.result, "data": self.data})
+
+
+@dataclass(frozen=True, slots=True)
+class DialogRequest:
+    """A dialog box waiting for the operator.
+
+    Attributes:
+        dialog: What to show.
+        run_id: The run asking.
+        module_id: The module (test file stem) of the asking case.
+        case_id: The asking case (test function name).
+        module_name: The module's display name.
+        case_name: The case's display name.
+        attempt: The attempt of the case (1-based).
+        stop: Set when the run is being stopped; an operator waiting for
+            input should give up then (raise `DialogCancelledError`).
+    """
+
+    dialog: DialogBox
+    run_id: str
+    module_id: str
+    case_id: str
+    module_name: str
+    case_name: str
+    attempt: int
+    stop: threading.Event = field(default_factory=threading.Event, compare=False, repr=False)
+
+    @property
+    def title(self) -> str:
+        """The title bar: the dialog's own, or the case name as HardPy's panel shows."""
+        return self.dialog.title_bar or self.case_name
+
+    @property
+    def node(self) -> str:
+        """``module_id::case_id``, HardPy's id of the asking case."""
+        return f"{self.module_id}::{self.case_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRequest:
+    """An operator message (`set_operator_message`).
+
+    Attributes:
+        msg: The message text.
+        title: Its title, or None.
+        block: Whether the test waits until the operator closes it.
+        image: An image under the text.
+        html: HTML under the text.
+        font_size: Text size in points.
+        id: A unique id of this message.
+        run_id: The run showing it.
+        module_id: The module of the current case, if any.
+        case_id: The current case, if any.
+        stop: Set when the run is being stopped.
+    """
+
+    msg: str
+    title: str | None
+    block: bool
+    image: ImageComponent | None
+    html: HTMLComponent | None
+    font_size: int
+    id: str
+    run_id: str
+    module_id: str | None = None
+    case_id: str | None = None
+    stop: threading.Event = field(default_factory=threading.Event, compare=False, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The message as HardPy's state document holds it (``operator_msg``)."""
+        return {
+            "msg": self.msg,
+            "title": self.title,
+            "visible": True,
+            "image": self.image.to_dict() if self.image is not None else None,
+            "html": self.html.to_dict() if self.html is not None else None,
+            "id": self.id,
+            "font_size": self.font_size,
+        }
+
+
+@runtime_checkable
+class Operator(Protocol):
+    """Someone (or something) who answers dialogs and acknowledges messages.
+
+    Both methods block the calling test until the operator is done. They are
+    called from the thread that runs the test.
+    """
+
+    def ask(self, request: DialogRequest) -> Answer:
+        """Show a dialog box and return the operator's answer.
+
+        Raises:
+            DialogCancelledError: If the run is stopped while waiting.
+            OperatorError: If no answer can be obtained.
+        """
+        ...
+
+    def acknowledge(self, request: MessageRequest) -> None:
+        """Show a blocking operator message and return when it is closed.
+
+        Raises:
+            DialogCancelledError: If the run is stopped while waiting.
+            OperatorError: If the message cannot be shown.
+        """
+        ...

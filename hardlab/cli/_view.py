@@ -1,0 +1,287 @@
+"""The live terminal view of a run: modules, cases, messages, measurements, progress."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import threading
+import time
+from typing import TextIO
+
+from hardlab._format import STATUS_SYMBOL, format_duration, format_limits, format_measurement
+from hardlab.events import (
+    AlertRaised,
+    CaseFinished,
+    CaseStarted,
+    CollectionFailed,
+    DialogClosed,
+    DialogOpened,
+    Event,
+    OperatorMessageChanged,
+    RunFinished,
+    RunStarted,
+)
+from hardlab.model.enums import TestStatus
+from hardlab.model.report import CaseRunStore, ResultRunStore
+
+__all__ = ["TerminalView"]
+
+_COLOR = {
+    TestStatus.PASSED: "32",
+    TestStatus.FAILED: "31",
+    TestStatus.SKIPPED: "33",
+    TestStatus.STOPPED: "35",
+    TestStatus.ERROR: "31",
+    TestStatus.RUN: "36",
+    TestStatus.READY: "37",
+}
+_SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+
+
+class TerminalView:
+    """Prints a run as it goes; on a terminal, keeps a live status line at the bottom.
+
+    pytest captures the output of tests (at the file-descriptor level) while
+    they run; by default the view writes to its own duplicate of standard
+    output's descriptor, so it stays visible throughout.
+
+    Args:
+        stream: Where to print (default: a duplicate of standard output).
+        color: Use colours; default: when `stream` is a terminal and
+            ``NO_COLOR`` is not set.
+        live: Keep the status line; default: when `stream` is a terminal.
+        verbose: Show every message and measurement also of passing cases.
+    """
+
+    def __init__(
+        self,
+        stream: TextIO | None = None,
+        *,
+        color: bool | None = None,
+        live: bool | None = None,
+        verbose: bool = True,
+    ) -> None:
+        self._owned = stream is None
+        self._stream = stream if stream is not None else _private_stdout()
+        tty = bool(getattr(self._stream, "isatty", lambda: False)())
+        self._color = tty and not os.environ.get("NO_COLOR") if color is None else color
+        self._live = tty if live is None else live
+        self._verbose = verbose
+        self._lock = threading.RLock()
+        self._module_shown: str | None = None
+        self._status_shown = False
+        self._paused = False
+        self._current = ""
+        self._frame = 0
+        self._started = time.monotonic()
+        self._progress = 0
+        self.final: RunFinished | None = None
+
+    def close(self) -> None:
+        """Close the view's own duplicate of standard output (not a stream it was given)."""
+        if self._owned and self._stream is not sys.stdout:
+            with contextlib.suppress(OSError):
+                self._stream.close()
+
+    # ------------------------------------------------------------------ output
+
+    def _paint(self, text: str, code: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if self._color else text
+
+    def _bold(self, text: str) -> str:
+        return self._paint(text, "1")
+
+    def _dim(self, text: str) -> str:
+        return self._paint(text, "2")
+
+    def _status(self, status: TestStatus, text: str | None = None) -> str:
+        return self._paint(text if text is not None else STATUS_SYMBOL[status], _COLOR[status])
+
+    def _clear_status(self) -> None:
+        if self._status_shown:
+            self._stream.write("\r\x1b[2K")
+            self._status_shown = False
+
+    def _draw_status(self) -> None:
+        if not self._live or self._paused or not self._current:
+            return
+        self._frame = (self._frame + 1) % len(_SPINNER)
+        elapsed = format_duration(time.monotonic() - self._started)
+        line = f"{_SPINNER[self._frame]} {self._progress:3d}%  {self._current}  {elapsed}"
+        width = max(20, _terminal_width() - 1)
+        self._stream.write("\r\x1b[2K" + self._dim(line[:width]))
+        self._status_shown = True
+        self._stream.flush()
+
+    def _print(self, *lines: str) -> None:
+        with self._lock:
+            self._clear_status()
+            for line in lines:
+                self._stream.write(line + "\n")
+            self._draw_status()
+            self._stream.flush()
+
+    # ------------------------------------------------------------------ events
+
+    def handle(self, event: Event) -> None:
+        """Print what `event` changed."""
+        handler = getattr(self, f"_on_{type(event).__name__}", None)
+        if handler is not None:
+            handler(event)
+
+    def _on_RunStarted(self, event: RunStarted) -> None:  # noqa: N802
+        run = event.run
+        self._started = time.monotonic()
+        header = f"{self._bold('hardlab')} ▸ {self._bold(run.document.name or 'run')}"
+        self._print(header + self._dim(f"   run {run.run_id}"))
+
+    def _on_CollectionFailed(self, event: CollectionFailed) -> None:  # noqa: N802
+        self._print(
+            self._status(TestStatus.FAILED, f"✗ cannot collect {event.nodeid or 'the plan'}"),
+            *(f"    {line}" for line in event.text.splitlines()[-15:]),
+        )
+
+    def _on_CaseStarted(self, event: CaseStarted) -> None:  # noqa: N802
+        run = event.run
+        with run.lock:
+            module = run.module(event.module_id)
+            case = module.cases[event.case_id]
+            self._progress = run.progress
+            module_name, case_name = module.name, case.name
+        if self._module_shown != event.module_id:
+            self._module_shown = event.module_id
+            self._print(self._bold(module_name))
+        attempt = f" (attempt {event.attempt})" if event.attempt > 1 else ""
+        with self._lock:
+            self._current = f"{module_name} › {case_name}{attempt}"
+            self._clear_status()
+            self._draw_status()
+
+    def _case_lines(self, case: CaseRunStore, detail: bool) -> list[str]:
+        lines: list[str] = []
+        if detail:
+            lines.extend(f"      {text}" for text in (case.msg or {}).values())
+            for meas in case.measurements:
+                limits = format_limits(meas)
+                verdict = ""
+                if meas.result is not None:
+                    status = TestStatus.PASSED if meas.result else TestStatus.FAILED
+                    verdict = " " + self._status(status)
+                suffix = f"  {self._dim(limits)}" if limits else ""
+                lines.append(f"      {format_measurement(meas)}{suffix}{verdict}")
+            if case.chart is not None:
+                chart = case.chart
+                points = sum(len(series) for series in chart.x_data)
+                shape = f"{len(chart.x_data)} series, {points} points"
+                lines.append(self._dim(f"      chart {chart.title or ''}: {shape}"))
+        if case.assertion_msg and case.status in (TestStatus.FAILED, TestStatus.STOPPED):
+            lines.extend(
+                self._status(TestStatus.FAILED, f"      {line}")
+                for line in case.assertion_msg.splitlines()[:6]
+            )
+        elif case.assertion_msg and case.status == TestStatus.SKIPPED:
+            lines.append(self._dim(f"      {case.assertion_msg.splitlines()[0]}"))
+        return lines
+
+    def _on_CaseFinished(self, event: CaseFinished) -> None:  # noqa: N802
+        record = event.attempt
+        case = record.case
+        with event.run.lock:
+            self._progress = event.run.progress
+        if self._module_shown != record.module_id:
+            self._module_shown = record.module_id
+            self._print(self._bold(record.module_name))
+        duration = format_duration(
+            record.duration_ms / 1000 if record.duration_ms is not None else None
+        )
+        if not record.final:
+            head = self._status(TestStatus.FAILED, "↻")
+            note = self._dim(f"attempt {record.attempt} failed, trying again")
+            self._print(f"  {head} {case.name}  {note}", *self._case_lines(case, detail=False))
+            return
+        attempt = self._dim(f" (attempt {record.attempt})") if record.attempt > 1 else ""
+        line = f"  {self._status(case.status)} {case.name}{attempt}"
+        if duration:
+            line += "  " + self._dim(duration)
+        detail = self._verbose or case.status != TestStatus.PASSED
+        self._print(line, *self._case_lines(case, detail))
+        with self._lock:
+            self._current = ""
+
+    def _on_DialogOpened(self, event: DialogOpened) -> None:  # noqa: N802
+        with self._lock:
+            self._paused = True
+            self._clear_status()
+            self._stream.flush()
+
+    def _on_DialogClosed(self, event: DialogClosed) -> None:  # noqa: N802
+        with self._lock:
+            self._paused = False
+            self._draw_status()
+
+    def _on_OperatorMessageChanged(self, event: OperatorMessageChanged) -> None:  # noqa: N802
+        message = event.message
+        if message is None:
+            with self._lock:
+                self._paused = False
+            return
+        if message.block:  # the terminal operator shows it and waits for Enter
+            with self._lock:
+                self._paused = True
+                self._clear_status()
+            return
+        title = f"{message.title}: " if message.title else ""
+        self._print(self._paint(f"  ✉ {title}{message.msg}", "36"))
+
+    def _on_AlertRaised(self, event: AlertRaised) -> None:  # noqa: N802
+        self._print(self._paint(f"  ! {event.text}", "33"))
+
+    def _on_RunFinished(self, event: RunFinished) -> None:  # noqa: N802
+        self.final = event
+        with self._lock:
+            self._current = ""
+        run = event.run
+        seconds = None
+        if run.started_ns is not None and run.finished_ns is not None:
+            seconds = (run.finished_ns - run.started_ns) / 1e9
+        self._print(*self.summary(event.report, seconds))
+
+    def summary(self, report: ResultRunStore, seconds: float | None = None) -> list[str]:
+        """The closing lines of a run: verdict, counts, time, DUT, error code, first failure."""
+        counts: dict[TestStatus, int] = {}
+        for module in report.modules.values():
+            for case in module.cases.values():
+                counts[case.status] = counts.get(case.status, 0) + 1
+        parts = [f"{n} {status.value}" for status, n in counts.items() if n]
+        took = f" in {format_duration(seconds)}" if seconds is not None else ""
+        verdict = self._status(report.status, f" {report.status.value.upper()} ")
+        lines = ["", f"{self._bold(verdict)}  {', '.join(parts) or 'no cases'}{took}"]
+        if report.dut.serial_number:
+            lines.append(
+                f"  DUT {report.dut.serial_number}"
+                + (f" ({report.dut.part_number})" if report.dut.part_number else "")
+            )
+        if report.error_code is not None:
+            lines.append(f"  error code {report.error_code}")
+        if report.caused_dut_failure_id:
+            lines.append(f"  first failure: {report.caused_dut_failure_id}")
+        return lines
+
+
+def _private_stdout() -> TextIO:
+    """A stream on a duplicate of stdout's descriptor, which pytest's capture leaves alone."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return sys.stdout
+    sys.stdout.flush()
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    return os.fdopen(os.dup(fd), "w", encoding=encoding, errors="replace")
+
+
+def _terminal_width() -> int:
+    try:
+        return os.get_terminal_size().columns
+    except OSError:
+        return 100

@@ -1,0 +1,304 @@
+"""``hardpy.toml``: the plan's configuration, read as HardPy reads it.
+
+The top level accepts extra tables (``[extra_args]``, ...), which become
+attributes of `HardpyConfig`, as `get_hardpy_config()` exposes them in HardPy.
+The sections ``[database]``, ``[frontend]`` and ``[stand_cloud]`` know their
+keys. Where HardPy throws the whole file away over one unknown key (its own
+example spells ``enabled`` for ``enable``), hardlab ignores that key and says
+so in a `HardlabWarning` that names it and suggests the right spelling. A
+value of the wrong type, or a file that is not TOML, is a `ConfigError`.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import os
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from hardlab._util import toml_loads
+from hardlab.errors import ConfigError, HardlabWarning
+
+__all__ = [
+    "CONFIG_FILE",
+    "DatabaseConfig",
+    "FrontendConfig",
+    "HardpyConfig",
+    "ModalResultConfig",
+    "ReportsStorageMenuConfig",
+    "StandCloudConfig",
+    "TestConfig",
+    "data_dir",
+    "load_config",
+]
+
+CONFIG_FILE = "hardpy.toml"
+"""The file name a plan folder's configuration has."""
+
+API_KEY_ENV = "HARDPY_SC_API_KEY"
+"""Environment variable that overrides ``[stand_cloud] api_key`` (as HardPy 0.25)."""
+
+_SECTION = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class DatabaseConfig(BaseModel):
+    """``[database]``: HardPy's CouchDB/JSON settings, plus hardlab's SQL ``url``.
+
+    The CouchDB keys are accepted so HardPy files load unchanged; hardlab
+    stores runs in SQL and does not use them.
+    """
+
+    model_config = _SECTION
+
+    storage_type: str = "couchdb"
+    user: str = "dev"
+    password: str = "dev"
+    host: str = "localhost"
+    port: int = 5984
+    storage_path: str = ".hardpy"
+    url: str | None = None
+    """SQLAlchemy URL of hardlab's store (hardlab only; None = the embedded default)."""
+
+    def connection_url(self) -> str:
+        """HardPy's derived CouchDB URL, ``http://user:password@host:port/``."""
+        return f"http://{self.user}:{self.password}@{self.host}:{self.port}/"
+
+
+class ModalResultConfig(BaseModel):
+    """``[frontend.modal_result]``: the full-panel result after a run."""
+
+    model_config = _SECTION
+
+    enable: bool = False
+    auto_dismiss_pass: bool = True
+    auto_dismiss_timeout: int = 5
+
+
+class ReportsStorageMenuConfig(BaseModel):
+    """``[frontend.reports_storage_menu]`` (HardPy 0.25)."""
+
+    model_config = _SECTION
+
+    show_standcloud: bool = True
+    check_standcloud: bool = True
+
+
+class FrontendConfig(BaseModel):
+    """``[frontend]``: the operator panel's look and behaviour."""
+
+    model_config = _SECTION
+
+    host: str = "localhost"
+    port: int = 8000
+    language: str = "en"
+    full_size_button: bool = False
+    sound_on: bool = False
+    manual_collect: bool = False
+    measurement_display: bool = True
+    test_history: bool = False
+    auto_scroll: bool = False
+    modal_result: ModalResultConfig = Field(default_factory=ModalResultConfig)
+    reports_storage_menu: ReportsStorageMenuConfig = Field(default_factory=ReportsStorageMenuConfig)
+
+
+class StandCloudConfig(BaseModel):
+    """``[stand_cloud]``: where and how reports are uploaded."""
+
+    model_config = _SECTION
+
+    address: str = "standcloud.everypin.io"
+    connection_only: bool = False
+    autosync: bool = False
+    autosync_timeout: int = 30
+    """Minutes between background upload attempts."""
+    api_key: str = ""
+
+
+class TestConfig(BaseModel):
+    """One ``[[test_configs]]`` entry: a named alternative pytest ini file."""
+
+    __test__ = False  # a pytest collector must not take this for a test class
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str
+    description: str = ""
+    file: str | None = None
+
+
+class HardpyConfig(BaseModel):
+    """The whole ``hardpy.toml``. Extra top-level tables become attributes.
+
+    Example:
+        ```toml
+        tests_name = "Power board"
+        [extra_args]
+        psu_port = "/dev/ttyUSB0"
+        ```
+        ``get_hardpy_config().extra_args["psu_port"]``
+    """
+
+    model_config = ConfigDict(extra="allow", validate_assignment=True)
+
+    title: str = "HardPy TOML config"
+    tests_name: str = ""
+    current_test_config: str = ""
+    test_configs: list[TestConfig] = []
+    database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    frontend: FrontendConfig = Field(default_factory=FrontendConfig)
+    stand_cloud: StandCloudConfig = Field(default_factory=StandCloudConfig)
+
+    def get_doc_id(self) -> str:
+        """HardPy's document id for this stand, ``<frontend.host>_<frontend.port>``."""
+        return f"{self.frontend.host}_{self.frontend.port}"
+
+    def test_config(self, name: str | None = None) -> TestConfig | None:
+        """The `TestConfig` called `name` (default: `current_test_config`), or None.
+
+        Raises:
+            ConfigError: If a name is given and no ``[[test_configs]]`` entry has it.
+        """
+        wanted = name if name is not None else self.current_test_config
+        if not wanted:
+            return None
+        for entry in self.test_configs:
+            if entry.name == wanted:
+                return entry
+        known = ", ".join(repr(entry.name) for entry in self.test_configs) or "none"
+        msg = (
+            f"hardpy.toml: current_test_config {wanted!r} matches no [[test_configs]] entry "
+            f"(known: {known}); add the entry or choose one of the known names"
+        )
+        raise ConfigError(msg)
+
+
+def _model_for(path: tuple[str | int, ...]) -> type[BaseModel] | None:
+    model: type[BaseModel] = HardpyConfig
+    for part in path:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        annotation = field.annotation if field is not None else None
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            model = annotation
+        else:
+            return None
+    return model
+
+
+def _section_name(path: tuple[str | int, ...]) -> str:
+    parts = [str(part) for part in path if not isinstance(part, int)]
+    return "[" + ".".join(parts) + "]" if parts else "the top level"
+
+
+def _drop_unknown_keys(raw: dict[str, Any], exc: ValidationError, source: str) -> bool:
+    dropped = False
+    for error in exc.errors():
+        if error["type"] != "extra_forbidden":
+            continue
+        *parent, key = error["loc"]
+        container: Any = raw
+        for part in parent:
+            container = container[part]
+        if not isinstance(container, dict) or key not in container:
+            continue
+        del container[key]
+        dropped = True
+        model = _model_for(tuple(parent))
+        known = list(model.model_fields) if model is not None else []
+        close = difflib.get_close_matches(str(key), known, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        section = _section_name(tuple(parent))
+        warnings.warn(
+            f"{source}: {section} has no key {key!r}; {hint}it is ignored "
+            f"(known keys: {', '.join(known)})",
+            HardlabWarning,
+            stacklevel=4,
+        )
+    return dropped
+
+
+def _explain(exc: ValidationError, source: str) -> str:
+    lines = [f"{source} is not valid:"]
+    for error in exc.errors():
+        loc = ".".join(str(part) for part in error["loc"])
+        lines.append(f"  {loc}: {error['msg']} (got {error.get('input')!r})")
+    lines.append("Fix these values, or delete them to use the defaults.")
+    return "\n".join(lines)
+
+
+def parse_config(raw: dict[str, Any], source: str = CONFIG_FILE) -> HardpyConfig:
+    """Validate an already-parsed ``hardpy.toml`` mapping.
+
+    Args:
+        raw: The TOML content.
+        source: How to name the input in messages.
+
+    Returns:
+        The configuration, with the API key taken from ``HARDPY_SC_API_KEY``
+        when that variable is set.
+
+    Raises:
+        ConfigError: If a value has the wrong type.
+    """
+    data = copy.deepcopy(raw)
+    for _ in range(20):  # each pass drops the unknown keys one validation error reports
+        try:
+            config = HardpyConfig.model_validate(data)
+            break
+        except ValidationError as exc:
+            if not _drop_unknown_keys(data, exc, source):
+                raise ConfigError(_explain(exc, source)) from None
+    else:  # pragma: no cover - would need more than 20 nesting levels of unknown keys
+        raise ConfigError(f"{source}: too many unknown keys")
+    api_key = os.environ.get(API_KEY_ENV)
+    if api_key:
+        config.stand_cloud.api_key = api_key
+    return config
+
+
+def load_config(directory: str | os.PathLike[str] | None = None) -> HardpyConfig:
+    """Read ``hardpy.toml`` from `directory` (default: the working directory).
+
+    A missing file gives the defaults, as in HardPy.
+
+    Raises:
+        ConfigError: If the file is not valid TOML or a value has the wrong type.
+    """
+    folder = Path(directory) if directory is not None else Path.cwd()
+    path = folder / CONFIG_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return parse_config({}, str(path))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from exc
+    try:
+        raw = toml_loads(text)
+    except ValueError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+    return parse_config(raw, str(path))
+
+
+def data_dir() -> Path:
+    r"""Where hardlab keeps its own files (reports, the default database).
+
+    ``$HARDLAB_HOME`` if set; otherwise ``$XDG_DATA_HOME/hardlab`` or
+    ``~/.local/share/hardlab`` on Linux, ``~/Library/Application
+    Support/hardlab`` on macOS and ``%LOCALAPPDATA%\\hardlab`` on Windows.
+    """
+    explicit = os.environ.get("HARDLAB_HOME")
+    if explicit:
+        return Path(explicit).expanduser()
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        return Path(base) / "hardlab"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "hardlab"
+    xdg = os.environ.get("XDG_DATA_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".local" / "share") / "hardlab"

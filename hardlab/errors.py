@@ -1,0 +1,159 @@
+"""The exceptions hardlab raises, in one tree.
+
+Every error hardlab raises on purpose derives from `HardlabError`. Errors
+from libraries hardlab uses (pydantic, pytest, the database and HTTP layers)
+are translated where they enter hardlab, so callers catch one family::
+
+    HardlabError
+    ├── ConfigError                  bad hardpy.toml, option or argument (also ValueError)
+    ├── PlanError                    the test plan cannot be found or collected
+    ├── NotInRunError                a setter was called outside a run or a test (also RuntimeError)
+    ├── InvalidValueError            a setter got a value the report cannot hold (also ValueError)
+    ├── HardpyError                  HardPy's own error family, messages prefixed "HardPy error: "
+    │   ├── DuplicateParameterError  a write-once report field was set twice (also ValueError)
+    │   ├── TestStandNumberError     set_stand_number got a non-integer or a negative number
+    │   ├── WidgetInfoError          a dialog widget or component was built with bad values
+    │   └── ImageError               an image for a dialog cannot be read
+    ├── OperatorError                the operator channel could not give an answer
+    │   ├── NoOperatorError          a dialog or a blocking message came with no operator
+    │   ├── NoAnswerError            a scripted operator has no answer for a dialog
+    │   ├── InvalidAnswerError       an answer does not fit the dialog's widget
+    │   └── DialogCancelledError     the run was stopped while a dialog was open
+    └── MissingExtraError            an optional dependency is not installed (also ImportError)
+
+    HardlabWarning                   input accepted but not used (a UserWarning, not an error)
+
+The HardPy-named classes keep HardPy's constructor arguments and messages, so
+code written for HardPy that catches or inspects them keeps working.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigError",
+    "DialogCancelledError",
+    "DuplicateParameterError",
+    "HardlabError",
+    "HardlabWarning",
+    "HardpyError",
+    "ImageError",
+    "InvalidAnswerError",
+    "InvalidValueError",
+    "MissingExtraError",
+    "NoAnswerError",
+    "NoOperatorError",
+    "NotInRunError",
+    "OperatorError",
+    "PlanError",
+    "TestStandNumberError",
+    "WidgetInfoError",
+]
+
+
+class HardlabError(Exception):
+    """Base class of every error hardlab raises on purpose."""
+
+
+class ConfigError(HardlabError, ValueError):
+    """A configuration value, option or argument is invalid.
+
+    The message names the offending field, where it came from and how to fix it.
+    """
+
+
+class PlanError(HardlabError):
+    """A test plan cannot be found or collected."""
+
+
+class NotInRunError(HardlabError, RuntimeError):
+    """A function that needs a running test (or run) was called outside one.
+
+    HardPy raises a plain `RuntimeError` in this case; this class derives from
+    it so existing ``except RuntimeError`` blocks keep working.
+    """
+
+
+class InvalidValueError(HardlabError, ValueError, TypeError):
+    """A setter got a value the report document cannot hold.
+
+    HardPy would store such a value and then fail to validate the report (so
+    `get_current_report()` returned None and uploads failed); hardlab refuses
+    it at the call, naming the field and what it accepts.
+    """
+
+
+class HardpyError(HardlabError):
+    """HardPy's error family: the message is prefixed with ``HardPy error:``."""
+
+    def __init__(self, msg: str) -> None:
+        super().__init__(f"HardPy error: {msg}")
+
+
+class DuplicateParameterError(HardpyError, ValueError):
+    """A write-once report field was given a second value.
+
+    Args:
+        param_name: The report field, in HardPy's spelling (``dut_serial_number``).
+    """
+
+    def __init__(self, param_name: str) -> None:
+        self.param_name = param_name
+        super().__init__(f"Parameter {param_name} is already defined")
+
+
+class TestStandNumberError(HardpyError, ValueError):
+    """The test stand number is not a non-negative integer."""
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    def __init__(self) -> None:
+        super().__init__("The test stand number is in the incorrect format.")
+
+
+class WidgetInfoError(HardpyError, ValueError):
+    """A dialog widget or component was built with invalid values."""
+
+
+class ImageError(HardpyError, ValueError):
+    """An image for a dialog box cannot be read."""
+
+
+class OperatorError(HardlabError):
+    """The operator channel could not produce an answer."""
+
+
+class NoOperatorError(OperatorError):
+    """A dialog box or a blocking operator message came, and the run has no operator."""
+
+
+class NoAnswerError(OperatorError):
+    """A scripted operator was asked a dialog it has no answer for."""
+
+
+class InvalidAnswerError(OperatorError, ValueError):
+    """An answer does not fit the dialog it was given to."""
+
+
+class DialogCancelledError(OperatorError):
+    """The run was stopped while a dialog box or operator message was open."""
+
+
+class MissingExtraError(HardlabError, ImportError):
+    """An optional dependency is needed and not installed.
+
+    Args:
+        extra: The name of the hardlab extra that provides it.
+        package: The missing distribution.
+    """
+
+    def __init__(self, extra: str, package: str) -> None:
+        self.extra = extra
+        self.package = package
+        super().__init__(
+            f"{package} is not installed; it comes with hardlab's {extra!r} extra: "
+            f'pip install "hardlab[{extra}]"'
+        )
+
+
+class HardlabWarning(UserWarning):
+    """Input was accepted but not (fully) used: an unknown config key, a CouchDB-only option."""

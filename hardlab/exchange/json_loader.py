@@ -1,0 +1,93 @@
+"""HardPy's `JsonLoader`: one JSON file per report, in HardPy's file format."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from os import PathLike
+from pathlib import Path
+
+from hardlab._util import uuid7
+from hardlab.model.report import ResultRunStore
+
+__all__ = ["JsonLoader", "read_json_report"]
+
+_log = logging.getLogger(__name__)
+
+
+class JsonLoader:
+    """Saves reports as JSON files, as HardPy's `JsonLoader` does.
+
+    Each report becomes ``<storage_dir>/<id>.json``: the report's
+    ``model_dump()`` with ``id`` replaced by the report id, indented by two.
+    Files are written atomically (a crash never leaves half a report).
+
+    Args:
+        storage_dir: The folder; ``./reports`` by default. Created if missing.
+
+    Example:
+        ```python
+        def save_report():
+            report = get_current_report()
+            if report:
+                JsonLoader(Path("reports")).load(report)
+
+        @pytest.fixture(scope="session", autouse=True)
+        def register(post_run_functions):
+            post_run_functions.append(save_report)
+        ```
+    """
+
+    def __init__(self, storage_dir: Path | str | PathLike[str] | None = None) -> None:
+        self._storage_dir = Path(storage_dir) if storage_dir is not None else Path.cwd() / "reports"
+        self._storage_dir.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def storage_dir(self) -> Path:
+        """Where reports are written."""
+        return self._storage_dir
+
+    def path_for(self, report_id: str) -> Path:
+        """The file a report with `report_id` is written to."""
+        return self._storage_dir / f"{report_id}.json"
+
+    def load(self, report: ResultRunStore, new_report_id: str | None = None) -> bool:
+        """Write `report` to a file.
+
+        Args:
+            report: The report.
+            new_report_id: The file's id; a new time-ordered UUID if None.
+
+        Returns:
+            True if the file was written, False if writing failed (the
+            failure is logged), as in HardPy.
+        """
+        report_id = new_report_id or str(uuid7())
+        body = report.model_dump(mode="json")
+        body["id"] = report_id
+        path = self.path_for(report_id)
+        try:
+            handle, temp = tempfile.mkstemp(prefix=f".{report_id}.", dir=self._storage_dir)
+            try:
+                with os.fdopen(handle, "w", encoding="utf-8") as out:
+                    json.dump(body, out, indent=2, default=str, ensure_ascii=False)
+                os.replace(temp, path)
+            except BaseException:
+                Path(temp).unlink(missing_ok=True)
+                raise
+        except (OSError, TypeError, ValueError):
+            _log.exception("cannot write report %s to %s", report_id, path)
+            return False
+        return True
+
+
+def read_json_report(path: str | PathLike[str]) -> ResultRunStore:
+    """Read a HardPy JSON report file (``id``/``rev`` or CouchDB's ``_id``/``_rev``).
+
+    Raises:
+        OSError: If the file cannot be read.
+        pydantic.ValidationError: If it is not a schema-v1 report.
+    """
+    return ResultRunStore.model_validate_json(Path(path).read_bytes())

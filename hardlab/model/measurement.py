@@ -1,0 +1,274 @@
+"""Measurements, charts, sub-units and instruments.
+
+Each user-facing class (`NumericMeasurement`, `StringMeasurement`, `Chart`)
+validates its input and computes what HardPy computes. It derives from a
+plain *record* class, which is what the report document stores: validating a
+stored report never recomputes a result, as in HardPy's schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+
+from hardlab.model.enums import ChartType, ComparisonOperation, MeasurementType
+
+__all__ = [
+    "Chart",
+    "ChartRecord",
+    "Instrument",
+    "MeasurementRecord",
+    "NumericMeasurement",
+    "NumericMeasurementRecord",
+    "StringMeasurement",
+    "StringMeasurementRecord",
+    "SubUnit",
+]
+
+InfoValue = str | int | float | None
+"""A value in an ``info`` mapping of the report (DUT, stand, process, ...)."""
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SubUnit(_Record):
+    """A sub-unit of the DUT (a module, a daughter board). Sub-units do not nest."""
+
+    name: str | None = None
+    type: str | None = None
+    serial_number: str | None = None
+    part_number: str | None = None
+    revision: str | None = None
+    info: Mapping[str, InfoValue] = {}
+
+
+class Instrument(_Record):
+    """A piece of test equipment (power supply, oscilloscope, ...) on the stand."""
+
+    name: str | None = None
+    revision: str | None = None
+    serial_number: str | None = None
+    part_number: str | None = None
+    number: int | None = None
+    comment: str | None = None
+    info: Mapping[str, InfoValue] = {}
+
+
+class NumericMeasurementRecord(_Record):
+    """A numeric measurement as stored in the report document."""
+
+    type: Literal[MeasurementType.NUMERIC] = Field(default=MeasurementType.NUMERIC, frozen=True)
+    value: int | float
+    name: str | None = None
+    unit: str | None = None
+    operation: ComparisonOperation | None = None
+    comparison_value: float | int | None = None
+    lower_limit: float | int | None = None
+    upper_limit: float | int | None = None
+    result: bool | None = None
+
+
+class StringMeasurementRecord(_Record):
+    """A string measurement as stored in the report document."""
+
+    type: Literal[MeasurementType.STRING] = Field(default=MeasurementType.STRING, frozen=True)
+    value: str
+    name: str | None = None
+    casesensitive: bool = True
+    operation: ComparisonOperation | None = None
+    comparison_value: str | None = None
+    result: bool | None = None
+
+
+def _measurement_tag(value: Any) -> str:
+    kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
+    return "string" if kind == MeasurementType.STRING else "numeric"
+
+
+MeasurementRecord = Annotated[
+    Annotated[NumericMeasurementRecord, Tag("numeric")]
+    | Annotated[StringMeasurementRecord, Tag("string")],
+    Discriminator(_measurement_tag),
+]
+"""Either kind of stored measurement, told apart by its ``type``."""
+
+
+def _require_inputs(
+    operation: ComparisonOperation,
+    comparison_value: object,
+    lower_limit: object,
+    upper_limit: object,
+) -> None:
+    if not operation.is_range and comparison_value is None:
+        msg = f"Comparison_value required for {operation.value} operation"
+        raise ValueError(msg)
+    if operation.is_range and (lower_limit is None or upper_limit is None):
+        msg = "lower_limit and upper_limit required for range operations"
+        raise ValueError(msg)
+
+
+def compare(
+    operation: ComparisonOperation,
+    value: Any,
+    comparison_value: Any = None,
+    lower_limit: Any = None,
+    upper_limit: Any = None,
+) -> bool:
+    """Evaluate `operation` for `value`; the rules of `ComparisonOperation`."""
+    c, lo, hi = comparison_value, lower_limit, upper_limit
+    op = ComparisonOperation
+    table = {
+        op.EQ: lambda v: v == c,
+        op.NE: lambda v: v != c,
+        op.GT: lambda v: v > c,
+        op.GE: lambda v: v >= c,
+        op.LT: lambda v: v < c,
+        op.LE: lambda v: v <= c,
+        op.GTLT: lambda v: lo < v < hi,
+        op.GELE: lambda v: lo <= v <= hi,
+        op.GELT: lambda v: lo <= v < hi,
+        op.GTLE: lambda v: lo < v <= hi,
+        op.LTGT: lambda v: v < lo or v > hi,
+        op.LEGE: lambda v: v <= lo or v >= hi,
+        op.LEGT: lambda v: v <= lo or v > hi,
+        op.LTGE: lambda v: v < lo or v >= hi,
+    }
+    return bool(table[operation](value))
+
+
+class NumericMeasurement(NumericMeasurementRecord):
+    """A numeric measurement of a case, optionally checked against limits.
+
+    With an `operation`, `result` is computed on construction; without one,
+    limits are kept but nothing is evaluated (`result` stays None). A result
+    does not fail the test by itself: ``assert meas.result``.
+
+    Example:
+        ```python
+        meas = NumericMeasurement(
+            name="3V3 rail", value=3.31, unit="V",
+            operation=ComparisonOperation.GELE, lower_limit=3.2, upper_limit=3.4,
+        )
+        set_case_measurement(meas)
+        assert meas.result, "3V3 rail out of range"
+        ```
+
+    Raises:
+        pydantic.ValidationError: (a `ValueError`) if the operation lacks its
+            comparison value or limits.
+    """
+
+    @model_validator(mode="after")
+    def _evaluate(self) -> NumericMeasurement:
+        if self.operation is not None:
+            _require_inputs(
+                self.operation, self.comparison_value, self.lower_limit, self.upper_limit
+            )
+            self.result = compare(
+                self.operation,
+                self.value,
+                self.comparison_value,
+                self.lower_limit,
+                self.upper_limit,
+            )
+        return self
+
+
+class StringMeasurement(StringMeasurementRecord):
+    """A string measurement of a case, optionally compared for (in)equality.
+
+    Only `ComparisonOperation.EQ` and `ComparisonOperation.NE` apply to
+    strings; with ``casesensitive=False`` both sides are lower-cased first.
+
+    Raises:
+        pydantic.ValidationError: (a `ValueError`) for another operation or a
+            missing comparison value.
+    """
+
+    @model_validator(mode="after")
+    def _evaluate(self) -> StringMeasurement:
+        operation = self.operation
+        if operation is None:
+            return self
+        if operation not in (ComparisonOperation.EQ, ComparisonOperation.NE):
+            msg = f"{operation.value} is not a valid string operation"
+            raise ValueError(msg)
+        _require_inputs(operation, self.comparison_value, None, None)
+        value, expected = self.value, str(self.comparison_value)
+        if not self.casesensitive:
+            value, expected = value.lower(), expected.lower()
+        self.result = compare(operation, value, expected)
+        return self
+
+
+class ChartRecord(_Record):
+    """A chart as stored in the report document."""
+
+    type: ChartType = ChartType.LINE
+    title: str | None = None
+    x_label: str | None = None
+    y_label: str | None = None
+    marker_name: list[str | None] = []
+    x_data: list[list[int | float]] = []
+    y_data: list[list[int | float]] = []
+
+
+class Chart(ChartRecord):
+    """A line chart of one or more series, shown with its case.
+
+    Example:
+        ```python
+        chart = Chart(type=ChartType.LINE_LOG_X, title="Frequency response",
+                      x_label="Hz", y_label="dB")
+        chart.add_series(freqs, gains, "gain")
+        set_case_chart(chart)
+        ```
+
+    Raises:
+        pydantic.ValidationError: (a `ValueError`) if the series lists differ in
+            length, or a series' x and y differ in length.
+    """
+
+    @model_validator(mode="after")
+    def _check_series(self) -> Chart:
+        if not len(self.x_data) == len(self.y_data) == len(self.marker_name):
+            msg = "x_data, y_data and marker_name must have the same number of series"
+            raise ValueError(msg)
+        for index, (xs, ys) in enumerate(zip(self.x_data, self.y_data, strict=True)):
+            if len(xs) != len(ys):
+                msg = f"series {index}: x_data and y_data must have the same length"
+                raise ValueError(msg)
+        if self.x_data and not self.x_data[0]:
+            msg = "x_data must not be empty"
+            raise ValueError(msg)
+        return self
+
+    def add_series(
+        self,
+        x_data: list[int | float],
+        y_data: list[int | float],
+        marker_name: str | None = None,
+    ) -> None:
+        """Append one series.
+
+        Args:
+            x_data: X values.
+            y_data: Y values, as many as `x_data`.
+            marker_name: The series' legend entry.
+
+        Raises:
+            ValueError: If the series is empty or x and y differ in length.
+        """
+        if len(x_data) != len(y_data):
+            msg = "x_data and y_data must have the same length"
+            raise ValueError(msg)
+        if not x_data:
+            msg = "x_data and y_data must not be empty"
+            raise ValueError(msg)
+        self.x_data.append(list(x_data))
+        self.y_data.append(list(y_data))
+        self.marker_name.append(marker_name)

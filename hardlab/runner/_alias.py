@@ -1,0 +1,237 @@
+"""``import hardpy`` inside a plan run by hardlab resolves to hardlab.
+
+HardPy plans say ``import hardpy`` or ``from hardpy import ...``. While
+hardlab runs a plan, an import hook serves a module called ``hardpy`` (and
+the few sub-modules HardPy users import names from) whose names are
+hardlab's. By default the hook is installed only when the real HardPy is not
+installed; ``hardpy_alias=True`` (``--hardlab-hardpy-alias=always``)
+installs it anyway and hides a real HardPy for the duration of the run.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import sys
+import threading
+import types
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["HARDPY_MODULES", "AliasHandle", "hardpy_installed", "install"]
+
+_HARDPY_TOP = (
+    "BaseWidget",
+    "Chart",
+    "ChartType",
+    "CheckboxWidget",
+    "ComparisonOperation",
+    "DialogBox",
+    "DuplicateParameterError",
+    "ErrorCode",
+    "Group",
+    "HTMLComponent",
+    "HardpyConfig",
+    "ImageComponent",
+    "Instrument",
+    "JsonLoader",
+    "MultistepWidget",
+    "NumericInputWidget",
+    "NumericMeasurement",
+    "PassFailDialog",
+    "RadiobuttonWidget",
+    "StepWidget",
+    "StringMeasurement",
+    "SubUnit",
+    "TestStandNumberError",
+    "TextInputWidget",
+    "clear_operator_message",
+    "get_current_attempt",
+    "get_current_report",
+    "get_hardpy_config",
+    "run_dialog_box",
+    "set_batch_serial_number",
+    "set_case_artifact",
+    "set_case_chart",
+    "set_case_measurement",
+    "set_driver_info",
+    "set_dut_info",
+    "set_dut_name",
+    "set_dut_part_number",
+    "set_dut_revision",
+    "set_dut_serial_number",
+    "set_dut_sub_unit",
+    "set_dut_type",
+    "set_instrument",
+    "set_message",
+    "set_module_artifact",
+    "set_operator_message",
+    "set_process_info",
+    "set_process_name",
+    "set_process_number",
+    "set_run_artifact",
+    "set_stand_info",
+    "set_stand_location",
+    "set_stand_name",
+    "set_stand_number",
+    "set_stand_revision",
+    "set_user_name",
+)
+
+HARDPY_MODULES: dict[str, dict[str, str]] = {
+    "hardpy": {name: f"hardlab:{name}" for name in _HARDPY_TOP},
+    "hardpy.pytest_hardpy": {},
+    "hardpy.pytest_hardpy.db": {
+        "ResultRunStore": "hardlab.model:ResultRunStore",
+        "ResultStateStore": "hardlab.model:ResultStateStore",
+    },
+    "hardpy.pytest_hardpy.db.schema": {
+        "ResultRunStore": "hardlab.model:ResultRunStore",
+        "ResultStateStore": "hardlab.model:ResultStateStore",
+    },
+    "hardpy.pytest_hardpy.result": {"JsonLoader": "hardlab.exchange:JsonLoader"},
+    "hardpy.pytest_hardpy.utils": {
+        "TestStatus": "hardlab.model:TestStatus",
+        "ComparisonOperation": "hardlab.model:ComparisonOperation",
+        "Group": "hardlab.model:Group",
+        "ChartType": "hardlab.model:ChartType",
+        "MeasurementType": "hardlab.model:MeasurementType",
+        "NodeInfo": "hardlab.runner._nodes:NodeInfo",
+        "DialogBox": "hardlab.model:DialogBox",
+        "PassFailDialog": "hardlab.model:PassFailDialog",
+    },
+    "hardpy.pytest_hardpy.utils.exception": {
+        "HardpyError": "hardlab.errors:HardpyError",
+        "DuplicateParameterError": "hardlab.errors:DuplicateParameterError",
+        "TestStandNumberError": "hardlab.errors:TestStandNumberError",
+        "WidgetInfoError": "hardlab.errors:WidgetInfoError",
+        "ImageError": "hardlab.errors:ImageError",
+    },
+    "hardpy.common": {},
+    "hardpy.common.config": {"HardpyConfig": "hardlab.config:HardpyConfig"},
+}
+"""Module name -> {attribute: "module:name" of the hardlab object it is}."""
+
+
+def _resolve(target: str) -> Any:
+    module_name, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module_name), attr)
+
+
+class _AliasModule(types.ModuleType):
+    """A ``hardpy`` module whose names are looked up in hardlab on first use."""
+
+    def __init__(self, name: str, names: dict[str, str]) -> None:
+        super().__init__(name, f"hardlab's stand-in for {name}")
+        self.__hardlab_names__ = names
+        self.__all__ = sorted(names)
+        if name == "hardpy":
+            from hardlab._version import __version__
+
+            self.__version__ = __version__
+
+    def __getattr__(self, attr: str) -> Any:
+        names = self.__dict__.get("__hardlab_names__", {})
+        if attr in names:
+            value = _resolve(names[attr])
+            setattr(self, attr, value)
+            return value
+        msg = (
+            f"module {self.__name__!r} has no attribute {attr!r}: this is hardlab's stand-in "
+            f"for HardPy, and hardlab does not provide {attr!r}"
+        )
+        raise AttributeError(msg)
+
+    def __dir__(self) -> list[str]:
+        return sorted(set(super().__dir__()) | set(self.__all__))
+
+
+class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    def find_spec(
+        self,
+        fullname: str,
+        path: Sequence[str] | None,
+        target: types.ModuleType | None = None,
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname not in HARDPY_MODULES:
+            return None
+        is_package = any(other.startswith(fullname + ".") for other in HARDPY_MODULES)
+        return importlib.machinery.ModuleSpec(fullname, self, is_package=is_package)
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
+        module = _AliasModule(spec.name, HARDPY_MODULES[spec.name])
+        if spec.submodule_search_locations is not None:
+            module.__path__ = []
+        return module
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        return None
+
+
+def hardpy_installed() -> bool:
+    """Whether the real HardPy can be imported (the alias hook left out)."""
+    finders = [f for f in sys.meta_path if isinstance(f, _Finder)]
+    for finder in finders:
+        sys.meta_path.remove(finder)
+    try:
+        module = sys.modules.get("hardpy")
+        if module is not None and not isinstance(module, _AliasModule):
+            return True
+        return importlib.util.find_spec("hardpy") is not None
+    except (ImportError, ValueError):
+        return False
+    finally:
+        sys.meta_path[0:0] = finders
+
+
+_LOCK = threading.Lock()
+_USERS = [0]
+_SAVED: dict[str, types.ModuleType] = {}
+
+
+class AliasHandle:
+    """Undoes one `install`; the hook stays while another run still uses it."""
+
+    def __init__(self, active: bool) -> None:
+        self.active = active
+        self._done = False
+
+    def remove(self) -> None:
+        """Uninstall the alias (once the last run using it has ended)."""
+        if not self.active or self._done:
+            return
+        self._done = True
+        with _LOCK:
+            _USERS[0] -= 1
+            if _USERS[0] > 0:
+                return
+            sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, _Finder)]
+            for name in list(sys.modules):
+                is_hardpy = name == "hardpy" or name.startswith("hardpy.")
+                if is_hardpy and isinstance(sys.modules[name], _AliasModule):
+                    del sys.modules[name]
+            sys.modules.update(_SAVED)
+            _SAVED.clear()
+
+
+def install(force: bool | None = None) -> AliasHandle:
+    """Serve ``import hardpy`` from hardlab until the handle is removed.
+
+    Args:
+        force: True installs even when HardPy is installed (hiding it for the
+            run); False never installs; None installs only when HardPy is absent.
+    """
+    if force is False or (force is None and hardpy_installed()):
+        return AliasHandle(active=False)
+    with _LOCK:
+        if _USERS[0] == 0:
+            for name in list(sys.modules):
+                if name == "hardpy" or name.startswith("hardpy."):
+                    module = sys.modules.pop(name)
+                    if not isinstance(module, _AliasModule):
+                        _SAVED[name] = module
+            sys.meta_path.insert(0, _Finder())
+        _USERS[0] += 1
+    return AliasHandle(active=True)

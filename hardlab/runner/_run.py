@@ -1,0 +1,316 @@
+"""``hardlab.run()``: run a plan in this process and return its result."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.metadata
+import os
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+from hardlab._context import RunState
+from hardlab.channel import AUTO, Operator
+from hardlab.errors import PlanError
+from hardlab.events import CaseAttempt, RunListener
+from hardlab.model.enums import TestStatus
+from hardlab.model.report import ResultRunStore
+
+__all__ = ["RunResult", "Target", "run"]
+
+Target = str | PathLike[str] | Sequence[str | PathLike[str]]
+"""A plan folder, a test file, a node id (``file.py::test``) or a list of them."""
+
+_CHDIR_LOCK = threading.RLock()
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a run left: its status, its report and every attempt of every case.
+
+    Attributes:
+        run_id: The run's unique id (a time-ordered UUID).
+        status: ``passed``, ``failed`` or ``stopped``.
+        report: The final report (HardPy's schema v1).
+        exit_code: pytest's exit code (0 passed, 1 failed, 2 stopped, 5 nothing collected).
+        attempts: Every attempt of every case, in order; the report shows the last ones.
+        errors: Collection errors and failed post-run functions.
+        report_path: The HardPy JSON report written for this run, if one was.
+        duration: Wall-clock seconds the run took.
+    """
+
+    run_id: uuid.UUID
+    status: TestStatus
+    report: ResultRunStore
+    exit_code: int
+    attempts: tuple[CaseAttempt, ...] = ()
+    errors: tuple[str, ...] = ()
+    report_path: Path | None = None
+    duration: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def passed(self) -> bool:
+        """Whether the run passed."""
+        return self.status == TestStatus.PASSED
+
+    def counts(self) -> dict[str, int]:
+        """How many cases ended in each status."""
+        counts: dict[str, int] = {}
+        for module in self.report.modules.values():
+            for case in module.cases.values():
+                counts[case.status.value] = counts.get(case.status.value, 0) + 1
+        return counts
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{n} {s}" for s, n in sorted(self.counts().items()))
+        return (
+            f"<RunResult {self.report.name!r} {self.status.value} ({counts or 'no cases'}) "
+            f"run_id={self.run_id}>"
+        )
+
+
+def _targets(target: Target) -> list[Path]:
+    items: Sequence[str | PathLike[str]]
+    items = [target] if isinstance(target, (str, PathLike)) else list(target)
+    if not items:
+        msg = "hardlab.run() needs a plan: a folder, a test file or a list of them"
+        raise PlanError(msg)
+    paths = []
+    for item in items:
+        text = os.fspath(item)
+        path_text, _, _ = text.partition("::")
+        path = Path(path_text).expanduser()
+        if not path.exists():
+            msg = f"test plan {path_text!r} does not exist (looked in {Path.cwd()})"
+            raise PlanError(msg)
+        paths.append(Path(str(path.resolve()) + text[len(path_text) :]))
+    return paths
+
+
+def _plan_dir(paths: list[Path], config_dir: str | PathLike[str] | None) -> Path:
+    if config_dir is not None:
+        folder = Path(config_dir).expanduser().resolve()
+        if not folder.is_dir():
+            msg = f"config_dir {os.fspath(config_dir)!r} is not a folder"
+            raise PlanError(msg)
+        return folder
+    first = Path(str(paths[0]).partition("::")[0])
+    return first if first.is_dir() else first.parent
+
+
+def _hardpy_entry_point() -> bool:
+    try:
+        return any(
+            ep.name == "pytest_hardpy" for ep in importlib.metadata.entry_points(group="pytest11")
+        )
+    except Exception:  # noqa: BLE001 - broken metadata: assume no HardPy
+        return False
+
+
+@contextlib.contextmanager
+def _working_directory(folder: Path, enabled: bool) -> Iterator[None]:
+    if not enabled:
+        yield
+        return
+    with _CHDIR_LOCK:
+        before = Path.cwd()
+        os.chdir(folder)
+        try:
+            yield
+        finally:
+            os.chdir(before)
+
+
+def _under(path: str, roots: Sequence[Path]) -> bool:
+    try:
+        resolved = Path(path).resolve()
+    except (OSError, RuntimeError):
+        return False
+    return any(resolved.is_relative_to(root) for root in roots)
+
+
+@contextlib.contextmanager
+def isolated_imports(roots: Callable[[], Sequence[Path]]) -> Iterator[None]:
+    """Forget, after the block, modules it imported from the plan and the paths it added.
+
+    pytest imports test modules, conftests and the plan's helper modules into
+    ``sys.modules`` and never drops them, so a second run in the same process
+    would not see edits, and every run would leave modules behind. This
+    removes the modules the block imported from files under `roots()` and
+    restores ``sys.path``.
+    """
+    modules_before = set(sys.modules)
+    path_before = list(sys.path)
+    try:
+        yield
+    finally:
+        folders = [root.resolve() for root in roots()]
+        for name in set(sys.modules) - modules_before:
+            module = sys.modules.get(name)
+            filename = getattr(module, "__file__", None)
+            if filename and _under(filename, folders):
+                sys.modules.pop(name, None)
+        sys.path[:] = path_before
+
+
+def build_args(
+    paths: list[Path],
+    plan_dir: Path,
+    *,
+    relative: bool,
+    args: Sequence[str],
+    select: str | None,
+    quiet: bool,
+) -> list[str]:
+    """Pytest's command line for a run."""
+    command: list[str] = []
+    for path in paths:
+        text = str(path)
+        if relative:
+            file_part, sep, rest = text.partition("::")
+            with contextlib.suppress(ValueError):
+                file_part = str(Path(file_part).relative_to(plan_dir)) or "."
+            text = file_part + sep + rest
+        command.append(text)
+    if _hardpy_entry_point():
+        command += ["-p", "no:pytest_hardpy"]
+    if quiet:
+        command += ["-p", "no:terminal"]
+    if select:
+        command += ["-k", select]
+    command += list(args)
+    return command
+
+
+def run(
+    target: Target = ".",
+    *,
+    args: Sequence[str] = (),
+    select: str | None = None,
+    start_args: Mapping[str, Any] | None = None,
+    operator: Operator | None = AUTO,
+    answers: Mapping[str, Any] | Sequence[Any] | str | PathLike[str] | None = None,
+    report_dir: str | PathLike[str] | None = None,
+    listeners: Sequence[RunListener] = (),
+    tests_name: str | None = None,
+    config_dir: str | PathLike[str] | None = None,
+    hardpy_alias: bool | None = None,
+    quiet: bool = False,
+    attempt_delay: float | None = None,
+    chdir: bool = True,
+    handle_sigterm: bool = True,
+    run_id: uuid.UUID | None = None,
+    on_run: Callable[[RunState], None] | None = None,
+) -> RunResult:
+    """Run a test plan in this process and return its result.
+
+    The plan runs under pytest with hardlab's plugin, in the calling thread.
+    As HardPy's runner does, the working directory is the plan folder while
+    it runs (so relative paths in the plan work); pass ``chdir=False`` to
+    keep yours. Modules the run imported from the plan are forgotten
+    afterwards, so the next run sees your edits.
+
+    Args:
+        target: The plan folder (with ``hardpy.toml``), test files or node ids.
+        args: More pytest arguments (``["-x", "--hardpy-start-arg", "k=v"]``).
+        select: A ``-k`` expression choosing which cases run.
+        start_args: Start arguments for the ``hardpy_start_args`` fixture.
+        operator: Who answers dialogs: a `ScriptedOperator`, a
+            `TerminalOperator`, your own `Operator`, or None for nobody (a
+            dialog then fails its case with a clear error). Default: the
+            terminal when stdin is one, else nobody.
+        answers: Scripted answers instead of an operator: a mapping or list
+            (see `ScriptedOperator`) or a TOML/JSON file.
+        report_dir: Write the finished run as a HardPy JSON report here.
+        listeners: Receive the run's events (see `hardlab.events`).
+        tests_name: The run's name (default: ``tests_name`` of ``hardpy.toml``,
+            else the plan folder's name).
+        config_dir: Where ``hardpy.toml`` is (default: the plan folder).
+        hardpy_alias: Serve ``import hardpy`` from hardlab: None (default)
+            when HardPy is not installed, True always, False never.
+        quiet: Silence pytest's own terminal output.
+        attempt_delay: Seconds between attempts of ``attempt(n)`` cases (1).
+        chdir: Run in the plan folder.
+        handle_sigterm: Stop the run cleanly on SIGTERM (main thread only).
+        run_id: The run's id (default: a new time-ordered UUID).
+        on_run: Called with the live `RunState` once the run is set up.
+
+    Returns:
+        The `RunResult`.
+
+    Raises:
+        PlanError: If the plan does not exist or pytest could not start (for
+            example, bad pytest arguments; pytest prints why).
+        ConfigError: If ``hardpy.toml`` or the answers file is invalid.
+    """
+    import pytest
+
+    from hardlab.runner import _alias
+    from hardlab.runner._session import HardlabPlugin, SessionOptions
+    from hardlab.runner._sinks import JsonReportSink
+    from hardlab.runner.operators import ScriptedOperator
+
+    paths = _targets(target)
+    plan_dir = _plan_dir(paths, config_dir)
+    chosen: Any = operator
+    if answers is not None:
+        if isinstance(answers, (str, PathLike)):
+            chosen = ScriptedOperator.from_file(answers)
+        else:
+            chosen = ScriptedOperator(answers)
+    sinks: list[RunListener] = list(listeners)
+    json_sink = None
+    if report_dir is not None:
+        json_sink = JsonReportSink(Path(report_dir).expanduser().resolve())
+        sinks.append(json_sink)
+    options = SessionOptions(
+        operator=chosen,
+        listeners=sinks,
+        start_args={str(k): str(v) for k, v in (start_args or {}).items()},
+        tests_name=tests_name,
+        config_dir=plan_dir,
+        attempt_delay=attempt_delay,
+        handle_sigterm=handle_sigterm,
+        run_id=run_id,
+        on_run=on_run,
+    )
+    plugin = HardlabPlugin(options)
+    command = build_args(paths, plan_dir, relative=chdir, args=args, select=select, quiet=quiet)
+    started = time.perf_counter()
+    alias = _alias.install(hardpy_alias)
+    try:
+        with (
+            _working_directory(plan_dir, chdir),
+            isolated_imports(lambda: [plan_dir, *plugin.roots]),
+        ):
+            exit_code = int(pytest.main(command, plugins=[plugin]))
+    finally:
+        alias.remove()
+    report = plugin.final_report
+    state = plugin.run
+    if report is None or state is None:
+        if state is not None and exit_code == pytest.ExitCode.NO_TESTS_COLLECTED:
+            report = state.snapshot()
+        else:
+            msg = (
+                f"pytest could not run the plan {plan_dir} (exit code {exit_code}); "
+                "its message is printed above"
+            )
+            raise PlanError(msg)
+    return RunResult(
+        run_id=state.run_id,
+        status=report.status,
+        report=report,
+        exit_code=exit_code,
+        attempts=tuple(plugin.attempts),
+        errors=tuple(plugin.errors),
+        report_path=json_sink.paths[-1] if json_sink and json_sink.paths else None,
+        duration=time.perf_counter() - started,
+    )

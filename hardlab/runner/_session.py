@@ -1,0 +1,700 @@
+"""The per-run pytest plugin: statuses, markers, attempts, stop, progress (HardPy's rules).
+
+One `HardlabPlugin` instance serves one pytest session. It owns the run's
+`RunState`, tracks which case is running (no parsing of
+``PYTEST_CURRENT_TEST``, so tests in classes work), and publishes events
+that listeners turn into files, database rows and screens.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import signal
+import sys
+import threading
+import time
+import uuid
+import warnings
+from collections.abc import Callable, Generator, Sequence
+from dataclasses import dataclass, field
+from os import PathLike
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+
+from hardlab import _context
+from hardlab._context import CaseRef, RunState
+from hardlab.channel import AUTO, Operator
+from hardlab.config import HardpyConfig, load_config
+from hardlab.errors import ConfigError, HardlabWarning
+from hardlab.events import (
+    CaseAttempt,
+    CaseFinished,
+    CaseStarted,
+    CollectionFailed,
+    ModuleFinished,
+    RunFinished,
+    RunListener,
+    RunStarted,
+)
+from hardlab.model.enums import TestStatus
+from hardlab.model.report import CaseRunStore, ModuleRunStore, ResultRunStore
+from hardlab.runner._alias import AliasHandle
+from hardlab.runner._nodes import Dependency, NodeInfo, sort_key
+
+__all__ = ["STOP_MESSAGE", "HardlabPlugin", "SessionOptions", "StopRun"]
+
+STOP_MESSAGE = "Tests stopped by user"
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_FINAL = frozenset({TestStatus.PASSED, TestStatus.FAILED, TestStatus.SKIPPED})
+_UNMET = frozenset({TestStatus.FAILED, TestStatus.SKIPPED, TestStatus.ERROR})
+
+
+class StopRun(pytest.exit.Exception):  # type: ignore[name-defined,misc]
+    """Raised in the running test to stop the run (as SIGTERM does in HardPy)."""
+
+    def __init__(self) -> None:
+        super().__init__(STOP_MESSAGE, int(pytest.ExitCode.INTERRUPTED))
+
+
+@dataclass
+class SessionOptions:
+    """What the entry point (``hardlab.run``, the CLI, a notebook) decided for a run.
+
+    Anything left at its default is taken from pytest's command line, the ini
+    file and ``hardpy.toml``, in that order.
+    """
+
+    operator: Operator | None = AUTO
+    listeners: Sequence[RunListener] = ()
+    start_args: dict[str, str] | None = None
+    tests_name: str | None = None
+    config_dir: Path | None = None
+    config: HardpyConfig | None = None
+    report_dir: Path | None = None
+    run_id: uuid.UUID | None = None
+    attempt_delay: float | None = None
+    handle_sigterm: bool = True
+    on_run: Callable[[RunState], None] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _now() -> int:
+    return int(time.time())
+
+
+def _crash_text(longrepr: Any) -> str | None:
+    """HardPy's ``assertion_msg``: pytest's crash message, ANSI codes removed."""
+    if longrepr is None:
+        return None
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return _ANSI.sub("", str(longrepr[2]))
+    crash = getattr(longrepr, "reprcrash", None)
+    if crash is not None:
+        return _ANSI.sub("", str(crash.message))
+    return _ANSI.sub("", str(longrepr))
+
+
+def _exception_text(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
+    return _ANSI.sub("", excinfo.exconly(tryshort=True))
+
+
+class HardlabPlugin:
+    """pytest plugin for one hardlab run.
+
+    Args:
+        options: Decisions of the entry point; defaults come from pytest's
+            options and ``hardpy.toml``.
+        alias: The ``import hardpy`` alias to remove when the session ends.
+    """
+
+    __hardlab_session__ = True
+    """Lets the entry-point module see that a run's plugin is already registered."""
+
+    def __init__(
+        self, options: SessionOptions | None = None, alias: AliasHandle | None = None
+    ) -> None:
+        self.options = options or SessionOptions()
+        self.alias = alias
+        self.roots: list[Path] = []
+        self.run: RunState | None = None
+        self.nodes: dict[str, NodeInfo] = {}
+        self.exit_code: int | None = None
+        self.final_report: ResultRunStore | None = None
+        self.errors: list[str] = []
+        self.attempts: list[CaseAttempt] = []
+        self.post_run: list[Callable[[], Any]] = []
+        self._results: dict[str, dict[str, TestStatus | None]] = {}
+        self._module_done: set[str] = set()
+        self._dependencies: dict[str, tuple[Dependency, ...]] = {}
+        self._reported: set[str] = set()
+        self._total = 0
+        self._critical_failed = False
+        self._collect_only = False
+        self._started = False
+        self._in_tests = False
+        self._stop_signalled = False
+        self._attempt_started: dict[tuple[str, str], int] = {}
+        self._token: Any = None
+        self._old_handlers: dict[int, Any] = {}
+        self._attempt_delay = 1.0
+
+    # ================================================================ setup
+
+    def _resolve_config(self, config: pytest.Config) -> HardpyConfig:
+        if self.options.config is not None:
+            hp = self.options.config
+        else:
+            folder = self.options.config_dir
+            if folder is None:
+                option = config.getoption("hardpy_config_file", None)
+                folder = Path(option) if option else Path(config.rootpath)
+            try:
+                hp = load_config(folder)
+            except ConfigError as exc:
+                raise pytest.UsageError(str(exc)) from None
+        current = config.getoption("hardpy_current_test_config", None)
+        if current:
+            hp.current_test_config = str(current)
+        address = config.getoption("sc_address", None)
+        if address:
+            hp.stand_cloud.address = str(address)
+        if config.getoption("sc_connection_only", False):
+            hp.stand_cloud.connection_only = True
+        if config.getoption("sc_autosync", False):
+            hp.stand_cloud.autosync = True
+        return hp
+
+    def _tests_name(self, config: pytest.Config, hp: HardpyConfig) -> str:
+        if self.options.tests_name:
+            return self.options.tests_name
+        option = config.getoption("hardpy_tests_name", None)
+        if option:
+            return str(option)
+        if hp.tests_name:
+            suffix = f" {hp.current_test_config}" if hp.current_test_config else ""
+            return hp.tests_name + suffix
+        folder = self.options.config_dir or Path(config.rootpath)
+        return Path(folder).name
+
+    def _start_args(self, config: pytest.Config) -> dict[str, str]:
+        raw = config.getoption("hardpy_start_arg", None) or []
+        args = dict(str(arg).split("=", 1) for arg in raw if "=" in str(arg))
+        args.update(self.options.start_args or {})
+        return args
+
+    def _operator(self, config: pytest.Config) -> Operator | None:
+        if self.options.operator is not AUTO:
+            return self.options.operator
+        from hardlab.runner.operators import ScriptedOperator, TerminalOperator
+
+        answers = config.getoption("hardlab_answers", None)
+        if answers:
+            try:
+                return ScriptedOperator.from_file(answers)
+            except ConfigError as exc:
+                raise pytest.UsageError(str(exc)) from None
+        choice = config.getoption("hardlab_operator", None) or "auto"
+        if choice == "terminal" or (
+            choice == "auto" and sys.stdin is not None and sys.stdin.isatty()
+        ):
+            return TerminalOperator(stdin=sys.__stdin__, stdout=sys.__stdout__)
+        return None
+
+    def _notice_ignored_options(self, config: pytest.Config) -> None:
+        ignored = []
+        for dest, name in (
+            ("hardpy_db_url", "--hardpy-db-url"),
+            ("hardpy_clear_database", "--hardpy-clear-database"),
+            ("hardpy_sp", "--hardpy-sp"),
+            ("hardpy_sh", "--hardpy-sh"),
+        ):
+            if config.getoption(dest, None):
+                ignored.append(name)
+        if ignored:
+            text = (
+                f"hardlab: {', '.join(ignored)} only concern HardPy's CouchDB storage; hardlab "
+                "keeps runs in its SQL store and ignores them"
+            )
+            config.issue_config_time_warning(HardlabWarning(text), stacklevel=2)
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        """Build the run from the options, ``hardpy.toml`` and the entry point's choices."""
+        self._collect_only = bool(config.getoption("collectonly", False))
+        self.roots = [Path(config.rootpath)]
+        self._notice_ignored_options(config)
+        hp = self._resolve_config(config)
+        listeners = list(self.options.listeners)
+        report_dir = self.options.report_dir or config.getoption("hardlab_report_dir", None)
+        if report_dir:
+            from hardlab.runner._sinks import JsonReportSink
+
+            listeners.append(JsonReportSink(Path(report_dir)))
+        delay = self.options.attempt_delay
+        if delay is None:
+            delay = config.getoption("hardlab_attempt_delay", None)
+        self._attempt_delay = 1.0 if delay is None else float(delay)
+        operator = self._operator(config)
+        run = RunState(
+            config=hp,
+            name=self._tests_name(config, hp),
+            operator=operator,
+            listeners=listeners,
+            start_args=self._start_args(config),
+            run_id=self.options.run_id,
+        )
+        if getattr(operator, "needs_terminal", False):
+            capman = config.pluginmanager.getplugin("capturemanager")
+            if capman is not None:
+                run.operator_guard = capman.global_and_fixture_disabled
+        self.run = run
+        self._token = _context.activate(run)
+        if self.options.on_run is not None:
+            self.options.on_run(run)
+        self._install_signal_handlers()
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        """Put back signal handlers and unbind the run."""
+        self._restore_signal_handlers()
+        if self.alias is not None:
+            self.alias.remove()
+        if self.run is not None:
+            _context.deactivate(self.run, self._token)
+            self._token = None
+
+    def _install_signal_handlers(self) -> None:
+        if (
+            not self.options.handle_sigterm
+            or threading.current_thread() is not threading.main_thread()
+        ):
+            return
+        numbers = [signal.SIGTERM]
+        if sys.platform == "win32":  # pragma: no cover - Windows only
+            numbers.append(signal.SIGBREAK)  # type: ignore[attr-defined,unused-ignore]
+        for number in numbers:
+            self._old_handlers[number] = signal.signal(number, self._on_signal)
+
+    def _restore_signal_handlers(self) -> None:
+        for number, handler in self._old_handlers.items():
+            with contextlib.suppress(ValueError, TypeError):
+                signal.signal(number, handler)
+        self._old_handlers.clear()
+
+    def _on_signal(self, signum: int, frame: Any) -> None:
+        self._stop_signalled = True
+        if self.run is not None:
+            self.run.request_stop()
+        if self._in_tests:
+            raise StopRun
+
+    # ================================================================ fixtures
+
+    @pytest.fixture(scope="session")
+    def post_run_functions(self) -> list[Callable[[], Any]]:
+        """A list to append no-argument functions to; they run after the run ends."""
+        return self.post_run
+
+    @pytest.fixture(scope="session")
+    def hardpy_start_args(self) -> dict[str, str]:
+        """The run's start arguments (``--hardpy-start-arg k=v``, ``--arg k=v``), as text."""
+        assert self.run is not None
+        return dict(self.run.start_args)
+
+    # ================================================================ collection
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(
+        self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        """Order modules naturally, read markers and lay out the report's modules and cases."""
+        run = self._require_run()
+        items[:] = sorted(items, key=sort_key)
+        known: dict[str, set[str]] = {}
+        with run.lock:
+            doc = run.document
+            doc.modules = {}
+            for item in items:
+                try:
+                    info = NodeInfo.from_item(item)
+                except ValueError as exc:
+                    text = f"Error creating NodeInfo for item: {item.nodeid}. {exc}"
+                    run.alert = text
+                    pytest.exit(text, pytest.ExitCode.NO_TESTS_COLLECTED)
+                self.nodes[item.nodeid] = info
+                module = doc.modules.get(info.module_id)
+                if module is None:
+                    module = doc.modules[info.module_id] = ModuleRunStore(
+                        status=TestStatus.READY,
+                        name=info.module_name,
+                        group=info.module_group,
+                        start_time=None,
+                        stop_time=None,
+                    )
+                module.cases[info.case_id] = CaseRunStore(
+                    status=TestStatus.READY,
+                    name=info.case_name,
+                    group=info.case_group,
+                    start_time=None,
+                    stop_time=None,
+                )
+                self._results.setdefault(info.module_id, {})[info.case_id] = None
+                # HardPy registers dependencies in collection order and silently
+                # drops targets it has not seen yet (unknown or later ones).
+                kept = tuple(
+                    dep
+                    for dep in info.dependencies
+                    if dep.module_id in known
+                    and (dep.case_id is None or dep.case_id in known[dep.module_id])
+                )
+                self._dependencies[item.nodeid] = kept
+                known.setdefault(info.module_id, set()).add(info.case_id)
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        """Record files that failed to collect."""
+        if not report.failed:
+            return
+        text = _ANSI.sub("", str(report.longreprtext)).strip()
+        self.errors.append(f"{report.nodeid}: {text}")
+        run = self._require_run()
+        run.emit(CollectionFailed(run, report.nodeid, text))
+        run.set_alert(f"Collection error in {report.nodeid or 'the plan'}")
+
+    # ================================================================ running
+
+    def pytest_runtestloop(self, session: pytest.Session) -> None:
+        """Start the run: progress denominator, start time, status ``run``."""
+        run = self._require_run()
+        self._total = session.testscollected
+        if self._collect_only:
+            return
+        if self._total == 0:
+            text = "No tests collected"
+            if self.errors:
+                text += f" ({len(self.errors)} collection error(s))"
+            run.set_alert(text)
+            pytest.exit(text, pytest.ExitCode.NO_TESTS_COLLECTED)
+        if self.errors and not session.config.getoption("continue_on_collection_errors", False):
+            return  # pytest interrupts the session itself; nothing runs
+        run.mark_started()
+        self._started = True
+        self._in_tests = True
+        run.emit(RunStarted(run))
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_protocol(
+        self, item: pytest.Item, nextitem: pytest.Item | None
+    ) -> Generator[None, object, object]:
+        """Mark the case as running from setup to teardown; publish its end."""
+        run = self._require_run()
+        info = self.nodes.get(item.nodeid)
+        if info is None:
+            return (yield)
+        if run.stop.is_set():
+            raise StopRun
+        ref = CaseRef(info.module_id, info.case_id)
+        run.current = ref
+        try:
+            result = yield
+        except BaseException:
+            run.current = None
+            raise
+        run.current = None
+        self._publish_case_end(info)
+        return result
+
+    def _publish_case_end(self, info: NodeInfo) -> None:
+        run = self._require_run()
+        key = (info.module_id, info.case_id)
+        with run.lock:
+            case = run.case(*key)
+            started = self._attempt_started.pop(key, None)
+            record = CaseAttempt(
+                module_id=info.module_id,
+                case_id=info.case_id,
+                attempt=case.attempt,
+                final=True,
+                case=case.model_copy(deep=True),
+                module_name=info.module_name,
+                started_ns=started,
+                finished_ns=time.time_ns() if started is not None else None,
+            )
+        self.attempts.append(record)
+        run.emit(CaseFinished(run, record))
+        if info.module_id in self._module_done:
+            self._module_done.discard(info.module_id)
+            run.emit(ModuleFinished(run, info.module_id))
+
+    def _dependency_unmet(self, nodeid: str) -> bool:
+        for dep in self._dependencies.get(nodeid, ()):
+            outcomes = self._results.get(dep.module_id, {})
+            if dep.case_id is not None:
+                if outcomes.get(dep.case_id) in _UNMET:
+                    return True
+            # A module's result exists only once all its cases have finished.
+            elif None not in outcomes.values() and self._module_status(dep.module_id) in _UNMET:
+                return True
+        return False
+
+    def _module_status(self, module_id: str) -> TestStatus:
+        outcomes = set(self._results[module_id].values())
+        if TestStatus.FAILED in outcomes or TestStatus.ERROR in outcomes:
+            return TestStatus.FAILED
+        if TestStatus.SKIPPED in outcomes:
+            return TestStatus.SKIPPED
+        return TestStatus.PASSED
+
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        """Start the case, or skip it for a failed critical case or an unmet dependency."""
+        run = self._require_run()
+        info = self.nodes.get(item.nodeid)
+        if info is None:
+            return
+        skip = self._critical_failed or self._dependency_unmet(item.nodeid)
+        with run.lock:
+            module = run.module(info.module_id)
+            case = module.cases[info.case_id]
+            if module.start_time is None:
+                module.start_time = _now()
+            if skip:
+                case.status = TestStatus.SKIPPED
+                module.status = TestStatus.SKIPPED
+                self._results[info.module_id][info.case_id] = TestStatus.SKIPPED
+                self._count_progress(item.nodeid)
+            else:
+                case.start_time = _now()
+                case.status = TestStatus.RUN
+                module.status = TestStatus.RUN
+                self._attempt_started[(info.module_id, info.case_id)] = time.time_ns()
+        if skip:
+            if info.critical:
+                self._critical_failed = True
+            pytest.skip(f"Test {item.nodeid} is skipped")
+        run.emit(CaseStarted(run, info.module_id, info.case_id, 1))
+
+    def pytest_runtest_call(self, item: pytest.Item) -> None:
+        """First attempt."""
+        run = self._require_run()
+        info = self.nodes.get(item.nodeid)
+        if info is not None:
+            with run.lock:
+                run.case(info.module_id, info.case_id).attempt = 1
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> None:
+        """After a failed call: the critical flag, further attempts, the DUT failure id."""
+        if call.when != "call" or call.excinfo is None:
+            return
+        info = self.nodes.get(item.nodeid)
+        if info is None or call.excinfo.errisinstance(pytest.skip.Exception):
+            if info is not None and info.critical:
+                self._critical_failed = True  # a user skip of a critical case counts
+            return
+        if item.get_closest_marker("xfail") is not None:
+            return
+        if info.critical:
+            self._critical_failed = True
+        for attempt in range(2, info.attempt + 1):
+            if not self._retry(item, info, call, attempt):
+                break
+        run = self._require_run()
+        # _retry replaced call.excinfo: None after a passing attempt
+        final = cast("pytest.ExceptionInfo[BaseException] | None", call.excinfo)
+        if final is not None and not final.errisinstance(pytest.skip.Exception):
+            with run.lock:
+                if run.document.caused_dut_failure_id is None:
+                    run.document.caused_dut_failure_id = f"{info.module_id}::{info.case_id}"
+
+    def _retry(
+        self, item: pytest.Item, info: NodeInfo, call: pytest.CallInfo[None], attempt: int
+    ) -> bool:
+        """Run attempt number `attempt`; return whether another may follow."""
+        run = self._require_run()
+        key = (info.module_id, info.case_id)
+        assert call.excinfo is not None
+        with run.lock:
+            case = run.case(*key)
+            case.status = TestStatus.FAILED
+            case.assertion_msg = _exception_text(call.excinfo)
+            started = self._attempt_started.get(key)
+            record = CaseAttempt(
+                module_id=info.module_id,
+                case_id=info.case_id,
+                attempt=case.attempt,
+                final=False,
+                case=case.model_copy(deep=True),
+                module_name=info.module_name,
+                started_ns=started,
+                finished_ns=time.time_ns(),
+            )
+        self.attempts.append(record)
+        run.emit(CaseFinished(run, record))
+        # HardPy pauses a second between attempts, which also lets a stop arrive.
+        if run.stop.wait(self._attempt_delay):
+            raise StopRun
+        with run.lock:
+            module = run.module(info.module_id)
+            case = module.cases[info.case_id]
+            module.status = TestStatus.RUN
+            case.status = TestStatus.RUN
+            case.attempt = attempt
+            case.artifact = {}
+            case.msg = None
+            case.assertion_msg = None
+            case.measurements = []
+            case.chart = None
+            if run.document.caused_dut_failure_id is None:
+                run.document.error_code = None
+            self._attempt_started[key] = time.time_ns()
+        run.emit(CaseStarted(run, info.module_id, info.case_id, attempt))
+        try:
+            item.runtest()
+        except (KeyboardInterrupt, SystemExit, pytest.exit.Exception):
+            raise
+        except BaseException as exc:  # noqa: BLE001 - any failure of the body is a failed attempt
+            call.excinfo = pytest.ExceptionInfo.from_exception(exc)
+            with run.lock:
+                run.case(*key).status = TestStatus.FAILED
+            return not call.excinfo.errisinstance(pytest.skip.Exception)
+        call.excinfo = None
+        self._critical_failed = False
+        with run.lock:
+            run.case(*key).status = TestStatus.PASSED
+        return False
+
+    def _count_progress(self, nodeid: str) -> None:
+        run = self._require_run()
+        self._reported.add(nodeid)
+        if self._total:
+            run.progress = len(self._reported) * 100 // self._total
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Case status, stop time, assertion message, progress, module result."""
+        skipped_in_setup = report.when == "setup" and report.skipped
+        if not skipped_in_setup and report.when != "call" and not report.failed:
+            return
+        info = self.nodes.get(report.nodeid)
+        if info is None:
+            return
+        run = self._require_run()
+        status = TestStatus(report.outcome)
+        with run.lock:
+            module = run.module(info.module_id)
+            case = module.cases[info.case_id]
+            case.status = status
+            if not skipped_in_setup:
+                case.stop_time = _now()
+            case.assertion_msg = _crash_text(report.longrepr)
+            self._count_progress(report.nodeid)
+            outcomes = self._results[info.module_id]
+            outcomes[info.case_id] = status
+            if None not in outcomes.values():
+                module.status = self._module_status(info.module_id)
+                module.stop_time = _now()
+                self._module_done.add(info.module_id)
+
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        """Ctrl-C or a stop request, as opposed to pytest giving up on collection errors."""
+        if isinstance(excinfo.value, pytest.Session.Interrupted):
+            return
+        if isinstance(excinfo.value, (KeyboardInterrupt, StopRun)):
+            self._stop_signalled = True
+
+    # ================================================================ finish
+
+    def _run_status(self, exitstatus: int) -> TestStatus:
+        if exitstatus == pytest.ExitCode.OK:
+            return TestStatus.PASSED
+        if exitstatus == pytest.ExitCode.INTERRUPTED and (self._started or self._stop_signalled):
+            return TestStatus.STOPPED
+        return TestStatus.FAILED
+
+    def _apply_stop(self, run: RunState, now: int) -> list[tuple[str, str]]:
+        """HardPy's stop rule: one module and one case stopped, the unfinished rest skipped."""
+        changed: list[tuple[str, str]] = []
+        module_stopped = case_stopped = False
+        for module_id, module in run.document.modules.items():
+            if module.status not in _FINAL:
+                if not module_stopped:
+                    module.status = TestStatus.STOPPED
+                    module.start_time = module.start_time or now
+                    module.stop_time = now
+                    module_stopped = True
+                else:
+                    module.status = TestStatus.SKIPPED
+            for case_id, case in module.cases.items():
+                if case.status in _FINAL:
+                    continue
+                if not case_stopped:
+                    case.status = TestStatus.STOPPED
+                    case.start_time = case.start_time or now
+                    case.stop_time = now
+                    case_stopped = True
+                else:
+                    case.status = TestStatus.SKIPPED
+                changed.append((module_id, case_id))
+        return changed
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        """Finish the report, call post-run functions, publish the final report."""
+        self._in_tests = False
+        run = self.run
+        if run is None or self._collect_only:
+            return
+        exitstatus = int(exitstatus)
+        self.exit_code = exitstatus
+        status = self._run_status(exitstatus)
+        now = _now()
+        with run.lock:
+            changed = self._apply_stop(run, now) if status == TestStatus.STOPPED else []
+            for module in run.document.modules.values():
+                if module.start_time is not None and module.stop_time is None:
+                    module.stop_time = now
+                for case in module.cases.values():
+                    if case.start_time is not None and case.stop_time is None:
+                        case.stop_time = now
+            run.document.status = status
+            run.document.stop_time = now
+            run.finished_ns = time.time_ns()
+            run.current = None
+        for module_id, case_id in changed:
+            info = next(
+                (
+                    n
+                    for n in self.nodes.values()
+                    if (n.module_id, n.case_id) == (module_id, case_id)
+                ),
+                None,
+            )
+            if info is not None:
+                self._publish_case_end(info)
+        for function in list(self.post_run):
+            try:
+                function()
+            except Exception as exc:  # noqa: BLE001 - report it; the run is recorded either way
+                name = getattr(function, "__qualname__", repr(function))
+                text = f"post-run function {name} failed: {type(exc).__name__}: {exc}"
+                self.errors.append(text)
+                run.set_alert(text)
+                warnings.warn(text, HardlabWarning, stacklevel=1)
+        report = run.snapshot()
+        self.final_report = report
+        run.emit(RunFinished(run, status, report, exitstatus))
+
+    # ================================================================ helpers
+
+    def _require_run(self) -> RunState:
+        if self.run is None:  # pragma: no cover - configure always runs first
+            msg = "hardlab's plugin was used before pytest_configure"
+            raise RuntimeError(msg)
+        return self.run
+
+
+def plan_relative(path: str | PathLike[str], base: Path) -> str:
+    """`path` relative to `base` when inside it, else absolute (for pytest arguments)."""
+    resolved = Path(path).resolve()
+    try:
+        return str(resolved.relative_to(base))
+    except ValueError:
+        return str(resolved)
