@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import copy
 import threading
 import time
 import uuid
@@ -172,6 +173,24 @@ class RunState:
         """The live case `module_id::case_id`."""
         return self.document.modules[module_id].cases[case_id]
 
+    def case_copy(self, module_id: str, case_id: str) -> CaseRunStore:
+        """A copy of the live case that later changes to the case do not reach.
+
+        Setters only ever replace a case's containers when an attempt starts
+        over, or add to them while it runs; so copying the containers one
+        level deep (and the user's nested artifacts fully) is enough, and far
+        cheaper than a deep copy of the model.
+        """
+        with self.lock:
+            case = self.case(module_id, case_id)
+            return case.model_copy(
+                update={
+                    "msg": dict(case.msg) if case.msg is not None else None,
+                    "measurements": list(case.measurements),
+                    "artifact": copy.deepcopy(case.artifact) if case.artifact else {},
+                }
+            )
+
     def module(self, module_id: str) -> ModuleRunStore:
         """The live module `module_id`."""
         return self.document.modules[module_id]
@@ -196,8 +215,8 @@ class RunState:
     def snapshot(self) -> ResultRunStore:
         """A validated copy of the report, safe to keep and change."""
         with self.lock:
-            data = self.document.model_dump()
-        return ResultRunStore.model_validate(data)
+            data = self.document.model_dump_json()
+        return ResultRunStore.model_validate_json(data)
 
     def state_snapshot(self) -> ResultStateStore:
         """The run as HardPy's UI-state document: no artifacts, with panel state."""

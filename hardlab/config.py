@@ -62,7 +62,13 @@ class DatabaseConfig(BaseModel):
     port: int = 5984
     storage_path: str = ".hardpy"
     url: str | None = None
-    """SQLAlchemy URL of hardlab's store (hardlab only; None = the embedded default)."""
+    """SQLAlchemy URL of hardlab's store (hardlab only; None = the embedded default).
+
+    HardPy derives a ``url`` of its own (the CouchDB address); hardlab gives
+    that one as `connection_url()`, since hardlab never talks to CouchDB.
+    """
+    doc_id: str = Field(default="", exclude=True)
+    """HardPy's derived document id, ``<frontend.host>_<frontend.port>`` (read-only)."""
 
     def connection_url(self) -> str:
         """HardPy's derived CouchDB URL, ``http://user:password@host:port/``."""
@@ -153,6 +159,10 @@ class HardpyConfig(BaseModel):
     frontend: FrontendConfig = Field(default_factory=FrontendConfig)
     stand_cloud: StandCloudConfig = Field(default_factory=StandCloudConfig)
 
+    def model_post_init(self, context: Any, /) -> None:
+        """Fill in HardPy's derived ``database.doc_id``."""
+        self.database.doc_id = self.get_doc_id()
+
     def get_doc_id(self) -> str:
         """HardPy's document id for this stand, ``<frontend.host>_<frontend.port>``."""
         return f"{self.frontend.host}_{self.frontend.port}"
@@ -232,16 +242,59 @@ def _explain(exc: ValidationError, source: str) -> str:
     return "\n".join(lines)
 
 
-def parse_config(raw: dict[str, Any], source: str = CONFIG_FILE) -> HardpyConfig:
+def _dotenv_value(path: Path, key: str) -> str | None:
+    """`key` from a ``.env`` file (``KEY=value`` lines, optional quotes and ``export``)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    for raw in lines:
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        line = line.removeprefix("export ").strip()
+        name, sep, value = line.partition("=")
+        if not sep or name.strip() != key:
+            continue
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            return value[1:-1]
+        return value.split(" #", 1)[0].strip()
+    return None
+
+
+def api_key_override(directory: Path | None = None) -> str | None:
+    """The StandCloud API key from the environment, as HardPy 0.25 finds it.
+
+    ``HARDPY_SC_API_KEY`` from the environment, else from ``.env`` in the
+    plan folder, else from ``.env`` in the working directory.
+    """
+    value = os.environ.get(API_KEY_ENV)
+    if value:
+        return value
+    for folder in (directory, Path.cwd()):
+        if folder is None:
+            continue
+        found = _dotenv_value(folder / ".env", API_KEY_ENV)
+        if found:
+            return found
+    return None
+
+
+def parse_config(
+    raw: dict[str, Any], source: str = CONFIG_FILE, directory: Path | None = None
+) -> HardpyConfig:
     """Validate an already-parsed ``hardpy.toml`` mapping.
 
     Args:
         raw: The TOML content.
         source: How to name the input in messages.
 
+        directory: The plan folder, where a ``.env`` file may hold the API key.
+
     Returns:
         The configuration, with the API key taken from ``HARDPY_SC_API_KEY``
-        when that variable is set.
+        (the environment, or a ``.env`` file) when it is set.
 
     Raises:
         ConfigError: If a value has the wrong type.
@@ -256,7 +309,7 @@ def parse_config(raw: dict[str, Any], source: str = CONFIG_FILE) -> HardpyConfig
                 raise ConfigError(_explain(exc, source)) from None
     else:  # pragma: no cover - would need more than 20 nesting levels of unknown keys
         raise ConfigError(f"{source}: too many unknown keys")
-    api_key = os.environ.get(API_KEY_ENV)
+    api_key = api_key_override(directory)
     if api_key:
         config.stand_cloud.api_key = api_key
     return config
@@ -275,14 +328,14 @@ def load_config(directory: str | os.PathLike[str] | None = None) -> HardpyConfig
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return parse_config({}, str(path))
+        return parse_config({}, str(path), folder)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from exc
     try:
         raw = toml_loads(text)
     except ValueError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
-    return parse_config(raw, str(path))
+    return parse_config(raw, str(path), folder)
 
 
 def data_dir() -> Path:

@@ -9,6 +9,7 @@ that listeners turn into files, database rows and screens.
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 import signal
 import sys
@@ -16,7 +17,7 @@ import threading
 import time
 import uuid
 import warnings
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
@@ -95,6 +96,17 @@ def _crash_text(longrepr: Any) -> str | None:
     if crash is not None:
         return _ANSI.sub("", str(crash.message))
     return _ANSI.sub("", str(longrepr))
+
+
+@contextlib.contextmanager
+def _console(capman: Any) -> Iterator[None]:
+    """Give the operator the real terminal: pytest's capture off, stdin included."""
+    with capman.global_and_fixture_disabled():
+        # global_and_fixture_disabled() leaves stdin captured (it reads from
+        # /dev/null then); pdb suspends stdin the same way. The resume at the
+        # end of the outer block restores stdin capture too.
+        capman.suspend_global_capture(in_=True)
+        yield
 
 
 def _exception_text(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
@@ -248,7 +260,7 @@ class HardlabPlugin:
         if getattr(operator, "needs_terminal", False):
             capman = config.pluginmanager.getplugin("capturemanager")
             if capman is not None:
-                run.operator_guard = capman.global_and_fixture_disabled
+                run.operator_guard = functools.partial(_console, capman)
         self.run = run
         self._token = _context.activate(run)
         if self.options.on_run is not None:
@@ -324,15 +336,16 @@ class HardlabPlugin:
                     pytest.exit(text, pytest.ExitCode.NO_TESTS_COLLECTED)
                 self.nodes[item.nodeid] = info
                 module = doc.modules.get(info.module_id)
+                # model_construct: the values come from NodeInfo, already checked
                 if module is None:
-                    module = doc.modules[info.module_id] = ModuleRunStore(
+                    module = doc.modules[info.module_id] = ModuleRunStore.model_construct(
                         status=TestStatus.READY,
                         name=info.module_name,
                         group=info.module_group,
                         start_time=None,
                         stop_time=None,
                     )
-                module.cases[info.case_id] = CaseRunStore(
+                module.cases[info.case_id] = CaseRunStore.model_construct(
                     status=TestStatus.READY,
                     name=info.case_name,
                     group=info.case_group,
@@ -408,14 +421,14 @@ class HardlabPlugin:
         run = self._require_run()
         key = (info.module_id, info.case_id)
         with run.lock:
-            case = run.case(*key)
+            case = run.case_copy(*key)
             started = self._attempt_started.pop(key, None)
             record = CaseAttempt(
                 module_id=info.module_id,
                 case_id=info.case_id,
                 attempt=case.attempt,
                 final=True,
-                case=case.model_copy(deep=True),
+                case=case,
                 module_name=info.module_name,
                 started_ns=started,
                 finished_ns=time.time_ns() if started is not None else None,
@@ -523,7 +536,7 @@ class HardlabPlugin:
                 case_id=info.case_id,
                 attempt=case.attempt,
                 final=False,
-                case=case.model_copy(deep=True),
+                case=run.case_copy(*key),
                 module_name=info.module_name,
                 started_ns=started,
                 finished_ns=time.time_ns(),

@@ -59,9 +59,11 @@ def _widget_data(dialog: DialogBox, value: Any) -> str:
             return repr(value)
         text = str(value).strip()
         try:
-            float(text)
+            number = float(text)
         except ValueError:
             raise InvalidAnswerError(f"{where}: {value!r} is not a number") from None
+        if not math.isfinite(number):  # a number field takes neither nan nor inf
+            raise InvalidAnswerError(f"{where}: needs a finite number, got {value!r}")
         return text
     if isinstance(widget, RadiobuttonWidget):
         fields = widget.info["fields"]
