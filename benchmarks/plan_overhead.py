@@ -28,7 +28,7 @@ from pathlib import Path
 MODULES = 10
 CASES = 100
 
-CASE = '''
+CASE = """
 def test_case_{i:03d}():
     hardpy.set_message("case {i} of module {m}")
     hardpy.set_case_measurement(
@@ -36,9 +36,9 @@ def test_case_{i:03d}():
                                   operation=hardpy.ComparisonOperation.GELE,
                                   lower_limit=0, upper_limit=10)
     )
-'''
+"""
 
-INFO = '''
+INFO = """
 import hardpy
 
 
@@ -47,7 +47,7 @@ def test_info():
     hardpy.set_dut_part_number("PN-BENCH")
     hardpy.set_stand_name("benchmark stand")
     hardpy.set_dut_info({"firmware": "1.0.0"})
-'''
+"""
 
 STUB = '''
 """A do-nothing stand-in for hardpy, so plain pytest runs the same test bodies."""

@@ -17,8 +17,9 @@ PYTEST_DONT_REWRITE: hardlab's own asserts are not test assertions.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+import importlib as _importlib
+from typing import TYPE_CHECKING
+from typing import Any as _Any
 
 from hardlab._version import __version__
 
@@ -169,12 +170,12 @@ _SOURCES = (
 )
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _Any:
     if name not in __all__:
         msg = f"module 'hardlab' has no attribute {name!r}"
         raise AttributeError(msg)
     for source in _SOURCES:
-        module = importlib.import_module(source)
+        module = _importlib.import_module(source)
         if name in getattr(module, "__all__", ()):
             value = getattr(module, name)
             globals()[name] = value

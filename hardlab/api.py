@@ -12,6 +12,7 @@ number as a part number, a dotted key in an info mapping), hardlab raises
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -111,7 +112,9 @@ def _assign(target: dict[str, Any], key: str, value: Any, function: str) -> None
             )
             raise InvalidValueError(msg)
         node = child
-    node[parts[-1]] = as_json_value(value)
+    value = as_json_value(value)
+    # a copy: changing the caller's object later must not change the report
+    node[parts[-1]] = copy.deepcopy(value) if isinstance(value, (dict, list)) else value
 
 
 def _check(function: str, value: object, expected: type | tuple[type, ...], wanted: str) -> None:
@@ -126,9 +129,13 @@ def _is_int(value: object) -> bool:
 
 
 def _merge(function: str, target: dict[str, Any], data: Mapping[str, Any]) -> None:
+    """Write all of `data` into `target`, or (on a refused key) none of it."""
     _check(function, data, Mapping, "a mapping of keys to values")
+    touched = {str(key).split(".")[0] for key in data}
+    staged = {key: copy.deepcopy(target[key]) for key in touched if key in target}
     for key, value in data.items():
-        _assign(target, key, value, function)
+        _assign(staged, key, value, function)
+    target.update(staged)
 
 
 def _merge_info(function: str, target: Any, data: Mapping[str, Any]) -> dict[str, Any]:

@@ -28,10 +28,18 @@ def _add_case(run: RunState, module_id: str, case_id: str) -> None:
         module = run.document.modules.get(module_id)
         if module is None:
             module = run.document.modules[module_id] = ModuleRunStore(
-                status=TestStatus.RUN, name=module_id, group=Group.MAIN, start_time=None, stop_time=None
+                status=TestStatus.RUN,
+                name=module_id,
+                group=Group.MAIN,
+                start_time=None,
+                stop_time=None,
             )
         module.cases[case_id] = CaseRunStore(
-            status=TestStatus.RUN, name=case_id, group=Group.MAIN, start_time=None, stop_time=None,
+            status=TestStatus.RUN,
+            name=case_id,
+            group=Group.MAIN,
+            start_time=None,
+            stop_time=None,
             attempt=1,
         )
 

@@ -6,6 +6,7 @@ implements `hardlab.channel.Operator` can be passed to ``hardlab.run``.
 
 from __future__ import annotations
 
+import base64
 import html as html_lib
 import json
 import math
@@ -306,7 +307,7 @@ _SPACE = re.compile(r"\s+")
 
 def summarize_image(image: ImageComponent) -> str:
     """A one-line description of a dialog image for text consoles."""
-    size = len(image.base64) * 3 // 4
+    size = len(base64.b64decode(image.base64))
     return f"[image: {image.address}, {size} bytes, {image.width}% wide]"
 
 

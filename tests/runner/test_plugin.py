@@ -572,7 +572,9 @@ def test_error_codes_across_attempts_follow_hardpy(hl: Session) -> None:
     report = hl.report()
     assert report["error_code"] == 2
     assert report["caused_dut_failure_id"] == "test_a::test_codes"
-    assert hl.case("test_a", "test_later")["assertion_msg"].startswith("AssertionError: Error code = 3")
+    assert hl.case("test_a", "test_later")["assertion_msg"].startswith(
+        "AssertionError: Error code = 3"
+    )
 
 
 def test_error_code_of_a_recovered_attempt_is_cleared(hl: Session) -> None:
@@ -881,3 +883,30 @@ def test_collect_only_writes_no_report(hl: Session) -> None:
     result = hl.run("--collect-only")
     assert result.ret == pytest.ExitCode.OK
     assert not list(hl.reports.glob("*.json"))
+
+
+def test_a_real_hardpy_wins_unless_the_alias_is_forced(
+    hl: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = hl.pytester.path / "site"
+    (site / "hardpy").mkdir(parents=True)
+    (site / "hardpy" / "__init__.py").write_text("REAL = True\n")
+    monkeypatch.syspath_prepend(str(site))
+    hl.files(
+        test_a="""
+        import hardpy
+
+        def test_which(request):
+            forced = request.config.getoption("hardlab_hardpy_alias") == "always"
+            assert getattr(hardpy, "REAL", False) is not forced
+            if forced:
+                hardpy.set_dut_serial_number("from hardlab")
+        """
+    )
+    hl.run().assert_outcomes(passed=1)
+    assert hl.report()["dut"]["serial_number"] is None
+    hl.run("--hardlab-hardpy-alias=always").assert_outcomes(passed=1)
+    assert hl.report()["dut"]["serial_number"] == "from hardlab"
+    import sys
+
+    assert "hardpy" not in sys.modules or getattr(sys.modules["hardpy"], "REAL", False)
