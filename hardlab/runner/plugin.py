@@ -15,6 +15,7 @@ plugin, which registers them itself.
 from __future__ import annotations
 
 import importlib.metadata
+import importlib.util
 import os
 
 import pytest
@@ -43,6 +44,8 @@ def _hardpy_plugin_loads(pluginmanager: pytest.PytestPluginManager) -> bool:
         return False
     if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
         return False
+    if importlib.util.find_spec("hardpy") is None:
+        return False  # cheap: no HardPy package, so no HardPy plugin
     try:
         entry_points = importlib.metadata.entry_points(group="pytest11")
     except Exception:  # noqa: BLE001 - broken metadata must not break every pytest session
