@@ -29,7 +29,7 @@ from typing import Any
 from hardlab._util import local_timezone, machine_id
 from hardlab.channel import Answer, DialogRequest, MessageRequest, Operator
 from hardlab.config import HardpyConfig
-from hardlab.errors import HardlabWarning, NoOperatorError, NotInRunError
+from hardlab.errors import DialogCancelledError, HardlabWarning, NoOperatorError, NotInRunError
 from hardlab.events import (
     AlertRaised,
     DialogClosed,
@@ -262,7 +262,10 @@ class RunState:
             OperatorError: If the operator cannot answer.
         """
         ref, case = self.require_case(function)
-        operator = self._operator(f"{function} ({ref}: {dialog.title_bar or case.name!r})")
+        what = f"{function} ({ref}: {dialog.title_bar or case.name!r})"
+        if self.stop.is_set():
+            raise DialogCancelledError(f"{what}: the run is stopping; the dialog is not shown")
+        operator = self._operator(what)
         request = DialogRequest(
             dialog=dialog,
             run_id=str(self.run_id),
@@ -303,6 +306,9 @@ class RunState:
         if not request.block:
             return
         try:
+            if self.stop.is_set():
+                msg = f"operator message {request.msg!r}: the run is stopping; it is not shown"
+                raise DialogCancelledError(msg)
             operator = self._operator("A blocking set_operator_message")
             with self.operator_guard():
                 operator.acknowledge(request)

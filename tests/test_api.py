@@ -1648,3 +1648,18 @@ def test_case_functions_follow_the_current_case(live_run: RunState) -> None:
     assert get_current_attempt() == 2
     assert live_run.case("test_module", "other_case").msg == {"k": "for other"}
     assert case_of(live_run).msg is None
+
+
+def test_no_dialog_once_the_run_is_stopping(in_case: RunState) -> None:
+    from hardlab.errors import DialogCancelledError
+    from hardlab.runner.operators import ScriptedOperator
+
+    operator = ScriptedOperator(in_order=[True])
+    in_case.operator = operator
+    in_case.request_stop()
+    with pytest.raises(DialogCancelledError, match="stopping"):
+        hardlab.api.run_dialog_box(hardlab.DialogBox("Confirm"))
+    with pytest.raises(DialogCancelledError, match="stopping"):
+        hardlab.api.set_operator_message("Unplug the board")
+    assert operator.log == [] and operator.messages == []
+    assert in_case.message is None

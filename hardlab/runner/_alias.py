@@ -22,66 +22,9 @@ from typing import Any
 
 __all__ = ["HARDPY_MODULES", "AliasHandle", "hardpy_installed", "install"]
 
-_HARDPY_TOP = (
-    "BaseWidget",
-    "Chart",
-    "ChartType",
-    "CheckboxWidget",
-    "ComparisonOperation",
-    "DialogBox",
-    "DuplicateParameterError",
-    "ErrorCode",
-    "Group",
-    "HTMLComponent",
-    "HardpyConfig",
-    "ImageComponent",
-    "Instrument",
-    "JsonLoader",
-    "MultistepWidget",
-    "NumericInputWidget",
-    "NumericMeasurement",
-    "PassFailDialog",
-    "RadiobuttonWidget",
-    "StepWidget",
-    "StringMeasurement",
-    "SubUnit",
-    "TestStandNumberError",
-    "TextInputWidget",
-    "clear_operator_message",
-    "get_current_attempt",
-    "get_current_report",
-    "get_hardpy_config",
-    "run_dialog_box",
-    "set_batch_serial_number",
-    "set_case_artifact",
-    "set_case_chart",
-    "set_case_measurement",
-    "set_driver_info",
-    "set_dut_info",
-    "set_dut_name",
-    "set_dut_part_number",
-    "set_dut_revision",
-    "set_dut_serial_number",
-    "set_dut_sub_unit",
-    "set_dut_type",
-    "set_instrument",
-    "set_message",
-    "set_module_artifact",
-    "set_operator_message",
-    "set_process_info",
-    "set_process_name",
-    "set_process_number",
-    "set_run_artifact",
-    "set_stand_info",
-    "set_stand_location",
-    "set_stand_name",
-    "set_stand_number",
-    "set_stand_revision",
-    "set_user_name",
-)
-
 HARDPY_MODULES: dict[str, dict[str, str]] = {
-    "hardpy": {name: f"hardlab:{name}" for name in _HARDPY_TOP},
+    # filled from hardlab.__all__ (a superset of HardPy's names) on first use
+    "hardpy": {},
     "hardpy.pytest_hardpy": {},
     "hardpy.pytest_hardpy.db": {
         "ResultRunStore": "hardlab.model:ResultRunStore",
@@ -118,6 +61,14 @@ HARDPY_MODULES: dict[str, dict[str, str]] = {
 def _resolve(target: str) -> Any:
     module_name, _, attr = target.partition(":")
     return getattr(importlib.import_module(module_name), attr)
+
+
+def _names(module: str) -> dict[str, str]:
+    if module == "hardpy":
+        import hardlab
+
+        return {name: f"hardlab:{name}" for name in hardlab.__all__ if name != "__version__"}
+    return HARDPY_MODULES[module]
 
 
 class _AliasModule(types.ModuleType):
@@ -161,7 +112,7 @@ class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         return importlib.machinery.ModuleSpec(fullname, self, is_package=is_package)
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
-        module = _AliasModule(spec.name, HARDPY_MODULES[spec.name])
+        module = _AliasModule(spec.name, _names(spec.name))
         if spec.submodule_search_locations is not None:
             module.__path__ = []
         return module

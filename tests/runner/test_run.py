@@ -657,3 +657,35 @@ def test_a_hundred_runs_leak_nothing(make_plan: MakePlan) -> None:
     # memory held after 95 runs is what was held after 10, within 1 MB of noise
     assert late - early < 1_000_000, f"memory grew by {(late - early) / 1e6:.2f} MB over 85 runs"
     assert os.getcwd() == str(Path.cwd())
+
+
+def test_request_stop_from_a_listener_stops_at_the_next_case(make_plan: MakePlan) -> None:
+    plan = make_plan(
+        {
+            "test_1.py": """
+                def test_a():
+                    pass
+
+                def test_b():
+                    pass
+
+                def test_c():
+                    pass
+                """
+        }
+    )
+
+    class StopAfterFirst:
+        def handle(self, event: Event) -> None:
+            if isinstance(event, CaseFinished) and event.attempt.case_id == "test_a":
+                event.run.request_stop()
+
+    result = hardlab.run(plan, listeners=[StopAfterFirst()], quiet=True)
+    assert result.status == TestStatus.STOPPED
+    assert result.exit_code == 2
+    statuses = {c: case.status for c, case in result.report.modules["test_1"].cases.items()}
+    assert statuses == {
+        "test_a": TestStatus.PASSED,
+        "test_b": TestStatus.STOPPED,
+        "test_c": TestStatus.SKIPPED,
+    }
