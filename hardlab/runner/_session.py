@@ -154,6 +154,7 @@ class HardlabPlugin:
         self._old_handlers: dict[int, Any] = {}
         self._attempt_delay = 1.0
         self._frozen = False
+        self._json_sink: Any = None
 
     # ================================================================ setup
 
@@ -246,7 +247,8 @@ class HardlabPlugin:
         if report_dir:
             from hardlab.runner._sinks import JsonReportSink
 
-            listeners.append(JsonReportSink(Path(report_dir)))
+            self._json_sink = JsonReportSink(Path(report_dir))
+            listeners.append(self._json_sink)
         delay = self.options.attempt_delay
         if delay is None:
             delay = config.getoption("hardlab_attempt_delay", None)
@@ -710,6 +712,30 @@ class HardlabPlugin:
         report = run.snapshot()
         self.final_report = report
         run.emit(RunFinished(run, status, report, exitstatus))
+
+    # ================================================================ terminal
+
+    def pytest_report_header(self, config: pytest.Config) -> list[str]:
+        """Name the run in pytest's header."""
+        run = self._require_run()
+        return [f"hardlab: run {run.run_id} ({run.document.name!r})"]
+
+    def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int) -> None:
+        """Close pytest's output with the run's verdict and where its report went."""
+        report = self.final_report
+        if report is None or self.run is None:
+            return
+        write = terminalreporter.write_line
+        terminalreporter.section("hardlab", sep="-")
+        write(f"run {self.run.run_id}: {report.name!r} {report.status.value.upper()}")
+        if report.dut.serial_number:
+            write(f"DUT {report.dut.serial_number} ({report.dut.part_number or 'no part number'})")
+        if report.error_code is not None:
+            write(f"error code {report.error_code}")
+        if report.caused_dut_failure_id:
+            write(f"first failure: {report.caused_dut_failure_id}")
+        if self._json_sink is not None and self._json_sink.paths:
+            write(f"report: {self._json_sink.paths[-1]}")
 
     # ================================================================ helpers
 

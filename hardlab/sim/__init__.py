@@ -54,7 +54,7 @@ class SimulatedBoard:
     """A fake DUT with the behaviour a bring-up plan exercises.
 
     Args:
-        serial_number: The board's serial; a random ``SIM-XXXXXX`` if None.
+        serial_number: The board's serial; ``SIM-`` and six random hex digits if None.
         seed: Seed of the noise and failures; ``$HARDLAB_SIM_SEED`` if None
             and set, else random.
         part_number: The board's part number.

@@ -910,3 +910,29 @@ def test_a_real_hardpy_wins_unless_the_alias_is_forced(
     import sys
 
     assert "hardpy" not in sys.modules or getattr(sys.modules["hardpy"], "REAL", False)
+
+
+def test_pytest_output_names_the_run_and_its_report(hl: Session) -> None:
+    hl.files(
+        test_a="""
+        import hardpy
+
+        def test_one():
+            hardpy.set_dut_serial_number("SN-5")
+            assert False, hardpy.ErrorCode(4)
+        """
+    )
+    result = hl.run()
+    result.assert_outcomes(failed=1)
+    (path,) = hl.reports.glob("*.json")
+    result.stdout.fnmatch_lines(
+        [
+            "hardlab: run * ('*')",
+            "*- hardlab -*",
+            f"run {path.stem}: '*' FAILED",
+            "DUT SN-5 (no part number)",
+            "error code 4",
+            "first failure: test_a::test_one",
+            f"report: {path}",
+        ]
+    )
