@@ -7,6 +7,7 @@ are translated where they enter hardlab, so callers catch one family::
     HardlabError
     ├── ConfigError                  bad hardpy.toml, option or argument (also ValueError)
     ├── PlanError                    the test plan cannot be found or collected
+    ├── ReportFormatError            a document is not a HardPy schema-v1 report (also ValueError)
     ├── NotInRunError                a setter was called outside a run or a test (also RuntimeError)
     ├── InvalidValueError            a setter got a value the report cannot hold (also ValueError)
     ├── HardpyError                  HardPy's own error family, messages prefixed "HardPy error: "
@@ -45,6 +46,7 @@ __all__ = [
     "NotInRunError",
     "OperatorError",
     "PlanError",
+    "ReportFormatError",
     "TestStandNumberError",
     "WidgetInfoError",
 ]
@@ -63,6 +65,10 @@ class ConfigError(HardlabError, ValueError):
 
 class PlanError(HardlabError):
     """A test plan cannot be found or collected."""
+
+
+class ReportFormatError(HardlabError, ValueError):
+    """A file or document is not a report in HardPy's schema v1; the message says where."""
 
 
 class NotInRunError(HardlabError, RuntimeError):

@@ -8,7 +8,10 @@ import tempfile
 from os import PathLike
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from hardlab._util import uuid7
+from hardlab.errors import ReportFormatError
 from hardlab.model.report import ResultRunStore
 
 __all__ = ["JsonLoader", "read_json_report"]
@@ -88,6 +91,17 @@ def read_json_report(path: str | PathLike[str]) -> ResultRunStore:
 
     Raises:
         OSError: If the file cannot be read.
-        pydantic.ValidationError: If it is not a schema-v1 report.
+        ReportFormatError: If it is not a schema-v1 report; the message lists
+            the offending fields.
     """
-    return ResultRunStore.model_validate_json(Path(path).read_bytes())
+    source = Path(path)
+    try:
+        return ResultRunStore.model_validate_json(source.read_bytes())
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in error['loc']) or 'document'}: {error['msg']}"
+            for error in exc.errors()[:10]
+        )
+        more = f" (and {exc.error_count() - 10} more)" if exc.error_count() > 10 else ""
+        msg = f"{source} is not a HardPy report (schema v1): {problems}{more}"
+        raise ReportFormatError(msg) from None

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from hardlab.errors import ReportFormatError
 from hardlab.exchange import JsonLoader, read_json_report
 from hardlab.model import ResultRunStore
 
@@ -234,5 +235,7 @@ def test_read_json_report_missing_file(tmp_path: Path) -> None:
 def test_read_json_report_rejects_non_report(tmp_path: Path) -> None:
     path = tmp_path / "bad.json"
     path.write_text(json.dumps({"id": "x", "rev": "y"}), encoding="utf-8")
-    with pytest.raises(ValueError):
+    with pytest.raises(
+        ReportFormatError, match=r"bad\.json is not a HardPy report.*status: Field required"
+    ):
         read_json_report(path)
