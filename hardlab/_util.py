@@ -12,6 +12,7 @@ import sys
 import time
 import uuid
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 if sys.version_info >= (3, 11):
@@ -21,6 +22,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 __all__ = [
     "as_json_value",
+    "data_dir",
     "local_timezone",
     "machine_id",
     "natural_key",
@@ -138,3 +140,22 @@ def local_timezone() -> str | None:
     except Exception:  # noqa: BLE001 - tzlocal raises several kinds on odd systems
         name = os.environ.get("TZ")
     return name or None
+
+
+def data_dir() -> Path:
+    r"""Where hardlab keeps its own files (reports, the default database).
+
+    ``$HARDLAB_HOME`` if set; otherwise ``$XDG_DATA_HOME/hardlab`` or
+    ``~/.local/share/hardlab`` on Linux, ``~/Library/Application
+    Support/hardlab`` on macOS and ``%LOCALAPPDATA%\\hardlab`` on Windows.
+    """
+    explicit = os.environ.get("HARDLAB_HOME")
+    if explicit:
+        return Path(explicit).expanduser()
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        return Path(base) / "hardlab"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "hardlab"
+    xdg = os.environ.get("XDG_DATA_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".local" / "share") / "hardlab"

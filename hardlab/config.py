@@ -14,14 +14,13 @@ from __future__ import annotations
 import copy
 import difflib
 import os
-import sys
 import warnings
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from hardlab._util import toml_loads
+from hardlab._util import data_dir, toml_loads
 from hardlab.errors import ConfigError, HardlabWarning
 
 __all__ = [
@@ -336,22 +335,3 @@ def load_config(directory: str | os.PathLike[str] | None = None) -> HardpyConfig
     except ValueError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
     return parse_config(raw, str(path), folder)
-
-
-def data_dir() -> Path:
-    r"""Where hardlab keeps its own files (reports, the default database).
-
-    ``$HARDLAB_HOME`` if set; otherwise ``$XDG_DATA_HOME/hardlab`` or
-    ``~/.local/share/hardlab`` on Linux, ``~/Library/Application
-    Support/hardlab`` on macOS and ``%LOCALAPPDATA%\\hardlab`` on Windows.
-    """
-    explicit = os.environ.get("HARDLAB_HOME")
-    if explicit:
-        return Path(explicit).expanduser()
-    if sys.platform == "win32":
-        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
-        return Path(base) / "hardlab"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / "hardlab"
-    xdg = os.environ.get("XDG_DATA_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".local" / "share") / "hardlab"

@@ -15,6 +15,8 @@ are translated where they enter hardlab, so callers catch one family::
     │   ├── TestStandNumberError     set_stand_number got a non-integer or a negative number
     │   ├── WidgetInfoError          a dialog widget or component was built with bad values
     │   └── ImageError               an image for a dialog cannot be read
+    ├── StorageError                 the run store cannot be opened, read or written
+    │   └── SchemaOutOfDateError     the database's schema is older than hardlab's
     ├── OperatorError                the operator channel could not give an answer
     │   ├── NoOperatorError          a dialog or a blocking message came with no operator
     │   ├── NoAnswerError            a scripted operator has no answer for a dialog
@@ -47,6 +49,8 @@ __all__ = [
     "OperatorError",
     "PlanError",
     "ReportFormatError",
+    "SchemaOutOfDateError",
+    "StorageError",
     "TestStandNumberError",
     "WidgetInfoError",
 ]
@@ -122,6 +126,17 @@ class WidgetInfoError(HardpyError, ValueError):
 
 class ImageError(HardpyError, ValueError):
     """An image for a dialog box cannot be read."""
+
+
+class StorageError(HardlabError):
+    """The run store cannot be opened, read or written; the message names the database."""
+
+
+class SchemaOutOfDateError(StorageError):
+    """The database's schema is older than this hardlab's; the message names the command.
+
+    Run ``hardlab db upgrade`` (or ``Store(url).upgrade()``) to migrate it.
+    """
 
 
 class OperatorError(HardlabError):

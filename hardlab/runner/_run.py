@@ -43,6 +43,7 @@ class RunResult:
         errors: Collection errors and failed post-run functions.
         report_path: The HardPy JSON report written for this run, if one was.
         duration: Wall-clock seconds the run took.
+        store_url: The database the run was stored in, if it was.
     """
 
     run_id: uuid.UUID
@@ -53,6 +54,7 @@ class RunResult:
     errors: tuple[str, ...] = ()
     report_path: Path | None = None
     duration: float = 0.0
+    store_url: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -198,6 +200,7 @@ def run(
     operator: Operator | None = AUTO,
     answers: Mapping[str, Any] | Sequence[Any] | str | PathLike[str] | None = None,
     report_dir: str | PathLike[str] | None = None,
+    store: str | PathLike[str] | bool | None = None,
     listeners: Sequence[RunListener] = (),
     tests_name: str | None = None,
     config_dir: str | PathLike[str] | None = None,
@@ -229,6 +232,9 @@ def run(
         answers: Scripted answers instead of an operator: a mapping or list
             (see `ScriptedOperator`) or a TOML/JSON file.
         report_dir: Write the finished run as a HardPy JSON report here.
+        store: The database that keeps the run: a URL or SQLite file path;
+            None (default) for ``$HARDLAB_DB_URL``, ``hardpy.toml``'s
+            ``[database] url`` or hardlab's own SQLite file; False for none.
         listeners: Receive the run's events (see `hardlab.events`).
         tests_name: The run's name (default: ``tests_name`` of ``hardpy.toml``,
             else the plan folder's name).
@@ -276,6 +282,7 @@ def run(
         start_args={str(k): str(v) for k, v in (start_args or {}).items()},
         tests_name=tests_name,
         config_dir=plan_dir,
+        store=store,
         attempt_delay=attempt_delay,
         handle_sigterm=handle_sigterm,
         run_id=run_id,
@@ -313,4 +320,5 @@ def run(
         errors=tuple(plugin.errors),
         report_path=json_sink.paths[-1] if json_sink and json_sink.paths else None,
         duration=time.perf_counter() - started,
+        store_url=plugin.store_sink.url if plugin.store_sink and plugin.store_sink.saved else None,
     )

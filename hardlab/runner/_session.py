@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import os
 import re
 import signal
 import sys
@@ -76,6 +77,8 @@ class SessionOptions:
     config_dir: Path | None = None
     config: HardpyConfig | None = None
     report_dir: Path | None = None
+    store: str | os.PathLike[str] | bool | None = None
+    """The run store: a URL or SQLite path, None for the default, False for none."""
     run_id: uuid.UUID | None = None
     attempt_delay: float | None = None
     handle_sigterm: bool = True
@@ -137,6 +140,7 @@ class HardlabPlugin:
         self.exit_code: int | None = None
         self.final_report: ResultRunStore | None = None
         self.errors: list[str] = []
+        self.notices: list[str] = []
         self.attempts: list[CaseAttempt] = []
         self.post_run: list[Callable[[], Any]] = []
         self._results: dict[str, dict[str, TestStatus | None]] = {}
@@ -155,6 +159,7 @@ class HardlabPlugin:
         self._attempt_delay = 1.0
         self._frozen = False
         self._json_sink: Any = None
+        self.store_sink: Any = None
 
     # ================================================================ setup
 
@@ -243,6 +248,15 @@ class HardlabPlugin:
         self._notice_ignored_options(config)
         hp = self._resolve_config(config)
         listeners = list(self.options.listeners)
+        store = self._store_url(config, hp)
+        if store is not None:
+            from hardlab.storage._sink import StoreSink
+
+            self.store_sink = StoreSink(store)
+            # the writer process starts now, so that it has opened the store
+            # (and imported its database driver) while pytest collects
+            self.store_sink.prepare()
+            listeners.append(self.store_sink)
         report_dir = self.options.report_dir or config.getoption("hardlab_report_dir", None)
         if report_dir:
             from hardlab.runner._sinks import JsonReportSink
@@ -279,8 +293,20 @@ class HardlabPlugin:
         gc.freeze()
         self._frozen = True
 
+    def _store_url(self, config: pytest.Config, hp: HardpyConfig) -> str | None:
+        choice = self.options.store
+        if choice is False or config.getoption("hardlab_no_store", False):
+            return None
+        from hardlab.storage._url import resolve_url
+
+        option = config.getoption("hardlab_db", None)
+        explicit = option if choice is None or choice is True else choice
+        return resolve_url(explicit if explicit is not True else None, hp)
+
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         """Put back signal handlers and unbind the run."""
+        if self.store_sink is not None:
+            self.store_sink.close()
         if self._frozen:
             gc.unfreeze()
             self._frozen = False
@@ -406,6 +432,12 @@ class HardlabPlugin:
             pytest.exit(text, pytest.ExitCode.NO_TESTS_COLLECTED)
         if self.errors and not session.config.getoption("continue_on_collection_errors", False):
             return  # pytest interrupts the session itself; nothing runs
+        if self.store_sink is not None:
+            problem = self.store_sink.ready()
+            if problem is not None:
+                text = f"the run store cannot be used: {problem}"
+                run.set_alert(text)
+                pytest.exit(f"hardlab: {text}", pytest.ExitCode.INTERNAL_ERROR)
         run.mark_started()
         self._started = True
         self._in_tests = True
@@ -707,11 +739,38 @@ class HardlabPlugin:
                 name = getattr(function, "__qualname__", repr(function))
                 text = f"post-run function {name} failed: {type(exc).__name__}: {exc}"
                 self.errors.append(text)
+                self.notices.append(text)
                 run.set_alert(text)
                 warnings.warn(text, HardlabWarning, stacklevel=1)
         report = run.snapshot()
         self.final_report = report
         run.emit(RunFinished(run, status, report, exitstatus))
+        if self.store_sink is not None:
+            for error in self.store_sink.errors:
+                self.errors.append(f"store: {error}")
+                self.notices.append(f"store: {error}")
+                run.set_alert(error)
+            if not self.store_sink.saved:
+                self._save_unstored(run, report)
+
+    def _save_unstored(self, run: RunState, report: ResultRunStore) -> None:
+        """Keep a run the store could not take: as a HardPy JSON file, and say where."""
+        from hardlab.config import data_dir
+        from hardlab.exchange.json_loader import JsonLoader
+
+        loader = JsonLoader(data_dir() / "unsaved")
+        run_id = str(run.run_id)
+        if loader.load(report, new_report_id=run_id):
+            path = loader.path_for(run_id)
+            text = (
+                f"the run is not in the store; its report was saved to {path} "
+                f"(bring it in later with: hardlab import {path})"
+            )
+        else:  # pragma: no cover - the store and the disk both failed
+            text = f"the run could not be stored nor saved under {loader.storage_dir}"
+        self.errors.append(text)
+        self.notices.append(text)
+        run.set_alert(text)
 
     # ================================================================ terminal
 
@@ -734,8 +793,12 @@ class HardlabPlugin:
             write(f"error code {report.error_code}")
         if report.caused_dut_failure_id:
             write(f"first failure: {report.caused_dut_failure_id}")
+        if self.store_sink is not None and self.store_sink.saved:
+            write(f"stored in: {self.store_sink.url}")
         if self._json_sink is not None and self._json_sink.paths:
             write(f"report: {self._json_sink.paths[-1]}")
+        for notice in self.notices:
+            write(f"! {notice}", yellow=True)
 
     # ================================================================ helpers
 

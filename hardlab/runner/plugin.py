@@ -84,6 +84,20 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
         help="write each finished run as a HardPy JSON report into DIR",
     )
     group.addoption(
+        "--hardlab-db",
+        dest="hardlab_db",
+        metavar="URL",
+        help="store the run in this database: an SQLite file path or a SQLAlchemy URL "
+        "(default: $HARDLAB_DB_URL, hardpy.toml's [database] url, or hardlab's own SQLite file)",
+    )
+    group.addoption(
+        "--hardlab-no-store",
+        dest="hardlab_no_store",
+        action="store_true",
+        default=False,
+        help="do not store the run in a database",
+    )
+    group.addoption(
         "--hardlab-hardpy-alias",
         dest="hardlab_hardpy_alias",
         choices=("auto", "always", "never"),

@@ -1,0 +1,281 @@
+"""The tables: runs, modules, cases (one row per attempt), measurements, daily statistics.
+
+Every run keeps its whole report document (HardPy's schema v1) as JSON, and
+the fields people filter and aggregate on are columns. Cases are stored per
+attempt, so retries are never lost. ``hardlab_measurement_daily`` keeps
+running statistics per measurement, day, part number and stand (updated in
+the same transaction as the measurement rows), so Cpk over years of history
+reads a few thousand rows instead of millions.
+
+Alembic commands for developers (the migrations ship in the package)::
+
+    alembic -c hardlab/storage/alembic.ini revision --autogenerate -m "..."
+
+Users run ``hardlab db upgrade``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+__all__ = [
+    "Base",
+    "CaseRow",
+    "MeasurementDaily",
+    "MeasurementRow",
+    "ModuleRow",
+    "RunRow",
+    "UTCDateTime",
+]
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on every database.
+
+    PostgreSQL keeps ``timestamptz``; SQLite, which has no timestamp type,
+    gets UTC wall time as text, and the time zone is put back on reading.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            msg = f"naive datetime {value!r}: hardlab stores times with a time zone"
+            raise ValueError(msg)
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+
+
+JSONDocument = JSON().with_variant(JSONB(), "postgresql")
+BigId = BigInteger().with_variant(Integer(), "sqlite")  # SQLite rowids are INTEGER
+
+
+class Base(DeclarativeBase):
+    """Declarative base: stable constraint names and the shared column types."""
+
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+    type_annotation_map = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSONDocument,
+        str: String(255),
+    }
+
+
+class RunRow(Base):
+    """One run: who, what, where, when, how it ended, and its full report."""
+
+    __tablename__ = "hardlab_runs"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str]
+    status: Mapped[str] = mapped_column(String(16))
+    """HardPy's run status, or ``interrupted`` for a run whose process died."""
+    started_at: Mapped[datetime | None]
+    stopped_at: Mapped[datetime | None]
+    duration_s: Mapped[float | None]
+    dut_serial_number: Mapped[str | None]
+    dut_part_number: Mapped[str | None]
+    dut_name: Mapped[str | None]
+    dut_type: Mapped[str | None]
+    dut_revision: Mapped[str | None]
+    batch_serial_number: Mapped[str | None]
+    user_name: Mapped[str | None]
+    stand_name: Mapped[str | None]
+    stand_hw_id: Mapped[str | None]
+    stand_location: Mapped[str | None]
+    stand_number: Mapped[int | None]
+    stand_revision: Mapped[str | None]
+    stand_timezone: Mapped[str | None]
+    process_name: Mapped[str | None]
+    process_number: Mapped[int | None]
+    error_code: Mapped[int | None]
+    caused_dut_failure_id: Mapped[str | None] = mapped_column(String(512))
+    exit_code: Mapped[int | None]
+    progress: Mapped[int] = mapped_column(default=0)
+    cases_passed: Mapped[int] = mapped_column(default=0)
+    cases_failed: Mapped[int] = mapped_column(default=0)
+    cases_skipped: Mapped[int] = mapped_column(default=0)
+    source: Mapped[str] = mapped_column(String(16), default="run")
+    """``run`` for runs hardlab ran, ``import`` for reports brought in from files."""
+    aggregated: Mapped[bool] = mapped_column(default=False)
+    """Whether the run's measurements are in ``hardlab_measurement_daily`` (done once it ends)."""
+    host: Mapped[str | None]
+    writer_pid: Mapped[int | None]
+    heartbeat_at: Mapped[datetime | None]
+    document: Mapped[dict[str, Any] | None]
+    """The report (HardPy schema v1) as the run left it; None while it runs."""
+
+    __table_args__ = (
+        Index("ix_hardlab_runs_part_started", "dut_part_number", "started_at"),
+        Index("ix_hardlab_runs_serial", "dut_serial_number", "dut_part_number", "started_at"),
+        Index("ix_hardlab_runs_stand_started", "stand_name", "started_at"),
+        Index("ix_hardlab_runs_started", "started_at"),
+        Index("ix_hardlab_runs_status", "status"),
+        Index("ix_hardlab_runs_name", "name"),
+    )
+
+
+class ModuleRow(Base):
+    """One module (test file) of a run."""
+
+    __tablename__ = "hardlab_modules"
+
+    run_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("hardlab_runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    module_id: Mapped[str] = mapped_column(primary_key=True)
+    position: Mapped[int]
+    name: Mapped[str]
+    group: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime | None]
+    stopped_at: Mapped[datetime | None]
+    artifact: Mapped[dict[str, Any] | None]
+
+
+class CaseRow(Base):
+    """One attempt of one case; ``final`` marks the attempt the report shows."""
+
+    __tablename__ = "hardlab_cases"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(String(36))
+    module_id: Mapped[str]
+    case_id: Mapped[str]
+    attempt: Mapped[int]
+    final: Mapped[bool]
+    position: Mapped[int]
+    module_name: Mapped[str]
+    case_name: Mapped[str]
+    group: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime | None]
+    stopped_at: Mapped[datetime | None]
+    duration_ms: Mapped[float | None]
+    assertion_msg: Mapped[str | None] = mapped_column(Text)
+    messages: Mapped[dict[str, Any] | None]
+    artifact: Mapped[dict[str, Any] | None]
+    chart: Mapped[dict[str, Any] | None]
+
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["run_id"], ["hardlab_runs.id"], ondelete="CASCADE", name="fk_hardlab_cases_run"
+        ),
+        UniqueConstraint("run_id", "module_id", "case_id", "attempt", name="uq_hardlab_cases_key"),
+        Index("ix_hardlab_cases_case_status", "case_id", "status"),
+        Index("ix_hardlab_cases_name", "case_name"),
+    )
+
+
+class MeasurementRow(Base):
+    """One measurement of one case attempt; numeric and string values in their own columns."""
+
+    __tablename__ = "hardlab_measurements"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(String(36))
+    case_row_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("hardlab_cases.id", ondelete="CASCADE")
+    )
+    module_id: Mapped[str]
+    case_id: Mapped[str]
+    attempt: Mapped[int]
+    final: Mapped[bool]
+    position: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(8))
+    """``numeric`` or ``string``."""
+    name: Mapped[str | None]
+    value_num: Mapped[float | None] = mapped_column(Float)
+    value_str: Mapped[str | None] = mapped_column(Text)
+    unit: Mapped[str | None] = mapped_column(String(32))
+    operation: Mapped[str | None] = mapped_column(String(8))
+    comparison_num: Mapped[float | None] = mapped_column(Float)
+    comparison_str: Mapped[str | None] = mapped_column(Text)
+    lower_limit: Mapped[float | None] = mapped_column(Float)
+    upper_limit: Mapped[float | None] = mapped_column(Float)
+    spec_lower: Mapped[float | None] = mapped_column(Float)
+    """The lower specification limit the operation implies (for Cp/Cpk), or None."""
+    spec_upper: Mapped[float | None] = mapped_column(Float)
+    """The upper specification limit the operation implies (for Cp/Cpk), or None."""
+    casesensitive: Mapped[bool | None]
+    result: Mapped[bool | None]
+
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["run_id"], ["hardlab_runs.id"], ondelete="CASCADE", name="fk_hardlab_meas_run"
+        ),
+        Index("ix_hardlab_measurements_run", "run_id"),
+        Index("ix_hardlab_measurements_name", "name", "final"),
+        Index("ix_hardlab_measurements_case_row", "case_row_id"),
+    )
+
+
+class MeasurementDaily(Base):
+    """Running statistics of one numeric measurement per day, part number, stand and limits.
+
+    ``mean`` and ``m2`` (sum of squared deviations) combine exactly across
+    rows (Chan's parallel formula), without the cancellation that sums of
+    squares suffer for values far from zero.
+    """
+
+    __tablename__ = "hardlab_measurement_daily"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """A digest of the other identifying columns (NULL-safe on every database)."""
+    day: Mapped[str] = mapped_column(String(10))
+    """UTC date of the run's start, ``YYYY-MM-DD``."""
+    part_number: Mapped[str | None]
+    stand_name: Mapped[str | None]
+    name: Mapped[str | None]
+    unit: Mapped[str | None] = mapped_column(String(32))
+    spec_lower: Mapped[float | None] = mapped_column(Float)
+    spec_upper: Mapped[float | None] = mapped_column(Float)
+    final: Mapped[bool]
+    n: Mapped[int] = mapped_column(BigInteger)
+    mean: Mapped[float] = mapped_column(Float)
+    m2: Mapped[float] = mapped_column(Float)
+    minimum: Mapped[float] = mapped_column(Float)
+    maximum: Mapped[float] = mapped_column(Float)
+    n_pass: Mapped[int] = mapped_column(BigInteger)
+    n_fail: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        Index("ix_hardlab_measurement_daily_name", "name", "part_number", "day"),
+        Index("ix_hardlab_measurement_daily_day", "day"),
+    )

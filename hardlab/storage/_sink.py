@@ -1,0 +1,289 @@
+"""The run's side of the store: a listener that streams the run to a writer process.
+
+The writer (``python -m hardlab.storage._worker``) opens the database and
+commits what it receives in batches, as fast as it arrives. Keeping it in
+its own process has three effects that matter on a test stand:
+
+* the test's thread never waits for the database, and the database driver's
+  import and work run on another core;
+* a killed test process loses nothing it had finished: the writer drains
+  what was sent, commits it and marks the run ``interrupted``;
+* the writer's failures cannot crash the run; if the store cannot be
+  written, the run saves its final report as a HardPy JSON file instead and
+  says where.
+
+This module imports no SQLAlchemy: it is loaded in every run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import uuid
+from typing import IO, Any
+
+from hardlab.events import (
+    CaseFinished,
+    Event,
+    ModuleFinished,
+    ReportUpdated,
+    RunFinished,
+    RunStarted,
+)
+from hardlab.model.report import ResultRunStore
+
+__all__ = ["StoreSink", "report_run_id"]
+
+_NAMESPACE = uuid.UUID("6f7a1a4e-1d8a-4f5e-9a43-7c0e5e9b2b11")
+_META_FIELDS = {
+    "name",
+    "dut",
+    "test_stand",
+    "process",
+    "user",
+    "batch_serial_number",
+    "error_code",
+    "caused_dut_failure_id",
+    "start_time",
+    "stop_time",
+    "status",
+}
+
+
+def report_run_id(report: ResultRunStore) -> str:
+    """The run id a report is stored under: its own id if that is a UUID, else a content digest.
+
+    HardPy's JSON reports carry a time-ordered UUID as their id; CouchDB
+    documents and other sources get a UUID derived from their content, so
+    importing the same report twice stores it once.
+    """
+    try:
+        return str(uuid.UUID(report.id))
+    except ValueError:
+        digest = report.model_dump_json(exclude={"rev"})
+        return str(uuid.uuid5(_NAMESPACE, digest))
+
+
+def _line(fields: dict[str, Any], **raw: str) -> bytes:
+    """One message: `fields` as JSON plus already-serialised JSON values in `raw`."""
+    head = json.dumps(fields, separators=(",", ":"))
+    extra = "".join(f',"{key}":{value}' for key, value in raw.items())
+    return (head[:-1] + extra + "}\n").encode()
+
+
+class StoreSink:
+    """Streams a run into a store through a writer process.
+
+    Args:
+        url: The store's URL (already resolved).
+
+    Attributes:
+        errors: What went wrong with the store during the run, if anything.
+        saved: Whether the store confirmed the complete run.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.errors: list[str] = []
+        self.saved = False
+        self._process: subprocess.Popen[bytes] | None = None
+        self._stdin: IO[bytes] | None = None
+        self._reader: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._done = threading.Event()
+        self._fatal: str | None = None
+        self._lock = threading.Lock()
+        self._positions: dict[tuple[str, str], int] = {}
+        self._module_positions: dict[str, int] = {}
+        self._dirty = False
+        self._run_id = ""
+
+    def __repr__(self) -> str:
+        return f"StoreSink({self.url!r})"
+
+    # ------------------------------------------------------------------ process
+
+    def prepare(self) -> None:
+        """Start the writer process, so it is ready by the time the first case ends."""
+        if self._process is not None:
+            return
+        kwargs: dict[str, Any] = {}
+        if sys.platform == "win32":  # pragma: no cover - Windows only
+            kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined,unused-ignore]
+        else:
+            # its own session: a Ctrl-C or hang-up meant for the run does not stop the writer
+            kwargs["start_new_session"] = True
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "hardlab.storage._worker", self.url],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                **kwargs,
+            )
+        except OSError as exc:
+            self._fail(f"cannot start the store writer: {exc}", fatal=True)
+            return
+        self._stdin = self._process.stdin
+        self._reader = threading.Thread(
+            target=self._read_replies, name="hardlab-store-replies", daemon=True
+        )
+        self._reader.start()
+
+    def _read_replies(self) -> None:
+        process = self._process
+        if process is None or process.stdout is None:  # pragma: no cover - started together
+            return
+        for raw in process.stdout:
+            try:
+                reply = json.loads(raw)
+            except ValueError:
+                continue
+            op = reply.get("op")
+            if op == "ready":
+                self._ready.set()
+            elif op == "error":
+                self._fail(str(reply.get("message")), fatal=bool(reply.get("fatal")))
+            elif op == "done":
+                self.saved = bool(reply.get("ok"))
+                self._done.set()
+        # the writer is gone: whoever waits must not wait any longer
+        if not self._ready.is_set():
+            self._fail("the store writer stopped before it was ready", fatal=True)
+        self._ready.set()
+        self._done.set()
+
+    def _fail(self, message: str, *, fatal: bool) -> None:
+        self.errors.append(message)
+        if fatal and self._fatal is None:
+            self._fatal = message
+            self._ready.set()
+
+    def ready(self, timeout: float = 60.0) -> str | None:
+        """Wait until the writer has opened the store; return why it cannot, or None."""
+        self.prepare()
+        if not self._ready.wait(timeout):
+            return f"the store writer did not open {self.url} within {timeout:.0f} s"
+        return self._fatal
+
+    def _send(self, line: bytes) -> None:
+        if self._stdin is None or self._fatal is not None:
+            return
+        with self._lock:
+            try:
+                self._stdin.write(line)
+                self._stdin.flush()
+            except (BrokenPipeError, OSError, ValueError) as exc:
+                self._fail(f"lost the store writer: {exc}", fatal=True)
+
+    def close(self, timeout: float = 120.0) -> None:
+        """End the writer: it commits what it has and exits."""
+        if self._stdin is not None:
+            with self._lock, contextlib.suppress(OSError):
+                self._stdin.close()
+            self._stdin = None
+        if self._process is not None:
+            try:
+                self._process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+            if self._process.stdout is not None:
+                self._process.stdout.close()
+        if self._reader is not None:
+            self._reader.join(timeout=5)
+
+    # ------------------------------------------------------------------ events
+
+    def handle(self, event: Event) -> None:
+        """Send what the event changed to the writer."""
+        if isinstance(event, ReportUpdated):
+            self._dirty = True
+        elif isinstance(event, CaseFinished):
+            self._on_case(event)
+        elif isinstance(event, ModuleFinished):
+            self._on_module(event)
+        elif isinstance(event, RunStarted):
+            self._on_start(event)
+        elif isinstance(event, RunFinished):
+            self._on_finish(event)
+
+    def _on_start(self, event: RunStarted) -> None:
+        self.prepare()
+        run = event.run
+        self._run_id = str(run.run_id)
+        with run.lock:
+            document = run.document.model_dump_json()
+            for m_index, (module_id, module) in enumerate(run.document.modules.items()):
+                self._module_positions[module_id] = m_index
+                for case_id in module.cases:
+                    self._positions[(module_id, case_id)] = len(self._positions)
+        header = {
+            "op": "start",
+            "run_id": self._run_id,
+            "started_ns": run.started_ns,
+            "host": socket.gethostname(),
+        }
+        self._send(_line(header, document=document))
+
+    def _meta(self, event: Event) -> None:
+        run = event.run
+        with run.lock:
+            document = run.document.model_dump_json(include=_META_FIELDS)
+            progress = run.progress
+        self._dirty = False
+        self._send(
+            _line({"op": "meta", "run_id": self._run_id, "progress": progress}, document=document)
+        )
+
+    def _on_case(self, event: CaseFinished) -> None:
+        if self._dirty:
+            self._meta(event)
+        record = event.attempt
+        header = {
+            "op": "attempt",
+            "run_id": self._run_id,
+            "module_id": record.module_id,
+            "module_name": record.module_name,
+            "case_id": record.case_id,
+            "attempt": record.attempt,
+            "final": record.final,
+            "position": self._positions.get((record.module_id, record.case_id), 0),
+            "started_ns": record.started_ns,
+            "finished_ns": record.finished_ns,
+        }
+        with event.run.lock:
+            case = record.case.model_dump_json()
+        self._send(_line(header, case=case))
+
+    def _on_module(self, event: ModuleFinished) -> None:
+        run = event.run
+        with run.lock:
+            module = run.module(event.module_id).model_dump_json(exclude={"cases"})
+        header = {
+            "op": "module",
+            "run_id": self._run_id,
+            "module_id": event.module_id,
+            "position": self._module_positions.get(event.module_id, 0),
+        }
+        self._send(_line(header, module=module))
+
+    def _on_finish(self, event: RunFinished) -> None:
+        header = {
+            "op": "finish",
+            "run_id": self._run_id or str(event.run.run_id),
+            "exit_code": event.exit_code,
+            "finished_ns": event.run.finished_ns,
+            "progress": event.run.progress,
+        }
+        if self._process is not None:
+            self._send(_line(header, document=event.report.model_dump_json()))
+            self.close()
+            if not self.saved and not self.errors:
+                self.errors.append("the store writer ended without confirming the run")

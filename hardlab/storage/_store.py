@@ -1,0 +1,781 @@
+"""The `Store` facade: one object for every run ever recorded, on SQLite or PostgreSQL."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    Engine,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+
+from hardlab.errors import ReportFormatError, SchemaOutOfDateError, StorageError
+from hardlab.storage import _migrate
+from hardlab.storage._orm import CaseRow, MeasurementDaily, MeasurementRow, ModuleRow, RunRow
+from hardlab.storage._rows import (
+    DailyStats,
+    case_counts,
+    case_row,
+    daily_key,
+    measurement_rows,
+    module_row,
+    rebuild_document,
+    run_fields,
+)
+from hardlab.storage._url import resolve_url
+
+if TYPE_CHECKING:
+    # pydantic is left out of the writer process, which never needs it
+    from hardlab.config import HardpyConfig
+    from hardlab.model.report import ResultRunStore
+
+__all__ = ["STALE_AFTER", "Rows", "Store", "pid_alive"]
+
+STALE_AFTER = timedelta(minutes=10)
+"""A run whose writer has not been heard of for this long is considered dead."""
+
+_OPEN = "run"
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Query results: column names and rows of plain values."""
+
+    columns: tuple[str, ...]
+    records: list[tuple[Any, ...]]
+
+    def dicts(self) -> list[dict[str, Any]]:
+        """The rows as dicts."""
+        return [dict(zip(self.columns, record, strict=True)) for record in self.records]
+
+
+def _this_host() -> str:
+    return socket.gethostname()
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with `pid` runs on this computer."""
+    if pid <= 0:
+        return False
+    if sys.platform == "win32":  # pragma: no cover - Windows only
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined,unused-ignore]
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False
+        code = ctypes.c_ulong()
+        kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+        kernel32.CloseHandle(handle)
+        return code.value == 259  # STILL_ACTIVE
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@contextlib.contextmanager
+def _translate(what: str, url: str) -> Iterator[None]:
+    """Turn database errors into `StorageError` that says what was being done, and where."""
+    try:
+        yield
+    except (SchemaOutOfDateError, StorageError):
+        raise
+    except SQLAlchemyError as exc:
+        detail = str(exc.orig) if isinstance(exc, DBAPIError) else str(exc)
+        msg = f"{what} failed on {_safe(url)}: {detail.strip().splitlines()[0]}"
+        raise StorageError(msg) from exc
+
+
+def _safe(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+class Store:
+    """Every run in one SQL database: written as runs go, read as history.
+
+    Building a `Store` does no I/O; the engine is made, the schema checked
+    (and created in a new database) and dead runs marked ``interrupted`` on
+    first use. Use it as a context manager, or call `close`.
+
+    Args:
+        url: Database URL or SQLite file path; see `resolve_url` for the default.
+        config: A ``hardpy.toml`` whose ``[database] url`` applies when `url` is None.
+        engine: An engine to use instead of making one from the URL.
+
+    Example:
+        ```python
+        with Store() as store:
+            report = store.get_report(run_id)
+        ```
+    """
+
+    def __init__(
+        self,
+        url: str | os.PathLike[str] | None = None,
+        *,
+        config: HardpyConfig | None = None,
+        engine: Engine | None = None,
+    ) -> None:
+        if engine is not None:
+            self.url = engine.url.render_as_string(hide_password=False)
+        else:
+            self.url = resolve_url(url, config)
+            try:
+                make_url(self.url)
+            except ArgumentError as exc:
+                from hardlab.errors import ConfigError
+
+                msg = (
+                    f"store URL {self.url!r} is not a database URL; use a file path, "
+                    "sqlite:///path/to/file.db or postgresql://user@host/db"
+                )
+                raise ConfigError(msg) from exc
+        self._engine = engine
+        self._writer: Engine | None = None
+        self._checked = False
+
+    def __repr__(self) -> str:
+        return f"Store({_safe(self.url)!r})"
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the database connections."""
+        if self._engine is not None:
+            self._engine.dispose()
+        self._engine = None
+        self._writer = None
+        self._checked = False
+
+    # ------------------------------------------------------------------ engine
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return make_url(self.url).get_backend_name()
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine (made on first use)."""
+        if self._engine is None:
+            self._engine = self._make_engine()
+        return self._engine
+
+    def _make_engine(self) -> Engine:
+        url = make_url(self.url)
+        backend = url.get_backend_name()
+        if backend == "sqlite":
+            database = url.database
+            if database and database != ":memory:":
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(url, connect_args={"timeout": 60})
+
+            @event.listens_for(engine, "connect")
+            def _sqlite_connect(dbapi_connection: Any, record: Any) -> None:
+                # Let SQLAlchemy, not the driver, decide where transactions begin
+                # (pysqlite's own handling breaks BEGIN IMMEDIATE).
+                dbapi_connection.isolation_level = None
+                cursor = dbapi_connection.cursor()
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")
+                cursor.execute("PRAGMA foreign_keys=ON")
+                cursor.execute("PRAGMA busy_timeout=60000")
+                cursor.close()
+
+            @event.listens_for(engine, "begin")
+            def _sqlite_begin(connection: Connection) -> None:
+                # Writers take the write lock up front: a deferred transaction
+                # that reads first and writes later can deadlock against
+                # another writer, which SQLite reports as "database is locked".
+                immediate = connection.get_execution_options().get("hardlab_write")
+                connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+            return engine
+        if backend == "postgresql":
+            try:
+                engine = create_engine(url, pool_pre_ping=True)
+            except ImportError as exc:  # pragma: no cover - depends on the installation
+                from hardlab.errors import MissingExtraError
+
+                raise MissingExtraError("postgres", "psycopg") from exc
+
+            @event.listens_for(engine, "connect")
+            def _pg_connect(dbapi_connection: Any, record: Any) -> None:
+                with dbapi_connection.cursor() as cursor:
+                    cursor.execute("SET TIME ZONE 'UTC'")
+                dbapi_connection.commit()
+
+            return engine
+        msg = f"hardlab stores runs in SQLite or PostgreSQL, not {backend} ({_safe(self.url)})"
+        raise StorageError(msg)
+
+    @contextlib.contextmanager
+    def _write(self, what: str) -> Iterator[Connection]:
+        """A write transaction (SQLite: BEGIN IMMEDIATE; PostgreSQL: as usual)."""
+        self._prepare()
+        if self._writer is None:
+            self._writer = self.engine.execution_options(hardlab_write=True)
+        with _translate(what, self.url), self._writer.begin() as connection:
+            yield connection
+
+    @contextlib.contextmanager
+    def _read(self, what: str) -> Iterator[Connection]:
+        self._prepare()
+        with _translate(what, self.url), self.engine.connect() as connection:
+            yield connection
+
+    # ------------------------------------------------------------------ schema
+
+    def _prepare(self) -> None:
+        if self._checked:
+            return
+        self._checked = True
+        try:
+            self._ensure_schema()
+            self.recover()
+        except BaseException:
+            self._checked = False
+            raise
+
+    def _ensure_schema(self) -> None:
+        writer = self.engine.execution_options(hardlab_write=True)
+        with _translate("opening the store", self.url):
+            with self.engine.connect() as connection:
+                revision = _migrate.current_revision(connection)
+            if revision == _migrate.HEAD:
+                return
+            if revision is not None:
+                raise self._out_of_date(revision)
+            with writer.begin() as connection:
+                if self.dialect == "postgresql":
+                    # several stands may create the schema at once: one does, the others wait
+                    connection.execute(text("SELECT pg_advisory_xact_lock(4242424242)"))
+                revision = _migrate.current_revision(connection)
+                if revision is None:
+                    if inspect(connection).has_table(RunRow.__tablename__):
+                        # tables without a version: let the migrations sort it out
+                        _migrate.upgrade(connection)
+                    else:
+                        _migrate.create_fresh(connection)
+                elif revision != _migrate.HEAD:
+                    raise self._out_of_date(revision)
+
+    def _out_of_date(self, revision: str) -> Exception:
+        if revision > _migrate.HEAD:
+            return StorageError(
+                f"the store at {_safe(self.url)} has schema {revision}, newer than this "
+                f"hardlab ({_migrate.HEAD}); upgrade hardlab (pip install -U hardlab)"
+            )
+        return SchemaOutOfDateError(
+            f"the store at {_safe(self.url)} has schema {revision}; this hardlab needs "
+            f"{_migrate.HEAD}. Upgrade it with: hardlab db upgrade --db {_safe(self.url)}"
+        )
+
+    def revision(self) -> str | None:
+        """The schema revision of the database (None for an empty one)."""
+        with _translate("reading the schema revision", self.url), self.engine.connect() as conn:
+            return _migrate.current_revision(conn)
+
+    def upgrade(self) -> str:
+        """Migrate the database to this hardlab's schema (creating it if empty).
+
+        Returns:
+            The revision the database is at now.
+
+        Raises:
+            StorageError: If the migration fails (nothing is changed then).
+        """
+        writer = self.engine.execution_options(hardlab_write=True)
+        with _translate("upgrading the store", self.url), writer.begin() as connection:
+            if self.dialect == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(4242424242)"))
+            _migrate.upgrade(connection)
+        self._checked = False
+        return _migrate.HEAD
+
+    # ------------------------------------------------------------------ liveness
+
+    def recover(self, *, stale_after: timedelta = STALE_AFTER) -> list[str]:
+        """Mark runs whose process died as ``interrupted``; return their ids.
+
+        A run is dead when its writer ran on this computer and that process is
+        gone, or when its writer has not written for `stale_after`.
+        """
+        now = _now()
+        with _translate("checking for interrupted runs", self.url), self.engine.connect() as conn:
+            open_runs = conn.execute(
+                select(RunRow.id, RunRow.host, RunRow.writer_pid, RunRow.heartbeat_at).where(
+                    RunRow.status == _OPEN
+                )
+            ).all()
+        host = _this_host()
+        dead = []
+        for run_id, run_host, pid, heartbeat in open_runs:
+            stale = heartbeat is None or now - heartbeat > stale_after
+            gone = run_host == host and pid is not None and not pid_alive(pid)
+            if gone or stale:
+                dead.append(run_id)
+        for run_id in dead:
+            self.interrupt(run_id)
+        return dead
+
+    def interrupt(self, run_id: str) -> None:
+        """Mark an unfinished run ``interrupted`` (its finished cases stay as they are)."""
+        with self._write("marking a run interrupted") as conn:
+            row = conn.execute(
+                select(RunRow.status, RunRow.heartbeat_at).where(RunRow.id == run_id)
+            ).first()
+            if row is None or row.status != _OPEN:
+                return
+            last = conn.execute(
+                select(func.max(CaseRow.stopped_at)).where(CaseRow.run_id == run_id)
+            ).scalar()
+            stopped = (
+                max(t for t in (last, row.heartbeat_at) if t is not None)
+                if (last or row.heartbeat_at)
+                else _now()
+            )
+            conn.execute(
+                update(RunRow)
+                .where(RunRow.id == run_id)
+                .values(status="interrupted", stopped_at=stopped)
+            )
+            self._aggregate(conn, run_id)
+
+    def heartbeat(self, run_id: str) -> None:
+        """Record that the run's writer is alive."""
+        with self._write("recording a heartbeat") as conn:
+            conn.execute(update(RunRow).where(RunRow.id == run_id).values(heartbeat_at=_now()))
+
+    # ------------------------------------------------------------------ writing
+
+    def _upsert(
+        self, conn: Connection, table: Any, row: Mapping[str, Any], keys: Sequence[str]
+    ) -> Any:
+        if self.dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            statement: Any = pg_insert(table).values(**row)
+        else:
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            statement = sqlite_insert(table).values(**row)
+        changes = {k: statement.excluded[k] for k in row if k not in keys}
+        return statement.on_conflict_do_update(index_elements=list(keys), set_=changes)
+
+    def apply(self, messages: Iterable[Mapping[str, Any]]) -> None:
+        """Write a batch of run messages in one transaction.
+
+        Messages are what `hardlab.storage.StoreSink` sends as a run goes:
+        ``start``, ``meta``, ``attempt``, ``module`` and ``finish``; each is
+        idempotent, so a batch written twice leaves the same rows.
+        """
+        with self._write("writing a run") as conn:
+            for message in messages:
+                handler = getattr(self, f"_op_{message['op']}")
+                handler(conn, message)
+
+    def _op_start(self, conn: Connection, message: Mapping[str, Any]) -> None:
+        document = message["document"]
+        started_ns = message.get("started_ns")
+        fields = run_fields(document)
+        if started_ns is not None:
+            fields["started_at"] = datetime.fromtimestamp(started_ns / 1e9, tz=timezone.utc)
+        row = {
+            "id": message["run_id"],
+            **fields,
+            "status": _OPEN,
+            "stopped_at": None,
+            "duration_s": None,
+            "source": "run",
+            "host": message.get("host") or _this_host(),
+            "writer_pid": message.get("writer_pid") or os.getpid(),
+            "heartbeat_at": _now(),
+            "document": document,
+            "progress": 0,
+        }
+        conn.execute(self._upsert(conn, RunRow, row, ["id"]))
+
+    def _op_meta(self, conn: Connection, message: Mapping[str, Any]) -> None:
+        fields = run_fields(message["document"])
+        for key in ("name", "status", "started_at", "stopped_at", "duration_s"):
+            fields.pop(key)
+        fields["progress"] = int(message.get("progress", 0))
+        fields["heartbeat_at"] = _now()
+        conn.execute(update(RunRow).where(RunRow.id == message["run_id"]).values(**fields))
+
+    def _op_module(self, conn: Connection, message: Mapping[str, Any]) -> None:
+        row = module_row(
+            message["run_id"], message["module_id"], message["position"], message["module"]
+        )
+        conn.execute(self._upsert(conn, ModuleRow, row, ["run_id", "module_id"]))
+
+    def _op_attempt(self, conn: Connection, message: Mapping[str, Any]) -> None:
+        run_id = message["run_id"]
+        case = message["case"]
+        attempt = int(message["attempt"])
+        final = bool(message["final"])
+        row = case_row(
+            run_id,
+            message["module_id"],
+            message["module_name"],
+            message["case_id"],
+            case,
+            attempt=attempt,
+            final=final,
+            position=int(message["position"]),
+            started_ns=message.get("started_ns"),
+            finished_ns=message.get("finished_ns"),
+        )
+        keys = ["run_id", "module_id", "case_id", "attempt"]
+        case_id_row = conn.execute(
+            self._upsert(conn, CaseRow, row, keys).returning(CaseRow.id)
+        ).scalar_one()
+        conn.execute(delete(MeasurementRow).where(MeasurementRow.case_row_id == case_id_row))
+        rows = measurement_rows(
+            run_id,
+            message["module_id"],
+            message["case_id"],
+            case_id_row,
+            attempt,
+            final,
+            case.get("measurements") or [],
+        )
+        if rows:
+            conn.execute(insert(MeasurementRow), rows)
+
+    def _op_finish(self, conn: Connection, message: Mapping[str, Any]) -> None:
+        run_id = message["run_id"]
+        document = message["document"]
+        fields = run_fields(document)
+        started = conn.execute(select(RunRow.started_at).where(RunRow.id == run_id)).scalar()
+        if started is not None:
+            fields["started_at"] = started  # keep the precise start written at "start"
+        finished_ns = message.get("finished_ns")
+        if finished_ns is not None:
+            fields["stopped_at"] = datetime.fromtimestamp(finished_ns / 1e9, tz=timezone.utc)
+        if fields["started_at"] is not None and fields["stopped_at"] is not None:
+            fields["duration_s"] = (fields["stopped_at"] - fields["started_at"]).total_seconds()
+        conn.execute(
+            update(RunRow)
+            .where(RunRow.id == run_id)
+            .values(
+                **fields,
+                **case_counts(document),
+                exit_code=message.get("exit_code"),
+                progress=int(message.get("progress", 100)),
+                heartbeat_at=_now(),
+                document=document,
+            )
+        )
+        for position, (module_id, module) in enumerate((document.get("modules") or {}).items()):
+            row = module_row(run_id, module_id, position, module)
+            conn.execute(self._upsert(conn, ModuleRow, row, ["run_id", "module_id"]))
+        self._aggregate(conn, run_id)
+
+    def _aggregate(self, conn: Connection, run_id: str) -> None:
+        """Add a run's numeric measurements to the daily statistics, once."""
+        run = conn.execute(
+            select(
+                RunRow.aggregated, RunRow.started_at, RunRow.dut_part_number, RunRow.stand_name
+            ).where(RunRow.id == run_id)
+        ).first()
+        if run is None or run.aggregated:
+            return
+        day = (run.started_at or _now()).astimezone(timezone.utc).strftime("%Y-%m-%d")
+        buckets: dict[str, tuple[dict[str, Any], DailyStats]] = {}
+        rows = conn.execute(
+            select(
+                MeasurementRow.name,
+                MeasurementRow.unit,
+                MeasurementRow.spec_lower,
+                MeasurementRow.spec_upper,
+                MeasurementRow.final,
+                MeasurementRow.value_num,
+                MeasurementRow.result,
+            ).where(
+                MeasurementRow.run_id == run_id,
+                MeasurementRow.kind == "numeric",
+                MeasurementRow.value_num.is_not(None),
+            )
+        )
+        for name, unit, lower, upper, final, value, result in rows:
+            identity = {
+                "day": day,
+                "part_number": run.dut_part_number,
+                "stand_name": run.stand_name,
+                "name": name,
+                "unit": unit,
+                "spec_lower": lower,
+                "spec_upper": upper,
+                "final": bool(final),
+            }
+            key = daily_key(**identity)
+            if key not in buckets:
+                buckets[key] = (identity, DailyStats())
+            buckets[key][1].add(float(value or 0.0), result)
+        for key, (identity, stats) in buckets.items():
+            self._merge_daily(conn, key, identity, stats)
+        conn.execute(update(RunRow).where(RunRow.id == run_id).values(aggregated=True))
+
+    def _merge_daily(
+        self, conn: Connection, key: str, identity: Mapping[str, Any], stats: DailyStats
+    ) -> None:
+        table: Any = MeasurementDaily.__table__
+        row = {
+            "key": key,
+            **identity,
+            "n": stats.n,
+            "mean": stats.mean,
+            "m2": stats.m2,
+            "minimum": stats.minimum,
+            "maximum": stats.maximum,
+            "n_pass": stats.n_pass,
+            "n_fail": stats.n_fail,
+        }
+        if self.dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            statement: Any = pg_insert(table).values(**row)
+            smaller: Any = func.least
+            larger: Any = func.greatest
+        else:
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            statement = sqlite_insert(table).values(**row)
+            smaller, larger = func.min, func.max  # SQLite's scalar min()/max()
+        old, new = table.c, statement.excluded
+        total = old.n + new.n
+        delta = new.mean - old.mean
+        statement = statement.on_conflict_do_update(
+            index_elements=["key"],
+            set_={
+                "n": total,
+                "mean": (old.mean * old.n + new.mean * new.n) / total,
+                "m2": old.m2 + new.m2 + delta * delta * old.n * new.n / total,
+                "minimum": smaller(old.minimum, new.minimum),
+                "maximum": larger(old.maximum, new.maximum),
+                "n_pass": old.n_pass + new.n_pass,
+                "n_fail": old.n_fail + new.n_fail,
+            },
+        )
+        conn.execute(statement)
+
+    def save_report(
+        self,
+        report: ResultRunStore,
+        *,
+        run_id: str | None = None,
+        source: str = "import",
+        attempts: Sequence[Mapping[str, Any]] = (),
+    ) -> tuple[str, bool]:
+        """Store a whole report at once (imports, and runs without a live writer).
+
+        Args:
+            report: The report.
+            run_id: Its id; default: the report's ``id`` if that is a UUID,
+                else a digest of its content, so the same report is stored once.
+            source: ``import`` or ``run``.
+            attempts: Earlier attempts to store beside the final ones, as
+                ``attempt`` messages.
+
+        Returns:
+            The run id, and whether the report was new (False: it was already there).
+        """
+        from hardlab.storage._sink import report_run_id
+
+        document = report.model_dump(mode="json")
+        run_id = run_id or report_run_id(report)
+        with self._write("storing a report") as conn:
+            exists = conn.execute(select(RunRow.id).where(RunRow.id == run_id)).first()
+            if exists is not None:
+                return run_id, False
+            fields = run_fields(document)
+            conn.execute(
+                insert(RunRow).values(
+                    id=run_id,
+                    **fields,
+                    **case_counts(document),
+                    source=source,
+                    progress=100,
+                    document=document,
+                    aggregated=False,
+                )
+            )
+            position = 0
+            for message in attempts:
+                self._op_attempt(conn, {**message, "run_id": run_id})
+            for module_index, (module_id, module) in enumerate(document["modules"].items()):
+                conn.execute(
+                    insert(ModuleRow).values(**module_row(run_id, module_id, module_index, module))
+                )
+                for case_id, case in module["cases"].items():
+                    self._op_attempt(
+                        conn,
+                        {
+                            "run_id": run_id,
+                            "module_id": module_id,
+                            "module_name": module["name"],
+                            "case_id": case_id,
+                            "attempt": case.get("attempt", 0),
+                            "final": True,
+                            "position": position,
+                            "case": case,
+                        },
+                    )
+                    position += 1
+            self._aggregate(conn, run_id)
+        return run_id, True
+
+    def delete_run(self, run_id: str) -> bool:
+        """Delete a run and everything it recorded; True if it existed.
+
+        Its measurements stay counted in the daily statistics (a deletion
+        does not rewrite history aggregates).
+        """
+        with self._write("deleting a run") as conn:
+            conn.execute(delete(MeasurementRow).where(MeasurementRow.run_id == run_id))
+            conn.execute(delete(CaseRow).where(CaseRow.run_id == run_id))
+            conn.execute(delete(ModuleRow).where(ModuleRow.run_id == run_id))
+            result = conn.execute(delete(RunRow).where(RunRow.id == run_id))
+            return bool(result.rowcount)
+
+    # ------------------------------------------------------------------ reading
+
+    def run_row(self, run_id: str) -> dict[str, Any]:
+        """The run's row as a dict (without its document).
+
+        Raises:
+            StorageError: If there is no such run.
+        """
+        with self._read("reading a run") as conn:
+            full = self._full_id(conn, run_id)
+            row = conn.execute(select(RunRow.__table__).where(RunRow.id == full)).one()
+        values = dict(row._mapping)
+        values.pop("document")
+        return values
+
+    def _full_id(self, conn: Connection, run_id: str) -> str:
+        """Accept a unique prefix of a run id, as git accepts short hashes."""
+        ids = (
+            conn.execute(select(RunRow.id).where(RunRow.id.like(f"{run_id}%")).limit(2))
+            .scalars()
+            .all()
+        )
+        if not ids:
+            msg = f"no run {run_id!r} in {_safe(self.url)} (list runs with: hardlab runs)"
+            raise StorageError(msg)
+        if len(ids) > 1:
+            msg = f"run id {run_id!r} is ambiguous in {_safe(self.url)}; give more characters"
+            raise StorageError(msg)
+        return str(ids[0])
+
+    def get_report(self, run_id: str) -> ResultRunStore:
+        """The run's report (HardPy's schema v1); an unfinished run's is rebuilt from its rows.
+
+        Raises:
+            StorageError: If there is no such run.
+            ReportFormatError: If the stored document does not validate.
+        """
+        with self._read("reading a report") as conn:
+            full = self._full_id(conn, run_id)
+            run = dict(
+                conn.execute(select(RunRow.__table__).where(RunRow.id == full)).one()._mapping
+            )
+            document = run["document"]
+            if run["status"] in (_OPEN, "interrupted"):
+                modules = [
+                    dict(m._mapping)
+                    for m in conn.execute(
+                        select(ModuleRow.__table__).where(ModuleRow.run_id == full)
+                    )
+                ]
+                cases = [
+                    dict(c._mapping)
+                    for c in conn.execute(
+                        select(CaseRow.__table__)
+                        .where(CaseRow.run_id == full)
+                        .order_by(CaseRow.position)
+                    )
+                ]
+                measurements = [
+                    dict(m._mapping)
+                    for m in conn.execute(
+                        select(MeasurementRow.__table__).where(MeasurementRow.run_id == full)
+                    )
+                ]
+                document = rebuild_document(document, run, modules, cases, measurements)
+        from hardlab.model.report import ResultRunStore
+
+        try:
+            return ResultRunStore.model_validate(document)
+        except ValueError as exc:
+            raise ReportFormatError(f"run {full}: stored report does not validate: {exc}") from exc
+
+    def attempts(self, run_id: str) -> list[dict[str, Any]]:
+        """Every stored attempt of every case of a run, in order, with its measurements."""
+        with self._read("reading attempts") as conn:
+            full = self._full_id(conn, run_id)
+            cases = conn.execute(
+                select(CaseRow.__table__)
+                .where(CaseRow.run_id == full)
+                .order_by(CaseRow.position, CaseRow.attempt)
+            ).all()
+            measurements = conn.execute(
+                select(MeasurementRow.__table__)
+                .where(MeasurementRow.run_id == full)
+                .order_by(MeasurementRow.case_row_id, MeasurementRow.position)
+            ).all()
+        by_case: dict[int, list[dict[str, Any]]] = {}
+        for meas in measurements:
+            by_case.setdefault(meas.case_row_id, []).append(dict(meas._mapping))
+        result = []
+        for case in cases:
+            values = dict(case._mapping)
+            values["measurements"] = by_case.get(case.id, [])
+            result.append(values)
+        return result
+
+    def count_runs(self) -> int:
+        """How many runs the store holds."""
+        with self._read("counting runs") as conn:
+            return int(conn.execute(select(func.count()).select_from(RunRow)).scalar_one())
+
+    def execute(self, statement: Any, what: str = "a query") -> Rows:
+        """Run a SQLAlchemy SELECT and return its `Rows` (for views and tools)."""
+        with self._read(what) as conn:
+            result = conn.execute(statement)
+            return Rows(tuple(result.keys()), [tuple(row) for row in result])
