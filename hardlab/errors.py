@@ -129,7 +129,13 @@ class ImageError(HardpyError, ValueError):
 
 
 class StorageError(HardlabError):
-    """The run store cannot be opened, read or written; the message names the database."""
+    """The run store cannot be opened, read or written; the message names the database.
+
+    Attributes:
+        transient: Whether trying again later may succeed (a lock, a lost connection).
+    """
+
+    transient: bool = False
 
 
 class SchemaOutOfDateError(StorageError):

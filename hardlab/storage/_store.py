@@ -25,7 +25,13 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
 
 from hardlab.errors import ReportFormatError, SchemaOutOfDateError, StorageError
 from hardlab.storage import _migrate
@@ -101,7 +107,11 @@ def _now() -> datetime:
 
 @contextlib.contextmanager
 def _translate(what: str, url: str) -> Iterator[None]:
-    """Turn database errors into `StorageError` that says what was being done, and where."""
+    """Turn database errors into `StorageError` that says what was being done, and where.
+
+    Errors the database may get over by itself (a lock held too long, a
+    dropped connection) are marked ``transient``; the writer retries those.
+    """
     try:
         yield
     except (SchemaOutOfDateError, StorageError):
@@ -109,7 +119,9 @@ def _translate(what: str, url: str) -> Iterator[None]:
     except SQLAlchemyError as exc:
         detail = str(exc.orig) if isinstance(exc, DBAPIError) else str(exc)
         msg = f"{what} failed on {_safe(url)}: {detail.strip().splitlines()[0]}"
-        raise StorageError(msg) from exc
+        error = StorageError(msg)
+        error.transient = isinstance(exc, (OperationalError, InterfaceError))
+        raise error from exc
 
 
 def _safe(url: str) -> str:
@@ -489,18 +501,17 @@ class Store:
             fields["stopped_at"] = datetime.fromtimestamp(finished_ns / 1e9, tz=timezone.utc)
         if fields["started_at"] is not None and fields["stopped_at"] is not None:
             fields["duration_s"] = (fields["stopped_at"] - fields["started_at"]).total_seconds()
-        conn.execute(
-            update(RunRow)
-            .where(RunRow.id == run_id)
-            .values(
-                **fields,
-                **case_counts(document),
-                exit_code=message.get("exit_code"),
-                progress=int(message.get("progress", 100)),
-                heartbeat_at=_now(),
-                document=document,
-            )
-        )
+        row = {
+            "id": run_id,
+            **fields,
+            **case_counts(document),
+            "exit_code": message.get("exit_code"),
+            "progress": int(message.get("progress", 100)),
+            "heartbeat_at": _now(),
+            "document": document,
+        }
+        # a run that ended before it started (its plan did not collect) has no row yet
+        conn.execute(self._upsert(conn, RunRow, row, ["id"]))
         for position, (module_id, module) in enumerate((document.get("modules") or {}).items()):
             row = module_row(run_id, module_id, position, module)
             conn.execute(self._upsert(conn, ModuleRow, row, ["run_id", "module_id"]))

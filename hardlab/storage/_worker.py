@@ -114,7 +114,7 @@ def _retry(action: Any, *args: Any) -> bool:
         try:
             action(*args)
         except StorageError as exc:
-            if delay is None:
+            if delay is None or not exc.transient:
                 _reply(op="error", message=str(exc), fatal=False)
                 return False
             time.sleep(delay)

@@ -595,12 +595,9 @@ def test_hardpy_dialog_box_example_runs_unchanged(make_plan: MakePlan) -> None:
 # ---------------------------------------------------------------- many runs in one process
 
 
-@pytest.mark.slow
-def test_a_hundred_runs_leak_nothing(make_plan: MakePlan) -> None:
-    plan = make_plan(
-        {
-            "helper.py": "VALUE = 1\n",
-            "conftest.py": """
+LEAK_PLAN = {
+    "helper.py": "VALUE = 1\n",
+    "conftest.py": """
                 import logging
                 import pytest
                 import hardpy
@@ -611,7 +608,7 @@ def test_a_hundred_runs_leak_nothing(make_plan: MakePlan) -> None:
                     hardpy.set_stand_name("stand")
                     post_run_functions.append(lambda: None)
                 """,
-            "test_1.py": """
+    "test_1.py": """
                 import pytest
                 import helper
                 import hardpy
@@ -622,25 +619,31 @@ def test_a_hundred_runs_leak_nothing(make_plan: MakePlan) -> None:
                     hardpy.set_case_measurement(hardpy.NumericMeasurement(value=i * helper.VALUE))
                     hardpy.set_case_artifact({"blob": "x" * 1000})
                 """,
-        }
+}
+
+
+def _snapshot() -> tuple[int, int, int, Any]:
+    gc.collect()
+    return (
+        len(sys.modules),
+        threading.active_count(),
+        len(logging.getLogger().handlers),
+        signal.getsignal(signal.SIGTERM),
     )
 
-    def one_run() -> None:
-        result = hardlab.run(plan, quiet=True, answers={})
-        assert result.passed
 
-    def snapshot() -> tuple[int, int, int, Any]:
-        gc.collect()
-        return (
-            len(sys.modules),
-            threading.active_count(),
-            len(logging.getLogger().handlers),
-            signal.getsignal(signal.SIGTERM),
-        )
+@pytest.mark.slow
+def test_a_hundred_runs_leak_nothing(make_plan: MakePlan) -> None:
+    # the run engine alone; the store's writer process is checked below
+    plan = make_plan(LEAK_PLAN)
+
+    def one_run() -> None:
+        result = hardlab.run(plan, quiet=True, answers={}, store=False)
+        assert result.passed
 
     for _ in range(5):  # warm-up: pytest's own lazy imports
         one_run()
-    before = snapshot()
+    before = _snapshot()
     tracemalloc.start()
     for _ in range(10):
         one_run()
@@ -651,7 +654,7 @@ def test_a_hundred_runs_leak_nothing(make_plan: MakePlan) -> None:
     gc.collect()
     late, _ = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    assert snapshot() == before
+    assert _snapshot() == before
     assert "helper" not in sys.modules and "test_1" not in sys.modules
     assert "hardpy" not in sys.modules
     # memory held after 95 runs is what was held after 10, within 1 MB of noise
@@ -689,3 +692,20 @@ def test_request_stop_from_a_listener_stops_at_the_next_case(make_plan: MakePlan
         "test_b": TestStatus.STOPPED,
         "test_c": TestStatus.SKIPPED,
     }
+
+
+@pytest.mark.slow
+def test_stored_runs_leave_no_threads_or_processes(make_plan: MakePlan) -> None:
+    plan = make_plan(LEAK_PLAN)
+    results = [hardlab.run(plan, quiet=True, answers={}) for _ in range(2)]  # warm-up
+    before = _snapshot()
+    results += [hardlab.run(plan, quiet=True, answers={}) for _ in range(8)]
+    assert _snapshot() == before
+    assert all(result.passed and result.store_url for result in results)
+    import multiprocessing
+
+    assert multiprocessing.active_children() == []
+    from hardlab.storage import Store
+
+    with Store(results[0].store_url) as store:
+        assert store.count_runs() == 10
