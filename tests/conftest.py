@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -90,3 +91,118 @@ def _read_report(folder: Path) -> dict[str, Any]:
 def read_report() -> Callable[[Path], dict[str, Any]]:
     """``read_report(folder)``: the one HardPy JSON report in `folder`, as a dict."""
     return _read_report
+
+
+# ---------------------------------------------------------------- PostgreSQL
+
+PG_ENV = "HARDLAB_TEST_PG_URL"
+"""An existing PostgreSQL server for the suite (a URL to a database the suite may create
+databases from); without it the suite starts a throwaway server from Debian's packages."""
+
+
+def _pg_binaries() -> Path | None:
+    import shutil
+
+    found = shutil.which("pg_ctl")
+    if found:
+        return Path(found).resolve().parent
+    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
+    return candidates[-1].parent if candidates else None
+
+
+class PostgresServer:
+    """A PostgreSQL server the suite can create databases on."""
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin_url = admin_url
+        self._count = 0
+
+    def new_database(self, prefix: str = "hardlab_test") -> str:
+        """Create an empty database and return its SQLAlchemy URL."""
+        import psycopg
+        from sqlalchemy.engine import make_url
+
+        self._count += 1
+        name = f"{prefix}_{os.getpid()}_{self._count}"
+        url = make_url(self.admin_url)
+        conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer | str]:
+    """A PostgreSQL server, or the reason none could be started (the tests then skip)."""
+    import shutil
+    import socket
+    import subprocess
+
+    external = os.environ.get(PG_ENV)
+    if external:
+        yield PostgresServer(external)
+        return
+    binaries = _pg_binaries()
+    if binaries is None:
+        yield "PostgreSQL is not installed (apt-get install postgresql; .ci/run does)"
+        return
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        yield "psycopg is not installed (pip install -e '.[test]')"
+        return
+    import tempfile
+
+    # not under pytest's tmp folder: its parents are private to this user,
+    # and the server runs as the postgres user when the suite runs as root
+    root = Path(tempfile.mkdtemp(prefix="hardlab-pg-"))
+    data, sockets = root / "data", root / "sock"
+    sockets.mkdir()
+    prefix: list[str] = []
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+        runuser = shutil.which("runuser")
+        if runuser is None:
+            yield "running as root and runuser is missing"
+            return
+        shutil.chown(root, "postgres")
+        shutil.chown(sockets, "postgres")
+        prefix = [runuser, "-u", "postgres", "--"]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log = root / "server.log"
+    commands = [
+        [str(binaries / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
+         "-E", "UTF8", "--no-sync"],
+        [str(binaries / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "60", "-o",
+         f"-k {sockets} -p {port} -c listen_addresses='' -c fsync=off "
+         "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+         "start"],
+    ]  # fmt: skip
+    for command in commands:
+        done = subprocess.run([*prefix, *command], capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            tail = log.read_text()[-2000:] if log.exists() else ""
+            yield f"cannot start PostgreSQL ({command[0]}): {done.stderr.strip()} {tail}"
+            return
+    try:
+        yield PostgresServer(f"postgresql+psycopg://postgres@/postgres?host={sockets}&port={port}")
+    finally:
+        subprocess.run(
+            [*prefix, str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+            capture_output=True,
+            check=False,
+        )
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty store: an SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    server = request.getfixturevalue("postgres")
+    if isinstance(server, str):
+        pytest.skip(f"PostgreSQL: {server}")
+    return server.new_database()

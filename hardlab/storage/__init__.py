@@ -10,14 +10,25 @@ from typing import TYPE_CHECKING
 from typing import Any as _Any
 
 if TYPE_CHECKING:
+    from hardlab.storage._queries import RunFilter
     from hardlab.storage._sink import StoreSink, report_run_id
     from hardlab.storage._store import Rows, Store
     from hardlab.storage._url import DB_ENV, default_url, resolve_url
 
-__all__ = ["DB_ENV", "Rows", "Store", "StoreSink", "default_url", "report_run_id", "resolve_url"]
+__all__ = [
+    "DB_ENV",
+    "RunFilter",
+    "Rows",
+    "Store",
+    "StoreSink",
+    "default_url",
+    "report_run_id",
+    "resolve_url",
+]
 
 _WHERE = {
     "DB_ENV": "hardlab.storage._url",
+    "RunFilter": "hardlab.storage._queries",
     "Rows": "hardlab.storage._store",
     "Store": "hardlab.storage._store",
     "default_url": "hardlab.storage._url",

@@ -36,6 +36,7 @@ from sqlalchemy.exc import (
 from hardlab.errors import ReportFormatError, SchemaOutOfDateError, StorageError
 from hardlab.storage import _migrate
 from hardlab.storage._orm import CaseRow, MeasurementDaily, MeasurementRow, ModuleRow, RunRow
+from hardlab.storage._queries import RunFilter, runs_select
 from hardlab.storage._rows import (
     DailyStats,
     case_counts,
@@ -784,6 +785,10 @@ class Store:
         """How many runs the store holds."""
         with self._read("counting runs") as conn:
             return int(conn.execute(select(func.count()).select_from(RunRow)).scalar_one())
+
+    def runs(self, run_filter: RunFilter | None = None, *, limit: int | None = None) -> Rows:
+        """Runs matching `run_filter`, newest first (no documents)."""
+        return self.execute(runs_select(run_filter, limit=limit), "listing runs")
 
     def execute(self, statement: Any, what: str = "a query") -> Rows:
         """Run a SQLAlchemy SELECT and return its `Rows` (for views and tools)."""
