@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DB_ENV",
-    "RunFilter",
     "Rows",
+    "RunFilter",
     "Store",
     "StoreSink",
     "default_url",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 
 from hardlab.storage._orm import RunRow
 
@@ -61,7 +61,7 @@ class RunFilter:
     name: str | Sequence[str] | None = None
     run_ids: Sequence[str] | None = None
 
-    def apply(self, statement: Select[Any]) -> Select[Any]:
+    def apply(self, statement: Any) -> Any:
         """`statement` (which must select from ``hardlab_runs``) narrowed to these runs."""
         for column, wanted in (
             (RunRow.dut_part_number, _values(self.part_number)),
@@ -107,9 +107,9 @@ RUN_COLUMNS = (
 """The run columns history views show (everything but the document and bookkeeping)."""
 
 
-def runs_select(run_filter: RunFilter | None = None, *, limit: int | None = None) -> Select[Any]:
+def runs_select(run_filter: RunFilter | None = None, *, limit: int | None = None) -> Any:
     """Runs matching `run_filter`, newest first."""
-    statement = select(*RUN_COLUMNS)
+    statement: Any = select(*RUN_COLUMNS)
     if run_filter is not None:
         statement = run_filter.apply(statement)
     statement = statement.order_by(RunRow.started_at.desc(), RunRow.id.desc())
