@@ -9,7 +9,8 @@ import threading
 import time
 from typing import TextIO
 
-from hardlab._format import STATUS_SYMBOL, format_duration, format_limits, format_measurement
+from hardlab._format import format_duration
+from hardlab.cli._text import Painter, wants_color
 from hardlab.events import (
     AlertRaised,
     CaseFinished,
@@ -23,23 +24,14 @@ from hardlab.events import (
     RunStarted,
 )
 from hardlab.model.enums import TestStatus
-from hardlab.model.report import CaseRunStore, ResultRunStore
+from hardlab.model.report import ResultRunStore
 
 __all__ = ["TerminalView"]
 
-_COLOR = {
-    TestStatus.PASSED: "32",
-    TestStatus.FAILED: "31",
-    TestStatus.SKIPPED: "33",
-    TestStatus.STOPPED: "35",
-    TestStatus.ERROR: "31",
-    TestStatus.RUN: "36",
-    TestStatus.READY: "37",
-}
 _SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
 
-class TerminalView:
+class TerminalView(Painter):
     """Prints a run as it goes; on a terminal, keeps a live status line at the bottom.
 
     pytest captures the output of tests (at the file-descriptor level) while
@@ -65,7 +57,7 @@ class TerminalView:
         self._owned = stream is None
         self._stream = stream if stream is not None else _private_stdout()
         tty = bool(getattr(self._stream, "isatty", lambda: False)())
-        self._color = tty and not os.environ.get("NO_COLOR") if color is None else color
+        super().__init__(wants_color(self._stream) if color is None else color)
         self._live = tty if live is None else live
         self._verbose = verbose
         self._lock = threading.RLock()
@@ -86,18 +78,6 @@ class TerminalView:
 
     # ------------------------------------------------------------------ output
 
-    def _paint(self, text: str, code: str) -> str:
-        return f"\x1b[{code}m{text}\x1b[0m" if self._color else text
-
-    def _bold(self, text: str) -> str:
-        return self._paint(text, "1")
-
-    def _dim(self, text: str) -> str:
-        return self._paint(text, "2")
-
-    def _status(self, status: TestStatus, text: str | None = None) -> str:
-        return self._paint(text if text is not None else STATUS_SYMBOL[status], _COLOR[status])
-
     def _clear_status(self) -> None:
         if self._status_shown:
             self._stream.write("\r\x1b[2K")
@@ -110,7 +90,7 @@ class TerminalView:
         elapsed = format_duration(time.monotonic() - self._started)
         line = f"{_SPINNER[self._frame]} {self._progress:3d}%  {self._current}  {elapsed}"
         width = max(20, _terminal_width() - 1)
-        self._stream.write("\r\x1b[2K" + self._dim(line[:width]))
+        self._stream.write("\r\x1b[2K" + self.dim(line[:width]))
         self._status_shown = True
         self._stream.flush()
 
@@ -133,12 +113,12 @@ class TerminalView:
     def _on_RunStarted(self, event: RunStarted) -> None:  # noqa: N802
         run = event.run
         self._started = time.monotonic()
-        header = f"{self._bold('hardlab')} ▸ {self._bold(run.document.name or 'run')}"
-        self._print(header + self._dim(f"   run {run.run_id}"))
+        header = f"{self.bold('hardlab')} ▸ {self.bold(run.document.name or 'run')}"
+        self._print(header + self.dim(f"   run {run.run_id}"))
 
     def _on_CollectionFailed(self, event: CollectionFailed) -> None:  # noqa: N802
         self._print(
-            self._status(TestStatus.FAILED, f"✗ cannot collect {event.nodeid or 'the plan'}"),
+            self.status(TestStatus.FAILED, f"✗ cannot collect {event.nodeid or 'the plan'}"),
             *(f"    {line}" for line in event.text.splitlines()[-15:]),
         )
 
@@ -151,38 +131,12 @@ class TerminalView:
             module_name, case_name = module.name, case.name
         if self._module_shown != event.module_id:
             self._module_shown = event.module_id
-            self._print(self._bold(module_name))
+            self._print(self.bold(module_name))
         attempt = f" (attempt {event.attempt})" if event.attempt > 1 else ""
         with self._lock:
             self._current = f"{module_name} › {case_name}{attempt}"
             self._clear_status()
             self._draw_status()
-
-    def _case_lines(self, case: CaseRunStore, detail: bool) -> list[str]:
-        lines: list[str] = []
-        if detail:
-            lines.extend(f"      {text}" for text in (case.msg or {}).values())
-            for meas in case.measurements:
-                limits = format_limits(meas)
-                verdict = ""
-                if meas.result is not None:
-                    status = TestStatus.PASSED if meas.result else TestStatus.FAILED
-                    verdict = " " + self._status(status)
-                suffix = f"  {self._dim(limits)}" if limits else ""
-                lines.append(f"      {format_measurement(meas)}{suffix}{verdict}")
-            if case.chart is not None:
-                chart = case.chart
-                points = sum(len(series) for series in chart.x_data)
-                shape = f"{len(chart.x_data)} series, {points} points"
-                lines.append(self._dim(f"      chart {chart.title or ''}: {shape}"))
-        if case.assertion_msg and case.status in (TestStatus.FAILED, TestStatus.STOPPED):
-            lines.extend(
-                self._status(TestStatus.FAILED, f"      {line}")
-                for line in case.assertion_msg.splitlines()[:6]
-            )
-        elif case.assertion_msg and case.status == TestStatus.SKIPPED:
-            lines.append(self._dim(f"      {case.assertion_msg.splitlines()[0]}"))
-        return lines
 
     def _on_CaseFinished(self, event: CaseFinished) -> None:  # noqa: N802
         record = event.attempt
@@ -191,21 +145,21 @@ class TerminalView:
             self._progress = event.run.progress
         if self._module_shown != record.module_id:
             self._module_shown = record.module_id
-            self._print(self._bold(record.module_name))
+            self._print(self.bold(record.module_name))
         duration = format_duration(
             record.duration_ms / 1000 if record.duration_ms is not None else None
         )
         if not record.final:
-            head = self._status(TestStatus.FAILED, "↻")
-            note = self._dim(f"attempt {record.attempt} failed, trying again")
-            self._print(f"  {head} {case.name}  {note}", *self._case_lines(case, detail=False))
+            head = self.status(TestStatus.FAILED, "↻")
+            note = self.dim(f"attempt {record.attempt} failed, trying again")
+            self._print(f"  {head} {case.name}  {note}", *self.case_lines(case, detail=False))
             return
-        attempt = self._dim(f" (attempt {record.attempt})") if record.attempt > 1 else ""
-        line = f"  {self._status(case.status)} {case.name}{attempt}"
+        attempt = self.dim(f" (attempt {record.attempt})") if record.attempt > 1 else ""
+        line = f"  {self.status(case.status)} {case.name}{attempt}"
         if duration:
-            line += "  " + self._dim(duration)
+            line += "  " + self.dim(duration)
         detail = self._verbose or case.status != TestStatus.PASSED
-        self._print(line, *self._case_lines(case, detail))
+        self._print(line, *self.case_lines(case, detail))
         with self._lock:
             self._current = ""
 
@@ -232,10 +186,10 @@ class TerminalView:
                 self._clear_status()
             return
         title = f"{message.title}: " if message.title else ""
-        self._print(self._paint(f"  ✉ {title}{message.msg}", "36"))
+        self._print(self.paint(f"  ✉ {title}{message.msg}", "36"))
 
     def _on_AlertRaised(self, event: AlertRaised) -> None:  # noqa: N802
-        self._print(self._paint(f"  ! {event.text}", "33"))
+        self._print(self.paint(f"  ! {event.text}", "33"))
 
     def _on_RunFinished(self, event: RunFinished) -> None:  # noqa: N802
         self.final = event
@@ -255,8 +209,8 @@ class TerminalView:
                 counts[case.status] = counts.get(case.status, 0) + 1
         parts = [f"{n} {status.value}" for status, n in counts.items() if n]
         took = f" in {format_duration(seconds)}" if seconds is not None else ""
-        verdict = self._status(report.status, f" {report.status.value.upper()} ")
-        lines = ["", f"{self._bold(verdict)}  {', '.join(parts) or 'no cases'}{took}"]
+        verdict = self.status(report.status, f" {report.status.value.upper()} ")
+        lines = ["", f"{self.bold(verdict)}  {', '.join(parts) or 'no cases'}{took}"]
         if report.dut.serial_number:
             lines.append(
                 f"  DUT {report.dut.serial_number}"
