@@ -1,12 +1,15 @@
-"""The ``hardlab`` command: run plans on a stand, start new ones, try the demo.
+"""The ``hardlab`` command: run plans, look up stored runs, move reports in and out.
 
 Each command parses its arguments and calls the same public functions a
-Python user calls (`hardlab.run`, `ScriptedOperator`, ...).
+Python user calls (`hardlab.run`, `ScriptedOperator`, `Store`, ...). This
+module is the parser and the dispatcher; the store commands live in
+``_history`` (runs, show), ``_exchange`` (import, export) and ``_db``.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,7 +34,8 @@ def _key_value(text: str) -> tuple[str, str]:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hardlab",
-        description="Run HardPy-style hardware test plans from a terminal, a stand or CI.",
+        description="Run HardPy-style hardware test plans from a terminal, a stand or CI; "
+        "look up the runs it stored, and bring reports in and out.",
     )
     parser.add_argument("--version", action="version", version=f"hardlab {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -67,12 +71,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="nobody answers dialogs; a dialog fails its case (default without a terminal)",
     )
+    _store_options(run)
     run.add_argument(
         "--report-dir",
         metavar="DIR",
-        help="where the HardPy JSON report goes (default: hardlab's data folder, reports/)",
+        help="also write the run as a HardPy JSON report into DIR",
     )
-    run.add_argument("--no-report", action="store_true", help="write no report file")
     run.add_argument("--tests-name", metavar="NAME", help="the run's name (default: hardpy.toml's)")
     run.add_argument(
         "--hardpy-alias",
@@ -123,15 +127,160 @@ def _parser() -> argparse.ArgumentParser:
         "--interactive", action="store_true", help="answer the demo's dialog yourself"
     )
     demo.add_argument("--seed", type=int, help="make the simulated board repeatable")
-    demo.add_argument("--report-dir", metavar="DIR", help="where the report goes")
     demo.add_argument("--fast", action="store_true", help="no simulated instrument latency")
+    _store_options(demo)
+    demo.add_argument(
+        "--report-dir", metavar="DIR", help="also write the run as a HardPy JSON report into DIR"
+    )
+    _history_parsers(commands)
     return parser
 
 
-def _default_report_dir() -> Path:
-    from hardlab.config import data_dir
+_DB_HELP = (
+    "the store: a SQLite file path or a database URL (default: $HARDLAB_DB_URL, "
+    "hardpy.toml's [database] url, else hardlab.db in hardlab's data folder)"
+)
 
-    return data_dir() / "reports"
+
+def _store_options(command: argparse.ArgumentParser) -> None:
+    where = command.add_mutually_exclusive_group()
+    where.add_argument("--db", metavar="URL", help=f"store the run in {_DB_HELP}")
+    where.add_argument("--no-store", action="store_true", help="do not store the run")
+
+
+def _db_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--db", metavar="URL", help=_DB_HELP)
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        msg = f"expected a whole number (0 for all), got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def _history_parsers(commands: Any) -> None:
+    from hardlab.cli._common import RUN_STATUSES, parse_when
+
+    runs = commands.add_parser(
+        "runs",
+        help="list stored runs, newest first",
+        description="List the runs in the store, newest first. Filters given more than "
+        "once match any of their values; different filters must all match.",
+    )
+    runs.add_argument("--part", action="append", metavar="P", help="DUT part number")
+    runs.add_argument("--serial", action="append", metavar="S", help="DUT serial number")
+    runs.add_argument("--stand", action="append", metavar="NAME", help="test stand name")
+    runs.add_argument(
+        "--status", action="append", choices=RUN_STATUSES, help="run status (run: still going)"
+    )
+    runs.add_argument("--name", action="append", metavar="TEST", help="test (plan) name")
+    when = "a date or time (2026-11-21, 2026-11-21T08:00; local), today, or an age: 2h, 7d"
+    runs.add_argument(
+        "--since", type=parse_when, metavar="WHEN", help=f"started at or after WHEN: {when}"
+    )
+    runs.add_argument("--until", type=parse_when, metavar="WHEN", help="started before WHEN")
+    runs.add_argument(
+        "--limit",
+        type=_count,
+        default=20,
+        metavar="N",
+        help="show the newest N runs (default 20; 0 for all)",
+    )
+    runs.add_argument("--json", action="store_true", help="one JSON object per run and line")
+    _db_option(runs)
+
+    show = commands.add_parser(
+        "show",
+        help="show a stored run: cases, measurements, failures",
+        description="Show a stored run: its header, modules, cases, messages and measurements.",
+    )
+    show.add_argument("run_id", metavar="RUN_ID", help="the run's id or a unique prefix of it")
+    show.add_argument(
+        "--attempts", action="store_true", help="list every attempt of retried cases too"
+    )
+    _db_option(show)
+
+    from hardlab.cli._exchange import EXPORT_FORMATS
+
+    export = commands.add_parser(
+        "export",
+        help="write a stored run as a report file",
+        description="Write a stored run's report to FILE or to standard output.",
+    )
+    export.add_argument("run_id", metavar="RUN_ID", help="the run's id or a unique prefix of it")
+    export.add_argument(
+        "--format",
+        choices=EXPORT_FORMATS,
+        required=True,
+        help="hardpy-json: HardPy's JSON report, as JsonLoader writes it",
+    )
+    export.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write here (a folder: FOLDER/RUN_ID.json; default: standard output)",
+    )
+    _db_option(export)
+
+    import_ = commands.add_parser(
+        "import",
+        help="bring HardPy JSON reports into the store",
+        description="Store HardPy JSON reports (files, or folders searched for *.json). "
+        "A report already in the store is not added again. Exits with 1 if a file "
+        "was skipped.",
+    )
+    import_.add_argument("paths", nargs="+", metavar="PATH", help="report file or folder")
+    _db_option(import_)
+
+    db = commands.add_parser(
+        "db",
+        help="the store's schema: info, upgrade",
+        description="Look at the store, or migrate it to this hardlab's schema.",
+    )
+    db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    upgrade = db_commands.add_parser(
+        "upgrade",
+        help="migrate the store to this hardlab's schema",
+        description="Migrate the store to this hardlab's schema (create it if empty).",
+    )
+    _db_option(upgrade)
+    info = db_commands.add_parser(
+        "info",
+        help="which store, its schema and its runs",
+        description="Show the store's URL (password hidden), its schema revision against "
+        "this hardlab's, and how many runs it holds.",
+    )
+    _db_option(info)
+
+
+def _store_choice(args: argparse.Namespace) -> str | bool | None:
+    if args.no_store:
+        return False
+    if args.db is None:
+        return None
+    from hardlab.storage import resolve_url
+
+    # a relative file path means one here, not in the plan folder the run changes into
+    return resolve_url(args.db)
+
+
+def _print_stored(run_id: str, url: str | None) -> None:
+    """Say where the run was stored and how to look at it again."""
+    if url is None:
+        return
+    from hardlab.cli._common import MIN_SHORT_ID, db_option, safe_url
+
+    # a run id starts with its start time in milliseconds (MIN_SHORT_ID characters),
+    # unique without asking the store
+    short = run_id[:MIN_SHORT_ID]
+    print(
+        f"Stored run {run_id} in {safe_url(url)}; see it with: hardlab show {short}{db_option(url)}"
+    )
 
 
 def _cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
@@ -146,7 +295,6 @@ def _cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
         operator = None
     else:
         operator = TerminalOperator(stdin=sys.stdin, stdout=sys.stdout)
-    report_dir = None if args.no_report else (args.report_dir or _default_report_dir())
     view = None if args.pytest_output else TerminalView(verbose=not args.quiet)
     result = hardlab.run(
         args.path,
@@ -154,7 +302,8 @@ def _cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
         select=args.select,
         start_args=dict(args.start_args),
         operator=operator,
-        report_dir=report_dir,
+        report_dir=args.report_dir,
+        store=_store_choice(args),
         listeners=[view] if view else [],
         tests_name=args.tests_name,
         hardpy_alias={"auto": None, "always": True, "never": False}[args.hardpy_alias],
@@ -165,6 +314,7 @@ def _cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
         view.close()
     for error in result.errors:
         print(f"hardlab: {error}", file=sys.stderr)
+    _print_stored(str(result.run_id), result.store_url)
     if result.report_path is not None:
         print(f"Report: {result.report_path}")
     return result.exit_code
@@ -176,7 +326,6 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from hardlab.runner.operators import ScriptedOperator, TerminalOperator
 
     plan = Path(__file__).resolve().parent.parent / "_demo_plan"
-    report_dir = Path(args.report_dir) if args.report_dir else _default_report_dir()
     operator: Any = (
         TerminalOperator(stdin=sys.stdin, stdout=sys.stdout)
         if args.interactive
@@ -193,13 +342,18 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         plan,
         start_args=start_args,
         operator=operator,
-        report_dir=report_dir,
+        report_dir=args.report_dir,
+        store=_store_choice(args),
         listeners=[view],
         quiet=True,
         attempt_delay=0.2,
     )
     view.close()
-    print(f"Report: {result.report_path}")
+    for error in result.errors:
+        print(f"hardlab: {error}", file=sys.stderr)
+    _print_stored(str(result.run_id), result.store_url)
+    if result.report_path is not None:
+        print(f"Report: {result.report_path}")
     print(f"Plan:   {plan}  (copy it to start your own: hardlab init, or cp -r)")
     # The demo's job is to show a run; a failing simulated board is a valid outcome.
     return 0 if result.status.value in ("passed", "failed") else result.exit_code
@@ -244,11 +398,32 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "demo":
             return _cmd_demo(args)
+        if args.command in ("runs", "show"):
+            from hardlab.cli import _history
+
+            return _history.cmd_runs(args) if args.command == "runs" else _history.cmd_show(args)
+        if args.command in ("import", "export"):
+            from hardlab.cli import _exchange
+
+            if args.command == "import":
+                return _exchange.cmd_import(args)
+            return _exchange.cmd_export(args)
+        if args.command == "db":
+            from hardlab.cli import _db
+
+            if args.db_command == "upgrade":
+                return _db.cmd_db_upgrade(args)
+            return _db.cmd_db_info(args)
     except HardlabError as exc:
         print(f"hardlab: error: {exc}", file=sys.stderr)
         return 4
     except KeyboardInterrupt:
         print("hardlab: interrupted", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `hardlab runs | head`: the reader has gone
+        # https://docs.python.org/3/library/signal.html#note-on-sigpipe
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     parser.print_help(sys.stderr)
     return 2

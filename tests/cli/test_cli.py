@@ -16,6 +16,7 @@ import pytest
 
 import hardlab
 from hardlab.model import ResultRunStore
+from hardlab.storage import Store
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -26,44 +27,14 @@ pytestmark = pytest.mark.slow
 
 MakePlan = Callable[..., Path]
 
+# Tests of what a run does (answers, -k, pytest arguments) pass --no-store: storing
+# costs each run a writer process, and is what the store tests (and a few here) check.
+
 HARDLAB = Path(sys.executable).parent / ("hardlab.exe" if sys.platform == "win32" else "hardlab")
-TIMEOUT = 120
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-
-
-@pytest.fixture
-def env(hardlab_home: Path) -> dict[str, str]:
-    """The environment of a `hardlab` subprocess: isolated home, no pytest leftovers."""
-    environ = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("PYTEST_", "HARDPY_", "HARDLAB_"))
-    }
-    environ["HARDLAB_HOME"] = str(hardlab_home)
-    environ["HARDLAB_SIM_SEED"] = "1"
-    environ["NO_COLOR"] = "1"
-    environ["PYTHONIOENCODING"] = "utf-8"
-    return environ
-
-
-@pytest.fixture
-def cli(env: dict[str, str], tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
-    """``cli("run", "plan", ...)``: run the console script with stdin not a terminal."""
-
-    def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(HARDLAB), *map(str, args)],
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            stdin=subprocess.DEVNULL,
-            cwd=cwd or tmp_path,
-            env=env,
-            timeout=TIMEOUT,
-            check=False,
-        )
-
-    return run
+STORED = re.compile(
+    r"^Stored run (\S+) in (\S+); see it with: hardlab show (\S+)(?: --db (\S+))?$", re.MULTILINE
+)
 
 
 def report_path(stdout: str) -> Path:
@@ -207,7 +178,7 @@ def test_run_json_answers_file(
     answers.write_text(
         json.dumps({"by_case": {"test_serial": "SN-J"}, "in_order": ["pass"]}), encoding="utf-8"
     )
-    result = cli("run", plan, "--answers", answers, "--report-dir", tmp_path / "r")
+    result = cli("run", plan, "--answers", answers, "--report-dir", tmp_path / "r", "--no-store")
     assert result.returncode == 0, show(result)
     assert load_report(report_path(result.stdout)).dut.serial_number == "SN-J"
 
@@ -232,32 +203,67 @@ def test_run_failing_plan(
     assert cases["test_bad"].status.value == "failed"
 
 
-def test_run_default_report_dir_is_in_hardlab_home(
+def test_run_stores_by_default_and_writes_no_json(
     cli: Callable[..., subprocess.CompletedProcess[str]], make_plan: MakePlan, hardlab_home: Path
 ) -> None:
     plan = make_plan(FAILING_PLAN)
     result = cli("run", plan)
     assert result.returncode == 1, show(result)
+    assert "Report:" not in result.stdout
+    assert list(hardlab_home.rglob("*.json")) == []
+    (stored,) = STORED.findall(result.stdout)
+    run_id, url, short, db = stored
+    assert db == ""  # the default store
+    assert url == f"sqlite:///{hardlab_home / 'hardlab.db'}"
+    assert run_id.startswith(short) and len(short) < len(run_id)
+    with Store(url) as store:
+        report = store.get_report(run_id)
+    assert report.status.value == "failed"
+    assert report.modules["test_fail"].cases["test_bad"].status.value == "failed"
+
+
+def test_run_db_option_and_report_dir(
+    cli: Callable[..., subprocess.CompletedProcess[str]], make_plan: MakePlan, tmp_path: Path
+) -> None:
+    plan = make_plan(FAILING_PLAN)
+    db = tmp_path / "stand.db"
+    # a relative path is taken from the working directory, not the plan folder
+    result = cli("run", plan, "--db", "stand.db", "--report-dir", tmp_path / "reports")
+    assert result.returncode == 1, show(result)
+    (stored,) = STORED.findall(result.stdout)
+    assert stored[1] == stored[3] == f"sqlite:///{db}"
     path = report_path(result.stdout)
-    assert path.resolve().is_relative_to(hardlab_home.resolve())
-    load_report(path)
+    assert path.name == f"{stored[0]}.json"
+    with Store(db) as store:
+        report = store.get_report(stored[0])
+    # the JSON file's id is the run id; the stored document keeps HardPy's document id
+    assert report.model_copy(update={"id": stored[0]}) == load_report(path)
 
 
-def test_run_no_report(
+def test_run_no_store(
     cli: Callable[..., subprocess.CompletedProcess[str]], make_plan: MakePlan, hardlab_home: Path
 ) -> None:
     plan = make_plan(FAILING_PLAN)
-    result = cli("run", plan, "--no-report")
+    result = cli("run", plan, "--no-store")
     assert result.returncode == 1, show(result)
+    assert "Stored run" not in result.stdout
     assert "Report:" not in result.stdout
-    assert list(hardlab_home.rglob("*.json")) == []
+    assert list(hardlab_home.iterdir()) == []
+
+
+def test_run_db_and_no_store_exclude_each_other(
+    cli: Callable[..., subprocess.CompletedProcess[str]], make_plan: MakePlan, tmp_path: Path
+) -> None:
+    result = cli("run", make_plan(FAILING_PLAN), "--no-store", "--db", tmp_path / "x.db")
+    assert result.returncode == 2, show(result)
+    assert "not allowed with" in result.stderr
 
 
 def test_run_select_with_k(
     cli: Callable[..., subprocess.CompletedProcess[str]], make_plan: MakePlan, tmp_path: Path
 ) -> None:
     plan = make_plan(FAILING_PLAN)
-    result = cli("run", plan, "-k", "good", "--report-dir", tmp_path / "reports")
+    result = cli("run", plan, "-k", "good", "--report-dir", tmp_path / "reports", "--no-store")
     assert result.returncode == 0, show(result)
     assert "test_good" in result.stdout
     assert "test_bad" not in result.stdout
@@ -294,6 +300,7 @@ def test_run_start_args(
         "mode=fast=1",
         "--report-dir",
         tmp_path / "reports",
+        "--no-store",
     )
     assert result.returncode == 0, show(result)
     report = load_report(report_path(result.stdout))
@@ -328,10 +335,10 @@ def test_run_pytest_args_after_double_dash(
             """
         }
     )
-    without = cli("run", plan, "--report-dir", tmp_path / "all")
+    without = cli("run", plan, "--report-dir", tmp_path / "all", "--no-store")
     assert "second ran" in without.stdout, show(without)
 
-    result = cli("run", plan, "--report-dir", tmp_path / "x", "--", "-x")
+    result = cli("run", plan, "--report-dir", tmp_path / "x", "--no-store", "--", "-x")
     assert result.returncode == 1, show(result)
     assert "first fails" in result.stdout
     assert "second ran" not in result.stdout
@@ -383,7 +390,7 @@ def test_run_no_operator_flag(
     cli: Callable[..., subprocess.CompletedProcess[str]], make_plan: MakePlan, tmp_path: Path
 ) -> None:
     plan = make_plan(PASSING_PLAN)
-    result = cli("run", plan, "--no-operator", "--no-report")
+    result = cli("run", plan, "--no-operator", "--no-store")
     assert result.returncode == 1, show(result)
     assert "NoOperatorError" in result.stdout
 
@@ -477,7 +484,7 @@ def test_initialized_plan_runs_from_its_folder(
 ) -> None:
     folder = tmp_path / "here"
     assert cli("init", folder).returncode == 0
-    result = cli("run", "--report-dir", tmp_path / "reports", cwd=folder)
+    result = cli("run", "--report-dir", tmp_path / "reports", "--no-store", cwd=folder)
     assert result.returncode == 0, show(result)
     assert load_report(report_path(result.stdout)).status.value == "passed"
 
@@ -500,13 +507,27 @@ def test_demo(cli: Callable[..., subprocess.CompletedProcess[str]], tmp_path: Pa
     assert report.status.value in ("passed", "failed")
     led = report.modules["test_3_functional"].cases["test_led"]
     assert led.status.value == "passed"  # the scripted operator sees the LED on
+    (stored,) = STORED.findall(out)
+    assert path.name == f"{stored[0]}.json"
+
+
+def test_demo_stores_the_run_and_writes_no_json(
+    cli: Callable[..., subprocess.CompletedProcess[str]], hardlab_home: Path
+) -> None:
+    result = cli("demo", "--fast", "--seed", "2")
+    assert result.returncode == 0, show(result)
+    assert "Report:" not in result.stdout
+    assert list(hardlab_home.rglob("*.json")) == []
+    (stored,) = STORED.findall(result.stdout)
+    with Store(stored[1]) as store:
+        assert store.get_report(stored[2]).name == "hardlab demo board"
 
 
 def test_demo_is_repeatable_with_a_seed(
     cli: Callable[..., subprocess.CompletedProcess[str]], tmp_path: Path
 ) -> None:
-    first = cli("demo", "--fast", "--seed", "3", "--report-dir", tmp_path / "a")
-    second = cli("demo", "--fast", "--seed", "3", "--report-dir", tmp_path / "b")
+    first = cli("demo", "--fast", "--seed", "3", "--report-dir", tmp_path / "a", "--no-store")
+    second = cli("demo", "--fast", "--seed", "3", "--report-dir", tmp_path / "b", "--no-store")
     assert first.returncode == second.returncode == 0
     one, two = load_report(report_path(first.stdout)), load_report(report_path(second.stdout))
     assert one.dut.serial_number == two.dut.serial_number

@@ -1,0 +1,199 @@
+"""What the store commands share: which store, how to name it, short run ids."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shlex
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from hardlab.errors import HardlabError
+
+if TYPE_CHECKING:
+    from hardlab.config import HardpyConfig
+    from hardlab.storage import Store
+
+__all__ = [
+    "MIN_SHORT_ID",
+    "RUN_STATUSES",
+    "CliError",
+    "cwd_config",
+    "db_option",
+    "exists",
+    "open_store",
+    "parse_when",
+    "safe_url",
+    "short_ids",
+    "url_source",
+]
+
+MIN_SHORT_ID = 13
+"""Short run ids have at least this many characters, and more where needed to be unique.
+
+A time-ordered id (UUID 7) starts with its millisecond timestamp, 13 characters
+with the dash: shorter prefixes are shared by every run started in the same
+minute or second, so a short id printed today would be ambiguous tomorrow.
+"""
+
+RUN_STATUSES = ("passed", "failed", "stopped", "interrupted", "run")
+"""The statuses a stored run can have (``run``: still going)."""
+
+_RELATIVE = re.compile(r"(\d+(?:\.\d+)?)\s*(s|m|h|d|w)")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_when(text: str) -> datetime:
+    """A ``--since``/``--until`` value as an aware datetime.
+
+    Accepts ISO dates and times (``2026-11-21``, ``2026-11-21T08:00``,
+    ``2026-11-21T08:00+02:00``; without an offset they are local time),
+    ``today``, ``yesterday``, ``now``, and ages such as ``30m``, ``2h``,
+    ``7d`` or ``2w`` (that long ago).
+
+    Raises:
+        argparse.ArgumentTypeError: If `text` is none of these.
+    """
+    value = text.strip().lower()
+    now = datetime.now().astimezone()
+    midnight = datetime.combine(date.today(), time()).astimezone()
+    if value == "now":
+        return now
+    if value == "today":
+        return midnight
+    if value == "yesterday":
+        return datetime.combine(date.today() - timedelta(days=1), time()).astimezone()
+    relative = _RELATIVE.fullmatch(value)
+    if relative:
+        amount, unit = float(relative.group(1)), relative.group(2)
+        return now - timedelta(**{_UNITS[unit]: amount})
+    iso = text.strip()
+    if iso.endswith(("Z", "z")):  # Python 3.10's fromisoformat does not take "Z"
+        iso = iso[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(iso)
+    except ValueError:
+        msg = (
+            f"expected a date or time (2026-11-21, 2026-11-21T08:00), today, yesterday "
+            f"or an age (30m, 2h, 7d, 2w), got {text!r}"
+        )
+        raise argparse.ArgumentTypeError(msg) from None
+    return parsed if parsed.tzinfo is not None else parsed.astimezone()
+
+
+class CliError(HardlabError):
+    """A command cannot do what it was asked; the message says why and what to do."""
+
+
+def cwd_config() -> HardpyConfig | None:
+    """The working directory's ``hardpy.toml`` (its ``[database] url`` picks the store), if any.
+
+    Raises:
+        ConfigError: If the file is invalid.
+    """
+    from hardlab.config import CONFIG_FILE
+
+    if not Path(CONFIG_FILE).is_file():
+        return None
+    from hardlab.config import load_config
+
+    return load_config()
+
+
+def open_store(db: str | None) -> Store:
+    """The store the commands use: `db`, else ``$HARDLAB_DB_URL``, ``hardpy.toml``, the default.
+
+    Raises:
+        ConfigError: If `db` is not a database URL or ``hardpy.toml`` is invalid.
+    """
+    from hardlab.storage import Store
+
+    return Store(db, config=cwd_config())
+
+
+def url_source(db: str | None) -> str:
+    """Where the store's URL came from, for ``hardlab db info``."""
+    from hardlab.storage import DB_ENV
+
+    if db is not None:
+        return "--db"
+    if os.environ.get(DB_ENV):
+        return f"${DB_ENV}"
+    config = cwd_config()
+    if config is not None and config.database.url:
+        return "hardpy.toml [database] url"
+    return "the default (hardlab's data folder)"
+
+
+def safe_url(url: str) -> str:
+    """`url` with its password hidden (as SQLAlchemy shows it: ``user:***@host``)."""
+    # plain text work: `hardlab run` prints the URL and need not import SQLAlchemy for it
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    netloc, slash, path = rest.partition("/")
+    userinfo, at, host = netloc.rpartition("@")
+    if not at or ":" not in userinfo:
+        return url
+    user = userinfo.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}{slash}{path}"
+
+
+def exists(store: Store) -> bool:
+    """False for an SQLite store whose file is not there yet (reading it would create it)."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(store.url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return True
+    return Path(url.database).exists()
+
+
+def short_ids(store: Store, ids: list[str]) -> dict[str, str]:
+    """The shortest prefix (at least `MIN_SHORT_ID` characters) naming each run uniquely.
+
+    A run id is accepted wherever a unique prefix of it is, as git accepts
+    short hashes. Time-ordered ids of runs started within a minute share
+    their first eight characters, so the prefix grows until it differs from
+    both neighbours of the id in the store.
+    """
+    if not ids:
+        return {}
+    from sqlalchemy import func, select
+
+    from hardlab.storage._orm import RunRow
+
+    outer = RunRow.__table__.alias("outer_run")
+    before = select(func.max(RunRow.id)).where(RunRow.id < outer.c.id).scalar_subquery()
+    after = select(func.min(RunRow.id)).where(RunRow.id > outer.c.id).scalar_subquery()
+    rows = store.execute(
+        select(outer.c.id, before, after).where(outer.c.id.in_(ids)), "shortening run ids"
+    )
+    shortest = {}
+    for run_id, *neighbours in rows.records:
+        common = max((_common_prefix(run_id, other) for other in neighbours if other), default=0)
+        length = max(MIN_SHORT_ID, common + 1)
+        if run_id[length - 1 : length] == "-":
+            length += 1
+        shortest[run_id] = run_id[:length]
+    return {run_id: shortest.get(run_id, run_id) for run_id in ids}
+
+
+def _common_prefix(one: str, other: str) -> int:
+    length = 0
+    for a, b in zip(one, other, strict=False):
+        if a != b:
+            break
+        length += 1
+    return length
+
+
+def db_option(url: str) -> str:
+    """`` --db URL`` when commands run here would not find the store at `url` by themselves."""
+    from hardlab.storage import resolve_url
+
+    if resolve_url(None, cwd_config()) == url:
+        return ""
+    return f" --db {shlex.quote(safe_url(url))}"
