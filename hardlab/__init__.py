@@ -24,6 +24,7 @@ from typing import Any as _Any
 from hardlab._version import __version__
 
 if TYPE_CHECKING:
+    from hardlab._history import history
     from hardlab.api import (
         ErrorCode,
         clear_operator_message,
@@ -127,6 +128,7 @@ __all__ = [
     "get_current_attempt",
     "get_current_report",
     "get_hardpy_config",
+    "history",
     "run",
     "run_dialog_box",
     "set_batch_serial_number",
@@ -166,6 +168,7 @@ _SOURCES = (
     "hardlab.channel",
     "hardlab.api",
     "hardlab.exchange",
+    "hardlab._history",
     "hardlab.runner",
 )
 

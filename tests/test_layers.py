@@ -31,6 +31,7 @@ LAYERS = {
     "hardlab.cloud": 3,
     "hardlab.views": 3,
     "hardlab.runner": 4,
+    "hardlab._history": 4,
     "hardlab.cli": 5,
     "hardlab.magics": 5,
     "hardlab.widgets": 5,

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hardlab._context import RunState
 from hardlab.channel import AUTO, Operator
@@ -21,6 +21,9 @@ from hardlab.errors import PlanError
 from hardlab.events import CaseAttempt, RunListener
 from hardlab.model.enums import TestStatus
 from hardlab.model.report import ResultRunStore
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["RunResult", "Target", "run"]
 
@@ -61,6 +64,28 @@ class RunResult:
     def passed(self) -> bool:
         """Whether the run passed."""
         return self.status == TestStatus.PASSED
+
+    def to_frame(self) -> pd.DataFrame:
+        """This run's case attempts and their measurements as a pandas DataFrame.
+
+        One row per attempt and measurement (an attempt without
+        measurements gets one row with the measurement columns missing),
+        built from `attempts` in memory. Columns: ``run_id``,
+        ``module_id``, ``module_name``, ``case_id``, ``case_name``,
+        ``attempt``, ``final``, ``status`` (categorical), ``started_at``,
+        ``stopped_at`` (UTC), ``duration_ms``, ``assertion_msg``,
+        ``measurement`` (its name), ``kind``, ``value`` (numeric),
+        ``value_str`` (string measurements), ``unit``, ``operation``,
+        ``comparison_value``, ``comparison_str``, ``lower_limit``,
+        ``upper_limit``, ``result``.
+
+        Raises:
+            MissingExtraError: If pandas is not installed
+                (``pip install "hardlab[analytics]"``).
+        """
+        from hardlab import views
+
+        return views.attempts_frame(self.attempts, run_id=str(self.run_id))
 
     def counts(self) -> dict[str, int]:
         """How many cases ended in each status."""

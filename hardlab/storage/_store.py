@@ -36,7 +36,20 @@ from sqlalchemy.exc import (
 from hardlab.errors import ReportFormatError, SchemaOutOfDateError, StorageError
 from hardlab.storage import _migrate
 from hardlab.storage._orm import CaseRow, MeasurementDaily, MeasurementRow, ModuleRow, RunRow
-from hardlab.storage._queries import RunFilter, runs_select
+from hardlab.storage._queries import (
+    YIELD_BY,
+    Attempts,
+    CapabilityMethod,
+    FilterLike,
+    capability_select,
+    case_pareto_select,
+    cases_select,
+    error_code_pareto_select,
+    measurements_select,
+    runs_select,
+    units_select,
+    yields_select,
+)
 from hardlab.storage._rows import (
     DailyStats,
     case_counts,
@@ -786,9 +799,82 @@ class Store:
         with self._read("counting runs") as conn:
             return int(conn.execute(select(func.count()).select_from(RunRow)).scalar_one())
 
-    def runs(self, run_filter: RunFilter | None = None, *, limit: int | None = None) -> Rows:
+    def runs(self, run_filter: FilterLike = None, *, limit: int | None = None) -> Rows:
         """Runs matching `run_filter`, newest first (no documents)."""
         return self.execute(runs_select(run_filter, limit=limit), "listing runs")
+
+    # History questions: each is one SELECT from `hardlab.storage._queries`
+    # (whose docstrings give the columns and counting rules); `hardlab.views`
+    # turns the rows into DataFrames.
+
+    def cases(
+        self,
+        run_filter: FilterLike = None,
+        *,
+        case: str | Sequence[str] | None = None,
+        attempts: Attempts = "all",
+        limit: int | None = None,
+    ) -> Rows:
+        """Case attempts of the matching runs, in run and plan order (see `cases_select`)."""
+        statement = cases_select(run_filter, case=case, attempts=attempts, limit=limit)
+        return self.execute(statement, "listing cases")
+
+    def measurements(
+        self,
+        run_filter: FilterLike = None,
+        *,
+        measurement: str | Sequence[str] | None = None,
+        case: str | Sequence[str] | None = None,
+        attempts: Attempts = "all",
+        numeric: bool = False,
+        limit: int | None = None,
+    ) -> Rows:
+        """Measurements of the matching runs, in run and plan order (see `measurements_select`)."""
+        statement = measurements_select(
+            run_filter,
+            measurement=measurement,
+            case=case,
+            attempts=attempts,
+            numeric=numeric,
+            limit=limit,
+        )
+        return self.execute(statement, "listing measurements")
+
+    def units(self, run_filter: FilterLike = None) -> Rows:
+        """Units with a serial number: cohort, first and final status, retests (`units_select`)."""
+        statement = units_select(run_filter, with_serial_only=True)
+        c = statement.selected_columns
+        statement = statement.order_by(c.retests.desc(), c.part_number, c.serial_number)
+        return self.execute(statement, "counting retests")
+
+    def yields(
+        self, run_filter: FilterLike = None, *, by: Sequence[str] = YIELD_BY, final: bool = True
+    ) -> Rows:
+        """First-pass (and with `final`, final) yield per cohort group (see `yields_select`)."""
+        return self.execute(yields_select(run_filter, by=by, final=final), "computing yields")
+
+    def case_failures(self, run_filter: FilterLike = None) -> Rows:
+        """Failure pareto by case (see `case_pareto_select`)."""
+        return self.execute(case_pareto_select(run_filter), "counting case failures")
+
+    def error_code_failures(self, run_filter: FilterLike = None) -> Rows:
+        """Failure pareto by error code (see `error_code_pareto_select`)."""
+        return self.execute(error_code_pareto_select(run_filter), "counting error codes")
+
+    def capability(
+        self,
+        run_filter: FilterLike = None,
+        *,
+        measurement: str | Sequence[str] | None = None,
+        by: Sequence[str] = (),
+        attempts: Attempts = "final",
+        method: CapabilityMethod = "auto",
+    ) -> Rows:
+        """n, mean, M2, range, pass/fail per numeric measurement (see `capability_select`)."""
+        statement = capability_select(
+            run_filter, measurement=measurement, by=by, attempts=attempts, method=method
+        )
+        return self.execute(statement, "computing capability statistics")
 
     def execute(self, statement: Any, what: str = "a query") -> Rows:
         """Run a SQLAlchemy SELECT and return its `Rows` (for views and tools)."""
