@@ -4,8 +4,9 @@ The plan has 10 modules x 100 cases, each setting a message and a numeric
 measurement, plus one case that fills in the DUT and stand. It is generated
 three times:
 
-* ``hardlab``: the plan as written, run with ``pytest --hardlab`` (writing
-  the HardPy JSON report at the end);
+* ``hardlab``: the plan as written, run with ``pytest --hardlab`` storing
+  the run as it goes in an SQLite store (hardlab's default), plus a HardPy
+  JSON report at the end;
 * ``plain pytest``: the same test bodies under plain pytest, with a
   ``hardpy`` stand-in whose setters do nothing but whose measurements are
   hardlab's real pydantic models, so both runs do the test code's own work
@@ -140,7 +141,12 @@ def main() -> None:
         "plain pytest": (pytest_cmd, plain),
         "trivial stubs": (pytest_cmd, trivial),
         "pytest --hardlab": (
-            [*pytest_cmd, "--hardlab", f"--hardlab-report-dir={reports}"],
+            [
+                *pytest_cmd,
+                "--hardlab",
+                f"--hardlab-report-dir={reports}",
+                f"--hardlab-db={root / 'store.db'}",
+            ],
             hardlab,
         ),
     }
@@ -157,11 +163,17 @@ def main() -> None:
         for module in last["modules"].values()
         for case in module["cases"].values()
     )
+    from hardlab.storage import Store
+
+    with Store(root / "store.db") as store:
+        stored = store.count_runs()
+        attempts = len(store.attempts(store.runs(limit=1).dicts()[0]["id"]))
     medians = {name: statistics.median(values) for name, values in times.items()}
     ratio = medians["pytest --hardlab"] / medians["plain pytest"]
     trivial_ratio = medians["pytest --hardlab"] / medians["trivial stubs"]
     print(f"plan: {MODULES} modules x {CASES} cases + 1 info case = {cases} cases")
     print(f"last hardlab report: status {last['status']}, {measurements} measurements")
+    print(f"SQLite store: {stored} runs stored, the last with {attempts} case rows")
     for name, values in times.items():
         spread = ", ".join(f"{v:.2f}" for v in values)
         print(f"{name:>18}: median {medians[name]:.2f} s  ({spread})")

@@ -65,7 +65,14 @@ def format_limits(measurement: NumericMeasurementRecord | StringMeasurementRecor
         return ""
     lower = getattr(measurement, "lower_limit", None)
     upper = getattr(measurement, "upper_limit", None)
-    return _OP_TEXT[op].format(c=measurement.comparison_value, lo=lower, hi=upper)
+    return _OP_TEXT[op].format(
+        c=_plain(measurement.comparison_value), lo=_plain(lower), hi=_plain(upper)
+    )
+
+
+def _plain(value: object) -> str:
+    """A limit as a person writes it: ``50`` rather than ``50.0``."""
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def format_measurement(measurement: NumericMeasurementRecord | StringMeasurementRecord) -> str:

@@ -22,6 +22,7 @@ from sqlalchemy import (
     inspect,
     select,
     text,
+    tuple_,
     update,
 )
 from sqlalchemy.engine import Connection, make_url
@@ -409,16 +410,29 @@ class Store:
     # ------------------------------------------------------------------ writing
 
     def _upsert(
-        self, conn: Connection, table: Any, row: Mapping[str, Any], keys: Sequence[str]
+        self,
+        conn: Connection,
+        table: Any,
+        row: Mapping[str, Any],
+        keys: Sequence[str],
+        *,
+        bulk: bool = False,
     ) -> Any:
+        """INSERT ... ON CONFLICT (keys) DO UPDATE the other columns of `row`.
+
+        With `bulk`, `row` only names the columns: the statement is executed
+        with a list of rows (executemany).
+        """
         if self.dialect == "postgresql":
             from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-            statement: Any = pg_insert(table).values(**row)
+            statement: Any = pg_insert(table)
         else:
             from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-            statement = sqlite_insert(table).values(**row)
+            statement = sqlite_insert(table)
+        if not bulk:
+            statement = statement.values(**row)
         changes = {k: statement.excluded[k] for k in row if k not in keys}
         return statement.on_conflict_do_update(index_elements=list(keys), set_=changes)
 
@@ -430,9 +444,18 @@ class Store:
         idempotent, so a batch written twice leaves the same rows.
         """
         with self._write("writing a run") as conn:
+            pending: list[Mapping[str, Any]] = []
             for message in messages:
+                if message["op"] == "attempt":
+                    pending.append(message)  # consecutive attempts go in bulk
+                    continue
+                if pending:
+                    self._write_attempts(conn, pending)
+                    pending = []
                 handler = getattr(self, f"_op_{message['op']}")
                 handler(conn, message)
+            if pending:
+                self._write_attempts(conn, pending)
 
     def _op_start(self, conn: Connection, message: Mapping[str, Any]) -> None:
         document = message["document"]
@@ -470,38 +493,62 @@ class Store:
         conn.execute(self._upsert(conn, ModuleRow, row, ["run_id", "module_id"]))
 
     def _op_attempt(self, conn: Connection, message: Mapping[str, Any]) -> None:
-        run_id = message["run_id"]
-        case = message["case"]
-        attempt = int(message["attempt"])
-        final = bool(message["final"])
-        row = case_row(
-            run_id,
-            message["module_id"],
-            message["module_name"],
-            message["case_id"],
-            case,
-            attempt=attempt,
-            final=final,
-            position=int(message["position"]),
-            started_ns=message.get("started_ns"),
-            finished_ns=message.get("finished_ns"),
-        )
+        self._write_attempts(conn, [message])
+
+    def _write_attempts(self, conn: Connection, messages: Sequence[Mapping[str, Any]]) -> None:
+        """Store case attempts with their measurements: four statements for any number."""
+        rows = {}
+        for message in messages:
+            key = (
+                message["run_id"],
+                message["module_id"],
+                message["case_id"],
+                int(message["attempt"]),
+            )
+            rows[key] = case_row(
+                message["run_id"],
+                message["module_id"],
+                message["module_name"],
+                message["case_id"],
+                message["case"],
+                attempt=int(message["attempt"]),
+                final=bool(message["final"]),
+                position=int(message["position"]),
+                started_ns=message.get("started_ns"),
+                finished_ns=message.get("finished_ns"),
+            )
+        first = next(iter(rows.values()))
         keys = ["run_id", "module_id", "case_id", "attempt"]
-        case_id_row = conn.execute(
-            self._upsert(conn, CaseRow, row, keys).returning(CaseRow.id)
-        ).scalar_one()
-        conn.execute(delete(MeasurementRow).where(MeasurementRow.case_row_id == case_id_row))
-        rows = measurement_rows(
-            run_id,
-            message["module_id"],
-            message["case_id"],
-            case_id_row,
-            attempt,
-            final,
-            case.get("measurements") or [],
+        statement = self._upsert(conn, CaseRow, first, keys, bulk=True)
+        conn.execute(statement, list(rows.values()))
+        found = conn.execute(
+            select(
+                CaseRow.id, CaseRow.run_id, CaseRow.module_id, CaseRow.case_id, CaseRow.attempt
+            ).where(
+                tuple_(CaseRow.run_id, CaseRow.module_id, CaseRow.case_id, CaseRow.attempt).in_(
+                    list(rows)
+                )
+            )
+        ).all()
+        ids = {(r.run_id, r.module_id, r.case_id, r.attempt): r.id for r in found}
+        conn.execute(
+            delete(MeasurementRow).where(MeasurementRow.case_row_id.in_(list(ids.values())))
         )
-        if rows:
-            conn.execute(insert(MeasurementRow), rows)
+        measurements = []
+        for message in messages:
+            attempt = int(message["attempt"])
+            key = (message["run_id"], message["module_id"], message["case_id"], attempt)
+            measurements += measurement_rows(
+                message["run_id"],
+                message["module_id"],
+                message["case_id"],
+                ids[key],
+                attempt,
+                bool(message["final"]),
+                message["case"].get("measurements") or [],
+            )
+        if measurements:
+            conn.execute(insert(MeasurementRow), measurements)
 
     def _op_finish(self, conn: Connection, message: Mapping[str, Any]) -> None:
         run_id = message["run_id"]
