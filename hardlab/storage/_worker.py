@@ -10,6 +10,7 @@ it commits what it has and marks the run ``interrupted``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -25,8 +26,13 @@ _EOF = object()
 
 
 def _reply(**message: Any) -> None:
-    sys.stdout.write(json.dumps(message) + "\n")
-    sys.stdout.flush()
+    # The run may be gone (killed): its end of the pipe is closed then, and
+    # the writer must go on committing what it received rather than fail.
+    try:
+        sys.stdout.write(json.dumps(message) + "\n")
+        sys.stdout.flush()
+    except (BrokenPipeError, OSError, ValueError):
+        pass
 
 
 def _read_stdin(inbox: queue.Queue[Any]) -> None:
@@ -101,7 +107,8 @@ def main(argv: list[str]) -> int:
     if run_id is not None and not finished:
         _retry(store.interrupt, run_id)
     store.close()
-    sys.stdout.flush()
+    with contextlib.suppress(BrokenPipeError, OSError, ValueError):
+        sys.stdout.flush()
     # Everything is committed and answered: skip the interpreter's slow teardown
     # (the run waits for this process to end).
     os._exit(0)

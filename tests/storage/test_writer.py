@@ -20,7 +20,7 @@ from hardlab.storage._store import pid_alive
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")]
 
-CASES = 24
+CASES = 30
 
 # Each case writes "<case> started" to a journal and fsyncs it, so the test
 # knows, after the kill, which cases had certainly finished: all those before
@@ -57,7 +57,7 @@ PLAN = {
                 hardpy.set_dut_part_number("PN-K")
             hardpy.set_message(f"case {{i}}")
             hardpy.set_case_measurement(hardpy.NumericMeasurement(name="i", value=i))
-            time.sleep(random.uniform(0.01, 0.06))
+            time.sleep(random.uniform(0.03, 0.07))
         """,
 }
 
@@ -89,9 +89,11 @@ def test_sigkill_mid_run_keeps_every_finished_case(
         stderr=subprocess.DEVNULL,
     )
     journal = plan / "journal.txt"
-    # kill somewhere between the first case and the end of the plan
+    # kill somewhere between the first case and the end of the plan (30 cases
+    # of at least 30 ms: the run lasts 0.9 s at the very least)
     assert _wait_until(lambda: journal.exists(), timeout=60), "the plan never started"
-    time.sleep(rng.uniform(0.05, 0.8))
+    time.sleep(rng.uniform(0.02, 0.7))
+    assert process.poll() is None, "the run ended before the kill; the test needs a longer plan"
     process.send_signal(signal.SIGKILL)
     process.wait()
     finished = _finished_cases(journal)
