@@ -290,6 +290,10 @@ def run(
 
     paths = _targets(target)
     plan_dir = _plan_dir(paths, config_dir)
+    if store is not None and not isinstance(store, bool):
+        from hardlab.storage._url import resolve_url
+
+        store = resolve_url(store)  # a relative path means the caller's folder, not the plan's
     chosen: Any = operator
     if answers is not None:
         if isinstance(answers, (str, PathLike)):

@@ -709,3 +709,16 @@ def test_stored_runs_leave_no_threads_or_processes(make_plan: MakePlan) -> None:
 
     with Store(results[0].store_url) as store:
         assert store.count_runs() == 10
+
+
+def test_a_relative_store_path_is_the_callers(
+    make_plan: MakePlan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan = make_plan({"test_1.py": "def test_one():\n    pass\n"})
+    here = tmp_path / "caller"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    result = hardlab.run(plan, store="runs.db", quiet=True)
+    assert result.store_url == f"sqlite:///{here / 'runs.db'}"
+    assert (here / "runs.db").exists()
+    assert not (plan / "runs.db").exists()
