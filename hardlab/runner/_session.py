@@ -281,6 +281,8 @@ class HardlabPlugin:
             if capman is not None:
                 run.operator_guard = functools.partial(_console, capman)
         self.run = run
+        if self.store_sink is not None:
+            self.store_sink.on_fatal = self._store_lost
         self._token = _context.activate(run)
         if self.options.on_run is not None:
             self.options.on_run(run)
@@ -292,6 +294,14 @@ class HardlabPlugin:
         # cost of those collections for a 1,000-case plan.
         gc.freeze()
         self._frozen = True
+
+    def _store_lost(self, message: str) -> None:
+        """The store failed during the run: say so; the run goes on and is kept as a file."""
+        if self.run is not None and self._started:
+            self.run.set_alert(
+                f"the run store failed ({message}); the run goes on and its report will be "
+                "saved as a file when it ends"
+            )
 
     def _store_url(self, config: pytest.Config, hp: HardpyConfig) -> str | None:
         choice = self.options.store
@@ -438,6 +448,8 @@ class HardlabPlugin:
                 text = f"the run store cannot be used: {problem}"
                 run.set_alert(text)
                 pytest.exit(f"hardlab: {text}", pytest.ExitCode.INTERNAL_ERROR)
+        if self._frozen:
+            gc.freeze()  # the collected plan lives until the end too; spare it the scans
         run.mark_started()
         self._started = True
         self._in_tests = True

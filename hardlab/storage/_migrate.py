@@ -25,9 +25,7 @@ __all__ = [
     "upgrade",
 ]
 
-VERSION_TABLE = "hardlab_alembic_version"
-HEAD = "20261121_0001"
-"""The newest revision; a test checks it against the revision files."""
+from hardlab.storage._version import HEAD, VERSION_TABLE
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 

@@ -25,6 +25,8 @@ import subprocess
 import sys
 import threading
 import uuid
+from collections.abc import Callable
+from pathlib import Path
 from typing import IO, Any
 
 from hardlab.events import (
@@ -36,6 +38,7 @@ from hardlab.events import (
     RunStarted,
 )
 from hardlab.model.report import ResultRunStore
+from hardlab.storage._version import check_sqlite
 
 __all__ = ["StoreSink", "report_run_id"]
 
@@ -69,6 +72,34 @@ def report_run_id(report: ResultRunStore) -> str:
         return str(uuid.uuid5(_NAMESPACE, digest))
 
 
+def _widen_pipe(pipe: IO[bytes] | None) -> None:
+    """Let the pipe to the writer hold a megabyte (Linux), so the run rarely waits on it.
+
+    The writer needs a fraction of a second to start; with the default 64 kB
+    the run's first messages would fill the pipe and the run would wait for it.
+    """
+    if pipe is None or not sys.platform.startswith("linux"):
+        return
+    import fcntl
+
+    set_pipe_size = getattr(fcntl, "F_SETPIPE_SZ", 1031)
+    for size in (1 << 20, 1 << 18):
+        try:
+            fcntl.fcntl(pipe.fileno(), set_pipe_size, size)
+        except OSError:
+            continue
+        return
+
+
+def _sqlite_path(url: str) -> Path | None:
+    """The file of an ``sqlite:///`` URL (None for other databases or in-memory ones)."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix):
+        return None
+    path = url[len(prefix) :].split("?", 1)[0]
+    return Path(path) if path and path != ":memory:" else None
+
+
 def _line(fields: dict[str, Any], **raw: str) -> bytes:
     """One message: `fields` as JSON plus already-serialised JSON values in `raw`."""
     head = json.dumps(fields, separators=(",", ":"))
@@ -91,13 +122,15 @@ class StoreSink:
         self.url = url
         self.errors: list[str] = []
         self.saved = False
+        self.on_fatal: Callable[[str], None] | None = None
+        """Called (from another thread) when the store fails for good during the run."""
         self._process: subprocess.Popen[bytes] | None = None
         self._stdin: IO[bytes] | None = None
+        self._lock = threading.Lock()
         self._reader: threading.Thread | None = None
         self._ready = threading.Event()
         self._done = threading.Event()
         self._fatal: str | None = None
-        self._lock = threading.Lock()
         self._positions: dict[tuple[str, str], int] = {}
         self._module_positions: dict[str, int] = {}
         self._dirty = False
@@ -130,11 +163,12 @@ class StoreSink:
         except OSError as exc:
             self._fail(f"cannot start the store writer: {exc}", fatal=True)
             return
-        self._stdin = self._process.stdin
         self._reader = threading.Thread(
             target=self._read_replies, name="hardlab-store-replies", daemon=True
         )
         self._reader.start()
+        self._stdin = self._process.stdin
+        _widen_pipe(self._stdin)
 
     def _read_replies(self) -> None:
         process = self._process
@@ -164,15 +198,29 @@ class StoreSink:
         if fatal and self._fatal is None:
             self._fatal = message
             self._ready.set()
+            if self.on_fatal is not None:
+                self.on_fatal(message)
 
     def ready(self, timeout: float = 60.0) -> str | None:
-        """Wait until the writer has opened the store; return why it cannot, or None."""
+        """Why the store cannot take the run, or None; called before the first case.
+
+        An SQLite store is checked in place in a few milliseconds, so the run
+        need not wait for the writer to start; any other store is checked by
+        waiting until the writer has opened it.
+        """
         self.prepare()
+        if self._fatal is not None:
+            return self._fatal
+        path = _sqlite_path(self.url)
+        if path is not None:
+            return check_sqlite(path, self.url)
         if not self._ready.wait(timeout):
             return f"the store writer did not open {self.url} within {timeout:.0f} s"
         return self._fatal
 
     def _send(self, line: bytes) -> None:
+        # Written at once, in the test's thread: once in the pipe, a message
+        # survives this process being killed (the writer still reads it).
         if self._stdin is None or self._fatal is not None:
             return
         with self._lock:
@@ -185,15 +233,18 @@ class StoreSink:
     def close(self, timeout: float = 120.0) -> None:
         """End the writer: it commits what it has and exits."""
         if self._stdin is not None:
-            with self._lock, contextlib.suppress(OSError):
+            with self._lock, contextlib.suppress(OSError, ValueError):
                 self._stdin.close()
             self._stdin = None
         if self._process is not None:
-            try:
-                self._process.wait(timeout)
-            except subprocess.TimeoutExpired:
+            # The replies end when the writer exits. Waiting for that on the
+            # reader thread wakes at once; Popen.wait(timeout) would poll with
+            # sleeps of up to 50 ms.
+            if self._reader is not None:
+                self._reader.join(timeout)
+            if self._reader is not None and self._reader.is_alive():
                 self._process.kill()
-                self._process.wait()
+            self._process.wait()
             if self._process.stdout is not None:
                 self._process.stdout.close()
         if self._reader is not None:

@@ -62,6 +62,7 @@ from hardlab.storage._rows import (
     run_fields,
 )
 from hardlab.storage._url import resolve_url
+from hardlab.storage._version import revision_problem
 
 if TYPE_CHECKING:
     # pydantic is left out of the writer process, which never needs it
@@ -321,15 +322,11 @@ class Store:
                     raise self._out_of_date(revision)
 
     def _out_of_date(self, revision: str) -> Exception:
-        if revision > _migrate.HEAD:
-            return StorageError(
-                f"the store at {_safe(self.url)} has schema {revision}, newer than this "
-                f"hardlab ({_migrate.HEAD}); upgrade hardlab (pip install -U hardlab)"
-            )
-        return SchemaOutOfDateError(
-            f"the store at {_safe(self.url)} has schema {revision}; this hardlab needs "
-            f"{_migrate.HEAD}. Upgrade it with: hardlab db upgrade --db {_safe(self.url)}"
-        )
+        problem = revision_problem(revision, _safe(self.url))
+        if problem is None:  # pragma: no cover - only called for other revisions
+            return StorageError(f"unexpected schema revision {revision}")
+        kind, message = problem
+        return SchemaOutOfDateError(message) if kind == "old" else StorageError(message)
 
     def revision(self) -> str | None:
         """The schema revision of the database (None for an empty one)."""

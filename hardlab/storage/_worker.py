@@ -1,9 +1,9 @@
 """The store writer process: ``python -m hardlab.storage._worker URL``.
 
-Reads run messages (JSON lines) on stdin and commits them in batches: each
-batch is everything that arrived while the previous one was being written,
-so a fast plan costs few transactions and a slow one commits every case as
-soon as it ends. Replies (JSON lines) on stdout: ``ready``, ``error``,
+Reads run messages (JSON lines) on stdin and commits them in batches: a
+batch is what arrives within 50 ms of its first message (a run's end is
+committed at once), so a fast plan costs few transactions and a slow one
+commits every case moments after it ends. Replies (JSON lines) on stdout: ``ready``, ``error``,
 ``done``. If stdin ends before the run's ``finish`` (the run's process died),
 it commits what it has and marks the run ``interrupted``.
 """
@@ -21,6 +21,8 @@ import time
 from typing import Any
 
 HEARTBEAT_S = 30.0
+BATCH_WINDOW_S = 0.05
+BATCH_MAX = 2000
 RETRIES = (0.2, 0.5, 1.0, 2.0, 5.0)
 _EOF = object()
 
@@ -79,9 +81,13 @@ def main(argv: list[str]) -> int:
         eof = first is _EOF
         if first is not None and not eof:
             batch.append(json.loads(first))
-            while True:  # everything that arrived meanwhile goes into the same transaction
+            # Gather what arrives in the next moment into the same transaction:
+            # a fast plan then costs a few dozen commits instead of one a case.
+            # What is received is never at risk: the writer outlives its run.
+            deadline = time.monotonic() + BATCH_WINDOW_S
+            while len(batch) < BATCH_MAX and batch[-1]["op"] != "finish":
                 try:
-                    item = inbox.get_nowait()
+                    item = inbox.get(timeout=max(0.0, deadline - time.monotonic()))
                 except queue.Empty:
                     break
                 if item is _EOF:

@@ -1,0 +1,60 @@
+"""The schema revision this hardlab writes, and what to say about other ones (no SQLAlchemy)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+__all__ = ["HEAD", "VERSION_TABLE", "check_sqlite", "revision_problem"]
+
+VERSION_TABLE = "hardlab_alembic_version"
+"""Alembic's version table, named so another application's Alembic is not disturbed."""
+
+HEAD = "20261121_0001"
+"""The newest revision; a test checks it against the revision files."""
+
+
+def revision_problem(revision: str | None, where: str) -> tuple[str, str] | None:
+    """Why a database at `revision` cannot be used, as (kind, message), or None if it can.
+
+    `kind` is ``old`` (the fix is ``hardlab db upgrade``) or ``new`` (the fix is
+    a newer hardlab). A database without hardlab's schema (None) is fine: the
+    schema is created on first use.
+    """
+    if revision is None or revision == HEAD:
+        return None
+    if revision > HEAD:
+        return "new", (
+            f"the store at {where} has schema {revision}, newer than this hardlab ({HEAD}); "
+            "upgrade hardlab (pip install -U hardlab)"
+        )
+    return "old", (
+        f"the store at {where} has schema {revision}; this hardlab needs {HEAD}. "
+        f"Upgrade it with: hardlab db upgrade --db {where}"
+    )
+
+
+def check_sqlite(path: Path, where: str) -> str | None:
+    """A quick look (stdlib sqlite3, a few milliseconds) at whether an SQLite store is usable.
+
+    Returns why not, or None. A missing file is usable (it is created).
+    """
+    if not path.exists():
+        return None
+    try:
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+    except sqlite3.Error as exc:
+        return f"the store at {where} cannot be opened: {exc}"
+    try:
+        try:
+            row = connection.execute(f"SELECT version_num FROM {VERSION_TABLE}").fetchone()
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):
+                return None
+            return f"the store at {where} cannot be read: {exc}"
+        except sqlite3.DatabaseError as exc:
+            return f"the store at {where} is not an SQLite database: {exc}"
+    finally:
+        connection.close()
+    problem = revision_problem(row[0] if row else None, where)
+    return problem[1] if problem else None
