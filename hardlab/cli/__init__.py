@@ -324,8 +324,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     import hardlab
     from hardlab.cli._view import TerminalView
     from hardlab.runner.operators import ScriptedOperator, TerminalOperator
+    from hardlab.sim import DEMO_PLAN
 
-    plan = Path(__file__).resolve().parent.parent / "_demo_plan"
+    plan = DEMO_PLAN
     operator: Any = (
         TerminalOperator(stdin=sys.stdin, stdout=sys.stdout)
         if args.interactive

@@ -20,8 +20,17 @@ import os
 import random
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
-__all__ = ["Rail", "SimulatedBoard", "SimulationError"]
+__all__ = ["DEMO_PLAN", "Rail", "SimulatedBoard", "SimulationError"]
+
+
+DEMO_PLAN = Path(__file__).resolve().parent.parent / "_demo_plan"
+"""The plan `hardlab demo` runs: identification, power rails, functional checks.
+
+Its start arguments: ``seed``, ``latency`` (seconds per measurement),
+``serial``, ``part`` and ``stand``.
+"""
 
 
 class SimulationError(RuntimeError):
