@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 __all__ = [
     "as_json_value",
     "data_dir",
+    "lazy_exports",
     "local_timezone",
     "machine_id",
     "natural_key",
@@ -159,3 +161,44 @@ def data_dir() -> Path:
         return Path.home() / "Library" / "Application Support" / "hardlab"
     xdg = os.environ.get("XDG_DATA_HOME")
     return (Path(xdg) if xdg else Path.home() / ".local" / "share") / "hardlab"
+
+
+def lazy_exports(
+    package: str,
+    where: Mapping[str, str],
+    on_import_error: Callable[[ImportError], Exception | None] | None = None,
+) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+    """A package's ``__getattr__`` and ``__dir__`` that import its names on first use.
+
+    pytest imports hardlab in every session (the plugin entry point lives
+    in it), and notebooks import it before they need pandas or a database:
+    so the packages import their heavy modules only when a name is asked for.
+
+    Args:
+        package: The package's ``__name__``.
+        where: Each exported name and the module that defines it.
+        on_import_error: Turns an ImportError of an optional dependency into
+            a clearer error (or returns None to let it through).
+    """
+    import importlib
+
+    def get_attribute(name: str) -> Any:
+        module_name = where.get(name)
+        if module_name is None:
+            msg = f"module {package!r} has no attribute {name!r}"
+            raise AttributeError(msg)
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            better = on_import_error(exc) if on_import_error is not None else None
+            if better is not None:
+                raise better from exc
+            raise
+        value = getattr(module, name)
+        setattr(sys.modules[package], name, value)
+        return value
+
+    def list_names() -> list[str]:
+        return sorted(set(vars(sys.modules[package])) | set(where))
+
+    return get_attribute, list_names

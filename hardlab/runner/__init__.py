@@ -6,9 +6,9 @@ in it), so names are imported on first use and importing it costs nothing.
 
 from __future__ import annotations
 
-import importlib as _importlib
 from typing import TYPE_CHECKING
-from typing import Any as _Any
+
+from hardlab._util import lazy_exports
 
 if TYPE_CHECKING:
     from hardlab.runner._run import RunResult, run
@@ -24,16 +24,4 @@ _WHERE = {
     "to_answer": "hardlab.runner.operators",
 }
 
-
-def __getattr__(name: str) -> _Any:
-    module = _WHERE.get(name)
-    if module is None:
-        msg = f"module 'hardlab.runner' has no attribute {name!r}"
-        raise AttributeError(msg)
-    value = getattr(_importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE)

@@ -158,6 +158,7 @@ class HardlabPlugin:
         self._old_handlers: dict[int, Any] = {}
         self._attempt_delay = 1.0
         self._frozen = False
+        self._adopted = False
         self._json_sink: Any = None
         self.store_sink: Any = None
 
@@ -290,10 +291,31 @@ class HardlabPlugin:
         # pytest runs full garbage collections at the end of a session; the
         # objects that already exist now (modules, pydantic's schemas, the
         # notebook's own state) cannot be garbage of this run, so they are
-        # left out of those scans until the run is over. This halves the
+        # left out of those scans until the run is over (`adopt` arranged for
+        # the thaw to come after pytest's last collection). This halves the
         # cost of those collections for a 1,000-case plan.
         gc.freeze()
         self._frozen = True
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_load_initial_conftests(self, early_config: pytest.Config) -> None:
+        """Set up what must come before pytest's own plugins configure themselves."""
+        self.adopt(early_config)
+
+    def adopt(self, config: pytest.Config) -> None:
+        """Register the end-of-session thaw of the garbage collector, early.
+
+        pytest's cleanups run last registered first; registered before the
+        other plugins configure, this one runs after their final collections.
+        """
+        if not self._adopted:
+            self._adopted = True
+            config.add_cleanup(self._thaw)
+
+    def _thaw(self) -> None:
+        if self._frozen:
+            gc.unfreeze()
+            self._frozen = False
 
     def _store_lost(self, message: str) -> None:
         """The store failed during the run: say so; the run goes on and is kept as a file."""
@@ -317,9 +339,8 @@ class HardlabPlugin:
         """Put back signal handlers and unbind the run."""
         if self.store_sink is not None:
             self.store_sink.close()
-        if self._frozen:
-            gc.unfreeze()
-            self._frozen = False
+        if not self._adopted:
+            self._thaw()
         self._restore_signal_handlers()
         if self.alias is not None:
             self.alias.remove()

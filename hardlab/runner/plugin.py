@@ -172,7 +172,9 @@ def pytest_load_initial_conftests(
 
     choice = getattr(early_config.known_args_namespace, "hardlab_hardpy_alias", "auto")
     force = {"always": True, "never": False}.get(choice)
-    pm.register(HardlabPlugin(alias=_alias.install(force)), SESSION_PLUGIN_NAME)
+    plugin = HardlabPlugin(alias=_alias.install(force))
+    pm.register(plugin, SESSION_PLUGIN_NAME)
+    plugin.adopt(early_config)  # registered during this hook, its own copy is not called
 
 
 def pytest_configure(config: pytest.Config) -> None:

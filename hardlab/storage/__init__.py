@@ -5,9 +5,9 @@ Importing this package imports no SQLAlchemy; `Store` does when first used.
 
 from __future__ import annotations
 
-import importlib as _importlib
 from typing import TYPE_CHECKING
-from typing import Any as _Any
+
+from hardlab._util import lazy_exports
 
 if TYPE_CHECKING:
     from hardlab.storage._queries import RunFilter
@@ -37,16 +37,4 @@ _WHERE = {
     "report_run_id": "hardlab.storage._sink",
 }
 
-
-def __getattr__(name: str) -> _Any:
-    module = _WHERE.get(name)
-    if module is None:
-        msg = f"module 'hardlab.storage' has no attribute {name!r}"
-        raise AttributeError(msg)
-    value = getattr(_importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE)

@@ -100,6 +100,10 @@ def _sqlite_path(url: str) -> Path | None:
     return Path(path) if path and path != ":memory:" else None
 
 
+def _json_int(value: int | None) -> str:
+    return "null" if value is None else str(int(value))
+
+
 def _line(fields: dict[str, Any], **raw: str) -> bytes:
     """One message: `fields` as JSON plus already-serialised JSON values in `raw`."""
     head = json.dumps(fields, separators=(",", ":"))
@@ -131,7 +135,7 @@ class StoreSink:
         self._ready = threading.Event()
         self._done = threading.Event()
         self._fatal: str | None = None
-        self._positions: dict[tuple[str, str], int] = {}
+        self._prefixes: dict[tuple[str, str], bytes] = {}
         self._module_positions: dict[str, int] = {}
         self._dirty = False
         self._run_id = ""
@@ -274,7 +278,18 @@ class StoreSink:
             for m_index, (module_id, module) in enumerate(run.document.modules.items()):
                 self._module_positions[module_id] = m_index
                 for case_id in module.cases:
-                    self._positions[(module_id, case_id)] = len(self._positions)
+                    position = len(self._prefixes)
+                    # the part of each case's messages that never changes, made once
+                    self._prefixes[(module_id, case_id)] = _line(
+                        {
+                            "op": "attempt",
+                            "run_id": self._run_id,
+                            "module_id": module_id,
+                            "module_name": module.name,
+                            "case_id": case_id,
+                            "position": position,
+                        }
+                    )[:-2]
         header = {
             "op": "start",
             "run_id": self._run_id,
@@ -297,21 +312,26 @@ class StoreSink:
         if self._dirty:
             self._meta(event)
         record = event.attempt
-        header = {
-            "op": "attempt",
-            "run_id": self._run_id,
-            "module_id": record.module_id,
-            "module_name": record.module_name,
-            "case_id": record.case_id,
-            "attempt": record.attempt,
-            "final": record.final,
-            "position": self._positions.get((record.module_id, record.case_id), 0),
-            "started_ns": record.started_ns,
-            "finished_ns": record.finished_ns,
-        }
+        prefix = self._prefixes.get((record.module_id, record.case_id))
+        if prefix is None:  # a case the run did not collect (it cannot happen, but be safe)
+            prefix = _line(
+                {
+                    "op": "attempt",
+                    "run_id": self._run_id,
+                    "module_id": record.module_id,
+                    "module_name": record.module_name,
+                    "case_id": record.case_id,
+                    "position": len(self._prefixes),
+                }
+            )[:-2]
         with event.run.lock:
             case = record.case.model_dump_json()
-        self._send(_line(header, case=case))
+        tail = (
+            f',"attempt":{record.attempt},"final":{"true" if record.final else "false"},'
+            f'"started_ns":{_json_int(record.started_ns)},'
+            f'"finished_ns":{_json_int(record.finished_ns)},"case":{case}}}\n'
+        )
+        self._send(prefix + tail.encode())
 
     def _on_module(self, event: ModuleFinished) -> None:
         run = event.run

@@ -11,9 +11,9 @@ loaded on first use (pandas and matplotlib come with ``hardlab[analytics]``).
 
 from __future__ import annotations
 
-import importlib as _importlib
 from typing import TYPE_CHECKING
-from typing import Any as _Any
+
+from hardlab._util import lazy_exports
 
 if TYPE_CHECKING:
     from hardlab.views._frames import RowsLike, attempts_frame, rows_frame
@@ -41,23 +41,12 @@ _WHERE = {
 }
 
 
-def __getattr__(name: str) -> _Any:
-    module = _WHERE.get(name)
-    if module is None:
-        msg = f"module 'hardlab.views' has no attribute {name!r}"
-        raise AttributeError(msg)
-    try:
-        loaded = _importlib.import_module(module)
-    except ImportError as exc:
-        if exc.name in ("pandas", "matplotlib", "numpy"):
-            from hardlab.errors import MissingExtraError
+def _missing_extra(exc: ImportError) -> Exception | None:
+    if exc.name in ("pandas", "matplotlib", "numpy"):
+        from hardlab.errors import MissingExtraError
 
-            raise MissingExtraError("analytics", exc.name) from exc
-        raise
-    value = getattr(loaded, name)
-    globals()[name] = value
-    return value
+        return MissingExtraError("analytics", exc.name)
+    return None
 
 
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE, _missing_extra)
