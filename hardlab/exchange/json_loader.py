@@ -98,8 +98,10 @@ def read_json_report(path: str | PathLike[str]) -> ResultRunStore:
     try:
         return ResultRunStore.model_validate_json(source.read_bytes())
     except ValidationError as exc:
+        names = {"_id": "id", "_rev": "rev"}  # HardPy's files spell them without the underscore
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in error['loc']) or 'document'}: {error['msg']}"
+            f"{'.'.join(names.get(str(p), str(p)) for p in error['loc']) or 'document'}: "
+            f"{error['msg']}"
             for error in exc.errors()[:10]
         )
         more = f" (and {exc.error_count() - 10} more)" if exc.error_count() > 10 else ""
