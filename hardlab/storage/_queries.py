@@ -202,6 +202,17 @@ RUN_COLUMNS = (
 """The run columns history views show (everything but the document and bookkeeping)."""
 
 
+def _run_context() -> tuple[Any, ...]:
+    """The run columns that go with every case and measurement row."""
+    return (
+        RunRow.started_at.label("run_started_at"),
+        RunRow.dut_part_number.label("part_number"),
+        RunRow.dut_serial_number.label("serial_number"),
+        RunRow.stand_name.label("stand"),
+        RunRow.status.label("run_status"),
+    )
+
+
 def runs_select(run_filter: FilterLike = None, *, limit: int | None = None) -> Any:
     """Runs matching `run_filter`, newest first."""
     statement: Any = select(*RUN_COLUMNS)
@@ -287,11 +298,7 @@ def cases_select(
     statement: Any = (
         select(
             CaseRow.run_id,
-            RunRow.started_at.label("run_started_at"),
-            RunRow.dut_part_number.label("part_number"),
-            RunRow.dut_serial_number.label("serial_number"),
-            RunRow.stand_name.label("stand"),
-            RunRow.status.label("run_status"),
+            *_run_context(),
             CaseRow.module_id,
             CaseRow.module_name,
             CaseRow.case_id,
@@ -345,11 +352,7 @@ def measurements_select(
     statement: Any = (
         select(
             m.run_id,
-            RunRow.started_at.label("run_started_at"),
-            RunRow.dut_part_number.label("part_number"),
-            RunRow.dut_serial_number.label("serial_number"),
-            RunRow.stand_name.label("stand"),
-            RunRow.status.label("run_status"),
+            *_run_context(),
             m.module_id,
             m.case_id,
             CaseRow.case_name,
