@@ -1,7 +1,7 @@
 """hardlab: bring up and test hardware from Jupyter, the HardPy way.
 
 Test plans are pytest functions that call HardPy's API (every name of
-``hardpy`` that is not StandCloud- or CouchDB-specific is here, with the same
+``hardpy`` that is not CouchDB-specific is here, with the same
 signature and effect), and run from a notebook, a terminal or CI::
 
     import hardlab
@@ -25,6 +25,7 @@ from hardlab._version import __version__
 
 if TYPE_CHECKING:
     from hardlab._history import history
+    from hardlab._sync import sync
     from hardlab.api import (
         ErrorCode,
         clear_operator_message,
@@ -60,8 +61,14 @@ if TYPE_CHECKING:
         set_user_name,
     )
     from hardlab.channel import Answer, DialogRequest, MessageRequest, Operator
+    from hardlab.cloud import StandCloudConnector, StandCloudLoader, StandCloudReader
     from hardlab.config import HardpyConfig
-    from hardlab.errors import DuplicateParameterError, HardlabError, TestStandNumberError
+    from hardlab.errors import (
+        DuplicateParameterError,
+        HardlabError,
+        StandCloudError,
+        TestStandNumberError,
+    )
     from hardlab.exchange import JsonLoader
     from hardlab.model import (
         BaseWidget,
@@ -116,6 +123,10 @@ __all__ = [
     "ResultRunStore",
     "RunResult",
     "ScriptedOperator",
+    "StandCloudConnector",
+    "StandCloudError",
+    "StandCloudLoader",
+    "StandCloudReader",
     "StepWidget",
     "StringMeasurement",
     "SubUnit",
@@ -157,6 +168,7 @@ __all__ = [
     "set_stand_number",
     "set_stand_revision",
     "set_user_name",
+    "sync",
 ]
 
 # Where a name is defined is found on first use, in this order; each module
@@ -169,6 +181,8 @@ _SOURCES = (
     "hardlab.api",
     "hardlab.exchange",
     "hardlab._history",
+    "hardlab.cloud",
+    "hardlab._sync",
     "hardlab.runner",
 )
 

@@ -122,6 +122,14 @@ class StandCloudConfig(BaseModel):
     autosync_timeout: int = 30
     """Minutes between background upload attempts."""
     api_key: str = ""
+    verify: bool = True
+    """Check the server's TLS certificate (hardlab only; HardPy never checks it).
+
+    Turn it off only for a private test server you trust; prefer `ca_bundle`.
+    """
+    ca_bundle: str = ""
+    """A PEM file of the certificate authorities to trust for a private server
+    (hardlab only); relative paths are from the plan folder. Empty: the system's."""
 
 
 class TestConfig(BaseModel):
@@ -311,6 +319,9 @@ def parse_config(
     api_key = api_key_override(directory)
     if api_key:
         config.stand_cloud.api_key = api_key
+    bundle = config.stand_cloud.ca_bundle
+    if bundle and directory is not None and not Path(bundle).expanduser().is_absolute():
+        config.stand_cloud.ca_bundle = str(directory / bundle)
     return config
 
 

@@ -17,6 +17,8 @@ are translated where they enter hardlab, so callers catch one family::
     │   └── ImageError               an image for a dialog cannot be read
     ├── StorageError                 the run store cannot be opened, read or written
     │   └── SchemaOutOfDateError     the database's schema is older than hardlab's
+    ├── StandCloudError              StandCloud cannot be reached or refused a request (HardPy)
+    │   └── StandCloudAuthError      no API key or login for the address, or the login failed
     ├── OperatorError                the operator channel could not give an answer
     │   ├── NoOperatorError          a dialog or a blocking message came with no operator
     │   ├── NoAnswerError            a scripted operator has no answer for a dialog
@@ -50,6 +52,8 @@ __all__ = [
     "PlanError",
     "ReportFormatError",
     "SchemaOutOfDateError",
+    "StandCloudAuthError",
+    "StandCloudError",
     "StorageError",
     "TestStandNumberError",
     "WidgetInfoError",
@@ -142,6 +146,35 @@ class SchemaOutOfDateError(StorageError):
     """The database's schema is older than this hardlab's; the message names the command.
 
     Run ``hardlab db upgrade`` (or ``Store(url).upgrade()``) to migrate it.
+    """
+
+
+class StandCloudError(HardlabError):
+    """StandCloud cannot be reached, or refused the credentials or a request.
+
+    HardPy raises it from its StandCloud client for connection and
+    authorisation failures; code that catches it keeps working.
+
+    Args:
+        msg: What went wrong and what to do about it.
+        status_code: The HTTP status the server answered, if it answered.
+        transient: Whether trying again later may succeed (a timeout, a
+            refused connection, a 5xx).
+    """
+
+    def __init__(
+        self, msg: str, *, status_code: int | None = None, transient: bool = False
+    ) -> None:
+        super().__init__(msg)
+        self.status_code = status_code
+        self.transient = transient
+
+
+class StandCloudAuthError(StandCloudError):
+    """There is no API key or login for the address, or the login failed or expired.
+
+    Log in with ``hardlab sc-login ADDRESS`` (or `hardlab.cloud.login`), or set
+    ``[stand_cloud] api_key`` / ``HARDPY_SC_API_KEY``.
     """
 
 

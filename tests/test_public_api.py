@@ -11,13 +11,14 @@ import pytest
 import hardlab
 
 # HardPy's public names (hardpy.__all__) that hardlab provides in this
-# release: all but the StandCloud and CouchDB ones, which arrive with their
-# own features and are deliberately not exported as placeholders.
+# release: all but the CouchDB ones (hardlab stores runs in SQL), which are
+# deliberately not exported as placeholders.
 HARDPY_NAMES = {
     "BaseWidget", "Chart", "ChartType", "CheckboxWidget", "ComparisonOperation", "DialogBox",
     "DuplicateParameterError", "ErrorCode", "Group", "HTMLComponent", "HardpyConfig",
     "ImageComponent", "Instrument", "JsonLoader", "MultistepWidget", "NumericInputWidget",
-    "NumericMeasurement", "PassFailDialog", "RadiobuttonWidget", "StepWidget",
+    "NumericMeasurement", "PassFailDialog", "RadiobuttonWidget", "StandCloudConnector",
+    "StandCloudError", "StandCloudLoader", "StandCloudReader", "StepWidget",
     "StringMeasurement", "SubUnit", "TestStandNumberError", "TextInputWidget",
     "clear_operator_message", "get_current_attempt", "get_current_report", "get_hardpy_config",
     "run_dialog_box", "set_batch_serial_number", "set_case_artifact", "set_case_chart",
@@ -28,8 +29,7 @@ HARDPY_NAMES = {
     "set_run_artifact", "set_stand_info", "set_stand_location", "set_stand_name",
     "set_stand_number", "set_stand_revision", "set_user_name",
 }  # fmt: skip
-NOT_YET = {"CouchdbConfig", "CouchdbLoader", "StandCloudConnector", "StandCloudError",
-           "StandCloudLoader", "StandCloudReader"}  # fmt: skip
+NOT_YET = {"CouchdbConfig", "CouchdbLoader"}
 
 # HardPy's parameters, in order, with their defaults (hardpy-contract §1).
 SIGNATURES: dict[str, list[tuple[str, object]]] = {
@@ -85,6 +85,11 @@ SIGNATURES: dict[str, list[tuple[str, object]]] = {
     "PassFailDialog": [("result", "False"), ("data", "None")],
     "DuplicateParameterError": [("param_name", None)],
     "TestStandNumberError": [],
+    "StandCloudConnector": [("addr", "'standcloud.everypin.io'"), ("api_mode", "<StandCloudAPIMode.HARDPY: 'hardpy'>"),
+                            ("api_version", "1"), ("api_key", "None")],
+    "StandCloudLoader": [("address", "None")],
+    "StandCloudReader": [("sc_connector", None)],
+    "StandCloudError": [("msg", None)],
 }  # fmt: skip
 
 
@@ -126,7 +131,27 @@ def test_every_hardpy_name_is_here() -> None:
 
 @pytest.mark.parametrize("name", sorted(SIGNATURES))
 def test_hardpy_signatures(name: str) -> None:
-    assert _params(getattr(hardlab, name)) == SIGNATURES[name]
+    # HardPy's parameters, in order, then only hardlab's keyword-only options with defaults
+    obj = getattr(hardlab, name)
+    expected = SIGNATURES[name]
+    assert _params(obj)[: len(expected)] == expected
+    extra = list(inspect.signature(obj).parameters.values())[len(expected) :]
+    for parameter in extra:
+        assert parameter.kind is inspect.Parameter.KEYWORD_ONLY, (name, parameter.name)
+        assert parameter.default is not inspect.Parameter.empty, (name, parameter.name)
+
+
+def test_standcloud_method_signatures() -> None:
+    assert _params(hardlab.StandCloudLoader.load) == [
+        ("self", None), ("report", None), ("timeout", "20"),
+    ]  # fmt: skip
+    assert _params(hardlab.StandCloudReader.test_run) == [
+        ("self", None), ("run_id", "None"), ("params", "None"),
+    ]  # fmt: skip
+    assert _params(hardlab.StandCloudReader.tested_dut) == [("self", None), ("params", "None")]
+    assert _params(hardlab.StandCloudConnector.wait_verification) == [
+        ("self", None), ("response", None), ("waiting_time_m", "5"),
+    ]  # fmt: skip
 
 
 def test_json_loader_load_signature() -> None:

@@ -44,6 +44,7 @@ from hardlab.events import (
 )
 from hardlab.model.enums import TestStatus
 from hardlab.model.report import CaseRunStore, ModuleRunStore, ResultRunStore
+from hardlab.runner import _cloud
 from hardlab.runner._alias import AliasHandle
 from hardlab.runner._nodes import Dependency, NodeInfo, sort_key
 
@@ -258,6 +259,11 @@ class HardlabPlugin:
             # (and imported its database driver) while pytest collects
             self.store_sink.prepare()
             listeners.append(self.store_sink)
+            try:
+                # autosync: the report is queued with the run's final state
+                self.store_sink.outbox = _cloud.outbox_target(hp)
+            except ConfigError as exc:
+                raise pytest.UsageError(str(exc)) from None
         report_dir = self.options.report_dir or config.getoption("hardlab_report_dir", None)
         if report_dir:
             from hardlab.runner._sinks import JsonReportSink
@@ -463,6 +469,10 @@ class HardlabPlugin:
             pytest.exit(text, pytest.ExitCode.NO_TESTS_COLLECTED)
         if self.errors and not session.config.getoption("continue_on_collection_errors", False):
             return  # pytest interrupts the session itself; nothing runs
+        cloud_problem = _cloud.unavailable(run.config)
+        if cloud_problem is not None:
+            run.set_alert(cloud_problem)
+            pytest.exit(f"hardlab: {cloud_problem}", pytest.ExitCode.INTERNAL_ERROR)
         if self.store_sink is not None:
             problem = self.store_sink.ready()
             if problem is not None:
@@ -785,6 +795,9 @@ class HardlabPlugin:
                 run.set_alert(error)
             if not self.store_sink.saved:
                 self._save_unstored(run, report)
+        for text in _cloud.after_run(run, report, self.store_sink):
+            self.notices.append(text)
+            run.set_alert(text)
 
     def _save_unstored(self, run: RunState, report: ResultRunStore) -> None:
         """Keep a run the store could not take: as a HardPy JSON file, and say where."""

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from hardlab._util import lazy_exports
 
 if TYPE_CHECKING:
+    from hardlab.storage._outbox import Outbox, OutboxEntry, OutboxResult
     from hardlab.storage._queries import RunFilter
     from hardlab.storage._sink import StoreSink, report_run_id
     from hardlab.storage._store import Rows, Store
@@ -17,6 +18,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DB_ENV",
+    "Outbox",
+    "OutboxEntry",
+    "OutboxResult",
     "Rows",
     "RunFilter",
     "Store",
@@ -28,6 +32,9 @@ __all__ = [
 
 _WHERE = {
     "DB_ENV": "hardlab.storage._url",
+    "Outbox": "hardlab.storage._outbox",
+    "OutboxEntry": "hardlab.storage._outbox",
+    "OutboxResult": "hardlab.storage._outbox",
     "RunFilter": "hardlab.storage._queries",
     "Rows": "hardlab.storage._store",
     "Store": "hardlab.storage._store",

@@ -1,4 +1,4 @@
-"""The tables: runs, modules, cases (one row per attempt), measurements, daily statistics.
+"""The tables: runs, modules, cases (one row per attempt), measurements, daily statistics, outbox.
 
 Every run keeps its whole report document (HardPy's schema v1) as JSON, and
 the fields people filter and aggregate on are columns. Cases are stored per
@@ -44,6 +44,7 @@ __all__ = [
     "MeasurementDaily",
     "MeasurementRow",
     "ModuleRow",
+    "OutboxRow",
     "RunRow",
     "UTCDateTime",
 ]
@@ -278,4 +279,41 @@ class MeasurementDaily(Base):
     __table_args__ = (
         Index("ix_hardlab_measurement_daily_name", "name", "part_number", "day"),
         Index("ix_hardlab_measurement_daily_day", "day"),
+    )
+
+
+class OutboxRow(Base):
+    """A finished run's report waiting for StandCloud (or delivered, or parked with the reason).
+
+    Queued in the transaction that stores the run's final state, so a run is
+    never stored without its upload being owed; the report itself is the
+    run's ``document``. ``state`` is ``pending`` (to be sent when
+    ``next_attempt_at`` comes), ``parked`` (StandCloud rejected it; the
+    reason is in ``last_error``) or ``delivered``.
+    """
+
+    __tablename__ = "hardlab_outbox"
+
+    run_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("hardlab_runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    address: Mapped[str]
+    api_mode: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16))
+    queued_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime]
+    claimed_until: Mapped[datetime | None]
+    """A drainer is sending it until then; others leave it alone."""
+    last_attempt_at: Mapped[datetime | None]
+    last_status: Mapped[int | None]
+    """The HTTP status of the last answer (None: no answer, e.g. a lost connection)."""
+    last_error: Mapped[str | None] = mapped_column(Text)
+    delivered_at: Mapped[datetime | None]
+    remote_id: Mapped[str | None]
+    """StandCloud's id for the run, when it said."""
+
+    __table_args__ = (
+        Index("ix_hardlab_outbox_due", "state", "next_attempt_at"),
+        Index("ix_hardlab_outbox_address", "address", "state"),
     )

@@ -128,6 +128,9 @@ class StoreSink:
         self.saved = False
         self.on_fatal: Callable[[str], None] | None = None
         """Called (from another thread) when the store fails for good during the run."""
+        self.outbox: dict[str, str] | None = None
+        """``{"address": ..., "api_mode": ...}``: queue the report for StandCloud with the
+        run's final state (autosync); None: do not."""
         self._process: subprocess.Popen[bytes] | None = None
         self._stdin: IO[bytes] | None = None
         self._lock = threading.Lock()
@@ -346,13 +349,15 @@ class StoreSink:
         self._send(_line(header, module=module))
 
     def _on_finish(self, event: RunFinished) -> None:
-        header = {
+        header: dict[str, Any] = {
             "op": "finish",
             "run_id": self._run_id or str(event.run.run_id),
             "exit_code": event.exit_code,
             "finished_ns": event.run.finished_ns,
             "progress": event.run.progress,
         }
+        if self.outbox:
+            header["outbox"] = dict(self.outbox)
         if self._process is not None:
             self._send(_line(header, document=event.report.model_dump_json()))
             self.close()

@@ -37,6 +37,7 @@ from sqlalchemy.exc import (
 from hardlab.errors import ReportFormatError, SchemaOutOfDateError, StorageError
 from hardlab.storage import _migrate
 from hardlab.storage._orm import CaseRow, MeasurementDaily, MeasurementRow, ModuleRow, RunRow
+from hardlab.storage._outbox import Outbox, queue_run
 from hardlab.storage._queries import (
     YIELD_BY,
     Attempts,
@@ -207,6 +208,11 @@ class Store:
         self._engine = None
         self._writer = None
         self._checked = False
+
+    @property
+    def outbox(self) -> Outbox:
+        """The reports this store owes StandCloud (see `hardlab.storage.Outbox`)."""
+        return Outbox(self)
 
     # ------------------------------------------------------------------ engine
 
@@ -570,6 +576,12 @@ class Store:
         }
         # a run that ended before it started (its plan did not collect) has no row yet
         conn.execute(self._upsert(conn, RunRow, row, ["id"]))
+        outbox = message.get("outbox")
+        if outbox:
+            # owed to StandCloud in the same transaction as the final state
+            queue_run(
+                conn, self.dialect, run_id, outbox["address"], outbox.get("api_mode", "hardpy")
+            )
         for position, (module_id, module) in enumerate((document.get("modules") or {}).items()):
             row = module_row(run_id, module_id, position, module)
             conn.execute(self._upsert(conn, ModuleRow, row, ["run_id", "module_id"]))

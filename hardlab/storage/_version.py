@@ -10,7 +10,7 @@ __all__ = ["HEAD", "VERSION_TABLE", "check_sqlite", "revision_problem"]
 VERSION_TABLE = "hardlab_alembic_version"
 """Alembic's version table, named so another application's Alembic is not disturbed."""
 
-HEAD = "20261121_0001"
+HEAD = "20261122_0002"
 """The newest revision; a test checks it against the revision files."""
 
 

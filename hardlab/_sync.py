@@ -1,0 +1,550 @@
+"""The StandCloud sync worker: drains the store's outbox, after each run and in the background.
+
+Each report is sent once per attempt with its run id as the idempotency
+key, over a few kept-alive HTTPS connections at once. What the server
+answers decides what happens next:
+
+* 201, or 409 for a key it has already stored: delivered;
+* 408, 429, 5xx, timeouts, refused or reset connections, and 401 after the
+  login was refreshed: tried again later, after an exponential backoff with
+  jitter (at least the server's ``Retry-After``);
+* any other 4xx: parked with the server's reason, shown by ``hardlab
+  sc-status`` until ``hardlab sc-retry`` or ``hardlab sc-drop``;
+* no credentials, or a certificate that is not trusted: nothing is counted
+  against the reports; the drain stops and says why.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any
+
+from hardlab.errors import ConfigError, StandCloudError
+
+if TYPE_CHECKING:
+    import os
+
+    import httpx
+
+    from hardlab.cloud import StandCloudLoader
+    from hardlab.config import HardpyConfig, StandCloudConfig
+    from hardlab.storage import OutboxEntry, OutboxResult, Store
+
+__all__ = [
+    "SyncPolicy",
+    "SyncResult",
+    "after_run",
+    "background_sync",
+    "classify",
+    "connection_problem",
+    "drain",
+    "stop_background_syncs",
+    "sync",
+]
+
+
+@dataclass(frozen=True)
+class SyncPolicy:
+    """How the sync worker sends and retries.
+
+    Attributes:
+        base_delay: Seconds before the first retry; each failure doubles it.
+        max_delay: The longest wait between two attempts of a report.
+        jitter: The share of each delay drawn at random, so stands that
+            failed together do not retry together.
+        concurrency: Reports in flight at once (each on its own kept-alive connection).
+        batch: Reports claimed from the store at a time.
+        lease: Seconds a claimed report is left alone by other drainers.
+        timeout: Seconds to wait for StandCloud to answer one upload.
+    """
+
+    base_delay: float = 30.0
+    max_delay: float = 3600.0
+    jitter: float = 0.5
+    concurrency: int = 4
+    batch: int = 200
+    lease: float = 300.0
+    timeout: float = 20.0
+
+    def delay(self, attempts: int, retry_after: float | None = None, rng: Any = random) -> float:
+        """The wait before attempt ``attempts + 1`` (`attempts` failed so far)."""
+        wait = min(self.max_delay, self.base_delay * 2.0 ** max(0, attempts - 1))
+        wait = wait * (1.0 - self.jitter) + wait * self.jitter * rng.random()
+        if retry_after is not None:
+            wait = max(wait, min(retry_after, self.max_delay))
+        return float(wait)
+
+
+@dataclass
+class SyncResult:
+    """What one drain did.
+
+    Attributes:
+        delivered: Reports StandCloud stored now.
+        duplicates: Of those, reports it had stored before (a lost answer, re-sent).
+        retrying: Reports that failed for now and wait for their next attempt.
+        parked: Reports StandCloud rejected (see ``hardlab sc-status``).
+        pending: Reports still owed when the drain ended.
+        stopped: Why the drain stopped early (no login, untrusted certificate, server down).
+        errors: One line per report that was not delivered, with the reason.
+    """
+
+    delivered: int = 0
+    duplicates: int = 0
+    retrying: int = 0
+    parked: int = 0
+    pending: int = 0
+    stopped: str | None = None
+    errors: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        parts = []
+        if self.delivered:
+            again = f" ({self.duplicates} already there)" if self.duplicates else ""
+            parts.append(f"Reports uploaded to StandCloud: {self.delivered}{again}")
+        elif not self.pending and not self.parked and not self.stopped:
+            parts.append("All reports are synchronized with StandCloud")
+        if self.parked:
+            parts.append(f"{self.parked} rejected (parked; see hardlab sc-status)")
+        if self.pending:
+            parts.append(f"{self.pending} still waiting")
+        if self.stopped:
+            parts.append(f"stopped: {self.stopped}")
+        return "; ".join(parts)
+
+    @property
+    def ok(self) -> bool:
+        """Whether nothing is left owed and nothing was rejected."""
+        return not self.pending and not self.parked and not self.stopped
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+def _reason(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text.strip()[:500] or response.reason_phrase
+    if isinstance(body, dict):
+        detail = body.get("detail", body.get("error_description", body.get("error", body)))
+        if isinstance(detail, list):
+            parts = []
+            for item in detail:
+                if isinstance(item, dict):
+                    where = ".".join(str(p) for p in item.get("loc", []))
+                    parts.append(f"{where}: {item.get('msg')}" if where else str(item.get("msg")))
+                else:
+                    parts.append(str(item))
+            return "; ".join(parts)[:500]
+        return str(detail)[:500]
+    return str(body)[:500]
+
+
+def classify(response: httpx.Response) -> tuple[str, float | None]:
+    """What an upload's answer means: (``delivered``|``duplicate``|``retry``|``parked``, wait)."""
+    status = response.status_code
+    if status == 409:
+        return "duplicate", None
+    if 200 <= status < 300:
+        return "delivered", None
+    if status in (401, 408) or status >= 500:
+        return "retry", _retry_after(response) if status == 503 else None
+    if status == 429:
+        return "retry", _retry_after(response)
+    return "parked", None
+
+
+def _remote_id(response: httpx.Response) -> str | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    if isinstance(body, dict):
+        value = body.get("test_run_id", body.get("id"))
+        return str(value) if value is not None else None
+    return None
+
+
+def _unreachable(exc: StandCloudError) -> bool:
+    """Whether the server could not even be connected to (as opposed to a slow answer)."""
+    import httpx
+
+    cause = exc.__cause__
+    return isinstance(cause, (httpx.ConnectError, httpx.ConnectTimeout))
+
+
+LoaderFactory = Callable[[str, str], "StandCloudLoader"]
+"""Makes the loader for an (address, api mode); `drain` closes what it makes."""
+
+
+def _upload_batch(
+    entries: Sequence[OutboxEntry],
+    loader_for: Callable[[OutboxEntry], StandCloudLoader],
+    policy: SyncPolicy,
+    result: SyncResult,
+    rng: random.Random,
+    fatal: threading.Event,
+) -> list[OutboxResult]:
+    from hardlab.storage import OutboxResult
+
+    now = datetime.now(timezone.utc)
+    stop = threading.Event()
+    lock = threading.Lock()
+
+    def later(entry: OutboxEntry, wait: float | None = None) -> datetime:
+        with lock:
+            return now + timedelta(seconds=policy.delay(entry.attempts + 1, wait, rng))
+
+    def send(entry: OutboxEntry) -> OutboxResult:
+        if stop.is_set() or entry.document is None:
+            return OutboxResult(entry.run_id, "released")
+        try:
+            response = loader_for(entry).upload(
+                entry.document, key=entry.run_id, timeout=policy.timeout
+            )
+        except StandCloudError as exc:
+            if not exc.transient or _unreachable(exc):
+                # no credentials, an untrusted certificate, a server that is not
+                # there: the reports are not at fault; the drain stops here
+                with lock:
+                    if result.stopped is None:
+                        result.stopped = str(exc)
+                stop.set()
+                if not exc.transient:
+                    fatal.set()
+                    return OutboxResult(entry.run_id, "released")
+            return OutboxResult(entry.run_id, "retry", error=str(exc), next_attempt_at=later(entry))
+        outcome, wait = classify(response)
+        if outcome in ("delivered", "duplicate"):
+            with lock:
+                result.delivered += 1
+                result.duplicates += outcome == "duplicate"
+            return OutboxResult(
+                entry.run_id,
+                "delivered",
+                status=response.status_code,
+                remote_id=_remote_id(response),
+            )
+        reason = f"{response.status_code}: {_reason(response)}"
+        if outcome == "parked":
+            return OutboxResult(entry.run_id, "parked", status=response.status_code, error=reason)
+        return OutboxResult(
+            entry.run_id,
+            "retry",
+            status=response.status_code,
+            error=reason,
+            next_attempt_at=later(entry, wait),
+        )
+
+    if policy.concurrency <= 1 or len(entries) == 1:
+        outcomes = [send(entry) for entry in entries]
+    else:
+        with ThreadPoolExecutor(policy.concurrency, thread_name_prefix="hardlab-sync") as pool:
+            outcomes = list(pool.map(send, entries))
+    for outcome in outcomes:
+        if outcome.outcome == "retry":
+            result.retrying += 1
+            result.errors.append(f"{outcome.run_id}: {outcome.error}")
+        elif outcome.outcome == "parked":
+            result.parked += 1
+            result.errors.append(f"{outcome.run_id}: rejected ({outcome.error})")
+    return outcomes
+
+
+def drain(
+    store: Store,
+    loader_factory: LoaderFactory,
+    *,
+    policy: SyncPolicy | None = None,
+    address: str | None = None,
+    wait: bool = False,
+    timeout: float | None = None,
+    stop: threading.Event | None = None,
+    seed: int | None = None,
+) -> SyncResult:
+    """Send what the outbox owes StandCloud.
+
+    Args:
+        store: The store whose outbox is drained.
+        loader_factory: Makes the loader (connection and credentials) for an
+            address and API mode.
+        policy: Retries, concurrency and timeouts.
+        address: Only this address's reports (default: all).
+        wait: Also wait for reports whose next attempt is due later, until
+            none is owed or `timeout` passes; without it, one pass over what
+            is due now.
+        timeout: Seconds `wait` may take.
+        stop: Ends the drain between batches when set.
+        seed: Makes the backoff jitter repeatable.
+
+    Returns:
+        What was delivered, retried and parked, and what is still owed.
+
+    Raises:
+        StorageError: If the store cannot be read or written.
+    """
+    policy = policy or SyncPolicy()
+    rng = random.Random(seed)
+    stop = stop or threading.Event()
+    result = SyncResult()
+    loaders: dict[tuple[str, str], StandCloudLoader] = {}
+    deadline = None if timeout is None else time.monotonic() + timeout
+
+    def loader_for(entry: OutboxEntry) -> StandCloudLoader:
+        key = (entry.address, entry.api_mode)
+        with lock:
+            if key not in loaders:
+                loaders[key] = loader_factory(*key)
+            return loaders[key]
+
+    lock = threading.Lock()
+    fatal = threading.Event()
+    lease = timedelta(seconds=policy.lease)
+    try:
+        while not stop.is_set():
+            entries = store.outbox.claim(limit=policy.batch, lease=lease, address=address)
+            if entries:
+                outcomes = _upload_batch(entries, loader_for, policy, result, rng, fatal)
+                store.outbox.record(outcomes)
+                if fatal.is_set() or (result.stopped is not None and not wait):
+                    break  # no credentials or an untrusted server: waiting will not help
+                continue
+            if not wait:
+                break
+            due = store.outbox.next_due(address=address)
+            if due is None:
+                break
+            pause = (due - datetime.now(timezone.utc)).total_seconds()
+            if deadline is not None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or pause > remaining:
+                    break
+            if pause > 0:
+                result.stopped = None  # the server may be back by then
+                if stop.wait(pause):
+                    break
+    finally:
+        for loader in loaders.values():
+            loader.close()
+    result.pending = store.outbox.counts(address=address)["pending"]
+    return result
+
+
+def _loader_factory(
+    config: StandCloudConfig, policy: SyncPolicy
+) -> Callable[[str, str], StandCloudLoader]:
+    def make(address: str, api_mode: str) -> StandCloudLoader:
+        from hardlab.cloud import StandCloudConnector, StandCloudLoader
+
+        connector = StandCloudConnector.from_config(
+            config,
+            address=address,
+            api_mode=api_mode,
+            timeout=policy.timeout,
+            max_connections=max(1, policy.concurrency),
+        )
+        return StandCloudLoader(connector=connector)
+
+    return make
+
+
+def _open(store: Store | str | os.PathLike[str] | None, config: HardpyConfig) -> tuple[Store, bool]:
+    from hardlab.storage import Store
+
+    if isinstance(store, Store):
+        return store, False
+    return Store(store, config=config), True
+
+
+def sync(
+    config_dir: str | os.PathLike[str] | None = None,
+    *,
+    store: Store | str | os.PathLike[str] | None = None,
+    address: str | None = None,
+    wait: bool = False,
+    timeout: float | None = None,
+    policy: SyncPolicy | None = None,
+) -> SyncResult:
+    """Upload the reports the store owes StandCloud (``hardlab sc-sync``, ``%hardpy sc-sync``).
+
+    Args:
+        config_dir: The plan folder whose ``hardpy.toml`` gives the address,
+            the API key and the TLS settings (default: the working directory).
+        store: The store, its URL or SQLite path (default: the plan's, else hardlab's own).
+        address: Only the reports queued for this address (default: every address;
+            the API key applies to the configured one, logins to the others).
+        wait: Wait for reports whose retry is due later, up to `timeout` seconds.
+        timeout: The longest `wait`.
+        policy: Retries, concurrency, timeouts.
+
+    Returns:
+        What was delivered, retried, parked and is still owed.
+
+    Raises:
+        ConfigError: If ``hardpy.toml`` is invalid.
+        StorageError: If the store cannot be used.
+
+    Example:
+        ```python
+        result = hardlab.sync("plans/power_board")
+        print(result)
+        ```
+    """
+    from hardlab.cloud import normalize_address
+    from hardlab.config import load_config
+
+    config = load_config(config_dir)
+    policy = policy or SyncPolicy()
+    opened, own = _open(store, config)
+    try:
+        return drain(
+            opened,
+            _loader_factory(config.stand_cloud, policy),
+            policy=policy,
+            address=normalize_address(address) if address else None,
+            wait=wait,
+            timeout=timeout,
+        )
+    finally:
+        if own:
+            opened.close()
+
+
+def connection_problem(config: StandCloudConfig, timeout: float = 10.0) -> str | None:
+    """Why StandCloud cannot take reports now (unreachable, no credentials), or None."""
+    from hardlab.cloud import StandCloudConnector
+
+    try:
+        connector = StandCloudConnector.from_config(config, timeout=timeout)
+    except ConfigError as exc:
+        return str(exc)
+    try:
+        connector.healthcheck()
+    except StandCloudError as exc:
+        return str(exc)
+    finally:
+        connector.close()
+    return None
+
+
+# ------------------------------------------------------------------ background
+
+
+class _Background:
+    """Drains one store's outbox for one address every `period` seconds, in a daemon thread."""
+
+    def __init__(self, url: str, config: StandCloudConfig, period: float, policy: SyncPolicy):
+        self.url = url
+        self.config = config
+        self.period = period
+        self.policy = policy
+        self.stop = threading.Event()
+        self.wake = threading.Event()
+        self.last: SyncResult | None = None
+        self.thread = threading.Thread(target=self._loop, name="hardlab-autosync", daemon=True)
+
+    def _loop(self) -> None:
+        from hardlab.cloud import normalize_address
+        from hardlab.errors import HardlabError
+        from hardlab.storage import Store
+
+        address = normalize_address(self.config.address)
+        while not self.stop.is_set():
+            pause = self.period
+            try:
+                with Store(self.url) as store:
+                    self.last = drain(
+                        store,
+                        _loader_factory(self.config, self.policy),
+                        policy=self.policy,
+                        address=address,
+                        stop=self.stop,
+                    )
+                    due = store.outbox.next_due(address=address)
+                if due is not None:
+                    until = (due - datetime.now(timezone.utc)).total_seconds()
+                    pause = min(pause, max(until, self.policy.base_delay / 2, 1.0))
+            except HardlabError as exc:  # the store or the config: try again next period
+                self.last = SyncResult(stopped=str(exc))
+            self.wake.wait(pause)
+            self.wake.clear()
+
+
+_BACKGROUND: dict[tuple[str, str], _Background] = {}
+_BACKGROUND_LOCK = threading.Lock()
+
+
+def background_sync(
+    url: str,
+    config: StandCloudConfig,
+    *,
+    period: float | None = None,
+    policy: SyncPolicy | None = None,
+) -> None:
+    """Keep draining `url`'s outbox for `config`'s address in this process (one thread each).
+
+    The worker wakes every ``autosync_timeout`` minutes (or `period`
+    seconds), sooner when a retry falls due; calling again wakes it now.
+    """
+    from hardlab.cloud import normalize_address
+
+    key = (url, normalize_address(config.address))
+    with _BACKGROUND_LOCK:
+        worker = _BACKGROUND.get(key)
+        if worker is None or not worker.thread.is_alive():
+            seconds = period if period is not None else max(1, config.autosync_timeout) * 60.0
+            worker = _Background(url, config.model_copy(), seconds, policy or SyncPolicy())
+            _BACKGROUND[key] = worker
+            worker.thread.start()
+        else:
+            worker.wake.set()
+
+
+def stop_background_syncs(timeout: float = 30.0) -> None:
+    """Stop every background sync worker of this process (and wait for them)."""
+    with _BACKGROUND_LOCK:
+        workers = list(_BACKGROUND.values())
+        _BACKGROUND.clear()
+    for worker in workers:
+        worker.stop.set()
+        worker.wake.set()
+    for worker in workers:
+        worker.thread.join(timeout)
+
+
+def after_run(url: str, config: StandCloudConfig, policy: SyncPolicy | None = None) -> SyncResult:
+    """Send what the outbox owes right after a run, once; leave the rest to the background worker.
+
+    Returns:
+        What the pass did (its `str` is the line the run shows).
+    """
+    from hardlab.cloud import normalize_address
+    from hardlab.storage import Store
+
+    policy = policy or SyncPolicy()
+    address = normalize_address(config.address)
+    with Store(url) as store:
+        result = drain(store, _loader_factory(config, policy), policy=policy, address=address)
+    if result.pending:
+        background_sync(url, config, policy=policy)
+    return result

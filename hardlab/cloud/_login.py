@@ -1,0 +1,271 @@
+"""Logging in to StandCloud with the OAuth 2.0 device authorization grant (RFC 8628).
+
+`login` asks the server for a code and returns a `DeviceLogin` at once: it
+holds the verification URL the user opens (in a browser, on a phone through
+the QR code) and `DeviceLogin.wait` polls the token endpoint at the server's
+interval until the user has accepted, honouring ``slow_down`` and giving up
+on ``expired_token`` and ``access_denied``.
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from hardlab.cloud._settings import DEFAULT_ADDRESS, StandCloudAPIMode
+from hardlab.errors import StandCloudAuthError, StandCloudError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from hardlab.cloud._connector import StandCloudConnector
+    from hardlab.cloud._tokens import TokenStore
+
+__all__ = ["SLOW_DOWN_S", "DeviceLogin", "check", "login", "logout"]
+
+SLOW_DOWN_S = 5.0
+"""RFC 8628: each ``slow_down`` answer adds this much to the polling interval."""
+
+
+class DeviceLogin:
+    """A device login in progress: the link for the user, and `wait` for the result.
+
+    Attributes:
+        connector: The connector that receives the token.
+        user_code: The code the user sees on the verification page.
+        verification_uri: The page where the user enters `user_code`.
+        verification_uri_complete: The page with the code already filled in
+            (what the QR code and the notebook link open).
+        expires_at: ``time.monotonic()`` after which the code is no longer valid.
+        interval: Seconds between two polls (grows on ``slow_down``).
+    """
+
+    def __init__(self, connector: StandCloudConnector, answer: dict[str, Any]) -> None:
+        self.connector = connector
+        self.device_code = str(answer["device_code"])
+        self.user_code = str(answer.get("user_code", ""))
+        self.verification_uri = str(answer.get("verification_uri", ""))
+        self.verification_uri_complete = str(
+            answer.get("verification_uri_complete") or self.verification_uri
+        )
+        self.interval = float(answer.get("interval") or 5)
+        self.expires_at = time.monotonic() + float(answer.get("expires_in") or 300)
+        self.token: dict[str, Any] | None = None
+        self._cancel = threading.Event()
+
+    def __repr__(self) -> str:
+        state = "done" if self.token else "waiting"
+        return f"<DeviceLogin {self.connector.addr} {state}: open {self.verification_uri_complete}>"
+
+    @property
+    def address(self) -> str:
+        """The StandCloud address being logged in to."""
+        return self.connector.addr
+
+    @property
+    def done(self) -> bool:
+        """Whether the login completed."""
+        return self.token is not None
+
+    def qr_text(self) -> str:
+        """The verification link as a QR code drawn with text, for a terminal.
+
+        Raises:
+            MissingExtraError: If qrcode is not installed (``hardlab[standcloud]``).
+        """
+        try:
+            import qrcode
+        except ImportError as exc:  # pragma: no cover - depends on the installation
+            from hardlab.errors import MissingExtraError
+
+            raise MissingExtraError("standcloud", "qrcode") from exc
+        import io
+
+        code = qrcode.QRCode(border=1)
+        code.add_data(self.verification_uri_complete)
+        code.make(fit=True)
+        out = io.StringIO()
+        code.print_ascii(out=out, invert=True)
+        return out.getvalue()
+
+    def instructions(self) -> str:
+        """What to tell the user, as plain text."""
+        lines = [
+            f"To log in to StandCloud at {self.address}, open:",
+            f"  {self.verification_uri_complete}",
+        ]
+        if self.user_code:
+            lines.append(f"and check that the page shows the code {self.user_code}.")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        link = html.escape(self.verification_uri_complete, quote=True)
+        code = html.escape(self.user_code)
+        state = "logged in" if self.done else f"code <b>{code}</b>, waiting for you to accept"
+        return (
+            f"<div>Log in to StandCloud at {html.escape(self.address)}: "
+            f'<a href="{link}" target="_blank" rel="noopener">{link}</a> ({state})</div>'
+        )
+
+    def cancel(self) -> None:
+        """Stop `wait` (from another thread); it raises `StandCloudAuthError`."""
+        self._cancel.set()
+
+    def wait(
+        self,
+        timeout: float | None = None,
+        *,
+        slow_down_step: float = SLOW_DOWN_S,
+        on_poll: Callable[[str], None] | None = None,
+    ) -> dict[str, Any]:
+        """Poll the token endpoint until the user accepts; keep and return the token.
+
+        Args:
+            timeout: Give up after this many seconds (default: when the code expires).
+            slow_down_step: Seconds added to the interval per ``slow_down`` (RFC 8628: 5).
+            on_poll: Called with each answer (``authorization_pending``, ...), for progress.
+
+        Returns:
+            The token (it is also saved in the connector's token store).
+
+        Raises:
+            StandCloudAuthError: If the user denied the login, the code expired,
+                `timeout` passed or `cancel` was called.
+            StandCloudError: If the server cannot be reached.
+        """
+        deadline = self.expires_at
+        if timeout is not None:
+            deadline = min(deadline, time.monotonic() + timeout)
+        expired = (
+            f"the login code for {self.address} expired before it was accepted; "
+            f"start again with `hardlab sc-login {self.address}`"
+        )
+        while True:
+            pause = min(self.interval, max(0.0, deadline - time.monotonic()))
+            if self._cancel.wait(pause):
+                raise StandCloudAuthError(f"the login to {self.address} was cancelled")
+            answer = self.connector.poll_device_token(self.device_code)
+            if isinstance(answer, dict):
+                self.token = answer
+                return answer
+            if on_poll is not None:
+                on_poll(answer)
+            if answer == "slow_down":
+                self.interval += slow_down_step
+            elif answer == "expired_token":
+                raise StandCloudAuthError(expired)
+            elif answer == "access_denied":
+                raise StandCloudAuthError(f"the login to {self.address} was denied")
+            elif answer != "authorization_pending":
+                msg = f"StandCloud at {self.address} refused the login ({answer})"
+                raise StandCloudAuthError(msg)
+            if time.monotonic() >= deadline:
+                if time.monotonic() >= self.expires_at:
+                    raise StandCloudAuthError(expired)
+                msg = (
+                    f"the login to {self.address} was not accepted in time; start it again "
+                    f"with `hardlab sc-login {self.address}`"
+                )
+                raise StandCloudAuthError(msg)
+
+
+def _connector(
+    address: str,
+    api_mode: StandCloudAPIMode | str,
+    verify: bool,
+    ca_bundle: str | None,
+    token_store: TokenStore | None,
+    timeout: float,
+) -> StandCloudConnector:
+    from hardlab.cloud._connector import StandCloudConnector
+
+    return StandCloudConnector(
+        address,
+        api_mode,
+        verify=verify,
+        ca_bundle=ca_bundle,
+        token_store=token_store,
+        timeout=timeout,
+    )
+
+
+def login(
+    address: str = DEFAULT_ADDRESS,
+    *,
+    api_mode: StandCloudAPIMode | str = StandCloudAPIMode.HARDPY,
+    verify: bool = True,
+    ca_bundle: str | None = None,
+    token_store: TokenStore | None = None,
+    timeout: float = 10.0,
+) -> DeviceLogin:
+    """Start a device login to StandCloud; show its link, then call `DeviceLogin.wait`.
+
+    Args:
+        address: ``host[:port]`` of the StandCloud server.
+        api_mode: Which API the token is for (its audience).
+        verify: Check the server's TLS certificate.
+        ca_bundle: A PEM file of authorities to trust for a private server.
+        token_store: Where the token is kept (default: keyring, else a 0600 file).
+        timeout: Seconds to wait for each answer of the server.
+
+    Returns:
+        The login in progress, with the URL and code to show.
+
+    Raises:
+        StandCloudError: If the server cannot be reached or refuses to start a login.
+
+    Example:
+        ```python
+        pending = hardlab.cloud.login("standcloud.example.com")
+        print(pending.instructions())
+        pending.wait()
+        ```
+    """
+    connector = _connector(address, api_mode, verify, ca_bundle, token_store, timeout)
+    return DeviceLogin(connector, connector.get_verification_url())
+
+
+def logout(address: str = DEFAULT_ADDRESS, *, token_store: TokenStore | None = None) -> bool:
+    """Forget the login of `address`; True if there was one.
+
+    Raises:
+        ConfigError: If `address` is not ``host[:port]``.
+    """
+    from hardlab.cloud._settings import normalize_address
+    from hardlab.cloud._tokens import default_token_store
+
+    store = token_store if token_store is not None else default_token_store()
+    return store.delete(normalize_address(address))
+
+
+def check(
+    address: str = DEFAULT_ADDRESS,
+    *,
+    api_key: str | None = None,
+    api_mode: StandCloudAPIMode | str = StandCloudAPIMode.HARDPY,
+    verify: bool = True,
+    ca_bundle: str | None = None,
+    token_store: TokenStore | None = None,
+    timeout: float = 10.0,
+) -> str | None:
+    """Check that StandCloud answers and takes the credentials; why not, or None if it does."""
+    from hardlab.cloud._connector import StandCloudConnector
+
+    connector = StandCloudConnector(
+        address,
+        api_mode,
+        api_key=api_key,
+        verify=verify,
+        ca_bundle=ca_bundle,
+        token_store=token_store,
+        timeout=timeout,
+    )
+    try:
+        connector.healthcheck()
+    except StandCloudError as exc:
+        return str(exc)
+    finally:
+        connector.close()
+    return None

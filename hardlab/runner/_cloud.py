@@ -1,0 +1,84 @@
+"""What a run does about StandCloud: refuse to start without it, queue and send the report.
+
+With ``[stand_cloud] autosync = true`` the store writer queues the report in
+the outbox in the transaction that stores the run's final state (the sink
+carries the address); after the run one pass of the sync worker sends it,
+and a background worker retries whatever is still owed. A run without a
+store uploads its report once, directly, and says so if that fails.
+With ``connection_only = true`` a run does not start while StandCloud cannot
+be reached or refuses the credentials.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from hardlab.errors import ConfigError, HardlabError
+
+if TYPE_CHECKING:
+    from hardlab._context import RunState
+    from hardlab.config import HardpyConfig
+    from hardlab.model.report import ResultRunStore
+
+__all__ = ["after_run", "outbox_target", "unavailable"]
+
+
+def outbox_target(config: HardpyConfig) -> dict[str, str] | None:
+    """Where the store writer queues the report (autosync), or None.
+
+    Raises:
+        ConfigError: If ``[stand_cloud] address`` is not ``host[:port]``.
+    """
+    section = config.stand_cloud
+    if not section.autosync:
+        return None
+    from hardlab.cloud._settings import normalize_address
+
+    return {"address": normalize_address(section.address), "api_mode": "hardpy"}
+
+
+def unavailable(config: HardpyConfig) -> str | None:
+    """With ``connection_only``: why the run must not start (HardPy's alert), else None."""
+    section = config.stand_cloud
+    if not section.connection_only:
+        return None
+    from hardlab._sync import connection_problem
+
+    try:
+        problem = connection_problem(section)
+    except HardlabError as exc:  # the standcloud extra is missing, say
+        problem = str(exc)
+    if problem is None:
+        return None
+    return (
+        f"StandCloud service at the address {section.address} not available or HardPy user "
+        f"is not authorized ({problem}); the run needs it (connection_only = true)"
+    )
+
+
+def after_run(run: RunState, report: ResultRunStore, store_sink: Any) -> list[str]:
+    """Send the finished run's report (autosync); the lines to show when it did not go."""
+    section = run.config.stand_cloud
+    if not section.autosync:
+        return []
+    try:
+        if store_sink is not None and store_sink.saved and store_sink.outbox:
+            from hardlab._sync import after_run as drain_after_run
+
+            result = drain_after_run(store_sink.url, section)
+            if result.ok:
+                return []
+            return [f"StandCloud: {result}; the outbox keeps what is owed (hardlab sc-status)"]
+        from hardlab.cloud import StandCloudLoader
+
+        with StandCloudLoader(config=section) as loader:
+            response = loader.load(report)
+        if response.status_code in (201, 409):
+            return []
+        reason = response.text[:300]
+        return [
+            f"StandCloud: the report was not uploaded (status {response.status_code}: {reason}); "
+            "without the store it is not queued for another try"
+        ]
+    except (HardlabError, ConfigError) as exc:
+        return [f"StandCloud: the report was not uploaded ({exc})"]
