@@ -17,6 +17,9 @@ an exclusive lock serialises sessions that build at the same time.
 Building needs PyPI (wheels only). Without it :class:`KernelBuildError` says so
 with pip's output; the ``kernel_python`` fixture fails on it, or skips when
 ``HARDLAB_TEST_OFFLINE=1``.
+
+The fixture is defined here and re-exported by the conftest of each test folder
+that uses it (``from _kernels import kernel_python as kernel_python``).
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+
+import pytest
 
 #: Bump when the layout of a built venv changes, so old caches are not reused.
 BUILD_FORMAT = 1
@@ -104,6 +109,32 @@ class KernelPython:
         return self.version >= (7, 4)
 
 
+def wait_code(kernel: KernelPython, future: str = "answer", timeout: float = 60) -> str:
+    """Cell code that awaits `future` while the kernel keeps handling widget messages.
+
+    The strategy that works on the kernel's line (jupyter-notes.md §2.2): a
+    top-level ``await`` on ipykernel >= 7.4, jupyter-ui-poll's async
+    ``ui_events()`` before. The code expects ``asyncio`` imported and `future`
+    created on the kernel's running loop; it gives up after `timeout` seconds
+    (leaving `future` pending) so a broken kernel cannot hang the suite.
+    """
+    if kernel.awaits_comms:
+        return (
+            "try:\n"
+            f"    await asyncio.wait_for(asyncio.shield({future}), {timeout})\n"
+            "except asyncio.TimeoutError:\n"
+            "    pass\n"
+        )
+    return (
+        "from jupyter_ui_poll import ui_events\n"
+        f"_deadline = asyncio.get_running_loop().time() + {timeout}\n"
+        "async with ui_events() as _poll:\n"
+        f"    while not {future}.done() and asyncio.get_running_loop().time() < _deadline:\n"
+        "        await _poll(10)\n"
+        "        await asyncio.sleep(0.02)\n"
+    )
+
+
 def _numeric(version: str) -> tuple[int, ...]:
     parts = []
     for piece in version.split("."):
@@ -142,7 +173,7 @@ def offline() -> bool:
     return os.environ.get(OFFLINE_ENV, "").strip().lower() in {"1", "true", "yes"}
 
 
-def kernel_python(line: str) -> KernelPython:
+def get_kernel_python(line: str) -> KernelPython:
     """The interpreter for one ipykernel line, building its venv if needed.
 
     Args:
@@ -336,3 +367,20 @@ def _verified(
     return KernelPython(
         line=line, python=python, ipykernel=versions["ipykernel"], versions=versions
     )
+
+
+@pytest.fixture(scope="session", params=lines(), ids=lambda line: f"ipykernel-{line}")
+def kernel_python(request: pytest.FixtureRequest) -> KernelPython:
+    """The interpreter of one ipykernel line (``ipykernel-6.29``, ``-7.3``, ``-7.4``).
+
+    Older lines are built once from PyPI and cached. A failed build fails the
+    test, or skips it when ``HARDLAB_TEST_OFFLINE=1``.
+    """
+    try:
+        return get_kernel_python(request.param)
+    except KernelBuildError as exc:
+        problem = f"ipykernel {request.param}: {exc}"
+    # Outside the except block, so the report is not chained to the build error twice.
+    if offline():
+        pytest.skip(problem)
+    pytest.fail(problem, pytrace=False)

@@ -23,23 +23,9 @@ from pathlib import Path
 
 import pytest
 from _kernel_client import KernelSession
-from _kernels import KernelBuildError, KernelPython, lines, offline
-from _kernels import kernel_python as build_kernel_python
+from _kernels import kernel_python as kernel_python
 
 StartKernel = Callable[..., KernelSession]
-
-
-@pytest.fixture(scope="session", params=lines(), ids=lambda line: f"ipykernel-{line}")
-def kernel_python(request: pytest.FixtureRequest) -> KernelPython:
-    """The interpreter of one ipykernel line; built and cached on first use."""
-    try:
-        return build_kernel_python(request.param)
-    except KernelBuildError as exc:
-        problem = f"ipykernel {request.param}: {exc}"
-    # Outside the except block, so the report is not chained to the build error twice.
-    if offline():
-        pytest.skip(problem)
-    pytest.fail(problem, pytrace=False)
 
 
 @pytest.fixture
