@@ -93,7 +93,14 @@ if TYPE_CHECKING:
         TestStatus,
         TextInputWidget,
     )
-    from hardlab.runner import RunResult, ScriptedOperator, TerminalOperator, run
+    from hardlab.runner import (
+        RunHandle,
+        RunResult,
+        ScriptedOperator,
+        TerminalOperator,
+        run,
+        start,
+    )
 
 __all__ = [
     "Answer",
@@ -121,6 +128,7 @@ __all__ = [
     "PassFailDialog",
     "RadiobuttonWidget",
     "ResultRunStore",
+    "RunHandle",
     "RunResult",
     "ScriptedOperator",
     "StandCloudConnector",
@@ -168,6 +176,7 @@ __all__ = [
     "set_stand_number",
     "set_stand_revision",
     "set_user_name",
+    "start",
     "sync",
 ]
 

@@ -90,6 +90,11 @@ class RunState:
         message: The operator message on show, or None.
         dialog: The dialog waiting for the operator, or None.
         stop: Set when a stop is requested; dialogs waiting for input give up.
+        uninterruptible: Returns a context manager around code that an
+            asynchronous stop (`request_stop` with ``interrupt=True``) must
+            not break into: listeners and the operator. The runner sets it.
+        interrupter: Raises the stop in the running case's code at once, if
+            it safely can, and says whether it did. The runner sets it.
         start_args: The run's start arguments (``hardpy_start_args``).
         started_ns: ``time.time_ns()`` when the run started, or None.
         finished_ns: ``time.time_ns()`` when it finished, or None.
@@ -136,6 +141,10 @@ class RunState:
         self.operator_guard: Callable[[], contextlib.AbstractContextManager[Any]] = (
             contextlib.nullcontext
         )
+        self.uninterruptible: Callable[[], contextlib.AbstractContextManager[Any]] = (
+            contextlib.nullcontext
+        )
+        self.interrupter: Callable[[], bool] | None = None
         self._broken_listeners: set[int] = set()
 
     def __repr__(self) -> str:
@@ -147,19 +156,22 @@ class RunState:
 
     def emit(self, event: Event) -> None:
         """Give `event` to every listener; a listener that raises is reported once."""
-        for listener in self.listeners:
-            if id(listener) in self._broken_listeners:
-                continue
-            try:
-                listener.handle(event)
-            except Exception as exc:  # noqa: BLE001 - a listener must not break the run
-                self._broken_listeners.add(id(listener))
-                text = (
-                    f"listener {listener!r} failed on {type(event).__name__} and gets no "
-                    f"more events of this run: {type(exc).__name__}: {exc}"
-                )
-                warnings.warn(text, HardlabWarning, stacklevel=2)
-                self.set_alert(text)
+        # A stop raised asynchronously inside a listener would look like the
+        # listener's own failure and cut it off from the run (the store!).
+        with self.uninterruptible():
+            for listener in self.listeners:
+                if id(listener) in self._broken_listeners:
+                    continue
+                try:
+                    listener.handle(event)
+                except Exception as exc:  # noqa: BLE001 - a listener must not break the run
+                    self._broken_listeners.add(id(listener))
+                    text = (
+                        f"listener {listener!r} failed on {type(event).__name__} and gets no "
+                        f"more events of this run: {type(exc).__name__}: {exc}"
+                    )
+                    warnings.warn(text, HardlabWarning, stacklevel=2)
+                    self.set_alert(text)
 
     def set_alert(self, text: str) -> None:
         """Show `text` as the run's alert (HardPy's panel alert line)."""
@@ -276,21 +288,26 @@ class RunState:
             attempt=case.attempt,
             stop=self.stop,
         )
-        with self.lock:
-            self.dialog = request
-        self.emit(DialogOpened(self, request))
-        payload: str | None = None
-        try:
-            with self.operator_guard():
-                answer: object = operator.ask(request)
-            if not isinstance(answer, Answer):
-                msg = f"{operator!r}.ask() returned {answer!r}; an Operator must return an Answer"
-                raise TypeError(msg)
-            payload = answer.payload()
-        finally:
+        # The operator gives up on a stop itself (DialogCancelledError), so the
+        # test learns why; nothing is raised into it while the dialog is open.
+        with self.uninterruptible():
             with self.lock:
-                self.dialog = None
-            self.emit(DialogClosed(self, request, payload))
+                self.dialog = request
+            self.emit(DialogOpened(self, request))
+            payload: str | None = None
+            try:
+                with self.operator_guard():
+                    answer: object = operator.ask(request)
+                if not isinstance(answer, Answer):
+                    msg = (
+                        f"{operator!r}.ask() returned {answer!r}; an Operator must return an Answer"
+                    )
+                    raise TypeError(msg)
+                payload = answer.payload()
+            finally:
+                with self.lock:
+                    self.dialog = None
+                self.emit(DialogClosed(self, request, payload))
         return answer_value(dialog, payload)
 
     def show_message(self, request: MessageRequest) -> None:
@@ -300,20 +317,21 @@ class RunState:
             NoOperatorError: If the message blocks and the run has no operator.
             OperatorError: If the operator cannot show it.
         """
-        with self.lock:
-            self.message = request
-        self.emit(OperatorMessageChanged(self, request))
-        if not request.block:
-            return
-        try:
-            if self.stop.is_set():
-                msg = f"operator message {request.msg!r}: the run is stopping; it is not shown"
-                raise DialogCancelledError(msg)
-            operator = self._operator("A blocking set_operator_message")
-            with self.operator_guard():
-                operator.acknowledge(request)
-        finally:
-            self.clear_message()
+        with self.uninterruptible():
+            with self.lock:
+                self.message = request
+            self.emit(OperatorMessageChanged(self, request))
+            if not request.block:
+                return
+            try:
+                if self.stop.is_set():
+                    msg = f"operator message {request.msg!r}: the run is stopping; it is not shown"
+                    raise DialogCancelledError(msg)
+                operator = self._operator("A blocking set_operator_message")
+                with self.operator_guard():
+                    operator.acknowledge(request)
+            finally:
+                self.clear_message()
 
     def clear_message(self) -> None:
         """Take down the operator message, if one is shown."""
@@ -323,9 +341,19 @@ class RunState:
         if had:
             self.emit(OperatorMessageChanged(self, None))
 
-    def request_stop(self) -> None:
-        """Ask the run to stop: open dialogs give up, no further case starts."""
+    def request_stop(self, *, interrupt: bool = False) -> bool:
+        """Ask the run to stop: open dialogs give up, no further case starts.
+
+        Args:
+            interrupt: Also stop the running case's Python code at once
+                (when the runner supports it), instead of letting it finish.
+
+        Returns:
+            Whether the running case's code was interrupted.
+        """
         self.stop.set()
+        interrupter = self.interrupter
+        return bool(interrupt and interrupter is not None and interrupter())
 
     # ------------------------------------------------------------------ timing
 

@@ -9,6 +9,11 @@ operator; anything that implements `Operator` can be passed to
 
 Answers use HardPy's wire format, so every operator goes through the same
 conversion a HardPy panel answer goes through.
+
+An operator that waits for input must give up when the run is stopped
+(``request.stop`` is set): it raises `DialogCancelledError`, which the runner
+turns into a stopped case. `wait_for_answer` does that for an operator that
+waits on a `threading.Event` set by its user interface.
 """
 
 from __future__ import annotations
@@ -18,9 +23,10 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
+from hardlab.errors import DialogCancelledError
 from hardlab.model.dialog import DialogBox, HTMLComponent, ImageComponent
 
-__all__ = ["AUTO", "Answer", "DialogRequest", "MessageRequest", "Operator"]
+__all__ = ["AUTO", "Answer", "DialogRequest", "MessageRequest", "Operator", "wait_for_answer"]
 
 
 class _Auto:
@@ -157,3 +163,50 @@ class Operator(Protocol):
             OperatorError: If the message cannot be shown.
         """
         ...
+
+
+def wait_for_answer(
+    event: threading.Event, request: DialogRequest | MessageRequest, poll: float = 0.05
+) -> None:
+    """Wait until `event` is set, giving up when the run is stopped.
+
+    For operators whose user interface (a widget button, a web form) sets an
+    event when the operator has answered: the operator's `ask` or
+    `acknowledge` calls this in the test's thread, then reads the answer.
+    The wait wakes every `poll` seconds to look at ``request.stop``, so a
+    stop is noticed within `poll` seconds. An answer that arrives together
+    with the stop wins.
+
+    Args:
+        event: Set by the user interface once the answer is there.
+        request: The dialog or message being shown; its ``stop`` event is
+            set when the run is stopped.
+        poll: Seconds between looks at ``request.stop``.
+
+    Raises:
+        DialogCancelledError: If the run is stopped before `event` is set.
+
+    Example:
+        ```python
+        def ask(self, request):
+            answered = threading.Event()
+            self.show(request.dialog, on_submit=lambda: answered.set())
+            try:
+                wait_for_answer(answered, request)
+            finally:
+                self.hide()
+            return self.answer
+        ```
+    """
+    while not event.is_set():
+        if request.stop.is_set():
+            raise DialogCancelledError(_cancelled(request))
+        event.wait(poll)
+
+
+def _cancelled(request: DialogRequest | MessageRequest) -> str:
+    if isinstance(request, DialogRequest):
+        what = f"dialog {request.title!r} of {request.node}"
+    else:
+        what = f"operator message {request.msg!r}"
+    return f"the run was stopped while {what} waited for the operator"

@@ -9,6 +9,7 @@ are translated where they enter hardlab, so callers catch one family::
     ├── PlanError                    the test plan cannot be found or collected
     ├── ReportFormatError            a document is not a HardPy schema-v1 report (also ValueError)
     ├── NotInRunError                a setter was called outside a run or a test (also RuntimeError)
+    ├── RunNotFinishedError          a background run's result was asked for before it ended
     ├── InvalidValueError            a setter got a value the report cannot hold (also ValueError)
     ├── HardpyError                  HardPy's own error family, messages prefixed "HardPy error: "
     │   ├── DuplicateParameterError  a write-once report field was set twice (also ValueError)
@@ -51,6 +52,7 @@ __all__ = [
     "OperatorError",
     "PlanError",
     "ReportFormatError",
+    "RunNotFinishedError",
     "SchemaOutOfDateError",
     "StandCloudAuthError",
     "StandCloudError",
@@ -84,6 +86,13 @@ class NotInRunError(HardlabError, RuntimeError):
 
     HardPy raises a plain `RuntimeError` in this case; this class derives from
     it so existing ``except RuntimeError`` blocks keep working.
+    """
+
+
+class RunNotFinishedError(HardlabError):
+    """A background run's result was asked for while the run is still going.
+
+    Wait for it first: ``handle.wait()``, ``await handle``, or check ``handle.done()``.
     """
 
 

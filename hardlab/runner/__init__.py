@@ -1,4 +1,4 @@
-"""Running plans: ``run()``, its result, operators and the pytest plugin.
+"""Running plans: ``run()``, ``start()`` in the background, results, operators, the plugin.
 
 pytest imports this package in every session (the plugin entry point lives
 in it), so names are imported on first use and importing it costs nothing.
@@ -11,12 +11,23 @@ from typing import TYPE_CHECKING
 from hardlab._util import lazy_exports
 
 if TYPE_CHECKING:
+    from hardlab.runner._background import RunHandle, start
     from hardlab.runner._run import RunResult, run
     from hardlab.runner.operators import ScriptedOperator, TerminalOperator, to_answer
 
-__all__ = ["RunResult", "ScriptedOperator", "TerminalOperator", "run", "to_answer"]
+__all__ = [
+    "RunHandle",
+    "RunResult",
+    "ScriptedOperator",
+    "TerminalOperator",
+    "run",
+    "start",
+    "to_answer",
+]
 
 _WHERE = {
+    "RunHandle": "hardlab.runner._background",
+    "start": "hardlab.runner._background",
     "RunResult": "hardlab.runner._run",
     "run": "hardlab.runner._run",
     "ScriptedOperator": "hardlab.runner.operators",

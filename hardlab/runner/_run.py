@@ -13,11 +13,11 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from hardlab._context import RunState
 from hardlab.channel import AUTO, Operator
-from hardlab.errors import PlanError
+from hardlab.errors import ConfigError, PlanError
 from hardlab.events import CaseAttempt, RunListener
 from hardlab.model.enums import TestStatus
 from hardlab.model.report import ResultRunStore
@@ -25,12 +25,18 @@ from hardlab.model.report import ResultRunStore
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["RunResult", "Target", "run"]
+__all__ = ["Capture", "RunResult", "Target", "caller_cwd", "check_capture", "run"]
 
 Target = str | PathLike[str] | Sequence[str | PathLike[str]]
 """A plan folder, a test file, a node id (``file.py::test``) or a list of them."""
 
+Capture = Literal["fd", "sys", "no", "tee-sys"]
+"""pytest's ``--capture`` methods: what happens to a test's prints."""
+
 _CHDIR_LOCK = threading.RLock()
+# (thread, folder): the thread that moved the process into a plan folder, and
+# the folder it came from; None while no run has moved it.
+_CHDIR_HOME: tuple[int, Path] | None = None
 
 
 @dataclass(frozen=True)
@@ -103,7 +109,42 @@ class RunResult:
         )
 
 
-def _targets(target: Target) -> list[Path]:
+def caller_cwd() -> Path:
+    """The working directory relative paths given to a run are taken from.
+
+    That is the process's, except while a run in another thread has moved
+    the process into its plan folder: then it is the folder that run came
+    from (a notebook's folder, for a background run), so a run started
+    meanwhile still finds paths where its caller means them.
+    """
+    home = _CHDIR_HOME
+    if home is not None and home[0] != threading.get_ident():
+        return home[1]
+    return Path.cwd()
+
+
+def check_capture(capture: object) -> None:
+    """Refuse a ``capture`` value pytest would not take.
+
+    Raises:
+        ConfigError: If `capture` is not one of pytest's capture methods.
+    """
+    if capture is not None and capture not in get_args(Capture):
+        msg = f"capture={capture!r}: use one of {', '.join(map(repr, get_args(Capture)))}"
+        raise ConfigError(msg)
+
+
+def _absolute(path: str | PathLike[str], base: Path) -> Path:
+    return base / Path(path).expanduser()
+
+
+def _targets(target: Target, base: Path | None = None) -> list[Path]:
+    """The plan's targets as absolute paths (node ids keep their ``::`` part).
+
+    Raises:
+        PlanError: If a target does not exist.
+    """
+    base = caller_cwd() if base is None else base
     items: Sequence[str | PathLike[str]]
     items = [target] if isinstance(target, (str, PathLike)) else list(target)
     if not items:
@@ -113,17 +154,17 @@ def _targets(target: Target) -> list[Path]:
     for item in items:
         text = os.fspath(item)
         path_text, _, _ = text.partition("::")
-        path = Path(path_text).expanduser()
+        path = _absolute(path_text, base)
         if not path.exists():
-            msg = f"test plan {path_text!r} does not exist (looked in {Path.cwd()})"
+            msg = f"test plan {path_text!r} does not exist (looked in {base})"
             raise PlanError(msg)
         paths.append(Path(str(path.resolve()) + text[len(path_text) :]))
     return paths
 
 
-def _plan_dir(paths: list[Path], config_dir: str | PathLike[str] | None) -> Path:
+def _plan_dir(paths: list[Path], config_dir: str | PathLike[str] | None, base: Path) -> Path:
     if config_dir is not None:
-        folder = Path(config_dir).expanduser().resolve()
+        folder = _absolute(config_dir, base).resolve()
         if not folder.is_dir():
             msg = f"config_dir {os.fspath(config_dir)!r} is not a folder"
             raise PlanError(msg)
@@ -143,16 +184,27 @@ def _hardpy_entry_point() -> bool:
 
 @contextlib.contextmanager
 def _working_directory(folder: Path, enabled: bool) -> Iterator[None]:
+    """Run in `folder`: one run at a time per process (the working directory is the process's).
+
+    A second run that wants to change it waits here until the first is done;
+    a run inside a test of a run (same thread) nests.
+    """
+    global _CHDIR_HOME  # noqa: PLW0603 - one working directory per process
     if not enabled:
         yield
         return
     with _CHDIR_LOCK:
         before = Path.cwd()
+        outermost = _CHDIR_HOME is None
+        if outermost:
+            _CHDIR_HOME = (threading.get_ident(), before)
         os.chdir(folder)
         try:
             yield
         finally:
             os.chdir(before)
+            if outermost:
+                _CHDIR_HOME = None
 
 
 def _under(path: str, roots: Sequence[Path]) -> bool:
@@ -195,6 +247,7 @@ def build_args(
     args: Sequence[str],
     select: str | None,
     quiet: bool,
+    capture: Capture | None = None,
 ) -> list[str]:
     """Pytest's command line for a run."""
     command: list[str] = []
@@ -210,6 +263,8 @@ def build_args(
         command += ["-p", "no:pytest_hardpy"]
     if quiet:
         command += ["-p", "no:terminal"]
+    if capture is not None:
+        command.append(f"--capture={capture}")  # before `args`, which may override it
     if select:
         command += ["-k", select]
     command += list(args)
@@ -236,14 +291,19 @@ def run(
     handle_sigterm: bool = True,
     run_id: uuid.UUID | None = None,
     on_run: Callable[[RunState], None] | None = None,
+    capture: Capture | None = None,
 ) -> RunResult:
     """Run a test plan in this process and return its result.
 
-    The plan runs under pytest with hardlab's plugin, in the calling thread.
-    As HardPy's runner does, the working directory is the plan folder while
-    it runs (so relative paths in the plan work); pass ``chdir=False`` to
-    keep yours. Modules the run imported from the plan are forgotten
-    afterwards, so the next run sees your edits.
+    The plan runs under pytest with hardlab's plugin, in the calling thread
+    (`hardlab.start` runs it in a background thread). As HardPy's runner
+    does, the working directory is the plan folder while it runs (so
+    relative paths in the plan work); pass ``chdir=False`` to keep yours.
+    The working directory belongs to the whole process, so only one run at
+    a time moves it: a second such run, in another thread, waits until the
+    first is done. Relative paths given here are the caller's, even while
+    another thread's run has moved the process. Modules the run imported
+    from the plan are forgotten afterwards, so the next run sees your edits.
 
     Args:
         target: The plan folder (with ``hardpy.toml``), test files or node ids.
@@ -268,10 +328,18 @@ def run(
             when HardPy is not installed, True always, False never.
         quiet: Silence pytest's own terminal output.
         attempt_delay: Seconds between attempts of ``attempt(n)`` cases (1).
-        chdir: Run in the plan folder.
+        chdir: Run in the plan folder (one such run at a time per process).
         handle_sigterm: Stop the run cleanly on SIGTERM (main thread only).
         run_id: The run's id (default: a new time-ordered UUID).
         on_run: Called with the live `RunState` once the run is set up.
+        capture: What happens to the tests' prints (pytest's ``--capture``):
+            ``"fd"`` and ``"sys"`` keep them for the report of a failing
+            case, ``"no"`` lets them through to ``sys.stdout`` (in a
+            notebook: the cell's output), ``"tee-sys"`` does both. Default:
+            pytest's choice (``fd``, unless the plan's ini file says otherwise).
+            Capturing replaces ``sys.stdout`` (``sys``) or the process's
+            file descriptors 1 and 2 (``fd``) for the whole process, so
+            prints of other threads are captured too while the run goes.
 
     Returns:
         The `RunResult`.
@@ -288,22 +356,26 @@ def run(
     from hardlab.runner._sinks import JsonReportSink
     from hardlab.runner.operators import ScriptedOperator
 
-    paths = _targets(target)
-    plan_dir = _plan_dir(paths, config_dir)
+    check_capture(capture)
+    base = caller_cwd()
+    paths = _targets(target, base)
+    plan_dir = _plan_dir(paths, config_dir, base)
     if store is not None and not isinstance(store, bool):
         from hardlab.storage._url import resolve_url
 
-        store = resolve_url(store)  # a relative path means the caller's folder, not the plan's
+        if "://" not in os.fspath(store):
+            store = _absolute(store, base)  # the caller's folder, not the plan's
+        store = resolve_url(store)
     chosen: Any = operator
     if answers is not None:
         if isinstance(answers, (str, PathLike)):
-            chosen = ScriptedOperator.from_file(answers)
+            chosen = ScriptedOperator.from_file(_absolute(answers, base))
         else:
             chosen = ScriptedOperator(answers)
     sinks: list[RunListener] = list(listeners)
     json_sink = None
     if report_dir is not None:
-        json_sink = JsonReportSink(Path(report_dir).expanduser().resolve())
+        json_sink = JsonReportSink(_absolute(report_dir, base).resolve())
         sinks.append(json_sink)
     options = SessionOptions(
         operator=chosen,
@@ -318,7 +390,9 @@ def run(
         on_run=on_run,
     )
     plugin = HardlabPlugin(options)
-    command = build_args(paths, plan_dir, relative=chdir, args=args, select=select, quiet=quiet)
+    command = build_args(
+        paths, plan_dir, relative=chdir, args=args, select=select, quiet=quiet, capture=capture
+    )
     started = time.perf_counter()
     alias = _alias.install(hardpy_alias)
     try:

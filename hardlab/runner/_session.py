@@ -19,7 +19,7 @@ import threading
 import time
 import uuid
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
@@ -31,7 +31,7 @@ from hardlab import _context
 from hardlab._context import CaseRef, RunState
 from hardlab.channel import AUTO, Operator
 from hardlab.config import HardpyConfig, load_config
-from hardlab.errors import ConfigError, HardlabWarning
+from hardlab.errors import ConfigError, DialogCancelledError, HardlabWarning
 from hardlab.events import (
     CaseAttempt,
     CaseFinished,
@@ -46,6 +46,7 @@ from hardlab.model.enums import TestStatus
 from hardlab.model.report import CaseRunStore, ModuleRunStore, ResultRunStore
 from hardlab.runner import _cloud
 from hardlab.runner._alias import AliasHandle
+from hardlab.runner._interrupt import StopGate
 from hardlab.runner._nodes import Dependency, NodeInfo, sort_key
 
 __all__ = ["STOP_MESSAGE", "HardlabPlugin", "SessionOptions", "StopRun"]
@@ -118,6 +119,20 @@ def _exception_text(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
     return _ANSI.sub("", excinfo.exconly(tryshort=True))
 
 
+def _cancelled_by_stop(run: RunState | None, exc: BaseException) -> bool:
+    """Whether `exc` comes of a dialog the run's stop cancelled (then the case is stopped)."""
+    if run is None or not run.stop.is_set():
+        return False
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, DialogCancelledError):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
 class HardlabPlugin:
     """pytest plugin for one hardlab run.
 
@@ -162,6 +177,7 @@ class HardlabPlugin:
         self._adopted = False
         self._json_sink: Any = None
         self.store_sink: Any = None
+        self.gate: StopGate | None = None
 
     # ================================================================ setup
 
@@ -283,6 +299,10 @@ class HardlabPlugin:
             start_args=self._start_args(config),
             run_id=self.options.run_id,
         )
+        # The thread configuring the session is the one that runs the tests.
+        self.gate = StopGate(threading.get_ident(), StopRun)
+        run.uninterruptible = self.gate.shield
+        run.interrupter = self.gate.interrupt
         if getattr(operator, "needs_terminal", False):
             capman = config.pluginmanager.getplugin("capturemanager")
             if capman is not None:
@@ -343,6 +363,8 @@ class HardlabPlugin:
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         """Put back signal handlers and unbind the run."""
+        if self.gate is not None:
+            self.gate.disable()
         if self.store_sink is not None:
             self.store_sink.close()
         if not self._adopted:
@@ -578,6 +600,39 @@ class HardlabPlugin:
                 self._critical_failed = True
             pytest.skip(f"Test {item.nodeid} is skipped")
         run.emit(CaseStarted(run, info.module_id, info.case_id, 1))
+        if self.gate is not None:
+            self.gate.open()  # the case's fixtures run next
+
+    @pytest.hookimpl(wrapper=True, trylast=True, specname="pytest_runtest_setup")
+    def pytest_runtest_setup_stoppable(self, item: pytest.Item) -> Generator[None, None, None]:
+        """Close the window for an asynchronous stop once the case's fixtures are set up."""
+        try:
+            return (yield)
+        except Exception as exc:
+            if _cancelled_by_stop(self.run, exc):
+                raise StopRun from exc
+            raise
+        finally:
+            if self.gate is not None:
+                self.gate.close()
+
+    @pytest.hookimpl(wrapper=True, trylast=True, specname="pytest_runtest_call")
+    def pytest_runtest_call_stoppable(self, item: pytest.Item) -> Generator[None, None, None]:
+        """While the case's body runs, an asynchronous stop may be raised in it.
+
+        A dialog the stop cancelled ends the case as stopped, not failed.
+        """
+        if self.gate is not None:
+            self.gate.open()
+        try:
+            return (yield)
+        except Exception as exc:
+            if _cancelled_by_stop(self.run, exc):
+                raise StopRun from exc
+            raise
+        finally:
+            if self.gate is not None:
+                self.gate.close()
 
     def pytest_runtest_call(self, item: pytest.Item) -> None:
         """First attempt."""
@@ -655,10 +710,18 @@ class HardlabPlugin:
             self._attempt_started[key] = time.time_ns()
         run.emit(CaseStarted(run, info.module_id, info.case_id, attempt))
         try:
-            item.runtest()
+            if self.gate is not None:
+                self.gate.open()
+            try:
+                item.runtest()
+            finally:
+                if self.gate is not None:
+                    self.gate.close()
         except (KeyboardInterrupt, SystemExit, pytest.exit.Exception):
             raise
-        except BaseException as exc:  # noqa: BLE001 - any failure of the body is a failed attempt
+        except BaseException as exc:  # any failure of the body is a failed attempt
+            if _cancelled_by_stop(run, exc):
+                raise StopRun from exc
             call.excinfo = pytest.ExceptionInfo.from_exception(exc)
             with run.lock:
                 run.case(*key).status = TestStatus.FAILED
@@ -745,6 +808,8 @@ class HardlabPlugin:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         """Finish the report, call post-run functions, publish the final report."""
         self._in_tests = False
+        if self.gate is not None:
+            self.gate.disable()
         run = self.run
         if run is None or self._collect_only:
             return

@@ -153,7 +153,9 @@ class ScriptedOperator:
     use titles or the ordered list when one case asks several questions.
 
     Blocking operator messages are acknowledged at once (set
-    ``acknowledge_messages=False`` to treat one as an error).
+    ``acknowledge_messages=False`` to treat one as an error). It never waits,
+    so a stop of the run has nothing to interrupt (an answer function that
+    waits should give up when ``request.stop`` is set).
 
     Attributes:
         log: Every dialog asked, with the answer given, in order.
@@ -328,6 +330,12 @@ class TerminalOperator:
     number, multistep dialogs page through their steps, pass/fail dialogs
     take ``p`` or ``f``; images and HTML are shown as a path or summary.
     Empty input is refused as the panel refuses it; Enter confirms.
+
+    It waits in ``readline``, which a stop of the run cannot interrupt: in a
+    terminal, SIGTERM or Ctrl-C stop the run (the signal breaks into the
+    read); a stop from another thread (`hardlab.RunHandle.stop`) takes
+    effect once the operator has answered. Operators that wait on an event
+    give up at once with `hardlab.channel.wait_for_answer`.
 
     Args:
         stdin: Where answers are read (default: ``sys.stdin`` at call time).
