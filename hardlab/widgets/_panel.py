@@ -1,0 +1,489 @@
+"""The live run panel: a `RunListener` that draws a run in stock ipywidgets.
+
+The panel shows a header (name, status, progress, time, DUT, stand, the
+running case, the alert), a progress bar with a Stop button, the operator
+message, a dialog area, one collapsible section per module with its case
+rows and charts, and a final verdict banner.
+
+Events never touch widgets: they mark what changed, and one publisher
+thread (`Publisher`) updates the widgets at most ten times a second, under
+``hold_sync``, plus a flush before each dialog and at the end of the run.
+Case rows are grouped into blocks of `rows_per_block` cases, one HTML
+widget per block, so a change to one case re-sends only its block, however
+large the plan.
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any
+
+import ipywidgets as widgets
+
+from hardlab._context import RunState
+from hardlab.events import (
+    AlertRaised,
+    CaseFinished,
+    CaseStarted,
+    CaseUpdated,
+    CollectionFailed,
+    DialogClosed,
+    DialogOpened,
+    Event,
+    ModuleFinished,
+    OperatorMessageChanged,
+    ReportUpdated,
+    RunFinished,
+    RunStarted,
+)
+from hardlab.model.enums import TestStatus
+from hardlab.widgets import _presenters as present
+from hardlab.widgets._dialogs import WidgetOperator
+from hardlab.widgets._publisher import Publisher
+
+__all__ = ["RunPanel"]
+
+_HEADER = "header"
+_STRUCTURE = "structure"
+_MESSAGE = "message"
+_ERRORS = "errors"
+_FINAL = "final"
+_BAR_STYLE = {
+    TestStatus.PASSED: "success",
+    TestStatus.FAILED: "danger",
+    TestStatus.ERROR: "danger",
+    TestStatus.STOPPED: "warning",
+}
+
+
+@dataclass
+class _ModuleView:
+    """The widgets of one module: an accordion around case blocks and charts."""
+
+    module_id: str
+    case_ids: list[str]
+    case_index: dict[str, int]
+    blocks: list[Any]
+    charts: Any
+    accordion: Any
+    expanded: bool | None = None
+    chart_widgets: dict[str, Any] = field(default_factory=dict)
+
+
+def _set(widget: Any, **traits: Any) -> None:
+    """Set `traits` of `widget` in one message (only changed traits are sent)."""
+    with widget.hold_sync():
+        for name, value in traits.items():
+            setattr(widget, name, value)
+
+
+class RunPanel:
+    """A live view of a run in a notebook, built from stock ipywidgets.
+
+    Pass it to a run as a listener and display it::
+
+        panel = RunPanel(on_stop=handle.stop)
+        display(panel)
+        hardlab.run(plan, listeners=[panel], operator=panel.operator)
+
+    Args:
+        on_stop: What the Stop button calls (e.g. ``RunHandle.stop``); by
+            default the button asks the panel's run to stop (which ends
+            waiting dialogs and starts no further case).
+        interval: Least seconds between two widget updates (0.1: ten a second).
+        rows_per_block: Cases per HTML widget in a module's section.
+        charts: Draw case charts (with matplotlib) when their case finishes.
+        chart_format: ``png`` or ``svg``.
+
+    Attributes:
+        widget: The panel's `VBox`; display it (or the panel).
+        dialog_area: Where a `WidgetOperator` shows dialogs.
+        publisher: The coalescing publisher (for tests: ``publisher.count``).
+        final: The `RunFinished` event, once the run ended.
+    """
+
+    def __init__(
+        self,
+        *,
+        on_stop: Callable[[], None] | None = None,
+        interval: float = 0.1,
+        rows_per_block: int = 50,
+        charts: bool = True,
+        chart_format: str = "png",
+    ) -> None:
+        if rows_per_block < 1:
+            msg = f"rows_per_block must be at least 1, not {rows_per_block}"
+            raise ValueError(msg)
+        self.on_stop = on_stop
+        self.rows_per_block = rows_per_block
+        self.charts = charts
+        self.chart_format = chart_format
+        self.final: RunFinished | None = None
+        self._run: RunState | None = None
+        self._lock = threading.Lock()
+        self._durations: dict[tuple[str, str], float | None] = {}
+        self._pending_charts: dict[tuple[str, str], tuple[Any, str]] = {}
+        self._message: Any = None
+        self._errors: list[tuple[str, str]] = []
+        self._modules: dict[str, _ModuleView] = {}
+        self._operator: WidgetOperator | None = None
+        self._reset = False
+        self.publisher = Publisher(self._publish, interval=interval)
+
+        self.header = widgets.HTML(
+            present.header_html(
+                present.HeaderState(
+                    name="hardlab",
+                    status=TestStatus.READY,
+                    badge="READY",
+                    color=present.STATUS_COLOR[TestStatus.READY],
+                    progress=0,
+                )
+            )
+        )
+        self.progress = widgets.IntProgress(
+            value=0,
+            min=0,
+            max=100,
+            description="0%",
+            bar_style="info",
+            layout=widgets.Layout(width="100%", flex="1 1 auto"),
+        )
+        self.stop_button = widgets.Button(
+            description="Stop",
+            icon="stop",
+            button_style="danger",
+            disabled=True,
+            tooltip="Stop the run: no further case starts, open dialogs close",
+        )
+        self.stop_button.on_click(self._on_stop_clicked)
+        self.errors = widgets.HTML("")
+        self.message = widgets.HTML("")
+        self.dialog_area = widgets.VBox([])
+        self.modules = widgets.VBox([])
+        self.banner = widgets.HTML("")
+        self.widget = widgets.VBox(
+            [
+                self.header,
+                widgets.HBox([self.progress, self.stop_button]),
+                self.errors,
+                self.message,
+                self.dialog_area,
+                self.modules,
+                self.banner,
+            ]
+        )
+        self.widget.add_class("hardlab-panel")
+
+    def __repr__(self) -> str:
+        run = f" run={self._run.run_id}" if self._run is not None else ""
+        return f"<RunPanel{run} modules={len(self._modules)} {self.publisher!r}>"
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)  # type: ignore[no-untyped-call]
+
+    @property
+    def operator(self) -> WidgetOperator:
+        """A `WidgetOperator` showing dialogs in this panel (the same one every time)."""
+        if self._operator is None:
+            self._operator = WidgetOperator(self.dialog_area, before_show=self.flush)
+        return self._operator
+
+    @property
+    def run(self) -> RunState | None:
+        """The run the panel shows (the last one it got an event of)."""
+        return self._run
+
+    # ------------------------------------------------------------------ control
+
+    def _on_stop_clicked(self, _button: Any) -> None:
+        # May run on any thread: only ask for the stop and grey the button.
+        if self.on_stop is not None:
+            self.on_stop()
+        elif self._run is not None:
+            self._run.request_stop()
+        self.stop_button.disabled = True
+        self.stop_button.description = "Stopping…"
+
+    def flush(self) -> None:
+        """Bring the widgets up to date now (the publisher's trailing flush)."""
+        self.publisher.flush()
+
+    def close(self) -> None:
+        """Stop the publisher thread and close the panel's widgets."""
+        self.publisher.stop(flush=False)
+        if self._operator is not None and self._operator.current is not None:
+            self._operator.current.close()
+        self._clear_modules()
+        for widget in (
+            self.header,
+            self.progress,
+            self.stop_button,
+            self.errors,
+            self.message,
+            self.dialog_area,
+            self.modules,
+            self.banner,
+            self.widget,
+        ):
+            widget.close()
+
+    # ------------------------------------------------------------------ events
+
+    def handle(self, event: Event) -> None:
+        """Note what `event` changed; the publisher draws it (a `RunListener`)."""
+        mark = self.publisher.mark
+        if event.run is not self._run:
+            self._adopt(event.run)
+        if isinstance(event, (CaseStarted, CaseUpdated)):
+            block = self._block_key(event.module_id, event.case_id)
+            mark(_HEADER, ("module", event.module_id), block)
+        elif isinstance(event, CaseFinished):
+            record = event.attempt
+            key = (record.module_id, record.case_id)
+            with self._lock:
+                duration = record.duration_ms
+                self._durations[key] = duration / 1000 if duration is not None else None
+                if self.charts and record.final and record.case.chart is not None:
+                    self._pending_charts[key] = (record.case.chart, record.case.name)
+            mark(_HEADER, ("module", record.module_id), self._block_key(*key))
+            if key in self._pending_charts:
+                mark(("chart", *key))
+        elif isinstance(event, ModuleFinished):
+            mark(("module", event.module_id))
+        elif isinstance(event, (ReportUpdated, AlertRaised, DialogClosed)):
+            mark(_HEADER)
+        elif isinstance(event, DialogOpened):
+            mark(_HEADER)
+            self.flush()  # the operator sees the run as it is while answering
+        elif isinstance(event, OperatorMessageChanged):
+            with self._lock:
+                self._message = event.message
+            mark(_MESSAGE)
+        elif isinstance(event, CollectionFailed):
+            with self._lock:
+                self._errors.append((event.nodeid, event.text))
+            mark(_ERRORS)
+        elif isinstance(event, RunStarted):
+            mark(_STRUCTURE, _HEADER)
+            self.publisher.set_idle_keys({_HEADER})  # the clock ticks while nothing happens
+            self.publisher.start()
+        elif isinstance(event, RunFinished):
+            self._finish(event)
+
+    def _adopt(self, run: RunState) -> None:
+        """Start showing `run` (a panel can show several runs, one after another)."""
+        with self._lock:
+            self._reset = self._run is not None
+            self._run = run
+            self.final = None
+            self._durations.clear()
+            self._pending_charts.clear()
+            self._errors.clear()
+            self._message = None
+        self.publisher.mark(_STRUCTURE, _HEADER, _MESSAGE, _ERRORS, _FINAL)
+
+    def _finish(self, event: RunFinished) -> None:
+        with self._lock:
+            self.final = event
+        self.publisher.set_idle_keys(())
+        # The stop rule may change unfinished cases without a case event:
+        # redraw every module once.
+        keys: list[Hashable] = [_HEADER, _FINAL, _MESSAGE]
+        for view in list(self._modules.values()):
+            keys.append(("module", view.module_id))
+            keys.extend(("block", view.module_id, n) for n in range(len(view.blocks)))
+        keys.append(_STRUCTURE)
+        self.publisher.mark(*keys)
+        self.publisher.stop(flush=True)
+
+    def _block_key(self, module_id: str, case_id: str) -> Hashable:
+        view = self._modules.get(module_id)
+        if view is None:
+            return _STRUCTURE  # drawn with the structure
+        index = view.case_index.get(case_id)
+        if index is None:
+            return _STRUCTURE
+        return ("block", module_id, index // self.rows_per_block)
+
+    # ------------------------------------------------------------------ drawing
+
+    def _publish(self, keys: frozenset[Hashable]) -> None:
+        """Update the widgets for `keys` (runs in the publisher, one call at a time)."""
+        run = self._run
+        with self._lock:
+            reset, self._reset = self._reset, False
+            final = self.final
+            message = self._message
+            errors = list(self._errors)
+            durations = dict(self._durations)
+            charts = {
+                key: self._pending_charts.pop(key)
+                for key in list(self._pending_charts)
+                if ("chart", *key) in keys
+            }
+        if reset:
+            self._clear_modules()
+        if run is not None and _STRUCTURE in keys:
+            keys = keys | self._build_structure(run)
+        header: present.HeaderState | None = None
+        titles: dict[str, tuple[str, bool]] = {}
+        blocks: dict[tuple[str, int], str] = {}
+        if run is not None:
+            # Everything read from the live document is read under its lock
+            # and turned into strings there; widgets are set outside it.
+            with run.lock:
+                if _HEADER in keys or _FINAL in keys:
+                    header = present.run_header(run)
+                for key in keys:
+                    if not isinstance(key, tuple):
+                        continue
+                    if key[0] == "module" and key[1] in run.document.modules:
+                        state = present.module_state(key[1], run.document.modules[key[1]])
+                        titles[key[1]] = (present.module_title(state), state.expanded)
+                    elif key[0] == "block" and key[1] in self._modules:
+                        blocks[(key[1], key[2])] = self._block_html(run, key[1], key[2], durations)
+        if header is not None:
+            self._draw_header(header)
+        for module_id, (title, expanded) in titles.items():
+            view = self._modules[module_id]
+            if expanded != view.expanded:
+                view.expanded = expanded
+                _set(view.accordion, titles=(title,), selected_index=0 if expanded else None)
+            else:
+                _set(view.accordion, titles=(title,))
+        for (module_id, index), text in blocks.items():
+            view = self._modules[module_id]
+            if index < len(view.blocks):
+                _set(view.blocks[index], value=text)
+        for (module_id, case_id), (chart, name) in charts.items():
+            self._draw_chart(module_id, case_id, chart, name)
+        if _MESSAGE in keys:
+            shown = message is not None and not message.block  # the operator shows blocking ones
+            _set(self.message, value=present.message_html(message) if shown else "")
+        if _ERRORS in keys:
+            _set(self.errors, value=self._errors_html(errors))
+        if _FINAL in keys or _HEADER in keys:
+            self._draw_controls(final)
+
+    def _build_structure(self, run: RunState) -> set[Hashable]:
+        """Create sections for modules not shown yet; returns the keys to draw them."""
+        with run.lock:
+            layout = [
+                (module_id, list(module.cases))
+                for module_id, module in run.document.modules.items()
+            ]
+        keys: set[Hashable] = set()
+        new: list[Any] = []
+        for module_id, case_ids in layout:
+            view = self._modules.get(module_id)
+            if view is not None and view.case_ids == case_ids:
+                continue
+            count = max(1, -(-len(case_ids) // self.rows_per_block))
+            if view is None:
+                blocks = [widgets.HTML("") for _ in range(count)]
+                charts = widgets.VBox([])
+                accordion = widgets.Accordion(
+                    children=[widgets.VBox([*blocks, charts])],
+                    titles=(module_id,),
+                    selected_index=None,
+                )
+                index = {case_id: n for n, case_id in enumerate(case_ids)}
+                view = _ModuleView(module_id, case_ids, index, blocks, charts, accordion)
+                self._modules[module_id] = view
+                new.append(accordion)
+            else:  # cases were added to a shown module
+                view.case_ids = case_ids
+                view.case_index = {case_id: n for n, case_id in enumerate(case_ids)}
+                while len(view.blocks) < count:
+                    view.blocks.append(widgets.HTML(""))
+                view.accordion.children[0].children = (*view.blocks, view.charts)
+            keys.add(("module", module_id))
+            keys.update(("block", module_id, n) for n in range(len(view.blocks)))
+        if new:
+            self.modules.children = (*self.modules.children, *new)
+        return keys
+
+    def _clear_modules(self) -> None:
+        old = list(self._modules.values())
+        self._modules = {}
+        self.modules.children = ()
+        _set(self.banner, value="")
+        for view in old:
+            for block in view.blocks:
+                block.close()
+            for chart in view.chart_widgets.values():
+                chart.close()
+            view.charts.close()
+            view.accordion.children[0].close()
+            view.accordion.close()
+
+    def _block_html(
+        self,
+        run: RunState,
+        module_id: str,
+        index: int,
+        durations: dict[tuple[str, str], float | None],
+    ) -> str:
+        view = self._modules[module_id]
+        start = index * self.rows_per_block
+        case_ids = view.case_ids[start : start + self.rows_per_block]
+        module = run.document.modules[module_id]
+        cases = [module.cases[case_id] for case_id in case_ids if case_id in module.cases]
+        return present.case_rows_html(
+            cases, [durations.get((module_id, case_id)) for case_id in case_ids]
+        )
+
+    def _draw_header(self, state: present.HeaderState) -> None:
+        _set(self.header, value=present.header_html(state))
+        _set(
+            self.progress,
+            value=state.progress,
+            description=f"{state.progress}%",
+            bar_style=_BAR_STYLE.get(state.status, "info"),
+        )
+
+    def _draw_controls(self, final: RunFinished | None) -> None:
+        if final is None:
+            running = self._run is not None and not self._run.stop.is_set()
+            if running and self.stop_button.description == "Stop":
+                _set(self.stop_button, disabled=False)
+            return
+        _set(self.stop_button, disabled=True, description="Stop")
+        run = final.run
+        seconds = None
+        if run.started_ns is not None and run.finished_ns is not None:
+            seconds = (run.finished_ns - run.started_ns) / 1e9
+        _set(self.banner, value=present.banner_html(present.banner_state(final.report, seconds)))
+
+    def _draw_chart(self, module_id: str, case_id: str, chart: Any, name: str) -> None:
+        view = self._modules.get(module_id)
+        if view is None:
+            return
+        text = present.chart_html(chart, caption=name, fmt=self.chart_format)
+        existing = view.chart_widgets.get(case_id)
+        if existing is not None:
+            _set(existing, value=text)
+            return
+        chart_widget = widgets.HTML(text)
+        view.chart_widgets[case_id] = chart_widget
+        view.charts.children = (*view.charts.children, chart_widget)
+
+    @staticmethod
+    def _errors_html(errors: list[tuple[str, str]]) -> str:
+        if not errors:
+            return ""
+        parts = []
+        for nodeid, text in errors:
+            lines = text.splitlines()[-15:]
+            parts.append(
+                f"<div><b>cannot collect {html.escape(nodeid or 'the plan')}</b>"
+                f'<pre style="white-space:pre-wrap;font-size:90%">'
+                f"{html.escape(chr(10).join(lines))}</pre></div>"
+            )
+        return f'<div style="color:#c62828">{"".join(parts)}</div>'
