@@ -133,6 +133,9 @@ def _parser() -> argparse.ArgumentParser:
         "--report-dir", metavar="DIR", help="also write the run as a HardPy JSON report into DIR"
     )
     _history_parsers(commands)
+    from hardlab.cli._standcloud import add_parsers as standcloud_parsers
+
+    standcloud_parsers(commands, _db_option)
     return parser
 
 
@@ -409,6 +412,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.command == "import":
                 return _exchange.cmd_import(args)
             return _exchange.cmd_export(args)
+        if args.command and args.command.startswith("sc-"):
+            from hardlab.cli import _standcloud
+
+            command = getattr(_standcloud, "cmd_" + args.command.replace("-", "_"))
+            return int(command(args))
         if args.command == "db":
             from hardlab.cli import _db
 

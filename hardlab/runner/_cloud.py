@@ -59,7 +59,7 @@ def unavailable(config: HardpyConfig) -> str | None:
 def after_run(run: RunState, report: ResultRunStore, store_sink: Any) -> list[str]:
     """Send the finished run's report (autosync); the lines to show when it did not go."""
     section = run.config.stand_cloud
-    if not section.autosync:
+    if not section.autosync or run.started_ns is None:  # a run that never started
         return []
     try:
         if store_sink is not None and store_sink.saved and store_sink.outbox:

@@ -356,7 +356,7 @@ class StoreSink:
             "finished_ns": event.run.finished_ns,
             "progress": event.run.progress,
         }
-        if self.outbox:
+        if self.outbox and self._run_id:  # a run that never started is not uploaded
             header["outbox"] = dict(self.outbox)
         if self._process is not None:
             self._send(_line(header, document=event.report.model_dump_json()))

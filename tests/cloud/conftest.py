@@ -1,0 +1,252 @@
+"""A StandCloud-compatible server over real TLS on loopback, and plans that upload to it."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hardlab.testing.standcloud import StandCloudServer
+
+
+@pytest.fixture(autouse=True)
+def token_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Logins go to 0600 files in the test's hardlab home, never into this machine's keyring."""
+    monkeypatch.setenv("HARDLAB_SC_TOKEN_STORE", "file")
+
+
+@pytest.fixture(autouse=True)
+def no_background_sync() -> Iterator[None]:
+    """Background sync workers a test started end with it."""
+    yield
+    from hardlab._sync import stop_background_syncs
+
+    stop_background_syncs()
+
+
+@pytest.fixture(scope="session")
+def sc_server() -> Iterator[StandCloudServer]:
+    """One server for the session; tests that change its settings put them back."""
+    with StandCloudServer(device_interval=0.05) as server:
+        yield server
+
+
+@pytest.fixture
+def server(sc_server: StandCloudServer) -> Iterator[StandCloudServer]:
+    """The session's server, emptied, without faults, logins at their defaults."""
+    sc_server.reset()
+    sc_server.set_faults(0.0)
+    sc_server.configure(
+        device_interval=0.05, device_expires_in=600, token_lifetime=3600, slow_down=0
+    )
+    yield sc_server
+    sc_server.set_faults(0.0)
+
+
+@pytest.fixture
+def api_key(server: StandCloudServer) -> str:
+    return server.create_api_key()
+
+
+SEED_TEST = """
+import pytest
+
+import hardpy
+
+
+@pytest.mark.case_name("Identify the board")
+def test_identify():
+    hardpy.set_dut_serial_number("{serial}")
+    hardpy.set_dut_part_number("{part}")
+    hardpy.set_stand_name("{stand}")
+    hardpy.set_stand_location("Line 1")
+
+
+@pytest.mark.case_name("Measure the rail")
+def test_rail():
+    hardpy.set_case_measurement(
+        hardpy.NumericMeasurement(
+            value=3.31, name="3V3 rail", unit="V", lower_limit=3.2, upper_limit=3.4,
+            operation=hardpy.ComparisonOperation.GELE,
+        )
+    )
+    assert True
+"""
+
+# HardPy's stand_cloud example: the report goes up from a post-run function and
+# the operator is told when it did not (autosync sends it too, under the same key).
+SEED_CONFTEST = """
+import pytest
+
+from hardpy import (
+    StandCloudError,
+    StandCloudLoader,
+    get_current_report,
+    set_operator_message,
+)
+
+
+def finish_executing():
+    report = get_current_report()
+    if report:
+        try:
+            loader = StandCloudLoader()
+            response = loader.load(report)
+            if response.status_code != 201:
+                msg = (
+                    f"Report not uploaded to StandCloud, "
+                    f"status code: {response.status_code}, text: {response.text}"
+                )
+                set_operator_message(msg, title="Error")
+        except StandCloudError as exc:
+            set_operator_message(f"{exc}", title="Error")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fill_actions_after_test(post_run_functions: list):
+    post_run_functions.append(finish_executing)
+    yield
+"""
+
+SEED_TOML = """
+title = "HardPy TOML config"
+tests_name = "StandCloud example"
+
+[database]
+user = "dev"
+password = "dev"
+host = "localhost"
+port = 5984
+
+[frontend]
+host = "localhost"
+port = 8000
+
+[stand_cloud]
+address = "{address}"
+connection_only = {connection_only}
+autosync = {autosync}
+api_key = "{api_key}"
+ca_bundle = "{ca_bundle}"
+"""
+
+
+@pytest.fixture
+def seed_plan(
+    tmp_path: Path,
+) -> Callable[..., Path]:
+    """Write HardPy's stand_cloud example (autosync or manual) pointed at a server."""
+
+    def make(
+        server: StandCloudServer,
+        api_key: str,
+        *,
+        autosync: bool = True,
+        connection_only: bool = True,
+        serial: str = "SN-0001",
+        part: str = "PB-100",
+        stand: str = "Stand 1",
+        name: str = "plan",
+    ) -> Path:
+        folder = tmp_path / name
+        folder.mkdir()
+        files = {
+            "hardpy.toml": SEED_TOML.format(
+                address=server.address,
+                connection_only=str(connection_only).lower(),
+                autosync=str(autosync).lower(),
+                api_key=api_key,
+                ca_bundle=server.ca_bundle,
+            ),
+            "conftest.py": SEED_CONFTEST,
+            "test_1.py": SEED_TEST.format(serial=serial, part=part, stand=stand),
+            "pytest.ini": "[pytest]\naddopts = --hardpy-pt\n",
+        }
+        for relative, text in files.items():
+            (folder / relative).write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return folder
+
+    return make
+
+
+def queue_reports(
+    url: str, documents: list[dict[str, Any]], address: str, *, state: str = "pending"
+) -> list[str]:
+    """Store finished runs (their run rows and documents only) and queue them, in bulk.
+
+    `Store.save_report` writes every case and measurement too (13 ms a run):
+    the outbox needs only the run and its document.
+    """
+    import uuid
+    from datetime import datetime, timezone
+
+    from sqlalchemy import insert
+
+    from hardlab.storage import Store
+    from hardlab.storage._orm import OutboxRow, RunRow
+    from hardlab.storage._rows import run_fields
+
+    ids = [str(uuid.uuid4()) for _ in documents]
+    now = datetime.now(timezone.utc)
+    with Store(url) as store, store._write("test setup") as conn:
+        conn.execute(
+            insert(RunRow),
+            [
+                {
+                    "id": run_id,
+                    **run_fields(doc),
+                    "source": "run",
+                    "progress": 100,
+                    "document": doc,
+                    "aggregated": True,
+                }
+                for run_id, doc in zip(ids, documents, strict=True)
+            ],
+        )
+        conn.execute(
+            insert(OutboxRow),
+            [
+                {
+                    "run_id": run_id,
+                    "address": address,
+                    "api_mode": "hardpy",
+                    "state": state,
+                    "queued_at": now,
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                }
+                for run_id in ids
+            ],
+        )
+    return ids
+
+
+def report_document(
+    serial: str = "SN-1", part: str | None = "PB-100", stand: str | None = "Stand 1",
+    cases: int = 2, start: int = 1_795_000_000,
+) -> dict[str, Any]:  # fmt: skip
+    """A finished report (HardPy's schema v1) with `cases` cases of one measurement each."""
+    case_docs = {
+        f"test_{i}": {
+            "status": "passed", "name": f"Case {i}", "group": "main",
+            "start_time": start, "stop_time": start + 1, "attempt": 1,
+            "measurements": [
+                {"type": "numeric", "value": 3.3 + i / 1000, "name": f"V{i}", "unit": "V",
+                 "lower_limit": 3.0, "upper_limit": 4.0, "operation": "gele", "result": True}
+            ],
+        }
+        for i in range(cases)
+    }  # fmt: skip
+    return {
+        "id": "localhost_8000", "rev": "localhost_8000", "name": "Board test",
+        "status": "passed", "start_time": start, "stop_time": start + cases,
+        "test_stand": {"name": stand, "hw_id": "hw-1"},
+        "dut": {"serial_number": serial, "part_number": part},
+        "process": {},
+        "modules": {"test_1": {"status": "passed", "name": "Module", "group": "main",
+                               "start_time": start, "stop_time": start + cases,
+                               "cases": case_docs}},
+    }  # fmt: skip
