@@ -11,17 +11,26 @@ from typing import Any
 
 import pytest
 
+from hardlab import _sync
 from hardlab._context import CaseRef, RunState, running
 from hardlab.model import CaseRunStore, Group, ModuleRunStore, TestStatus
 
 
 @pytest.fixture(autouse=True)
-def hardlab_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """hardlab's data folder, per test, so no test writes into the real home."""
+def hardlab_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    """hardlab's data folder, per test, so no test writes into the real home.
+
+    A run with autosync may leave a background sync worker retrying; it is
+    stopped after the test, so it cannot outlive the test's store and server
+    (or import modules while pytester puts ``sys.modules`` back).
+    """
     home = tmp_path_factory.mktemp("hardlab_home")
     monkeypatch.setenv("HARDLAB_HOME", str(home))
     monkeypatch.delenv("HARDPY_SC_API_KEY", raising=False)
-    return home
+    yield home
+    _sync.stop_background_syncs()
 
 
 def _add_case(run: RunState, module_id: str, case_id: str) -> None:

@@ -103,9 +103,13 @@ def voila_server(
     yield from _server("voila", tmp_path_factory, artifacts)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
-    """Playwright's sync API, started once."""
+    """Playwright's sync API, started once for the browser tests.
+
+    Module-scoped: while it is started, the main thread has a running event
+    loop, which the rest of the suite (``asyncio.run``) must not see.
+    """
     from playwright.sync_api import sync_playwright
 
     manager = sync_playwright()
@@ -116,7 +120,7 @@ def playwright() -> Iterator[Playwright]:
         instance.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     """Headless Debian chromium."""
     executable = chromium_executable()

@@ -830,7 +830,6 @@ def test_couchdb_options_are_accepted_with_one_notice(hl: Session) -> None:
         "--hardpy-clear-database",
         "--hardpy-sp=1234",
         "--sc-address=standcloud.example.com",
-        "--sc-connection-only",
     )
     result.assert_outcomes(passed=1, warnings=1)
     result.stdout.fnmatch_lines(
