@@ -307,7 +307,9 @@ class KernelSession:
                 self._log_handle = None
             # The default log lives in the scratch folder: keep it for post-mortems.
             keep_log = self.log_path.parent == self._scratch
-            shutil.rmtree(self._scratch / "ipython" if keep_log else self._scratch, ignore_errors=True)
+            shutil.rmtree(
+                self._scratch / "ipython" if keep_log else self._scratch, ignore_errors=True
+            )
 
     def __enter__(self) -> KernelSession:
         return self.start()
