@@ -48,6 +48,7 @@ __all__ = [
     "ABORTED",
     "CAPABILITY_BY",
     "NOT_COUNTED",
+    "RUN_VALUE_COLUMNS",
     "YIELD_BY",
     "Attempts",
     "CapabilityMethod",
@@ -61,6 +62,8 @@ __all__ = [
     "daily_range",
     "error_code_pareto_select",
     "measurements_select",
+    "run_values_select",
+    "runs_count_select",
     "runs_select",
     "units_select",
     "utc_day",
@@ -213,8 +216,8 @@ def _run_context() -> tuple[Any, ...]:
     )
 
 
-def runs_select(run_filter: FilterLike = None, *, limit: int | None = None) -> Any:
-    """Runs matching `run_filter`, newest first."""
+def runs_select(run_filter: FilterLike = None, *, limit: int | None = None, offset: int = 0) -> Any:
+    """Runs matching `run_filter`, newest first; `offset` skips that many (for pages)."""
     statement: Any = select(*RUN_COLUMNS)
     run_filter = as_filter(run_filter)
     if run_filter is not None:
@@ -222,7 +225,43 @@ def runs_select(run_filter: FilterLike = None, *, limit: int | None = None) -> A
     statement = statement.order_by(RunRow.started_at.desc(), RunRow.id.desc())
     if limit is not None:
         statement = statement.limit(limit)
+    if offset:
+        statement = statement.offset(offset)
     return statement
+
+
+def runs_count_select(run_filter: FilterLike = None) -> Any:
+    """How many runs match `run_filter`."""
+    statement: Any = select(func.count()).select_from(RunRow)
+    run_filter = as_filter(run_filter)
+    return statement if run_filter is None else run_filter.apply(statement)
+
+
+RUN_VALUE_COLUMNS = {
+    "part_number": RunRow.dut_part_number,
+    "serial_number": RunRow.dut_serial_number,
+    "stand": RunRow.stand_name,
+    "status": RunRow.status,
+    "name": RunRow.name,
+}
+"""The run fields whose distinct values `run_values_select` lists (the filters' names)."""
+
+
+def run_values_select(field: str, run_filter: FilterLike = None) -> Any:
+    """The distinct non-empty values of one run field among the matching runs, sorted.
+
+    Raises:
+        ValueError: If `field` is not one of `RUN_VALUE_COLUMNS`.
+    """
+    column = RUN_VALUE_COLUMNS.get(field)
+    if column is None:
+        msg = f"field={field!r}: choose one of {', '.join(RUN_VALUE_COLUMNS)}"
+        raise ValueError(msg)
+    statement: Any = select(column).distinct().where(column.is_not(None), column != "")
+    run_filter = as_filter(run_filter)
+    if run_filter is not None:
+        statement = run_filter.apply(statement)
+    return statement.order_by(column)
 
 
 # ---------------------------------------------------------------- helpers

@@ -48,6 +48,8 @@ from hardlab.storage._queries import (
     cases_select,
     error_code_pareto_select,
     measurements_select,
+    run_values_select,
+    runs_count_select,
     runs_select,
     units_select,
     yields_select,
@@ -850,14 +852,36 @@ class Store:
             result.append(values)
         return result
 
-    def count_runs(self) -> int:
-        """How many runs the store holds."""
+    def count_runs(self, run_filter: FilterLike = None) -> int:
+        """How many runs the store holds (those matching `run_filter`, if given)."""
         with self._read("counting runs") as conn:
-            return int(conn.execute(select(func.count()).select_from(RunRow)).scalar_one())
+            return int(conn.execute(runs_count_select(run_filter)).scalar_one())
 
-    def runs(self, run_filter: FilterLike = None, *, limit: int | None = None) -> Rows:
-        """Runs matching `run_filter`, newest first (no documents)."""
-        return self.execute(runs_select(run_filter, limit=limit), "listing runs")
+    def runs(
+        self, run_filter: FilterLike = None, *, limit: int | None = None, offset: int = 0
+    ) -> Rows:
+        """Runs matching `run_filter`, newest first (no documents).
+
+        Args:
+            run_filter: Which runs.
+            limit: At most this many.
+            offset: Skip this many of the newest first (one page after another:
+                ``offset=0, limit=50``, then ``offset=50``, ...).
+        """
+        return self.execute(runs_select(run_filter, limit=limit, offset=offset), "listing runs")
+
+    def run_values(self, field: str, run_filter: FilterLike = None) -> list[str]:
+        """The distinct values of a run field among the matching runs, sorted (for filter menus).
+
+        Args:
+            field: ``part_number``, ``serial_number``, ``stand``, ``status`` or ``name``.
+            run_filter: Which runs.
+
+        Raises:
+            ValueError: If `field` is not one of those.
+        """
+        rows = self.execute(run_values_select(field, run_filter), f"listing {field} values")
+        return [str(record[0]) for record in rows.records]
 
     # History questions: each is one SELECT from `hardlab.storage._queries`
     # (whose docstrings give the columns and counting rules); `hardlab.views`
