@@ -12,6 +12,9 @@ signature and effect), and run from a notebook, a terminal or CI::
 Names are imported on first use, so ``import hardlab`` (which pytest does in
 every session through the plugin entry point) stays cheap.
 
+In a notebook, ``%load_ext hardlab`` adds the ``%hardpy`` magics (see
+`hardlab.magics`).
+
 PYTEST_DONT_REWRITE: hardlab's own asserts are not test assertions.
 """
 
@@ -70,6 +73,7 @@ if TYPE_CHECKING:
         TestStandNumberError,
     )
     from hardlab.exchange import JsonLoader
+    from hardlab.magics import load_ipython_extension, unload_ipython_extension
     from hardlab.model import (
         BaseWidget,
         Chart,
@@ -148,6 +152,7 @@ __all__ = [
     "get_current_report",
     "get_hardpy_config",
     "history",
+    "load_ipython_extension",
     "run",
     "run_dialog_box",
     "set_batch_serial_number",
@@ -178,6 +183,7 @@ __all__ = [
     "set_user_name",
     "start",
     "sync",
+    "unload_ipython_extension",
 ]
 
 # Where a name is defined is found on first use, in this order; each module
@@ -193,6 +199,7 @@ _SOURCES = (
     "hardlab.cloud",
     "hardlab._sync",
     "hardlab.runner",
+    "hardlab.magics",
 )
 
 

@@ -10,6 +10,7 @@ are translated where they enter hardlab, so callers catch one family::
     ├── ReportFormatError            a document is not a HardPy schema-v1 report (also ValueError)
     ├── NotInRunError                a setter was called outside a run or a test (also RuntimeError)
     ├── RunNotFinishedError          a background run's result was asked for before it ended
+    ├── KernelBlockedError           a run would block the kernel thread its operator needs
     ├── InvalidValueError            a setter got a value the report cannot hold (also ValueError)
     ├── HardpyError                  HardPy's own error family, messages prefixed "HardPy error: "
     │   ├── DuplicateParameterError  a write-once report field was set twice (also ValueError)
@@ -45,6 +46,7 @@ __all__ = [
     "ImageError",
     "InvalidAnswerError",
     "InvalidValueError",
+    "KernelBlockedError",
     "MissingExtraError",
     "NoAnswerError",
     "NoOperatorError",
@@ -93,6 +95,16 @@ class RunNotFinishedError(HardlabError):
     """A background run's result was asked for while the run is still going.
 
     Wait for it first: ``handle.wait()``, ``await handle``, or check ``handle.done()``.
+    """
+
+
+class KernelBlockedError(HardlabError, RuntimeError):
+    """A run would block the notebook kernel's thread that its operator's answers need.
+
+    A widget operator's answers reach the kernel as messages that the
+    kernel's main thread handles; ``hardlab.run()`` called in a cell blocks
+    that thread, so the first dialog would wait for ever. Run the plan with
+    ``%hardpy run PLAN`` (``%load_ext hardlab``) or ``await hardlab.start(...)``.
     """
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from hardlab._util import lazy_exports
 
 if TYPE_CHECKING:
-    from hardlab.runner._background import RunHandle, start
+    from hardlab.runner._background import RunHandle, set_awaiter, start
     from hardlab.runner._run import RunResult, run
     from hardlab.runner.operators import ScriptedOperator, TerminalOperator, to_answer
 
@@ -21,12 +21,14 @@ __all__ = [
     "ScriptedOperator",
     "TerminalOperator",
     "run",
+    "set_awaiter",
     "start",
     "to_answer",
 ]
 
 _WHERE = {
     "RunHandle": "hardlab.runner._background",
+    "set_awaiter": "hardlab.runner._background",
     "start": "hardlab.runner._background",
     "RunResult": "hardlab.runner._run",
     "run": "hardlab.runner._run",

@@ -16,7 +16,7 @@ import logging
 import os
 import threading
 import uuid
-from collections.abc import Callable, Generator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -36,11 +36,37 @@ from hardlab.runner._run import (
     run,
 )
 
-__all__ = ["RunHandle", "start"]
+__all__ = ["Awaiter", "RunHandle", "set_awaiter", "start"]
 
 _log = logging.getLogger("hardlab")
 
 DoneCallback = Callable[["RunHandle"], object]
+
+Awaiter = Callable[["RunHandle"], Awaitable[None]]
+"""How ``await handle`` waits: a coroutine function that returns once the run has ended."""
+
+_AWAITER: Awaiter | None = None
+
+
+def set_awaiter(awaiter: Awaiter | None) -> Awaiter | None:
+    """Choose how ``await handle`` waits for a run; returns the previous choice.
+
+    By default ``await handle`` waits on the running event loop
+    (`RunHandle.finished`). That is enough where nothing else must happen
+    on the awaiting thread meanwhile; in a Jupyter kernel older than
+    ipykernel 7.4 it is not: a cell awaiting there receives no widget
+    messages, so a widget dialog would never get its answer. hardlab's
+    notebook parts (``%load_ext hardlab``, `hardlab.widgets`) install an
+    awaiter that keeps such a kernel handling them and stops the run on a
+    kernel interrupt.
+
+    Args:
+        awaiter: ``async def awaiter(handle)``, returning once ``handle.done()``
+            (or raising); None for the default.
+    """
+    global _AWAITER
+    previous, _AWAITER = _AWAITER, awaiter
+    return previous
 
 
 class RunHandle:
@@ -232,11 +258,27 @@ class RunHandle:
 
         The run's thread wakes the loop with ``loop.call_soon_threadsafe``;
         the loop stays free meanwhile (ipykernel ≥ 7.4 handles widget
-        messages while a cell awaits). Await as often as you like.
+        messages while a cell awaits; on older kernels hardlab's notebook
+        parts make it so, see `set_awaiter`). Await as often as you like.
         """
         return self._wait_async().__await__()
 
     async def _wait_async(self) -> RunResult:
+        awaiter = _AWAITER
+        if awaiter is not None and threading.current_thread() is not self._thread:
+            await awaiter(self)
+        else:
+            await self.finished()
+        if threading.current_thread() is not self._thread:
+            self._thread.join()  # it has run its last callback and is returning
+        return self.result
+
+    async def finished(self) -> None:
+        """Wait on the running event loop until the run has ended and its done callbacks ran.
+
+        Unlike ``await handle`` it neither joins the thread nor returns or
+        raises the run's outcome; the thread is ending when it returns.
+        """
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
 
@@ -250,9 +292,6 @@ class RunHandle:
                 self._wakers.append(wake)
         if not settled:
             await future
-        if threading.current_thread() is not self._thread:
-            self._thread.join()  # it has run its last callback and is returning
-        return self.result
 
     # ------------------------------------------------------------------ stopping
 

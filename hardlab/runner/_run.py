@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from hardlab._context import RunState
 from hardlab.channel import AUTO, Operator
-from hardlab.errors import ConfigError, PlanError
+from hardlab.errors import ConfigError, KernelBlockedError, PlanError
 from hardlab.events import CaseAttempt, RunListener
 from hardlab.model.enums import TestStatus
 from hardlab.model.report import ResultRunStore
@@ -25,7 +25,16 @@ from hardlab.model.report import ResultRunStore
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Capture", "RunResult", "Target", "caller_cwd", "check_capture", "run"]
+__all__ = [
+    "Capture",
+    "RunResult",
+    "Target",
+    "caller_cwd",
+    "check_capture",
+    "kernel_main_thread",
+    "refuse_kernel_block",
+    "run",
+]
 
 Target = str | PathLike[str] | Sequence[str | PathLike[str]]
 """A plan folder, a test file, a node id (``file.py::test``) or a list of them."""
@@ -173,6 +182,42 @@ def _plan_dir(paths: list[Path], config_dir: str | PathLike[str] | None, base: P
     return first if first.is_dir() else first.parent
 
 
+def kernel_main_thread() -> bool:
+    """Whether this is the main thread of a process that runs a Jupyter (ipykernel) kernel.
+
+    That thread handles the kernel's messages, widget answers included.
+    Looked up in ``sys.modules``: nothing is imported.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return False
+    app = sys.modules.get("ipykernel.kernelapp")
+    if app is None:
+        return False
+    try:
+        return bool(app.IPKernelApp.initialized())
+    except Exception:  # noqa: BLE001 - an ipykernel without this API: not one we know
+        return False
+
+
+def refuse_kernel_block(operator: object) -> None:
+    """Refuse to block the kernel's thread when `operator` needs that thread for its answers.
+
+    Raises:
+        KernelBlockedError: If `operator` answers through kernel messages
+            (``needs_kernel``) and this is the kernel's main thread.
+    """
+    if getattr(operator, "needs_kernel", False) and kernel_main_thread():
+        msg = (
+            f"hardlab.run() with {type(operator).__name__} would block this notebook's kernel: "
+            "the operator's answers reach the kernel on the thread that hardlab.run() keeps "
+            "busy, so the first dialog would wait for ever. Run the plan in the background "
+            "and wait for it in the cell instead: `%hardpy run PLAN` (after `%load_ext "
+            "hardlab`), or `result = await hardlab.start(PLAN, operator=panel.operator, "
+            "listeners=[panel])`; or give scripted answers (answers=FILE) to run it here"
+        )
+        raise KernelBlockedError(msg)
+
+
 def _hardpy_entry_point() -> bool:
     try:
         return any(
@@ -313,6 +358,7 @@ def run(
         operator: Who answers dialogs: a `ScriptedOperator`, a
             `TerminalOperator`, your own `Operator`, or None for nobody (a
             dialog then fails its case with a clear error). Default: the
+            answers file ``$HARDLAB_ANSWERS`` names if set, else the
             terminal when stdin is one, else nobody.
         answers: Scripted answers instead of an operator: a mapping or list
             (see `ScriptedOperator`) or a TOML/JSON file.
@@ -348,13 +394,16 @@ def run(
         PlanError: If the plan does not exist or pytest could not start (for
             example, bad pytest arguments; pytest prints why).
         ConfigError: If ``hardpy.toml`` or the answers file is invalid.
+        KernelBlockedError: If called in a notebook cell (the kernel's main
+            thread) with a widget operator, whose answers that thread must
+            receive: use ``%hardpy run`` or ``await hardlab.start(...)``.
     """
     import pytest
 
     from hardlab.runner import _alias
     from hardlab.runner._session import HardlabPlugin, SessionOptions
     from hardlab.runner._sinks import JsonReportSink
-    from hardlab.runner.operators import ScriptedOperator
+    from hardlab.runner.operators import ScriptedOperator, answers_from_env
 
     check_capture(capture)
     base = caller_cwd()
@@ -372,6 +421,11 @@ def run(
             chosen = ScriptedOperator.from_file(_absolute(answers, base))
         else:
             chosen = ScriptedOperator(answers)
+    elif operator is AUTO:
+        scripted = answers_from_env(base)
+        if scripted is not None:
+            chosen = scripted
+    refuse_kernel_block(chosen)
     sinks: list[RunListener] = list(listeners)
     json_sink = None
     if report_dir is not None:

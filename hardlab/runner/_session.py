@@ -235,6 +235,15 @@ class HardlabPlugin:
             except ConfigError as exc:
                 raise pytest.UsageError(str(exc)) from None
         choice = config.getoption("hardlab_operator", None) or "auto"
+        if choice == "auto":
+            from hardlab.runner.operators import answers_from_env
+
+            try:
+                scripted = answers_from_env()
+            except ConfigError as exc:
+                raise pytest.UsageError(str(exc)) from None
+            if scripted is not None:
+                return scripted
         tty = sys.stdin is not None and sys.stdin.isatty()
         if choice == "terminal" or (choice == "auto" and tty):
             from hardlab.runner.operators import TerminalOperator

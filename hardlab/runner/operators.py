@@ -10,6 +10,7 @@ import base64
 import html as html_lib
 import json
 import math
+import os
 import re
 import sys
 import threading
@@ -32,7 +33,7 @@ from hardlab.model.dialog import (
     TextInputWidget,
 )
 
-__all__ = ["ScriptedOperator", "TerminalOperator", "to_answer"]
+__all__ = ["ANSWERS_ENV", "ScriptedOperator", "TerminalOperator", "answers_from_env", "to_answer"]
 
 _PASS = {"pass", "passed", "p", "ok", "yes", "y"}
 _FAIL = {"fail", "failed", "f", "no", "n"}
@@ -321,6 +322,40 @@ def summarize_html(component: HTMLComponent, limit: int = 160) -> str:
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return f"[HTML: {text}]"
+
+
+ANSWERS_ENV = "HARDLAB_ANSWERS"
+"""Names a file of scripted answers for runs that were given no operator.
+
+With it set, a run whose operator was left to hardlab (``hardlab.run``
+without ``operator=`` or ``answers=``, ``pytest --hardlab``, and the
+notebook's ``%hardpy`` magics, which otherwise answer in widgets) takes its
+answers from that TOML or JSON file: how a notebook runs headless under
+nbclient or in CI without changing a cell.
+"""
+
+
+def answers_from_env(base: Path | None = None) -> ScriptedOperator | None:
+    """The scripted operator of the answers file ``$HARDLAB_ANSWERS`` names; None if unset.
+
+    Args:
+        base: The folder a relative path is taken from (default: the working directory).
+
+    Raises:
+        ConfigError: If the file cannot be read or parsed (the message names
+            the variable).
+    """
+    value = os.environ.get(ANSWERS_ENV, "").strip()
+    if not value:
+        return None
+    path = Path(value).expanduser()
+    if base is not None:
+        path = base / path
+    try:
+        return ScriptedOperator.from_file(path)
+    except ConfigError as exc:
+        msg = f"${ANSWERS_ENV}: {exc}; fix the file or unset the variable"
+        raise ConfigError(msg) from exc
 
 
 class TerminalOperator:

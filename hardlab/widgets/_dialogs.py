@@ -331,6 +331,13 @@ class WidgetOperator:
         area: Where dialogs appear.
         current: The dialog or message on show, or None.
         log: Every dialog answered, with its answer, in order.
+        needs_kernel: True: the answers arrive as kernel messages, which the
+            kernel's main thread handles; ``hardlab.run()`` refuses to block
+            that thread with this operator (`KernelBlockedError`).
+
+    Creating one makes ``await handle`` (`RunHandle`) keep the kernel
+    handling widget messages on every supported ipykernel (see
+    `hardlab.runner.set_awaiter`).
 
     Example:
         ```python
@@ -338,8 +345,11 @@ class WidgetOperator:
         display(area)
         operator = WidgetOperator(area)
         handle = hardlab.start("plan/", operator=operator)
+        result = await handle
         ```
     """
+
+    needs_kernel = True
 
     def __init__(
         self,
@@ -355,6 +365,9 @@ class WidgetOperator:
         self.log: list[tuple[DialogRequest, Answer]] = []
         self._lock = threading.Lock()
         self._shown = threading.Condition()
+        from hardlab.magics import _kernel
+
+        _kernel.install()
 
     def __repr__(self) -> str:
         return f"<WidgetOperator showing={type(self.current).__name__ if self.current else None}>"

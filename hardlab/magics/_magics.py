@@ -1,0 +1,568 @@
+"""The ``%hardpy`` line magic and the ``%%hardpy`` cell magic.
+
+In a kernel, `load` registers an input transformer (`hardlab.magics._transform`)
+that turns each ``%hardpy`` line and ``%%hardpy`` cell into an ``await`` of
+`line_async` or `cell_async`, so the cell waits for the run while the kernel
+keeps handling the panel's widget messages. The registered magics proper
+(`HardpyMagics`) run where no ``await`` can be: a ``%hardpy`` line inside a
+function, ``run_line_magic``, or a terminal IPython (where they block, and
+the terminal answers dialogs).
+
+Each command calls the public function a Python user would:
+`hardlab.start` (with a `hardlab.widgets.RunPanel` as listener and
+operator), `hardlab.history`, `hardlab.cloud.login`, `hardlab.sync`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import html
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_cell_magic, magics_class
+
+from hardlab.magics import _kernel
+from hardlab.magics._args import (
+    CellCommand,
+    LoginCommand,
+    MagicUsageError,
+    RunCommand,
+    RunOptions,
+    RunsCommand,
+    SyncCommand,
+    parse_cell,
+    parse_line,
+)
+from hardlab.magics._cells import DEFAULT_MODULE_NAME, CellModule, clean_tests, define, name_module
+from hardlab.magics._transform import rewrite
+
+if TYPE_CHECKING:
+    from hardlab.runner import RunHandle, RunResult
+    from hardlab.widgets import RunPanel
+
+__all__ = ["HardpyMagics", "cell_async", "line_async", "load", "unload"]
+
+# What `%%hardpy` adds to pytest's command line: the cell module is found in
+# sys.modules only in prepend mode (an ini file may ask for importlib), and a
+# cache folder beside the notebook would only be clutter.
+_CELL_ARGS = ("--import-mode=prepend", "-p", "no:cacheprovider")
+
+_RUNS_COLUMNS = (
+    "started_at",
+    "status",
+    "name",
+    "serial_number",
+    "part_number",
+    "stand",
+    "duration_s",
+    "cases_passed",
+    "cases_failed",
+    "error_code",
+    "run_id",
+)
+
+_NOT_WAITING = (
+    "The cell does not wait for this run: %hardpy waits in a line of its own at the top "
+    "level of a cell that comes after the one with `%load_ext hardlab`. `await _` waits "
+    "for it, `_.stop()` stops it."
+)
+
+
+def _shell() -> Any:
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None:  # pragma: no cover - the rewritten cell calls get_ipython() itself
+        msg = "%hardpy runs inside IPython or Jupyter only"
+        raise RuntimeError(msg)
+    return shell
+
+
+def _display(value: Any) -> None:
+    from IPython.display import display
+
+    display(value)  # type: ignore[no-untyped-call]
+
+
+def _leave(shell: Any, value: Any) -> None:
+    """Put `value` in ``_`` (and ``Out``) as if the cell had shown it, without showing it."""
+    shell.displayhook.update_user_ns(value)
+
+
+def _usage(error: MagicUsageError) -> UsageError:
+    return UsageError(str(error))
+
+
+# ---------------------------------------------------------------------- running
+
+
+def _operator_choice(options: RunOptions, panel: RunPanel | None) -> dict[str, Any]:
+    """``answers=``/``operator=`` for `hardlab.start`: a file, ``$HARDLAB_ANSWERS``, the panel."""
+    from hardlab.runner._run import caller_cwd
+    from hardlab.runner.operators import answers_from_env
+
+    if options.answers:
+        return {"answers": options.answers}
+    scripted = answers_from_env(caller_cwd())
+    if scripted is not None:
+        return {"operator": scripted}
+    if panel is not None:
+        return {"operator": panel.operator}
+    return {}
+
+
+def _run_arguments(options: RunOptions, extra_args: Sequence[str]) -> dict[str, Any]:
+    return {
+        "args": [*extra_args, *options.pytest_args],
+        "select": options.select,
+        "start_args": options.start_args,
+        "tests_name": options.name,
+        "store": options.store,
+        "report_dir": options.report_dir,
+    }
+
+
+async def _run_in_kernel(
+    shell: Any,
+    target: Any,
+    options: RunOptions,
+    *,
+    extra_args: Sequence[str] = (),
+    cell: CellModule | None = None,
+    assigned: bool = False,
+) -> Any:
+    """Run with a panel; wait unless told not to (or in Voilà); leave the outcome in ``_``."""
+    import hardlab
+    from hardlab.widgets import RunPanel
+
+    wait = not options.no_wait and not _kernel.in_voila()
+    try:
+        strategy = _kernel.require_strategy() if wait else None
+        panel = RunPanel()
+    except BaseException:
+        if cell is not None:
+            cell.release()
+        raise
+    _display(panel)
+    try:
+        handle = hardlab.start(
+            target,
+            **_run_arguments(options, extra_args),
+            **_operator_choice(options, panel),
+            listeners=[panel],
+            quiet=True,
+            capture="no",
+        )
+    except BaseException:
+        panel.close()
+        if cell is not None:
+            cell.release()
+        raise
+    panel.on_stop = handle.stop
+    if cell is not None:
+        handle.add_done_callback(lambda _handle: cell.release())
+    if strategy is None:
+        _leave(shell, handle)
+        return handle if assigned else None
+    try:
+        await _kernel.wait(handle, strategy=strategy)
+    except KeyboardInterrupt:
+        if handle.done() and handle.exception() is None:
+            _leave(shell, handle.result)
+        raise
+    result = handle.wait()  # the thread has ended; raises what the run raised
+    _leave(shell, result)
+    return result if assigned else None
+
+
+def _start_without_waiting(
+    shell: Any, target: Any, options: RunOptions, *, extra_args: Sequence[str] = ()
+) -> RunHandle | RunResult:
+    """The magic called as a plain function: no ``await`` possible.
+
+    In a kernel the run goes on in the background with its panel (the cell
+    cannot wait for it); elsewhere (a terminal IPython) it runs here, and
+    the terminal answers its dialogs.
+    """
+    import hardlab
+    from hardlab.widgets import RunPanel
+
+    if _kernel.current_kernel() is None:
+        if options.no_wait:
+            return hardlab.start(
+                target, **_run_arguments(options, extra_args), **_operator_choice(options, None)
+            )
+        return hardlab.run(
+            target, **_run_arguments(options, extra_args), **_operator_choice(options, None)
+        )
+    panel = RunPanel()
+    _display(panel)
+    try:
+        handle = hardlab.start(
+            target,
+            **_run_arguments(options, extra_args),
+            **_operator_choice(options, panel),
+            listeners=[panel],
+            quiet=True,
+            capture="no",
+        )
+    except BaseException:
+        panel.close()
+        raise
+    panel.on_stop = handle.stop
+    if not options.no_wait and not _kernel.in_voila():
+        print(_NOT_WAITING)
+    return handle
+
+
+def _prepare_cell(shell: Any, command: CellCommand, body: str) -> CellModule:
+    """Define the cell's tests and register the notebook's module as their file."""
+    from hardlab.runner._run import caller_cwd
+
+    CellModule.check_free()
+    namespace = shell.user_ns
+    clean_tests(namespace)
+    define(shell, body)
+    name_module(namespace, command.name or DEFAULT_MODULE_NAME)
+    cell = CellModule(shell.user_module, caller_cwd())
+    cell.register()
+    return cell
+
+
+def _cell_without_waiting(shell: Any, cell: CellModule, command: CellCommand) -> Any:
+    """`_start_without_waiting` for a cell's tests; the cell module is released after the run."""
+    from hardlab.runner import RunHandle
+
+    try:
+        outcome = _start_without_waiting(shell, [cell.path], command, extra_args=_CELL_ARGS)
+    except BaseException:
+        cell.release()
+        raise
+    if isinstance(outcome, RunHandle):
+        outcome.add_done_callback(lambda _handle: cell.release())
+    else:
+        cell.release()
+    return outcome
+
+
+# ---------------------------------------------------------------------- history
+
+
+def _runs(shell: Any, command: RunsCommand) -> Any:
+    import hardlab
+
+    history = hardlab.history(command.db)
+    try:
+        frame = history.runs(limit=command.limit or None, **command.filters)
+        where = getattr(history.source, "url", command.db or "the store")
+    finally:
+        history.close()
+    if frame.empty:
+        filtered = " matching these filters" if command.filters else ""
+        print(f"No runs{filtered} in {where}.")
+    else:
+        _display(frame[[column for column in _RUNS_COLUMNS if column in frame.columns]])
+    _leave(shell, frame)
+    return frame
+
+
+# ---------------------------------------------------------------------- StandCloud
+
+
+def _tls(command: LoginCommand, address: str) -> tuple[bool, str | None, str | None]:
+    """``verify``, ``ca_bundle`` and the API key for `address`, from hardpy.toml if it names it."""
+    from hardlab.cloud import normalize_address
+    from hardlab.config import load_config
+
+    section = load_config(command.config_dir).stand_cloud
+    same = normalize_address(section.address) == address
+    verify = not command.insecure and (section.verify if same else True)
+    bundle = command.ca_bundle or (section.ca_bundle if same else "") or None
+    api_key = (section.api_key or None) if same else None
+    return verify, bundle, api_key
+
+
+def _login_html(address: str, link: str, code: str, state: str) -> str:
+    href = html.escape(link, quote=True)
+    code_html = f" and check that it shows the code <b>{html.escape(code)}</b>" if code else ""
+    return (
+        '<div class="hardlab-login" style="border:1px solid #1565c0;padding:6px 10px">'
+        f"To log in to StandCloud at <b>{html.escape(address)}</b>, open "
+        f'<a href="{href}" target="_blank" rel="noopener noreferrer">{html.escape(link)}</a>'
+        f"{code_html}.<br><i>{html.escape(state)}</i></div>"
+    )
+
+
+def _login_begin(command: LoginCommand) -> tuple[str, Any]:
+    """Check, or start the device login: ``(message, None)`` when done, else ``(address, pending)``.
+
+    Raises:
+        StandCloudError: If the server cannot be reached or refuses (``--check``: the reason).
+    """
+    from hardlab.cloud import StandCloudConnector, check, login, normalize_address
+    from hardlab.errors import StandCloudError
+
+    address = normalize_address(command.address)
+    verify, bundle, api_key = _tls(command, address)
+    if command.check:
+        problem = check(
+            address, api_key=api_key, api_mode=command.api_mode, verify=verify, ca_bundle=bundle
+        )
+        if problem is not None:
+            msg = f"StandCloud connection to {address} failed: {problem}"
+            raise StandCloudError(msg)
+        return f"StandCloud connection to {address} succeeded.", None
+    connector = StandCloudConnector(address, command.api_mode, verify=verify, ca_bundle=bundle)
+    try:
+        if connector.is_refresh_token_valid():
+            return f"Already logged in to StandCloud at {address} (the login was refreshed).", None
+    finally:
+        connector.close()
+    return address, login(address, api_mode=command.api_mode, verify=verify, ca_bundle=bundle)
+
+
+def _login_finish(pending: Any, wait: Callable[[], Any]) -> None:
+    """Wait for the user to accept, then check the new login works."""
+    try:
+        wait()
+        pending.connector.healthcheck()
+    finally:
+        pending.connector.close()
+
+
+def _login_view(address: str, pending: Any) -> Any:
+    """The clickable link: an HTML widget in a kernel, plain text elsewhere."""
+    if _kernel.current_kernel() is None:
+        print(pending.instructions())
+        return None
+    import ipywidgets
+
+    waiting = "Waiting for you to accept the login…"
+    view = ipywidgets.HTML(
+        _login_html(address, pending.verification_uri_complete, pending.user_code, waiting)
+    )
+    _display(view)
+    return view
+
+
+def _login_result(view: Any, address: str, pending: Any, state: str) -> None:
+    if view is not None:
+        view.value = _login_html(
+            address, pending.verification_uri_complete, pending.user_code, state
+        )
+    else:
+        print(state)
+
+
+async def _login_async(command: LoginCommand) -> None:
+    from hardlab.errors import StandCloudError
+
+    loop = asyncio.get_running_loop()
+    first, pending = await loop.run_in_executor(None, _login_begin, command)
+    if pending is None:
+        print(first)
+        return
+    view = _login_view(first, pending)
+    wait = functools.partial(pending.wait, timeout=command.wait)
+    try:
+        with _kernel.interrupt_handler(loop, pending.cancel):
+            await loop.run_in_executor(None, _login_finish, pending, wait)
+    except StandCloudError as exc:
+        _login_result(view, first, pending, f"The login failed: {exc}")
+        raise
+    _login_result(view, first, pending, f"Logged in to StandCloud at {first}.")
+
+
+def _login_here(command: LoginCommand) -> None:
+    from hardlab.errors import StandCloudError
+
+    first, pending = _login_begin(command)
+    if pending is None:
+        print(first)
+        return
+    view = _login_view(first, pending)
+    try:
+        _login_finish(pending, functools.partial(pending.wait, timeout=command.wait))
+    except StandCloudError as exc:
+        _login_result(view, first, pending, f"The login failed: {exc}")
+        raise
+    except KeyboardInterrupt:
+        _login_result(view, first, pending, "The login was cancelled.")
+        raise
+    _login_result(view, first, pending, f"Logged in to StandCloud at {first}.")
+
+
+def _sync(command: SyncCommand) -> Any:
+    import hardlab
+
+    return hardlab.sync(
+        command.path,
+        store=command.db,
+        address=command.address,
+        wait=command.wait > 0,
+        timeout=command.wait or None,
+    )
+
+
+def _show_sync(shell: Any, result: Any) -> None:
+    lines = [str(result), *(f"  {line}" for line in result.errors[:20])]
+    if len(result.errors) > 20:
+        lines.append(f"  ... and {len(result.errors) - 20} more (hardlab sc-status)")
+    print("\n".join(lines))
+    _leave(shell, result)
+
+
+# ---------------------------------------------------------------------- entry points
+
+
+async def line_async(line: str, assigned: bool = False) -> Any:
+    """Run a ``%hardpy`` line in an awaiting cell (what the input transformer writes).
+
+    Args:
+        line: The arguments after ``%hardpy``, ``{}``/``$`` already expanded.
+        assigned: The line was ``x = %hardpy ...``: return the value too.
+
+    Returns:
+        With `assigned`, what the command left in ``_``; else None (so the
+        cell shows nothing more than the command displayed).
+    """
+    shell = _shell()
+    try:
+        command = parse_line(line)
+    except MagicUsageError as exc:
+        raise _usage(exc) from None
+    if isinstance(command, str):
+        print(command)
+        return None
+    value: Any = None
+    if isinstance(command, RunCommand):
+        if _kernel.current_kernel() is None:
+            value = _start_without_waiting(shell, command.path, command)
+            _leave(shell, value)
+        else:
+            return await _run_in_kernel(shell, command.path, command, assigned=assigned)
+    elif isinstance(command, RunsCommand):
+        value = _runs(shell, command)
+    elif isinstance(command, LoginCommand):
+        await _login_async(command)
+        return None
+    else:
+        result = await asyncio.get_running_loop().run_in_executor(None, _sync, command)
+        _show_sync(shell, result)
+        value = result
+    return value if assigned else None
+
+
+async def cell_async(line: str, body: str) -> Any:
+    """Run a ``%%hardpy`` cell in an awaiting cell (what the input transformer writes).
+
+    Args:
+        line: The options after ``%%hardpy``, ``{}``/``$`` already expanded.
+        body: The cell's code, which defines the tests.
+    """
+    shell = _shell()
+    try:
+        command = parse_cell(line)
+    except MagicUsageError as exc:
+        raise _usage(exc) from None
+    if isinstance(command, str):
+        print(command)
+        return None
+    cell = _prepare_cell(shell, command, body)
+    if _kernel.current_kernel() is None:
+        value = _cell_without_waiting(shell, cell, command)
+        _leave(shell, value)
+        return None
+    return await _run_in_kernel(shell, [cell.path], command, extra_args=_CELL_ARGS, cell=cell)
+
+
+@magics_class
+class HardpyMagics(Magics):
+    """``%hardpy`` and ``%%hardpy``, as IPython calls them when no ``await`` can be used.
+
+    In a kernel the input transformer (registered by ``%load_ext hardlab``)
+    turns ``%hardpy`` lines and ``%%hardpy`` cells into awaiting calls, so
+    these methods run only for a ``%hardpy`` line inside a function, in the
+    cell that loads the extension, through ``run_line_magic``, or in a
+    terminal IPython (where a run blocks and the terminal answers dialogs).
+    In a kernel, a run then goes on in the background and its `RunHandle`
+    is returned.
+    """
+
+    @line_cell_magic
+    def hardpy(self, line: str, cell: str | None = None) -> Any:
+        """Run test plans, show runs, log in to StandCloud; ``%hardpy help`` tells how.
+
+        As ``%%hardpy [options]``, run the tests its cell defines (``%%hardpy --help``).
+        """
+        if cell is not None:
+            return self._cell(line, cell)
+        try:
+            command = parse_line(line)
+        except MagicUsageError as exc:
+            raise _usage(exc) from None
+        if isinstance(command, str):
+            print(command)
+            return None
+        if isinstance(command, RunCommand):
+            return _start_without_waiting(self.shell, command.path, command)
+        if isinstance(command, RunsCommand):
+            return _runs(self.shell, command)
+        if isinstance(command, LoginCommand):
+            _login_here(command)
+            return None
+        result = _sync(command)
+        _show_sync(self.shell, result)
+        return result
+
+    def _cell(self, line: str, cell: str) -> Any:
+        try:
+            command = parse_cell(line)
+        except MagicUsageError as exc:
+            raise _usage(exc) from None
+        if isinstance(command, str):
+            print(command)
+            return None
+        return _cell_without_waiting(self.shell, _prepare_cell(self.shell, command, cell), command)
+
+
+# ---------------------------------------------------------------------- loading
+
+
+class _Transformer:
+    """The cleanup transformer: rewrites ``%hardpy`` while top-level ``await`` is on."""
+
+    has_side_effects = False
+
+    def __init__(self, shell: Any) -> None:
+        self.shell = shell
+
+    def __call__(self, lines: list[str]) -> list[str]:
+        if not getattr(self.shell, "autoawait", True):
+            return lines
+        return rewrite(lines)
+
+
+def load(shell: Any) -> None:
+    """Register the magics and, in a kernel, the transformer that makes them wait (idempotent)."""
+    shell.register_magics(HardpyMagics)
+    transformers = shell.input_transformers_cleanup
+    if _kernel.current_kernel() is not None and not any(
+        isinstance(t, _Transformer) for t in transformers
+    ):
+        transformers.append(_Transformer(shell))
+    _kernel.install()
+
+
+def unload(shell: Any) -> None:
+    """Remove the transformer and the magics."""
+    transformers = shell.input_transformers_cleanup
+    transformers[:] = [t for t in transformers if not isinstance(t, _Transformer)]
+    magics = shell.magics_manager.magics
+    for kind in ("line", "cell"):
+        with contextlib.suppress(KeyError):
+            del magics[kind]["hardpy"]
