@@ -21,6 +21,7 @@ are translated where they enter hardlab, so callers catch one family::
     │   └── SchemaOutOfDateError     the database's schema is older than hardlab's
     ├── StandCloudError              StandCloud cannot be reached or refused a request (HardPy)
     │   └── StandCloudAuthError      no API key or login for the address, or the login failed
+    ├── CouchdbError                 CouchDB is unreachable or refused a request (also RuntimeError)
     ├── OperatorError                the operator channel could not give an answer
     │   ├── NoOperatorError          a dialog or a blocking message came with no operator
     │   ├── NoAnswerError            a scripted operator has no answer for a dialog
@@ -38,6 +39,7 @@ from __future__ import annotations
 
 __all__ = [
     "ConfigError",
+    "CouchdbError",
     "DialogCancelledError",
     "DuplicateParameterError",
     "HardlabError",
@@ -197,6 +199,22 @@ class StandCloudAuthError(StandCloudError):
     Log in with ``hardlab sc-login ADDRESS`` (or `hardlab.cloud.login`), or set
     ``[stand_cloud] api_key`` / ``HARDPY_SC_API_KEY``.
     """
+
+
+class CouchdbError(HardlabError, RuntimeError):
+    """CouchDB cannot be reached, refused the credentials, or lacks a database or document.
+
+    HardPy's CouchDB classes raise `RuntimeError` for these; this class
+    derives from it, so code written for HardPy that catches it keeps working.
+
+    Args:
+        msg: What went wrong, where, and what to do about it.
+        status_code: The HTTP status CouchDB answered, if it answered.
+    """
+
+    def __init__(self, msg: str, *, status_code: int | None = None) -> None:
+        super().__init__(msg)
+        self.status_code = status_code
 
 
 class OperatorError(HardlabError):

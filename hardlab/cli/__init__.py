@@ -208,11 +208,11 @@ def _history_parsers(commands: Any) -> None:
     )
     _db_option(show)
 
-    from hardlab.cli._exchange import EXPORT_FORMATS
+    from hardlab.cli._exchange import EXPORT_FORMATS, IMPORT_FORMATS
 
     export = commands.add_parser(
         "export",
-        help="write a stored run as a report file",
+        help="write a stored run as a report file (HardPy JSON, OpenHTF, JUnit, CSV)",
         description="Write a stored run's report to FILE or to standard output.",
     )
     export.add_argument("run_id", metavar="RUN_ID", help="the run's id or a unique prefix of it")
@@ -220,24 +220,62 @@ def _history_parsers(commands: Any) -> None:
         "--format",
         choices=EXPORT_FORMATS,
         required=True,
-        help="hardpy-json: HardPy's JSON report, as JsonLoader writes it",
+        help="hardpy-json: HardPy's JSON report, as JsonLoader writes it; openhtf: an "
+        "OpenHTF test record (JSON, as OpenHTF's OutputToJSON writes; TofuPilot imports it); "
+        "junit: JUnit XML for CI, measurements as properties; csv: one row per measurement",
     )
     export.add_argument(
         "-o",
         "--output",
         metavar="FILE",
-        help="write here (a folder: FOLDER/RUN_ID.json; default: standard output)",
+        help="write here (a folder: FOLDER/RUN_ID.json, .openhtf.json, .xml or .csv; "
+        "default: standard output)",
+    )
+    export.add_argument(
+        "--no-hardpy-copy",
+        dest="hardpy_copy",
+        action="store_false",
+        help="openhtf: leave out the copy of the HardPy report in metadata.hardlab "
+        "(smaller; importing the record back then reads its OpenHTF fields only)",
+    )
+    export.add_argument(
+        "--attempts",
+        action="store_true",
+        help="csv: add the measurements of earlier attempts of retried cases",
     )
     _db_option(export)
 
     import_ = commands.add_parser(
         "import",
-        help="bring HardPy JSON reports into the store",
-        description="Store HardPy JSON reports (files, or folders searched for *.json). "
-        "A report already in the store is not added again. Exits with 1 if a file "
-        "was skipped.",
+        help="bring reports into the store: HardPy JSON and CouchDB, OpenHTF",
+        description="Store reports from files and folders (HardPy JSON reports, JsonLoader "
+        "folders, HardPy's .hardpy storage folder, OpenHTF JSON records) or from CouchDB "
+        "(--couchdb). A report already in the store, under its id or with the same content, "
+        "is not added again. Exits with 1 if a report was skipped.",
     )
-    import_.add_argument("paths", nargs="+", metavar="PATH", help="report file or folder")
+    import_.add_argument(
+        "paths", nargs="*", metavar="PATH", help="report file or folder (searched for *.json)"
+    )
+    import_.add_argument(
+        "--format",
+        choices=IMPORT_FORMATS,
+        default="auto",
+        help="what the reports are (default auto: each as what it is; hardpy: HardPy "
+        "reports only; openhtf: OpenHTF records only)",
+    )
+    import_.add_argument(
+        "--couchdb",
+        metavar="URL",
+        help="also read a CouchDB server, http://user:password@host:5984 (a path names "
+        "the database: .../report)",
+    )
+    import_.add_argument(
+        "--couchdb-db",
+        action="append",
+        metavar="NAME",
+        help="a database on the --couchdb server (repeatable; default: the one in the URL, "
+        "else HardPy's report, runstore and tempstore, those that exist)",
+    )
     _db_option(import_)
 
     db = commands.add_parser(

@@ -14,7 +14,7 @@ from hardlab._util import uuid7
 from hardlab.errors import ReportFormatError
 from hardlab.model.report import ResultRunStore
 
-__all__ = ["JsonLoader", "read_json_report"]
+__all__ = ["JsonLoader", "read_json_report", "validate_report"]
 
 _log = logging.getLogger(__name__)
 
@@ -98,12 +98,27 @@ def read_json_report(path: str | PathLike[str]) -> ResultRunStore:
     try:
         return ResultRunStore.model_validate_json(source.read_bytes())
     except ValidationError as exc:
-        names = {"_id": "id", "_rev": "rev"}  # HardPy's files spell them without the underscore
-        problems = "; ".join(
-            f"{'.'.join(names.get(str(p), str(p)) for p in error['loc']) or 'document'}: "
-            f"{error['msg']}"
-            for error in exc.errors()[:10]
-        )
-        more = f" (and {exc.error_count() - 10} more)" if exc.error_count() > 10 else ""
-        msg = f"{source} is not a HardPy report (schema v1): {problems}{more}"
-        raise ReportFormatError(msg) from None
+        raise ReportFormatError(f"{source} is {_problems(exc)}") from None
+
+
+def validate_report(document: object) -> ResultRunStore:
+    """A parsed JSON document as a HardPy report (``id``/``rev`` or ``_id``/``_rev``).
+
+    Raises:
+        ReportFormatError: If it is not a schema-v1 report; the message starts
+            with "not a HardPy report" and lists the offending fields.
+    """
+    try:
+        return ResultRunStore.model_validate(document)
+    except ValidationError as exc:
+        raise ReportFormatError(_problems(exc)) from None
+
+
+def _problems(exc: ValidationError) -> str:
+    names = {"_id": "id", "_rev": "rev"}  # HardPy's files spell them without the underscore
+    problems = "; ".join(
+        f"{'.'.join(names.get(str(p), str(p)) for p in error['loc']) or 'document'}: {error['msg']}"
+        for error in exc.errors()[:10]
+    )
+    more = f" (and {exc.error_count() - 10} more)" if exc.error_count() > 10 else ""
+    return f"not a HardPy report (schema v1): {problems}{more}"

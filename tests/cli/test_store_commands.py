@@ -442,8 +442,8 @@ def test_export_writes_what_json_loader_writes(cli: Cli, tmp_path: Path) -> None
     ok(cli("export", run_id, "--format", "hardpy-json", "--output", folder, "--db", db))
     assert (folder / f"{run_id}.json").read_text(encoding="utf-8") == expected
 
-    csv = cli("export", run_id, "--format", "csv", "--db", db)
-    assert csv.returncode == 2 and "choose from 'hardpy-json'" in csv.stderr, show(csv)
+    xml = cli("export", run_id, "--format", "xml", "--db", db)
+    assert xml.returncode == 2 and "choose from 'hardpy-json', 'openhtf'" in xml.stderr, show(xml)
     assert "no run 'ffff'" in failed(cli("export", "ffff", "--format", "hardpy-json", "--db", db))
 
 
