@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AWAIT_FROM",
+    "abort_queued_cells",
     "Strategy",
     "choose_strategy",
     "current_kernel",
@@ -56,6 +57,8 @@ AWAIT_FROM = (7, 4)
 _POLL_EVENTS = 10  # kernel messages handled per poll
 _POLL_PAUSE_S = 0.02
 _MISSING = object()
+_ABORT_WINDOW_S = 0.02  # the kernel aborts what arrives this soon after a failing cell
+_RESTORE_AFTER_S = 1.0
 
 
 def _numeric(version: str) -> tuple[int, ...]:
@@ -165,6 +168,36 @@ def interrupt_handler(
             kernel.saved_sigint_handler = saved
 
 
+def abort_queued_cells() -> None:
+    """Have the cells queued behind this one aborted, as after any failing cell.
+
+    For a cell that is about to fail after waiting with jupyter-ui-poll on
+    ipykernel 6: jupyter-ui-poll holds the cells queued meanwhile and hands
+    them back to the kernel as the cell ends, after the kernel has already
+    finished aborting its queue for the failure (its ``stop_on_error_timeout``
+    is 0 by default), so they would run. A short timeout, for this failure
+    only, lets the kernel abort them.
+    """
+    kernel = current_kernel()
+    version = ipykernel_version()
+    if kernel is None or version is None or version >= (7,):
+        return
+    with contextlib.suppress(Exception):  # an ipykernel 6 without these: nothing to do
+        parent = kernel.get_parent("shell") or {}
+        if not parent.get("content", {}).get("stop_on_error", True):
+            return
+        previous = float(kernel.stop_on_error_timeout)
+        if previous >= _ABORT_WINDOW_S:
+            return
+        kernel.stop_on_error_timeout = _ABORT_WINDOW_S
+
+        def restore() -> None:
+            if kernel.stop_on_error_timeout == _ABORT_WINDOW_S:
+                kernel.stop_on_error_timeout = previous
+
+        asyncio.get_running_loop().call_later(_RESTORE_AFTER_S, restore)
+
+
 async def _poll_until(done: Callable[[], bool]) -> None:
     from jupyter_ui_poll import ui_events
 
@@ -212,9 +245,13 @@ async def wait(handle: RunHandle, *, strategy: Strategy | None = None) -> None:
             finished.cancel()
     if not handle.done():
         msg = f"{handle.name}: interrupted again; the run goes on stopping in the background"
-        raise KeyboardInterrupt(msg)
-    if interrupts:
-        raise KeyboardInterrupt(f"{handle.name}: the run was stopped by a kernel interrupt")
+    elif interrupts:
+        msg = f"{handle.name}: the run was stopped by a kernel interrupt"
+    else:
+        return
+    if chosen == "ui-poll":
+        abort_queued_cells()
+    raise KeyboardInterrupt(msg)
 
 
 async def _await_handle(handle: RunHandle) -> None:

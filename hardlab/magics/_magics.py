@@ -174,7 +174,12 @@ async def _run_in_kernel(
         if handle.done() and handle.exception() is None:
             _leave(shell, handle.result)
         raise
-    result = handle.wait()  # the thread has ended; raises what the run raised
+    try:
+        result = handle.wait()  # the thread has ended; raises what the run raised
+    except BaseException:
+        if strategy == "ui-poll":
+            _kernel.abort_queued_cells()
+        raise
     _leave(shell, result)
     return result if assigned else None
 
