@@ -72,7 +72,7 @@ if TYPE_CHECKING:
         StandCloudError,
         TestStandNumberError,
     )
-    from hardlab.exchange import JsonLoader
+    from hardlab.exchange import CouchdbConfig, CouchdbLoader, CouchdbReader, JsonLoader
     from hardlab.magics import load_ipython_extension, unload_ipython_extension
     from hardlab.model import (
         BaseWidget,
@@ -113,6 +113,9 @@ __all__ = [
     "ChartType",
     "CheckboxWidget",
     "ComparisonOperation",
+    "CouchdbConfig",
+    "CouchdbLoader",
+    "CouchdbReader",
     "DialogBox",
     "DialogRequest",
     "DuplicateParameterError",

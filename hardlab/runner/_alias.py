@@ -34,7 +34,15 @@ HARDPY_MODULES: dict[str, dict[str, str]] = {
         "ResultRunStore": "hardlab.model:ResultRunStore",
         "ResultStateStore": "hardlab.model:ResultStateStore",
     },
-    "hardpy.pytest_hardpy.result": {"JsonLoader": "hardlab.exchange:JsonLoader"},
+    "hardpy.pytest_hardpy.result": {
+        "JsonLoader": "hardlab.exchange:JsonLoader",
+        "CouchdbLoader": "hardlab.exchange:CouchdbLoader",
+        "CouchdbReader": "hardlab.exchange:CouchdbReader",
+        "StandCloudLoader": "hardlab.cloud:StandCloudLoader",
+    },
+    "hardpy.pytest_hardpy.result.couchdb_config": {
+        "CouchdbConfig": "hardlab.exchange:CouchdbConfig",
+    },
     "hardpy.pytest_hardpy.utils": {
         "TestStatus": "hardlab.model:TestStatus",
         "ComparisonOperation": "hardlab.model:ComparisonOperation",
