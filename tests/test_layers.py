@@ -37,6 +37,7 @@ LAYERS = {
     "hardlab.cli": 5,
     "hardlab.magics": 5,
     "hardlab.widgets": 5,
+    "hardlab.labext": 5,
 }
 SIBLINGS_L3 = {"hardlab.exchange", "hardlab.storage", "hardlab.cloud", "hardlab.views"}
 CORE = {"hardlab.model", "hardlab.api", "hardlab._context", "hardlab.config", "hardlab.events",
