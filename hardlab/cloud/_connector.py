@@ -9,6 +9,7 @@ is given up.
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Generator, Mapping
@@ -256,14 +257,26 @@ class StandCloudConnector:
                     max_keepalive_connections=self.max_connections,
                     keepalive_expiry=30.0,
                 )
+                verify = self.tls.context()
+                transport = self._transport
+                if transport is None:
+                    # httpx writes a request's headers and body as two TLS records; with
+                    # Nagle's algorithm on, the body waits for the server's delayed ACK
+                    # (40 ms on Linux) on every upload. requests (HardPy's client) turns it off too.
+                    transport = httpx.HTTPTransport(
+                        verify=verify,
+                        limits=limits,
+                        socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
+                    )
                 self._client = httpx.Client(
                     base_url=self.urls.api + "/",
-                    verify=self.tls.context(),
+                    verify=verify,
                     timeout=self.timeout,
                     limits=limits,
                     headers={"User-Agent": _USER_AGENT, "Accept": "application/json"},
-                    transport=self._transport,
-                    trust_env=False,
+                    transport=transport,
+                    # env proxies (HTTPS_PROXY, NO_PROXY) apply, as they do for HardPy's client
+                    trust_env=True,
                 )
             return self._client
 

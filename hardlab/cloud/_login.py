@@ -30,7 +30,11 @@ SLOW_DOWN_S = 5.0
 
 
 class DeviceLogin:
-    """A device login in progress: the link for the user, and `wait` for the result.
+    """A device login in progress: the link for the user, and `wait` (or `poll`) for the result.
+
+    `wait` blocks until the user accepts (a terminal, a script); `poll` asks
+    once and returns at once (a notebook or a UI that keeps running, calling
+    it from a timer); `cancel` ends a `wait` from another thread.
 
     Attributes:
         connector: The connector that receives the token.
@@ -40,6 +44,7 @@ class DeviceLogin:
             (what the QR code and the notebook link open).
         expires_at: ``time.monotonic()`` after which the code is no longer valid.
         interval: Seconds between two polls (grows on ``slow_down``).
+        token: The token once the login completed, else None.
     """
 
     def __init__(self, connector: StandCloudConnector, answer: dict[str, Any]) -> None:
@@ -53,11 +58,27 @@ class DeviceLogin:
         self.interval = float(answer.get("interval") or 5)
         self.expires_at = time.monotonic() + float(answer.get("expires_in") or 300)
         self.token: dict[str, Any] | None = None
+        self.polls = 0
+        """How many times the token endpoint was asked."""
+        self.last_answer: str | None = None
+        """The server's last answer while waiting (``authorization_pending``, ``slow_down``)."""
+        # RFC 8628: the first poll waits one interval too (the user needs it anyway)
+        self._next_poll = time.monotonic() + self.interval
         self._cancel = threading.Event()
 
     def __repr__(self) -> str:
         state = "done" if self.token else "waiting"
         return f"<DeviceLogin {self.connector.addr} {state}: open {self.verification_uri_complete}>"
+
+    def __enter__(self) -> DeviceLogin:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connector's connections (the token stays stored)."""
+        self.connector.close()
 
     @property
     def address(self) -> str:
@@ -113,6 +134,63 @@ class DeviceLogin:
         """Stop `wait` (from another thread); it raises `StandCloudAuthError`."""
         self._cancel.set()
 
+    @property
+    def expires_in(self) -> float:
+        """Seconds left before the code expires (0 once it has)."""
+        return max(0.0, self.expires_at - time.monotonic())
+
+    def poll(self, *, slow_down_step: float = SLOW_DOWN_S) -> bool:
+        """Ask the server once whether the user has accepted; never blocks longer than one request.
+
+        Polls closer together than the server's interval are not sent (the
+        answer is False), so a notebook or a UI may call this as often as it
+        likes. ``slow_down`` lengthens the interval, as RFC 8628 asks.
+
+        Args:
+            slow_down_step: Seconds added to the interval per ``slow_down`` (RFC 8628: 5).
+
+        Returns:
+            True once the login is complete (the token is kept in the
+            connector's token store), False while it waits for the user.
+
+        Raises:
+            StandCloudAuthError: If the user denied the login, the code
+                expired or the server refused it otherwise.
+            StandCloudError: If the server cannot be reached.
+        """
+        if self.token is not None:
+            return True
+        now = time.monotonic()
+        if now < self._next_poll:
+            return False
+        answer = self.connector.poll_device_token(self.device_code)
+        self.polls += 1
+        self._next_poll = time.monotonic() + self.interval
+        if isinstance(answer, dict):
+            self.token = answer
+            return True
+        self.last_answer = answer
+        if answer == "authorization_pending":
+            if time.monotonic() >= self.expires_at:
+                raise StandCloudAuthError(self._expired())
+            return False
+        if answer == "slow_down":
+            self.interval += slow_down_step
+            self._next_poll = time.monotonic() + self.interval
+            return False
+        if answer == "expired_token":
+            raise StandCloudAuthError(self._expired())
+        if answer == "access_denied":
+            raise StandCloudAuthError(f"the login to {self.address} was denied")
+        msg = f"StandCloud at {self.address} refused the login ({answer})"
+        raise StandCloudAuthError(msg)
+
+    def _expired(self) -> str:
+        return (
+            f"the login code for {self.address} expired before it was accepted; "
+            f"start again with `hardlab sc-login {self.address}`"
+        )
+
     def wait(
         self,
         timeout: float | None = None,
@@ -138,32 +216,18 @@ class DeviceLogin:
         deadline = self.expires_at
         if timeout is not None:
             deadline = min(deadline, time.monotonic() + timeout)
-        expired = (
-            f"the login code for {self.address} expired before it was accepted; "
-            f"start again with `hardlab sc-login {self.address}`"
-        )
         while True:
-            pause = min(self.interval, max(0.0, deadline - time.monotonic()))
+            pause = max(0.0, min(self._next_poll, deadline) - time.monotonic())
             if self._cancel.wait(pause):
                 raise StandCloudAuthError(f"the login to {self.address} was cancelled")
-            answer = self.connector.poll_device_token(self.device_code)
-            if isinstance(answer, dict):
-                self.token = answer
-                return answer
-            if on_poll is not None:
-                on_poll(answer)
-            if answer == "slow_down":
-                self.interval += slow_down_step
-            elif answer == "expired_token":
-                raise StandCloudAuthError(expired)
-            elif answer == "access_denied":
-                raise StandCloudAuthError(f"the login to {self.address} was denied")
-            elif answer != "authorization_pending":
-                msg = f"StandCloud at {self.address} refused the login ({answer})"
-                raise StandCloudAuthError(msg)
+            sent = self.polls
+            if self.poll(slow_down_step=slow_down_step) and self.token is not None:
+                return self.token
+            if on_poll is not None and self.polls != sent and self.last_answer is not None:
+                on_poll(self.last_answer)
             if time.monotonic() >= deadline:
                 if time.monotonic() >= self.expires_at:
-                    raise StandCloudAuthError(expired)
+                    raise StandCloudAuthError(self._expired())
                 msg = (
                     f"the login to {self.address} was not accepted in time; start it again "
                     f"with `hardlab sc-login {self.address}`"

@@ -60,6 +60,10 @@ class ResettableH11Protocol(H11Protocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            # responses go out as two writes (head, body): no Nagle delay between them
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if self.client is not None:
             _TRANSPORTS[(self.client[0], self.client[1])] = transport
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from hardlab.cloud import StandCloudConnector, StandCloudReader
 from hardlab.testing.standcloud import StandCloudServer
 
 
@@ -49,6 +50,13 @@ def server(sc_server: StandCloudServer) -> Iterator[StandCloudServer]:
 @pytest.fixture
 def api_key(server: StandCloudServer) -> str:
     return server.create_api_key()
+
+
+@pytest.fixture
+def reader(server: StandCloudServer, api_key: str) -> Iterator[StandCloudReader]:
+    """A reader with an API key of the server (its connections closed after the test)."""
+    with StandCloudConnector(server.address, api_key=api_key, ca_bundle=server.ca_bundle) as sc:
+        yield StandCloudReader(sc)
 
 
 SEED_TEST = """

@@ -96,12 +96,15 @@ def test_healthcheck_with_an_api_key(server: StandCloudServer, api_key: str) -> 
 
 
 def test_tls_is_verified_by_default(server: StandCloudServer, api_key: str) -> None:
-    with pytest.raises(StandCloudError, match=r"not trusted.*ca_bundle") as caught:
-        StandCloudConnector(server.address, api_key=api_key).healthcheck()
+    with (
+        StandCloudConnector(server.address, api_key=api_key) as sc,
+        pytest.raises(StandCloudError, match=r"not trusted.*ca_bundle") as caught,
+    ):
+        sc.healthcheck()
     assert not caught.value.transient  # retrying will not make the certificate trusted
     # the documented way out for a private test server
-    insecure = StandCloudConnector(server.address, api_key=api_key, verify=False)
-    assert insecure.healthcheck().status_code == 200
+    with StandCloudConnector(server.address, api_key=api_key, verify=False) as insecure:
+        assert insecure.healthcheck().status_code == 200
     with pytest.raises(ConfigError, match="ca_bundle"):
         StandCloudConnector(server.address, ca_bundle="/nonexistent.pem").healthcheck()
 
@@ -169,13 +172,13 @@ def test_no_credentials_names_the_fix(server: StandCloudServer) -> None:
         StandCloudLoader(config=section).load(_report())
 
 
-def test_reader_filters_and_pages(server: StandCloudServer, api_key: str) -> None:
+def test_reader_filters_and_pages(
+    server: StandCloudServer, api_key: str, reader: StandCloudReader
+) -> None:
     with _loader(server, api_key) as loader:
         for serial, status in [("SN-1", "failed"), ("SN-1", "passed"), ("SN-2", "passed")]:
             start = 1_795_000_000 + len(server.reports())
             assert loader.load(_report(serial, status=status, start=start)).status_code == 201
-    connector = StandCloudConnector(server.address, api_key=api_key, ca_bundle=server.ca_bundle)
-    reader = StandCloudReader(connector)
     runs = reader.test_run(params={"serial_number": "SN-1"}).json()
     assert [(r["serial_number"], r["status"], r["number_of_attempt"]) for r in runs] == [
         ("SN-1", "fail", 1),

@@ -30,10 +30,12 @@ from hardlab.testing.standcloud import StandCloudServer
 
 
 def _login(server: StandCloudServer, store: Any) -> dict[str, Any]:
-    pending = hardlab.cloud.login(server.address, ca_bundle=server.ca_bundle, token_store=store)
-    assert pending.verification_uri_complete.endswith(f"user_code={pending.user_code}")
-    server.approve(pending.user_code)  # the user clicks Accept
-    return pending.wait(timeout=30)
+    with hardlab.cloud.login(
+        server.address, ca_bundle=server.ca_bundle, token_store=store
+    ) as pending:
+        assert pending.verification_uri_complete.endswith(f"user_code={pending.user_code}")
+        server.approve(pending.user_code)  # the user clicks Accept
+        return pending.wait(timeout=30)
 
 
 def test_login_keeps_the_token_in_a_file_only_the_user_reads(
@@ -48,16 +50,19 @@ def test_login_keeps_the_token_in_a_file_only_the_user_reads(
     assert path.is_relative_to(hardlab_home)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
-    connector = StandCloudConnector(server.address, ca_bundle=server.ca_bundle)
-    assert connector.healthcheck().status_code == 200
+    with StandCloudConnector(server.address, ca_bundle=server.ca_bundle) as connector:
+        assert connector.healthcheck().status_code == 200
     # the secrets never show in logs or in what the objects print
     for secret in (token["access_token"], token["refresh_token"]):
         assert secret not in caplog.text
         assert secret not in repr(connector) and secret not in repr(store)
     assert hardlab.cloud.logout(server.address)
     assert not path.exists()
-    with pytest.raises(StandCloudAuthError, match="no API key and no login"):
-        StandCloudConnector(server.address, ca_bundle=server.ca_bundle).healthcheck()
+    with (
+        StandCloudConnector(server.address, ca_bundle=server.ca_bundle) as connector,
+        pytest.raises(StandCloudAuthError, match="no API key and no login"),
+    ):
+        connector.healthcheck()
 
 
 def test_denied_login(server: StandCloudServer, tmp_path: Path) -> None:
@@ -103,10 +108,10 @@ def test_tokens_refresh_before_they_expire(server: StandCloudServer, tmp_path: P
     server.configure(token_lifetime=65)  # inside the 60 s leeway after 5 s: refreshed on use
     store = FileTokenStore(tmp_path)
     first = _login(server, store)
-    connector = StandCloudConnector(server.address, ca_bundle=server.ca_bundle, token_store=store)
     first["expires_at"] = time.time() + 30  # as if 35 s had passed
     store.save(server.address, first)
-    assert connector.healthcheck().status_code == 200
+    with StandCloudConnector(server.address, ca_bundle=server.ca_bundle, token_store=store) as sc:
+        assert sc.healthcheck().status_code == 200
     saved = store.load(server.address)
     assert saved is not None
     assert saved["access_token"] != first["access_token"]
@@ -116,17 +121,17 @@ def test_tokens_refresh_before_they_expire(server: StandCloudServer, tmp_path: P
 def test_a_401_is_retried_once_after_a_refresh(server: StandCloudServer, tmp_path: Path) -> None:
     store = FileTokenStore(tmp_path)
     first = _login(server, store)
-    connector = StandCloudConnector(server.address, ca_bundle=server.ca_bundle, token_store=store)
     server.expire_tokens()  # revoked early: the client cannot know before it asks
-    assert connector.healthcheck().status_code == 200
+    with StandCloudConnector(server.address, ca_bundle=server.ca_bundle, token_store=store) as sc:
+        assert sc.healthcheck().status_code == 200
     assert store.load(server.address)["access_token"] != first["access_token"]  # type: ignore[index]
     # a refresh token the server no longer knows: log in again
     store.save(server.address, {**first, "refresh_token": "gone"})
     server.expire_tokens()
-    connector = StandCloudConnector(server.address, ca_bundle=server.ca_bundle, token_store=store)
-    with pytest.raises(StandCloudAuthError, match="log in again"):
-        connector.healthcheck()
-    assert not connector.is_refresh_token_valid()
+    with StandCloudConnector(server.address, ca_bundle=server.ca_bundle, token_store=store) as sc:
+        with pytest.raises(StandCloudAuthError, match="log in again"):
+            sc.healthcheck()
+        assert not sc.is_refresh_token_valid()
 
 
 class MemoryKeyring(KeyringBackend):
