@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _couchdb import couchdb as couchdb
+from _couchdb import couchdb_server as couchdb_server
 
 from hardlab import _sync
 from hardlab._context import CaseRef, RunState, running

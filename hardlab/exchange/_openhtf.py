@@ -121,9 +121,12 @@ _UNITS: dict[str, tuple[str, str]] = {
     "A": ("ampere", "AMP"),
     "mA": ("milliampere", "4K"),
     "µA": ("microampere", "B84"),
-    "Ω": ("ohm", "OHM"),
+    "Ω": ("ohm", "OHM"),  # Greek capital omega, as keyboards write it
     "kΩ": ("kiloohm", "B49"),
     "MΩ": ("megaohm", "B75"),
+    "\u2126": ("ohm", "OHM"),  # the ohm sign, as OpenHTF writes it
+    "k\u2126": ("kiloohm", "B49"),
+    "M\u2126": ("megaohm", "B75"),
     "Hz": ("hertz", "HTZ"),
     "kHz": ("kilohertz", "KHZ"),
     "MHz": ("megahertz", "MHZ"),
