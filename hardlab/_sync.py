@@ -63,6 +63,8 @@ class SyncPolicy:
         batch: Reports claimed from the store at a time.
         lease: Seconds a claimed report is left alone by other drainers.
         timeout: Seconds to wait for StandCloud to answer one upload.
+        max_retry_after: The longest ``Retry-After`` honoured; a server asking
+            for longer is asked again after this long.
     """
 
     base_delay: float = 30.0
@@ -72,13 +74,15 @@ class SyncPolicy:
     batch: int = 200
     lease: float = 300.0
     timeout: float = 20.0
+    max_retry_after: float = 3600.0
 
     def delay(self, attempts: int, retry_after: float | None = None, rng: Any = random) -> float:
         """The wait before attempt ``attempts + 1`` (`attempts` failed so far)."""
         wait = min(self.max_delay, self.base_delay * 2.0 ** max(0, attempts - 1))
         wait = wait * (1.0 - self.jitter) + wait * self.jitter * rng.random()
         if retry_after is not None:
-            wait = max(wait, min(retry_after, self.max_delay))
+            # the server's word wins over our own backoff, even above max_delay
+            wait = max(wait, min(retry_after, self.max_retry_after))
         return float(wait)
 
 
@@ -94,6 +98,8 @@ class SyncResult:
         pending: Reports still owed when the drain ended.
         stopped: Why the drain stopped early (no login, untrusted certificate, server down).
         errors: One line per report that was not delivered, with the reason.
+        rejected: The run ids StandCloud rejected now, with its reason (parked).
+        deferred: The run ids that failed for now, with the reason (retried later).
     """
 
     delivered: int = 0
@@ -103,6 +109,8 @@ class SyncResult:
     pending: int = 0
     stopped: str | None = None
     errors: list[str] = field(default_factory=list)
+    rejected: dict[str, str] = field(default_factory=dict)
+    deferred: dict[str, str] = field(default_factory=dict)
 
     def __str__(self) -> str:
         parts = []
@@ -265,9 +273,11 @@ def _upload_batch(
         if outcome.outcome == "retry":
             result.retrying += 1
             result.errors.append(f"{outcome.run_id}: {outcome.error}")
+            result.deferred[outcome.run_id] = str(outcome.error)
         elif outcome.outcome == "parked":
             result.parked += 1
             result.errors.append(f"{outcome.run_id}: rejected ({outcome.error})")
+            result.rejected[outcome.run_id] = str(outcome.error)
     return outcomes
 
 
@@ -320,9 +330,13 @@ def drain(
     lock = threading.Lock()
     fatal = threading.Event()
     lease = timedelta(seconds=policy.lease)
+    # one pass sends what was due when it began, not the retries it schedules itself
+    began = None if wait else datetime.now(timezone.utc)
     try:
         while not stop.is_set():
-            entries = store.outbox.claim(limit=policy.batch, lease=lease, address=address)
+            entries = store.outbox.claim(
+                limit=policy.batch, lease=lease, address=address, due_by=began
+            )
             if entries:
                 outcomes = _upload_batch(entries, loader_for, policy, result, rng, fatal)
                 store.outbox.record(outcomes)

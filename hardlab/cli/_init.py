@@ -48,6 +48,8 @@ def post_run(post_run_functions):
 _TEST_1 = '''\
 """A first module: identify the board and check one rail."""
 
+import socket
+
 import pytest
 
 import hardlab
@@ -59,6 +61,7 @@ pytestmark = pytest.mark.module_name({module_name})
 def test_identify(board):
     hardlab.set_dut_serial_number(board.serial_number)
     hardlab.set_dut_part_number(board.part_number)
+    hardlab.set_stand_name(socket.gethostname())  # StandCloud takes no report without it
     hardlab.set_message(f"Serial number {{board.serial_number}}")
 
 

@@ -17,6 +17,7 @@ from hardlab.errors import ConfigError, HardlabError
 
 if TYPE_CHECKING:
     from hardlab._context import RunState
+    from hardlab._sync import SyncResult
     from hardlab.config import HardpyConfig
     from hardlab.model.report import ResultRunStore
 
@@ -56,6 +57,23 @@ def unavailable(config: HardpyConfig) -> str | None:
     )
 
 
+def _outcome_lines(run_id: str, result: SyncResult) -> list[str]:
+    """What to tell the operator about this run's upload (nothing when it went up)."""
+    short = run_id[:13]
+    if run_id in result.rejected:
+        return [
+            f"StandCloud rejected the report ({result.rejected[run_id]}); it is parked in the "
+            f"outbox: fix the plan, then `hardlab sc-retry {short}` (or `hardlab sc-drop {short}`)"
+        ]
+    if run_id in result.deferred or result.stopped:
+        why = result.deferred.get(run_id) or result.stopped
+        return [
+            f"StandCloud: the report is queued and will be sent again ({why}); "
+            "`hardlab sc-status` lists what is owed, `hardlab sc-sync` sends it now"
+        ]
+    return []
+
+
 def after_run(run: RunState, report: ResultRunStore, store_sink: Any) -> list[str]:
     """Send the finished run's report (autosync); the lines to show when it did not go."""
     section = run.config.stand_cloud
@@ -66,9 +84,7 @@ def after_run(run: RunState, report: ResultRunStore, store_sink: Any) -> list[st
             from hardlab._sync import after_run as drain_after_run
 
             result = drain_after_run(store_sink.url, section)
-            if result.ok:
-                return []
-            return [f"StandCloud: {result}; the outbox keeps what is owed (hardlab sc-status)"]
+            return _outcome_lines(str(run.run_id), result)
         from hardlab.cloud import StandCloudLoader
 
         with StandCloudLoader(config=section) as loader:

@@ -175,19 +175,29 @@ class Outbox:
         lease: timedelta = timedelta(minutes=2),
         address: str | None = None,
         now: datetime | None = None,
+        due_by: datetime | None = None,
     ) -> list[OutboxEntry]:
         """Take up to `limit` due entries for sending, with their reports.
 
         Each is leased for `lease`: other drainers skip it until it is
         settled with `record` or the lease runs out (a drainer that died).
+
+        Args:
+            limit: At most this many.
+            lease: How long the claim holds.
+            address: Only entries for this address.
+            now: The current time (tests).
+            due_by: Only entries due at this time or before (default: `now`);
+                a pass that must not pick up its own retries gives its start.
         """
         now = now or _now()
+        due_by = due_by or now
         with self.store._write("claiming reports for StandCloud") as conn:
             due = (
                 select(OutboxRow.run_id)
                 .where(
                     OutboxRow.state == "pending",
-                    OutboxRow.next_attempt_at <= now,
+                    OutboxRow.next_attempt_at <= due_by,
                     or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until < now),
                 )
                 .order_by(OutboxRow.next_attempt_at, OutboxRow.queued_at)

@@ -234,9 +234,12 @@ def queue_reports(
 
 def report_document(
     serial: str = "SN-1", part: str | None = "PB-100", stand: str | None = "Stand 1",
-    cases: int = 2, start: int = 1_795_000_000,
+    cases: int = 2, start: int = 1_795_000_000, status: str = "passed", finished: bool = True,
 ) -> dict[str, Any]:  # fmt: skip
-    """A finished report (HardPy's schema v1) with `cases` cases of one measurement each."""
+    """A report (HardPy's schema v1) with `cases` cases of one measurement each.
+
+    `status` is the run's; the cases pass. Unfinished (`finished` false), it has no stop time.
+    """
     case_docs = {
         f"test_{i}": {
             "status": "passed", "name": f"Case {i}", "group": "main",
@@ -250,7 +253,7 @@ def report_document(
     }  # fmt: skip
     return {
         "id": "localhost_8000", "rev": "localhost_8000", "name": "Board test",
-        "status": "passed", "start_time": start, "stop_time": start + cases,
+        "status": status, "start_time": start, "stop_time": start + cases if finished else None,
         "test_stand": {"name": stand, "hw_id": "hw-1"},
         "dut": {"serial_number": serial, "part_number": part},
         "process": {},

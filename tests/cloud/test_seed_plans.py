@@ -111,3 +111,24 @@ def test_an_unreachable_server_leaves_the_report_queued(
     outcome = hardlab.sync(plan, store=db)
     assert outcome.delivered == 1 and outcome.ok, outcome
     assert [r["key"] for r in server.reports()] == [str(result.run_id)]
+
+
+def test_autosync_parks_a_rejected_report_and_says_why(
+    server: StandCloudServer, api_key: str, seed_plan: Callable[..., Path], tmp_path: Path
+) -> None:
+    plan = seed_plan(server, api_key, autosync=True, connection_only=False, stand="")
+    (plan / "conftest.py").unlink()  # autosync alone
+    db = tmp_path / "runs.db"
+    result = hardlab.run(plan, operator=None, store=db, quiet=True)
+    assert result.passed  # an upload problem never fails the test
+    from hardlab._context import last_run
+
+    alert = last_run().alert  # type: ignore[union-attr]
+    assert "StandCloud rejected the report (422: test_stand.name: test stand name is required)" in (
+        alert
+    )
+    assert f"hardlab sc-retry {str(result.run_id)[:13]}" in alert
+    with Store(db) as store:
+        (entry,) = store.outbox.entries()
+        assert (entry.run_id, entry.state, entry.last_status) == (str(result.run_id), "parked", 422)
+    assert server.reports() == []
