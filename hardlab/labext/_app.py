@@ -7,21 +7,35 @@ import warnings
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Unicode
 
 from hardlab.errors import ConfigError, HardlabError
 from hardlab.labext._handlers import ExportHandler, FiltersHandler, ReportHandler, RunsHandler
-from hardlab.storage import Store
+from hardlab.storage._url import resolve_url
 
-__all__ = ["API_PREFIX", "HardlabExtension"]
+if TYPE_CHECKING:
+    from hardlab.config import HardpyConfig
+    from hardlab.storage import Store
+
+__all__ = ["API_PREFIX", "HardlabExtension", "hide_password"]
 
 API_PREFIX = "/hardlab/api"
 """Where the REST API lives, under the server's base URL."""
 
 T = TypeVar("T")
+
+
+def hide_password(url: str) -> str:
+    """`url` with its password, if any, shown as ``***`` (as SQLAlchemy shows it)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
 
 
 class HardlabExtension(ExtensionApp):
@@ -32,7 +46,8 @@ class HardlabExtension(ExtensionApp):
     ``--HardlabExtension.store_url=...`` on the ``jupyter lab`` command line),
     else ``$HARDLAB_DB_URL``, else ``[database] url`` of a ``hardpy.toml`` in
     the server's root folder, else hardlab's default SQLite file (under
-    ``$HARDLAB_HOME`` when set). Reads run on one store thread, in order.
+    ``$HARDLAB_HOME`` when set). It is opened on the first request, and read
+    on one store thread, one request after another.
 
     The extension is enabled by ``jupyter_server_config.d/hardlab.json``,
     which the hardlab wheel installs; ``jupyter server extension list``
@@ -52,30 +67,35 @@ class HardlabExtension(ExtensionApp):
         "else hardlab's default SQLite file).",
     )
 
+    _url: str | None = None
     _store: Store | None = None
     _store_problem: HardlabError | None = None
     _executor: ThreadPoolExecutor | None = None
 
     def initialize_settings(self) -> None:
-        """Open (lazily: no I/O yet) the store the panel reads."""
+        """Decide which store the panel reads (no I/O, no database driver yet)."""
         root = Path(self.serverapp.root_dir) if self.serverapp is not None else Path.cwd()
         try:
-            config = None
-            if (root / "hardpy.toml").is_file():
-                with warnings.catch_warnings(record=True) as caught:
-                    warnings.simplefilter("always")
-                    from hardlab.config import load_config
-
-                    config = load_config(root)
-                for warning in caught:
-                    self.log.warning("hardlab: %s", warning.message)
-            self._store = Store(self.store_url, config=config)
+            self._url = resolve_url(self.store_url, self._root_config(root))
         except ConfigError as exc:
             self._store_problem = exc
             self.log.error("hardlab: the Test runs panel has no store: %s", exc)
         else:
-            self.log.info("hardlab: the Test runs panel reads %s", self.store_info()["url"])
+            self.log.info("hardlab: the Test runs panel reads %s", hide_password(self._url))
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hardlab-store")
+
+    def _root_config(self, root: Path) -> HardpyConfig | None:
+        """The root folder's ``hardpy.toml``, if it has one; its warnings go to the log."""
+        if not (root / "hardpy.toml").is_file():
+            return None
+        from hardlab.config import load_config
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            config = load_config(root)
+        for warning in caught:
+            self.log.warning("hardlab: %s", warning.message)
+        return config
 
     def initialize_handlers(self) -> None:
         """The REST API's routes."""
@@ -93,28 +113,44 @@ class HardlabExtension(ExtensionApp):
 
         An SQLite file that is not there yet does not exist (reading it would
         create it); a server database always does.
-        """
-        if self._store is None:
-            return {"url": None, "exists": False}
-        from sqlalchemy.engine import make_url
 
-        url = make_url(self._store.url)
+        Raises:
+            HardlabError: The store could not be chosen (a bad ``hardpy.toml``).
+        """
+        if self._url is None:
+            raise self._store_problem or ConfigError("the hardlab extension is not initialized")
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            url = make_url(self._url)
+        except ArgumentError:
+            # Store() says what is wrong with it, on the first read
+            return {"url": hide_password(self._url), "exists": True}
         shown = url.render_as_string(hide_password=True)
         if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
             return {"url": shown, "exists": True}
         return {"url": shown, "exists": Path(str(url.database)).exists()}
 
+    def _open(self) -> Store:
+        """The store, made on first use (on the store thread)."""
+        if self._store is None:
+            from hardlab.storage import Store
+
+            self._store = Store(self._url)
+        return self._store
+
     async def read(self, work: Callable[[Store], T]) -> T:
         """`work(store)` on the store thread.
 
         Raises:
-            HardlabError: The store could not be set up (a bad URL), or
-                `work`'s own `StorageError` and the like.
+            HardlabError: The store could not be chosen or opened (a bad URL),
+                or `work`'s own `StorageError` and the like.
         """
-        if self._store is None or self._executor is None:
+        if self._url is None or self._executor is None:
             raise self._store_problem or ConfigError("the hardlab extension is not initialized")
-        store = self._store
-        return await asyncio.get_running_loop().run_in_executor(self._executor, work, store)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, lambda: work(self._open()))
 
     async def stop_extension(self) -> None:
         """Release the store's connections when the server stops."""
@@ -123,3 +159,4 @@ class HardlabExtension(ExtensionApp):
             self._executor = None
         if self._store is not None:
             self._store.close()
+            self._store = None

@@ -11,6 +11,9 @@ event loop. Errors answer with jupyter_server's JSON error body,
 * 500: a stored report does not validate (the message names the run);
 * 503: the store cannot be read (unreachable, or its schema needs
   ``hardlab db upgrade``); the message is the store's own.
+
+The report model and SQLAlchemy are imported on the first request, not when
+jupyter_server imports the extension, so JupyterLab starts as fast without it.
 """
 
 from __future__ import annotations
@@ -26,13 +29,12 @@ from tornado import web
 
 from hardlab.errors import HardlabError, ReportFormatError
 from hardlab.labext._params import (
+    RUN_STATUSES,
     ParameterError,
     check_run_id,
     parse_export_format,
     parse_runs_query,
 )
-from hardlab.labext._views import hardpy_json, report_view, run_summary
-from hardlab.storage import RunFilter
 
 if TYPE_CHECKING:
     from hardlab.labext._app import HardlabExtension
@@ -71,6 +73,13 @@ class _StoreHandler(ExtensionHandlerMixin, APIHandler):
             raise web.HTTPError(500, "%s", str(exc), reason="Report unreadable") from exc
         except HardlabError as exc:
             self.log.warning("hardlab: %s", exc)
+            raise web.HTTPError(503, "%s", str(exc), reason="Store unavailable") from exc
+
+    def store_info(self) -> dict[str, Any]:
+        """The store's URL and whether it exists; 503 if no store could be chosen."""
+        try:
+            return self.hardlab.store_info()
+        except HardlabError as exc:
             raise web.HTTPError(503, "%s", str(exc), reason="Store unavailable") from exc
 
     def bad_request(self, error: ParameterError) -> web.HTTPError:
@@ -113,7 +122,7 @@ class RunsHandler(_StoreHandler):
             query = parse_runs_query(self.arguments())
         except ParameterError as exc:
             raise self.bad_request(exc) from exc
-        store_info = self.hardlab.store_info()
+        store_info = self.store_info()
         if not store_info["exists"]:
             # reading an SQLite store that is not there would create it
             rows: list[dict[str, Any]] = []
@@ -125,6 +134,8 @@ class RunsHandler(_StoreHandler):
                 return found.dicts(), store.count_runs(query.run_filter)
 
             rows, total = await self.read(page)
+        from hardlab.labext._views import run_summary
+
         runs = [run_summary(row) for row in rows]
         self.reply(
             {
@@ -153,10 +164,8 @@ class FiltersHandler(_StoreHandler):
             names = ", ".join(map(repr, sorted(self.request.query_arguments)))
             error = ParameterError(f"unknown parameter {names}; this endpoint takes none")
             raise self.bad_request(error)
-        from hardlab.labext._params import RUN_STATUSES
-
         values: dict[str, list[str]] = {"part_number": [], "stand": [], "status": []}
-        if self.hardlab.store_info()["exists"]:
+        if self.store_info()["exists"]:
 
             def distinct(store: Store) -> dict[str, list[str]]:
                 return {field: store.run_values(field) for field in values}
@@ -172,15 +181,17 @@ class _RunHandler(_StoreHandler):
             check_run_id(run_id)
         except ParameterError as exc:
             raise self.bad_request(exc) from exc
-        if not self.hardlab.store_info()["exists"]:
+        if not self.store_info()["exists"]:
             raise web.HTTPError(404, "no run %r: the store has no runs yet", run_id)
+
+        from hardlab.storage import RunFilter
 
         def find(store: Store) -> list[dict[str, Any]]:
             return store.runs(RunFilter(run_ids=[run_id]), limit=1).dicts()
 
         found = await self.read(find)
         if not found:
-            raise web.HTTPError(404, "no run %r in %s", run_id, self.hardlab.store_info()["url"])
+            raise web.HTTPError(404, "no run %r in %s", run_id, self.store_info()["url"])
         return found[0]
 
 
@@ -199,6 +210,8 @@ class ReportHandler(_RunHandler):
             raise self.bad_request(error)
         row = await self.run_row(run_id)
         report = await self.read(lambda store: store.get_report(str(row["id"])))
+        from hardlab.labext._views import report_view
+
         self.reply(report_view(row, report))
 
 
@@ -219,6 +232,8 @@ class ExportHandler(_RunHandler):
         row = await self.run_row(run_id)
         full_id = str(row["id"])
         report = await self.read(lambda store: store.get_report(full_id))
+        from hardlab.labext._views import hardpy_json
+
         body = hardpy_json(report, full_id)
         safe_name = "".join(c if c.isalnum() or c in "-_." else "_" for c in full_id)
         self.set_header("Content-Type", "application/json; charset=UTF-8")

@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
-from hardlab.model.enums import TestStatus
-from hardlab.storage import RunFilter
+if TYPE_CHECKING:
+    from hardlab.storage import RunFilter
 
 __all__ = [
     "DEFAULT_LIMIT",
@@ -35,8 +36,12 @@ MAX_LIMIT = 500
 RUN_ID_MAX = 200
 """The longest run id accepted (ids are UUIDs, or a HardPy report's id when imported)."""
 
-RUN_STATUSES: tuple[str, ...] = (*(status.value for status in TestStatus), "interrupted")
-"""Every status a stored run can have: HardPy's, and hardlab's ``interrupted``."""
+RUN_STATUSES = ("passed", "failed", "skipped", "error", "run", "ready", "stopped", "interrupted")
+"""Every status a stored run can have: HardPy's (`TestStatus`), and hardlab's ``interrupted``.
+
+Written out rather than taken from `TestStatus`, so that jupyter_server imports
+this extension without the report model (tests/labext checks the two agree).
+"""
 
 EXPORT_FORMATS = ("hardpy-json",)
 """What ``/hardlab/api/runs/{id}/export?format=`` writes."""
@@ -146,6 +151,8 @@ def parse_runs_query(arguments: Mapping[str, Sequence[str]]) -> RunsQuery:
     if since is not None and until is not None and since >= until:
         msg = f"since ({since.isoformat()}) must be before until ({until.isoformat()})"
         raise ParameterError(msg)
+    from hardlab.storage import RunFilter
+
     run_filter = RunFilter(
         part_number=chosen["part_number"],
         serial_number=chosen["serial_number"],

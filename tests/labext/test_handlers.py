@@ -431,3 +431,16 @@ async def test_a_run_in_progress_is_live_and_its_report_grows(
     page = await _until(finished, "the run to end in the store")
     assert page["runs"][0]["status"] == "passed"
     assert page["runs"][0]["serial_number"] == "LIVE-1"
+
+
+@pytest.fixture
+def bad_root_toml(jp_root_dir: Path) -> None:
+    (jp_root_dir / "hardpy.toml").write_text("[database\nurl = 1\n", encoding="utf-8")
+
+
+async def test_a_bad_hardpy_toml_in_the_root_folder_is_503_naming_it(
+    bad_root_toml: None, jp_fetch: Fetch
+) -> None:
+    code, message = await error_of(jp_fetch, "runs")
+    assert code == 503
+    assert "hardpy.toml is not valid TOML" in message

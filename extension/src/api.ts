@@ -1,0 +1,211 @@
+/**
+ * The REST API of hardlab's jupyter_server extension (`hardlab.labext`), typed.
+ *
+ * Every request goes through JupyterLab's `ServerConnection`, so it carries
+ * the same token and XSRF cookie as JupyterLab's own requests.
+ */
+
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+
+/** A run as the run list shows it (`GET /hardlab/api/runs`). */
+export interface IRunSummary {
+  id: string;
+  name: string | null;
+  status: string;
+  /** ISO 8601, UTC. */
+  started_at: string | null;
+  stopped_at: string | null;
+  /** Null while the run goes on. */
+  duration_s: number | null;
+  duration_text: string;
+  serial_number: string | null;
+  part_number: string | null;
+  dut_name: string | null;
+  stand: string | null;
+  stand_location: string | null;
+  user: string | null;
+  process: string | null;
+  batch_serial_number: string | null;
+  error_code: number | null;
+  cases_passed: number | null;
+  cases_failed: number | null;
+  cases_skipped: number | null;
+  source: string | null;
+}
+
+/** One page of runs. */
+export interface IRunPage {
+  runs: IRunSummary[];
+  /** Runs matching the filters, on every page. */
+  total: number;
+  limit: number;
+  offset: number;
+  /** Whether a run on this page is still going. */
+  live: boolean;
+  store: { url: string | null; exists: boolean };
+}
+
+/** The values the filters can take (`GET /hardlab/api/filters`). */
+export interface IFilterValues {
+  part_number: string[];
+  stand: string[];
+  status: string[];
+  statuses: string[];
+}
+
+/** The filters of the run list; an empty string means "any". */
+export interface IRunFilters {
+  part_number: string;
+  status: string;
+  stand: string;
+}
+
+export interface IMeasurement {
+  name: string | null;
+  type: 'numeric' | 'string';
+  value: number | string;
+  unit: string | null;
+  value_text: string;
+  limits_text: string;
+  operation: string | null;
+  comparison_value: number | string | null;
+  lower_limit: number | null;
+  upper_limit: number | null;
+  result: boolean | null;
+}
+
+export interface IChart {
+  title: string | null;
+  x_label: string | null;
+  y_label: string | null;
+  series: number;
+  /** An SVG document (drawn by hardlab, labels escaped). */
+  svg: string;
+}
+
+export interface ICase {
+  id: string;
+  name: string;
+  status: string;
+  group: string;
+  attempt: number;
+  started_at: string | null;
+  duration_s: number | null;
+  duration_text: string;
+  assertion_msg: string | null;
+  messages: Record<string, unknown>;
+  measurements: IMeasurement[];
+  chart: IChart | null;
+  artifact: Record<string, unknown>;
+}
+
+export interface IModule {
+  id: string;
+  name: string;
+  status: string;
+  group: string;
+  duration_s: number | null;
+  duration_text: string;
+  artifact: Record<string, unknown>;
+  cases: ICase[];
+}
+
+/** A run's read-only report (`GET /hardlab/api/runs/{id}`). */
+export interface IReportView {
+  run: IRunSummary;
+  report: {
+    name: string;
+    status: string;
+    started_at: string | null;
+    stopped_at: string | null;
+    user: string | null;
+    batch_serial_number: string | null;
+    error_code: number | null;
+    caused_dut_failure_id: string | null;
+    dut: Record<string, unknown>;
+    test_stand: Record<string, unknown>;
+    process: Record<string, unknown>;
+    artifact: Record<string, unknown>;
+    modules: IModule[];
+  };
+}
+
+/** An error answer of the API, with the server's message (which says what to do). */
+export class HardlabAPIError extends Error {
+  constructor(
+    readonly status: number,
+    message: string
+  ) {
+    super(message);
+    this.name = 'HardlabAPIError';
+  }
+}
+
+async function request(
+  parts: string[],
+  query: [string, string][] = []
+): Promise<Response> {
+  const settings = ServerConnection.makeSettings();
+  const params = new URLSearchParams(query).toString();
+  const url =
+    URLExt.join(settings.baseUrl, 'hardlab', 'api', ...parts.map(encodeURIComponent)) +
+    (params ? `?${params}` : '');
+  let response: Response;
+  try {
+    response = await ServerConnection.makeRequest(url, {}, settings);
+  } catch (error) {
+    throw new HardlabAPIError(0, `The Jupyter server cannot be reached: ${error}`);
+  }
+  if (!response.ok) {
+    let message = `${response.status} ${response.statusText}`;
+    try {
+      const body = await response.json();
+      if (body && typeof body.message === 'string') {
+        message = body.message;
+      }
+    } catch {
+      // not a JSON error body (a proxy's page, say): keep the status line
+    }
+    if (response.status === 404 && message.startsWith('404')) {
+      message =
+        "hardlab's server extension is not enabled on this Jupyter server " +
+        '(jupyter server extension enable hardlab.labext)';
+    }
+    throw new HardlabAPIError(response.status, message);
+  }
+  return response;
+}
+
+/** One page of runs, newest first. */
+export async function fetchRuns(
+  filters: IRunFilters,
+  limit: number,
+  offset = 0
+): Promise<IRunPage> {
+  const query: [string, string][] = [
+    ['limit', String(limit)],
+    ['offset', String(offset)]
+  ];
+  for (const name of ['part_number', 'status', 'stand'] as const) {
+    if (filters[name]) {
+      query.push([name, filters[name]]);
+    }
+  }
+  return (await request(['runs'], query)).json();
+}
+
+/** The values the filters can take. */
+export async function fetchFilters(): Promise<IFilterValues> {
+  return (await request(['filters'])).json();
+}
+
+/** A run's report view. */
+export async function fetchReport(runId: string): Promise<IReportView> {
+  return (await request(['runs', runId])).json();
+}
+
+/** The run as a HardPy JSON report (the text of the file). */
+export async function fetchHardpyJson(runId: string): Promise<string> {
+  return (await request(['runs', runId, 'export'], [['format', 'hardpy-json']])).text();
+}

@@ -1,0 +1,271 @@
+/**
+ * The "Test runs" side panel: recent runs from the configured store, filtered,
+ * refreshed every few seconds while a run is going.
+ */
+
+import { Poll } from '@lumino/polling';
+import { ISignal, Signal } from '@lumino/signaling';
+import { Widget } from '@lumino/widgets';
+
+import {
+  fetchFilters,
+  fetchRuns,
+  IFilterValues,
+  IRunFilters,
+  IRunPage,
+  IRunSummary
+} from './api';
+import { elapsed, h, localTime, statusBadge, statusLabel } from './dom';
+
+/** Runs fetched per page ("Load more" fetches the next one). */
+export const PAGE_SIZE = 50;
+/** Seconds between refreshes while a listed run is going. */
+export const LIVE_INTERVAL = 2;
+/** Seconds between refreshes otherwise (new runs from other stands appear). */
+export const IDLE_INTERVAL = 15;
+
+const FILTERS: { name: keyof IRunFilters; label: string }[] = [
+  { name: 'part_number', label: 'Part number' },
+  { name: 'status', label: 'Status' },
+  { name: 'stand', label: 'Stand' }
+];
+
+/** The "Test runs" panel. Emits `runOpened` with a run id when a run is clicked. */
+export class RunsPanel extends Widget {
+  constructor() {
+    super();
+    this.id = 'hardlab-runs';
+    this.addClass('hl-RunsPanel');
+    this.title.caption = 'Test runs (hardlab)';
+
+    const refreshButton = h(
+      'button',
+      { class: 'hl-Button', title: 'Refresh the list', attrs: { type: 'button' } },
+      'Refresh'
+    );
+    refreshButton.addEventListener('click', () => void this.refresh());
+    const header = h(
+      'div',
+      { class: 'hl-RunsPanel-header' },
+      h('h2', {}, 'Test runs'),
+      refreshButton
+    );
+
+    const form = h('div', { class: 'hl-RunsPanel-filters' });
+    for (const { name, label } of FILTERS) {
+      const select = h('select', {
+        class: 'hl-Filter',
+        attrs: { 'aria-label': label, 'data-filter': name }
+      });
+      select.append(h('option', { attrs: { value: '' } }, `${label}: any`));
+      select.addEventListener('change', () => {
+        this._filters[name] = select.value;
+        this._loaded = PAGE_SIZE;
+        void this.refresh();
+      });
+      this._selects[name] = select;
+      form.append(select);
+    }
+
+    this._list = h('ul', { class: 'hl-RunList', attrs: { role: 'list' } });
+    this._list.addEventListener('click', event => this._onActivate(event));
+    this._list.addEventListener('keydown', event => {
+      if (event.key === 'Enter' || event.key === ' ') {
+        this._onActivate(event);
+      }
+    });
+    this._status = h('div', { class: 'hl-RunsPanel-status' });
+    this._more = h(
+      'button',
+      { class: 'hl-Button hl-RunsPanel-more', attrs: { type: 'button' } },
+      'Load more'
+    );
+    this._more.addEventListener('click', () => {
+      this._loaded += PAGE_SIZE;
+      void this.refresh();
+    });
+    const footer = h('div', { class: 'hl-RunsPanel-footer' }, this._status, this._more);
+    this._store = h('div', { class: 'hl-RunsPanel-store' });
+
+    this.node.append(header, form, this._list, footer, this._store);
+
+    this._poll = new Poll<void, Error, 'standby'>({
+      factory: () => this.refresh(),
+      frequency: { interval: IDLE_INTERVAL * 1000, backoff: false, max: 60_000 },
+      name: 'hardlab:runs',
+      standby: () => (this.isVisible ? 'when-hidden' : true)
+    });
+  }
+
+  /** Emitted with a run's id when the user opens it. */
+  get runOpened(): ISignal<this, string> {
+    return this._runOpened;
+  }
+
+  /** The runs listed now, newest first. */
+  get runs(): readonly IRunSummary[] {
+    return this._page?.runs ?? [];
+  }
+
+  /** Fetch the filter values and the loaded pages again. */
+  async refresh(): Promise<void> {
+    const filters = { ...this._filters };
+    const request = ++this._request;
+    this.addClass('hl-mod-loading');
+    try {
+      const [page, values] = await Promise.all([
+        fetchRuns(filters, Math.min(this._loaded, 500)),
+        this._page?.live ? Promise.resolve(this._values) : fetchFilters()
+      ]);
+      if (request !== this._request) {
+        return; // a newer refresh (another filter) has started: its answer counts
+      }
+      this._error = null;
+      this._values = values;
+      this._page = page;
+      this._render();
+      this._poll.frequency = {
+        interval: (page.live ? LIVE_INTERVAL : IDLE_INTERVAL) * 1000,
+        backoff: false,
+        max: 60_000
+      };
+    } catch (error) {
+      if (request === this._request) {
+        this._error = error instanceof Error ? error.message : String(error);
+        this._render();
+      }
+    } finally {
+      if (request === this._request) {
+        this.removeClass('hl-mod-loading');
+      }
+    }
+  }
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this._poll.dispose();
+    Signal.clearData(this);
+    super.dispose();
+  }
+
+  protected onAfterShow(): void {
+    void this._poll.refresh();
+  }
+
+  private _onActivate(event: Event): void {
+    const item = (event.target as HTMLElement).closest<HTMLElement>('[data-run-id]');
+    if (item && this._list.contains(item)) {
+      event.preventDefault();
+      this._runOpened.emit(item.dataset.runId as string);
+    }
+  }
+
+  private _renderFilters(values: IFilterValues | null): void {
+    const choices: Record<keyof IRunFilters, string[]> = {
+      part_number: values?.part_number ?? [],
+      stand: values?.stand ?? [],
+      status: values?.statuses ?? []
+    };
+    for (const { name, label } of FILTERS) {
+      const select = this._selects[name];
+      const chosen = this._filters[name];
+      const options = [...choices[name]];
+      if (chosen && !options.includes(chosen)) {
+        options.unshift(chosen);
+      }
+      const current = Array.from(select.options)
+        .slice(1)
+        .map(option => option.value);
+      if (current.join('\n') !== options.join('\n')) {
+        select.replaceChildren(h('option', { attrs: { value: '' } }, `${label}: any`));
+        for (const value of options) {
+          const text = name === 'status' ? statusLabel(value) : value;
+          select.append(h('option', { attrs: { value } }, text));
+        }
+      }
+      select.value = chosen;
+    }
+  }
+
+  private _render(): void {
+    this._renderFilters(this._values);
+    const page = this._page;
+    if (this._error) {
+      this._list.replaceChildren(
+        h('li', { class: 'hl-RunList-error', attrs: { role: 'alert' } }, this._error)
+      );
+      this._status.textContent = '';
+      this._more.hidden = true;
+      return;
+    }
+    if (!page) {
+      return;
+    }
+    const now = new Date();
+    this._list.replaceChildren(...page.runs.map(run => this._item(run, now)));
+    if (page.runs.length === 0) {
+      const filtered = Object.values(this._filters).some(Boolean);
+      this._list.append(
+        h(
+          'li',
+          { class: 'hl-RunList-empty' },
+          filtered
+            ? 'No runs match these filters.'
+            : 'No runs yet. Run a plan (hardlab run, %hardpy run or hardlab.run) and it appears here.'
+        )
+      );
+    }
+    this._status.textContent = page.total
+      ? `${page.runs.length} of ${page.total} run${page.total === 1 ? '' : 's'}`
+      : '';
+    this._more.hidden = page.runs.length >= page.total || page.runs.length >= 500;
+    this._store.textContent = page.store.url ? `Store: ${page.store.url}` : '';
+    this._store.title = page.store.exists
+      ? 'The run store this panel reads'
+      : 'The run store this panel reads (no run stored yet)';
+  }
+
+  private _item(run: IRunSummary, now: Date): HTMLLIElement {
+    const dut = [run.serial_number || 'no serial number', run.part_number]
+      .filter(Boolean)
+      .join(' · ');
+    const duration = run.status === 'run' ? `${elapsed(run.started_at, now)} so far` : run.duration_text;
+    const counts =
+      run.cases_passed !== null
+        ? `${run.cases_passed} passed, ${run.cases_failed ?? 0} failed` +
+          (run.cases_skipped ? `, ${run.cases_skipped} skipped` : '')
+        : '';
+    return h(
+      'li',
+      {
+        class: `hl-RunItem hl-RunItem-${run.status}`,
+        title: `${run.name ?? 'run'} ${run.id}${counts ? `\n${counts}` : ''}`,
+        attrs: { 'data-run-id': run.id, role: 'button', tabindex: '0' }
+      },
+      h('div', { class: 'hl-RunItem-top' }, statusBadge(run.status), h('span', { class: 'hl-RunItem-dut' }, dut)),
+      h(
+        'div',
+        { class: 'hl-RunItem-meta' },
+        h('span', { class: 'hl-RunItem-stand' }, run.stand || 'no stand'),
+        h('span', { class: 'hl-RunItem-time' }, localTime(run.started_at)),
+        h('span', { class: 'hl-RunItem-duration' }, duration)
+      )
+    );
+  }
+
+  private _filters: IRunFilters = { part_number: '', status: '', stand: '' };
+  private _selects = {} as Record<keyof IRunFilters, HTMLSelectElement>;
+  private _values: IFilterValues | null = null;
+  private _page: IRunPage | null = null;
+  private _error: string | null = null;
+  private _loaded = PAGE_SIZE;
+  private _request = 0;
+  private _list: HTMLUListElement;
+  private _status: HTMLDivElement;
+  private _store: HTMLDivElement;
+  private _more: HTMLButtonElement;
+  private _poll: Poll<void, Error, 'standby'>;
+  private _runOpened = new Signal<this, string>(this);
+}
