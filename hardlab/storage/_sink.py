@@ -26,7 +26,6 @@ import sys
 import threading
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 from typing import IO, Any
 
 from hardlab.events import (
@@ -38,7 +37,7 @@ from hardlab.events import (
     RunStarted,
 )
 from hardlab.model.report import ResultRunStore
-from hardlab.storage._version import check_sqlite
+from hardlab.storage._version import check_sqlite, sqlite_file
 
 __all__ = ["StoreSink", "report_run_id"]
 
@@ -89,15 +88,6 @@ def _widen_pipe(pipe: IO[bytes] | None) -> None:
         except OSError:
             continue
         return
-
-
-def _sqlite_path(url: str) -> Path | None:
-    """The file of an ``sqlite:///`` URL (None for other databases or in-memory ones)."""
-    prefix = "sqlite:///"
-    if not url.startswith(prefix):
-        return None
-    path = url[len(prefix) :].split("?", 1)[0]
-    return Path(path) if path and path != ":memory:" else None
 
 
 def _json_int(value: int | None) -> str:
@@ -218,7 +208,7 @@ class StoreSink:
         self.prepare()
         if self._fatal is not None:
             return self._fatal
-        path = _sqlite_path(self.url)
+        path = sqlite_file(self.url)
         if path is not None:
             return check_sqlite(path, self.url)
         if not self._ready.wait(timeout):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
-import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -17,13 +16,9 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
-    func,
-    insert,
     inspect,
     select,
     text,
-    tuple_,
-    update,
 )
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import (
@@ -36,8 +31,8 @@ from sqlalchemy.exc import (
 
 from hardlab.errors import ReportFormatError, SchemaOutOfDateError, StorageError
 from hardlab.storage import _migrate
-from hardlab.storage._orm import CaseRow, MeasurementDaily, MeasurementRow, ModuleRow, RunRow
-from hardlab.storage._outbox import Outbox, queue_run
+from hardlab.storage._orm import CaseRow, MeasurementRow, ModuleRow, RunRow
+from hardlab.storage._outbox import Outbox
 from hardlab.storage._queries import (
     YIELD_BY,
     Attempts,
@@ -55,17 +50,11 @@ from hardlab.storage._queries import (
     yields_select,
 )
 from hardlab.storage._rows import (
-    DailyStats,
-    case_counts,
-    case_row,
-    daily_key,
-    measurement_rows,
-    module_row,
     rebuild_document,
-    run_fields,
 )
 from hardlab.storage._url import resolve_url
 from hardlab.storage._version import revision_problem
+from hardlab.storage._write import OPEN, STALE_AFTER, RunWriter, pid_alive
 
 if TYPE_CHECKING:
     # pydantic is left out of the writer process, which never needs it
@@ -74,10 +63,7 @@ if TYPE_CHECKING:
 
 __all__ = ["STALE_AFTER", "Rows", "Store", "pid_alive"]
 
-STALE_AFTER = timedelta(minutes=10)
-"""A run whose writer has not been heard of for this long is considered dead."""
-
-_OPEN = "run"
+_OPEN = OPEN
 
 
 @dataclass(frozen=True)
@@ -90,34 +76,6 @@ class Rows:
     def dicts(self) -> list[dict[str, Any]]:
         """The rows as dicts."""
         return [dict(zip(self.columns, record, strict=True)) for record in self.records]
-
-
-def _this_host() -> str:
-    return socket.gethostname()
-
-
-def pid_alive(pid: int) -> bool:
-    """Whether a process with `pid` runs on this computer."""
-    if pid <= 0:
-        return False
-    if sys.platform == "win32":  # pragma: no cover - Windows only
-        import ctypes
-
-        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined,unused-ignore]
-        handle = kernel32.OpenProcess(0x1000, False, pid)  # QUERY_LIMITED_INFORMATION
-        if not handle:
-            return False
-        code = ctypes.c_ulong()
-        kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
-        kernel32.CloseHandle(handle)
-        return code.value == 259  # STILL_ACTIVE
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _now() -> datetime:
@@ -141,6 +99,23 @@ def _translate(what: str, url: str) -> Iterator[None]:
         error = StorageError(msg)
         error.transient = isinstance(exc, (OperationalError, InterfaceError))
         raise error from exc
+
+
+class _DriverSql:
+    """`hardlab.storage._write.Executor` on a SQLAlchemy connection: the driver's SQL as is.
+
+    Errors still come as SQLAlchemy's (which `_translate` turns into
+    `StorageError`), and a lost PostgreSQL connection is noticed by the pool.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> Any:
+        return self._conn.exec_driver_sql(sql, tuple(parameters))
+
+    def executemany(self, sql: str, seq_of_parameters: Iterable[Sequence[Any]], /) -> Any:
+        return self._conn.exec_driver_sql(sql, [tuple(p) for p in seq_of_parameters])
 
 
 def _safe(url: str) -> str:
@@ -368,18 +343,9 @@ class Store:
         """
         now = _now()
         with _translate("checking for interrupted runs", self.url), self.engine.connect() as conn:
-            open_runs = conn.execute(
-                select(RunRow.id, RunRow.host, RunRow.writer_pid, RunRow.heartbeat_at).where(
-                    RunRow.status == _OPEN
-                )
-            ).all()
-        host = _this_host()
-        dead = []
-        for run_id, run_host, pid, heartbeat in open_runs:
-            stale = heartbeat is None or now - heartbeat > stale_after
-            gone = run_host == host and pid is not None and not pid_alive(pid)
-            if gone or stale:
-                dead.append(run_id)
+            open_runs = self._runs(conn).open_runs()
+        host = socket.gethostname()
+        dead = [run.id for run in open_runs if run.dead(host, now, stale_after)]
         for run_id in dead:
             self.interrupt(run_id)
         return dead
@@ -387,59 +353,18 @@ class Store:
     def interrupt(self, run_id: str) -> None:
         """Mark an unfinished run ``interrupted`` (its finished cases stay as they are)."""
         with self._write("marking a run interrupted") as conn:
-            row = conn.execute(
-                select(RunRow.status, RunRow.heartbeat_at).where(RunRow.id == run_id)
-            ).first()
-            if row is None or row.status != _OPEN:
-                return
-            last = conn.execute(
-                select(func.max(CaseRow.stopped_at)).where(CaseRow.run_id == run_id)
-            ).scalar()
-            stopped = (
-                max(t for t in (last, row.heartbeat_at) if t is not None)
-                if (last or row.heartbeat_at)
-                else _now()
-            )
-            conn.execute(
-                update(RunRow)
-                .where(RunRow.id == run_id)
-                .values(status="interrupted", stopped_at=stopped)
-            )
-            self._aggregate(conn, run_id)
+            self._runs(conn).interrupt(run_id)
 
     def heartbeat(self, run_id: str) -> None:
         """Record that the run's writer is alive."""
         with self._write("recording a heartbeat") as conn:
-            conn.execute(update(RunRow).where(RunRow.id == run_id).values(heartbeat_at=_now()))
+            self._runs(conn).heartbeat(run_id)
 
     # ------------------------------------------------------------------ writing
 
-    def _upsert(
-        self,
-        conn: Connection,
-        table: Any,
-        row: Mapping[str, Any],
-        keys: Sequence[str],
-        *,
-        bulk: bool = False,
-    ) -> Any:
-        """INSERT ... ON CONFLICT (keys) DO UPDATE the other columns of `row`.
-
-        With `bulk`, `row` only names the columns: the statement is executed
-        with a list of rows (executemany).
-        """
-        if self.dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-            statement: Any = pg_insert(table)
-        else:
-            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-            statement = sqlite_insert(table)
-        if not bulk:
-            statement = statement.values(**row)
-        changes = {k: statement.excluded[k] for k in row if k not in keys}
-        return statement.on_conflict_do_update(index_elements=list(keys), set_=changes)
+    def _runs(self, conn: Connection) -> RunWriter:
+        """The run writer (`hardlab.storage._write`) on `conn`'s driver connection."""
+        return RunWriter(_DriverSql(conn), self.dialect)
 
     def apply(self, messages: Iterable[Mapping[str, Any]]) -> None:
         """Write a batch of run messages in one transaction.
@@ -449,233 +374,7 @@ class Store:
         idempotent, so a batch written twice leaves the same rows.
         """
         with self._write("writing a run") as conn:
-            pending: list[Mapping[str, Any]] = []
-            for message in messages:
-                if message["op"] == "attempt":
-                    pending.append(message)  # consecutive attempts go in bulk
-                    continue
-                if pending:
-                    self._write_attempts(conn, pending)
-                    pending = []
-                handler = getattr(self, f"_op_{message['op']}")
-                handler(conn, message)
-            if pending:
-                self._write_attempts(conn, pending)
-
-    def _op_start(self, conn: Connection, message: Mapping[str, Any]) -> None:
-        document = message["document"]
-        started_ns = message.get("started_ns")
-        fields = run_fields(document)
-        if started_ns is not None:
-            fields["started_at"] = datetime.fromtimestamp(started_ns / 1e9, tz=timezone.utc)
-        row = {
-            "id": message["run_id"],
-            **fields,
-            "status": _OPEN,
-            "stopped_at": None,
-            "duration_s": None,
-            "source": "run",
-            "host": message.get("host") or _this_host(),
-            "writer_pid": message.get("writer_pid") or os.getpid(),
-            "heartbeat_at": _now(),
-            "document": document,
-            "progress": 0,
-        }
-        conn.execute(self._upsert(conn, RunRow, row, ["id"]))
-
-    def _op_meta(self, conn: Connection, message: Mapping[str, Any]) -> None:
-        fields = run_fields(message["document"])
-        for key in ("name", "status", "started_at", "stopped_at", "duration_s"):
-            fields.pop(key)
-        fields["progress"] = int(message.get("progress", 0))
-        fields["heartbeat_at"] = _now()
-        conn.execute(update(RunRow).where(RunRow.id == message["run_id"]).values(**fields))
-
-    def _op_module(self, conn: Connection, message: Mapping[str, Any]) -> None:
-        row = module_row(
-            message["run_id"], message["module_id"], message["position"], message["module"]
-        )
-        conn.execute(self._upsert(conn, ModuleRow, row, ["run_id", "module_id"]))
-
-    def _op_attempt(self, conn: Connection, message: Mapping[str, Any]) -> None:
-        self._write_attempts(conn, [message])
-
-    def _write_attempts(self, conn: Connection, messages: Sequence[Mapping[str, Any]]) -> None:
-        """Store case attempts with their measurements: four statements for any number."""
-        rows = {}
-        for message in messages:
-            key = (
-                message["run_id"],
-                message["module_id"],
-                message["case_id"],
-                int(message["attempt"]),
-            )
-            rows[key] = case_row(
-                message["run_id"],
-                message["module_id"],
-                message["module_name"],
-                message["case_id"],
-                message["case"],
-                attempt=int(message["attempt"]),
-                final=bool(message["final"]),
-                position=int(message["position"]),
-                started_ns=message.get("started_ns"),
-                finished_ns=message.get("finished_ns"),
-            )
-        first = next(iter(rows.values()))
-        keys = ["run_id", "module_id", "case_id", "attempt"]
-        statement = self._upsert(conn, CaseRow, first, keys, bulk=True)
-        conn.execute(statement, list(rows.values()))
-        found = conn.execute(
-            select(
-                CaseRow.id, CaseRow.run_id, CaseRow.module_id, CaseRow.case_id, CaseRow.attempt
-            ).where(
-                tuple_(CaseRow.run_id, CaseRow.module_id, CaseRow.case_id, CaseRow.attempt).in_(
-                    list(rows)
-                )
-            )
-        ).all()
-        ids = {(r.run_id, r.module_id, r.case_id, r.attempt): r.id for r in found}
-        conn.execute(
-            delete(MeasurementRow).where(MeasurementRow.case_row_id.in_(list(ids.values())))
-        )
-        measurements = []
-        for message in messages:
-            attempt = int(message["attempt"])
-            key = (message["run_id"], message["module_id"], message["case_id"], attempt)
-            measurements += measurement_rows(
-                message["run_id"],
-                message["module_id"],
-                message["case_id"],
-                ids[key],
-                attempt,
-                bool(message["final"]),
-                message["case"].get("measurements") or [],
-            )
-        if measurements:
-            conn.execute(insert(MeasurementRow), measurements)
-
-    def _op_finish(self, conn: Connection, message: Mapping[str, Any]) -> None:
-        run_id = message["run_id"]
-        document = message["document"]
-        fields = run_fields(document)
-        started = conn.execute(select(RunRow.started_at).where(RunRow.id == run_id)).scalar()
-        if started is not None:
-            fields["started_at"] = started  # keep the precise start written at "start"
-        finished_ns = message.get("finished_ns")
-        if finished_ns is not None:
-            fields["stopped_at"] = datetime.fromtimestamp(finished_ns / 1e9, tz=timezone.utc)
-        if fields["started_at"] is not None and fields["stopped_at"] is not None:
-            fields["duration_s"] = (fields["stopped_at"] - fields["started_at"]).total_seconds()
-        row = {
-            "id": run_id,
-            **fields,
-            **case_counts(document),
-            "exit_code": message.get("exit_code"),
-            "progress": int(message.get("progress", 100)),
-            "heartbeat_at": _now(),
-            "document": document,
-        }
-        # a run that ended before it started (its plan did not collect) has no row yet
-        conn.execute(self._upsert(conn, RunRow, row, ["id"]))
-        outbox = message.get("outbox")
-        if outbox:
-            # owed to StandCloud in the same transaction as the final state
-            queue_run(
-                conn, self.dialect, run_id, outbox["address"], outbox.get("api_mode", "hardpy")
-            )
-        for position, (module_id, module) in enumerate((document.get("modules") or {}).items()):
-            row = module_row(run_id, module_id, position, module)
-            conn.execute(self._upsert(conn, ModuleRow, row, ["run_id", "module_id"]))
-        self._aggregate(conn, run_id)
-
-    def _aggregate(self, conn: Connection, run_id: str) -> None:
-        """Add a run's numeric measurements to the daily statistics, once."""
-        run = conn.execute(
-            select(
-                RunRow.aggregated, RunRow.started_at, RunRow.dut_part_number, RunRow.stand_name
-            ).where(RunRow.id == run_id)
-        ).first()
-        if run is None or run.aggregated:
-            return
-        day = (run.started_at or _now()).astimezone(timezone.utc).strftime("%Y-%m-%d")
-        buckets: dict[str, tuple[dict[str, Any], DailyStats]] = {}
-        rows = conn.execute(
-            select(
-                MeasurementRow.name,
-                MeasurementRow.unit,
-                MeasurementRow.spec_lower,
-                MeasurementRow.spec_upper,
-                MeasurementRow.final,
-                MeasurementRow.value_num,
-                MeasurementRow.result,
-            ).where(
-                MeasurementRow.run_id == run_id,
-                MeasurementRow.kind == "numeric",
-                MeasurementRow.value_num.is_not(None),
-            )
-        )
-        for name, unit, lower, upper, final, value, result in rows:
-            identity = {
-                "day": day,
-                "part_number": run.dut_part_number,
-                "stand_name": run.stand_name,
-                "name": name,
-                "unit": unit,
-                "spec_lower": lower,
-                "spec_upper": upper,
-                "final": bool(final),
-            }
-            key = daily_key(**identity)
-            if key not in buckets:
-                buckets[key] = (identity, DailyStats())
-            buckets[key][1].add(float(value or 0.0), result)
-        for key, (identity, stats) in buckets.items():
-            self._merge_daily(conn, key, identity, stats)
-        conn.execute(update(RunRow).where(RunRow.id == run_id).values(aggregated=True))
-
-    def _merge_daily(
-        self, conn: Connection, key: str, identity: Mapping[str, Any], stats: DailyStats
-    ) -> None:
-        table: Any = MeasurementDaily.__table__
-        row = {
-            "key": key,
-            **identity,
-            "n": stats.n,
-            "mean": stats.mean,
-            "m2": stats.m2,
-            "minimum": stats.minimum,
-            "maximum": stats.maximum,
-            "n_pass": stats.n_pass,
-            "n_fail": stats.n_fail,
-        }
-        if self.dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-            statement: Any = pg_insert(table).values(**row)
-            smaller: Any = func.least
-            larger: Any = func.greatest
-        else:
-            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-            statement = sqlite_insert(table).values(**row)
-            smaller, larger = func.min, func.max  # SQLite's scalar min()/max()
-        old, new = table.c, statement.excluded
-        total = old.n + new.n
-        delta = new.mean - old.mean
-        statement = statement.on_conflict_do_update(
-            index_elements=["key"],
-            set_={
-                "n": total,
-                "mean": (old.mean * old.n + new.mean * new.n) / total,
-                "m2": old.m2 + new.m2 + delta * delta * old.n * new.n / total,
-                "minimum": smaller(old.minimum, new.minimum),
-                "maximum": larger(old.maximum, new.maximum),
-                "n_pass": old.n_pass + new.n_pass,
-                "n_fail": old.n_fail + new.n_fail,
-            },
-        )
-        conn.execute(statement)
+            self._runs(conn).apply(messages)
 
     def save_report(
         self,
@@ -703,45 +402,8 @@ class Store:
         document = report.model_dump(mode="json")
         run_id = run_id or report_run_id(report)
         with self._write("storing a report") as conn:
-            exists = conn.execute(select(RunRow.id).where(RunRow.id == run_id)).first()
-            if exists is not None:
-                return run_id, False
-            fields = run_fields(document)
-            conn.execute(
-                insert(RunRow).values(
-                    id=run_id,
-                    **fields,
-                    **case_counts(document),
-                    source=source,
-                    progress=100,
-                    document=document,
-                    aggregated=False,
-                )
-            )
-            position = 0
-            for message in attempts:
-                self._op_attempt(conn, {**message, "run_id": run_id})
-            for module_index, (module_id, module) in enumerate(document["modules"].items()):
-                conn.execute(
-                    insert(ModuleRow).values(**module_row(run_id, module_id, module_index, module))
-                )
-                for case_id, case in module["cases"].items():
-                    self._op_attempt(
-                        conn,
-                        {
-                            "run_id": run_id,
-                            "module_id": module_id,
-                            "module_name": module["name"],
-                            "case_id": case_id,
-                            "attempt": case.get("attempt", 0),
-                            "final": True,
-                            "position": position,
-                            "case": case,
-                        },
-                    )
-                    position += 1
-            self._aggregate(conn, run_id)
-        return run_id, True
+            new = self._runs(conn).store_report(run_id, document, source=source, attempts=attempts)
+        return run_id, new
 
     def delete_run(self, run_id: str) -> bool:
         """Delete a run and everything it recorded; True if it existed.

@@ -1,11 +1,15 @@
-"""The schema revision this hardlab writes, and what to say about other ones (no SQLAlchemy)."""
+"""Schema revisions and quick looks at SQLite stores, without SQLAlchemy.
+
+The revision this hardlab writes, what to say about other ones, and where
+an SQLite URL's file is.
+"""
 
 from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
 
-__all__ = ["HEAD", "VERSION_TABLE", "check_sqlite", "revision_problem"]
+__all__ = ["HEAD", "VERSION_TABLE", "check_sqlite", "revision_problem", "sqlite_file"]
 
 VERSION_TABLE = "hardlab_alembic_version"
 """Alembic's version table, named so another application's Alembic is not disturbed."""
@@ -32,6 +36,22 @@ def revision_problem(revision: str | None, where: str) -> tuple[str, str] | None
         f"the store at {where} has schema {revision}; this hardlab needs {HEAD}. "
         f"Upgrade it with: hardlab db upgrade --db {where}"
     )
+
+
+def sqlite_file(url: str, *, options: bool = True) -> Path | None:
+    """The file of an ``sqlite:///`` URL (None for other databases and in-memory ones).
+
+    Args:
+        url: The store's URL.
+        options: Whether a URL with options (``?...``) counts; they are dropped.
+    """
+    prefix = "sqlite:///"
+    if not url.startswith(prefix):
+        return None
+    path, _, query = url[len(prefix) :].partition("?")
+    if query and not options:
+        return None
+    return Path(path) if path and path != ":memory:" else None
 
 
 def check_sqlite(path: Path, where: str) -> str | None:

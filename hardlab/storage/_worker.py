@@ -6,6 +6,13 @@ committed at once), so a fast plan costs few transactions and a slow one
 commits every case moments after it ends. Replies (JSON lines) on stdout: ``ready``, ``error``,
 ``done``. If stdin ends before the run's ``finish`` (the run's process died),
 it commits what it has and marks the run ``interrupted``.
+
+An SQLite store is written through the standard library's ``sqlite3`` and
+`hardlab.storage._write` only: the writer shares a two-core stand with the
+run, and SQLAlchemy's import alone would cost it a third of a second of CPU.
+`Store` (with SQLAlchemy) comes in only when the file is new or its schema
+is not this hardlab's (to create it, or to say which command upgrades it),
+and for other databases.
 """
 
 from __future__ import annotations
@@ -15,10 +22,19 @@ import json
 import os
 import queue
 import signal
+import socket
+import sqlite3
 import sys
 import threading
 import time
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Protocol
+
+from hardlab.errors import HardlabError, StorageError
+from hardlab.storage._version import HEAD, VERSION_TABLE, sqlite_file
+from hardlab.storage._write import RunWriter
 
 HEARTBEAT_S = 30.0
 BATCH_WINDOW_S = 0.05
@@ -44,6 +60,166 @@ def _read_stdin(inbox: queue.Queue[Any]) -> None:
     inbox.put(_EOF)
 
 
+class Target(Protocol):
+    """What the writer writes to: `SqliteTarget`, or a `hardlab.storage.Store`."""
+
+    def apply(self, messages: Sequence[Mapping[str, Any]]) -> None:
+        """Write a batch of run messages in one transaction."""
+
+    def heartbeat(self, run_id: str) -> None:
+        """Record that the run's writer is alive."""
+
+    def interrupt(self, run_id: str) -> None:
+        """Mark an unfinished run ``interrupted``."""
+
+    def close(self) -> None:
+        """Let the database go."""
+
+
+class SqliteTarget:
+    """An SQLite store, through ``sqlite3``: the same pragmas and transactions as `Store`'s.
+
+    Args:
+        path: The database file.
+        url: Its URL, for `Store` and for messages.
+    """
+
+    def __init__(self, path: Path, url: str) -> None:
+        self.path = path
+        self.url = url
+        self._connection: sqlite3.Connection | None = None
+
+    def __repr__(self) -> str:
+        return f"SqliteTarget({self.url!r})"
+
+    def open(self) -> None:
+        """Check the schema (with `Store` when it is not this hardlab's) and recover dead runs.
+
+        Raises:
+            StorageError: If the store cannot be used; the message says why and what to do.
+        """
+        if not self._at_head():
+            # a new file, an older or newer schema, or no SQLite database at all:
+            # Store creates the schema, or raises the error that names the fix
+            from hardlab.storage._store import Store
+
+            with Store(self.url) as store:
+                store._prepare()
+        else:
+            self._recover()
+
+    def _at_head(self) -> bool:
+        if not self.path.is_file():
+            return False
+        try:
+            row = self._db.execute(f"SELECT version_num FROM {VERSION_TABLE}").fetchone()
+        except sqlite3.Error:
+            self.close()
+            return False
+        return row is not None and row[0] == HEAD
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        if self._connection is None:
+            try:
+                connection = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+            except sqlite3.Error as exc:
+                raise self._error("opening the store", exc) from exc
+            try:
+                for pragma in (
+                    "journal_mode=WAL",
+                    "synchronous=NORMAL",
+                    "foreign_keys=ON",
+                    "busy_timeout=60000",
+                ):
+                    connection.execute(f"PRAGMA {pragma}")
+            except sqlite3.Error as exc:
+                connection.close()
+                raise self._error("opening the store", exc) from exc
+            self._connection = connection
+        return self._connection
+
+    def _error(self, what: str, exc: sqlite3.Error) -> StorageError:
+        detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        error = StorageError(f"{what} failed on {self.url}: {detail}")
+        error.transient = isinstance(exc, sqlite3.OperationalError)
+        return error
+
+    @contextlib.contextmanager
+    def _write(self, what: str) -> Iterator[RunWriter]:
+        """A write transaction, with the write lock taken up front (as `Store` does)."""
+        db = self._db
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield RunWriter(db.cursor(), "sqlite")
+            except BaseException:
+                if db.in_transaction:
+                    db.rollback()
+                raise
+            db.commit()
+        except sqlite3.Error as exc:
+            raise self._error(what, exc) from exc
+
+    def _recover(self) -> None:
+        try:
+            runs = RunWriter(self._db.cursor(), "sqlite").open_runs()
+        except sqlite3.Error as exc:
+            raise self._error("checking for interrupted runs", exc) from exc
+        host, now = socket.gethostname(), datetime.now(timezone.utc)
+        for run in runs:
+            if run.dead(host, now):
+                self.interrupt(run.id)
+
+    def apply(self, messages: Sequence[Mapping[str, Any]]) -> None:
+        """Write a batch of run messages in one transaction."""
+        with self._write("writing a run") as writer:
+            writer.apply(messages)
+
+    def heartbeat(self, run_id: str) -> None:
+        """Record that the run's writer is alive."""
+        with self._write("recording a heartbeat") as writer:
+            writer.heartbeat(run_id)
+
+    def interrupt(self, run_id: str) -> None:
+        """Mark an unfinished run ``interrupted`` (its finished cases stay as they are)."""
+        with self._write("marking a run interrupted") as writer:
+            writer.interrupt(run_id)
+
+    def close(self) -> None:
+        """Close the connection."""
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+
+def open_target(url: str) -> Target:
+    """The store at `url`, checked and ready to write runs to.
+
+    Raises:
+        HardlabError: If it cannot be used (the message says why and what to do).
+    """
+    path = sqlite_file(url, options=False)
+    if path is not None:
+        target = SqliteTarget(path, url)
+        try:
+            target.open()
+        except BaseException:
+            target.close()
+            raise
+        return target
+    from hardlab.storage._store import Store
+
+    store = Store(url)
+    try:
+        store.engine  # noqa: B018 - make the engine now, to report errors early
+        store._prepare()
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
 def main(argv: list[str]) -> int:
     """Run the writer for the store at ``argv[0]``."""
     # The run handles Ctrl-C and SIGTERM; the writer keeps writing until its
@@ -55,13 +231,8 @@ def main(argv: list[str]) -> int:
     inbox: queue.Queue[Any] = queue.Queue()
     threading.Thread(target=_read_stdin, args=(inbox,), daemon=True).start()
 
-    from hardlab.errors import HardlabError
-    from hardlab.storage._store import Store
-
-    store = Store(argv[0])
     try:
-        store.engine  # noqa: B018 - make the engine now, to report errors early
-        store._prepare()
+        store = open_target(argv[0])
     except HardlabError as exc:
         _reply(op="error", message=str(exc), fatal=True)
         while inbox.get() is not _EOF:  # drain, so the run never blocks on a full pipe
@@ -121,8 +292,6 @@ def main(argv: list[str]) -> int:
 
 
 def _retry(action: Any, *args: Any) -> bool:
-    from hardlab.errors import StorageError
-
     for delay in (*RETRIES, None):
         try:
             action(*args)

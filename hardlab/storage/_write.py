@@ -1,0 +1,705 @@
+"""How a run becomes rows: plain SQL over a DB-API connection, shared by every writer.
+
+The store writer process writes an SQLite store through the standard
+library's ``sqlite3`` and this module alone: importing SQLAlchemy costs the
+writer a third of a second of CPU, taken from the test run on a two-core
+stand. `Store` runs the same statements on its SQLAlchemy connection (for
+PostgreSQL, imports, recovery), so there is one implementation of how run
+messages become rows. Values are written as the ORM's column types write
+them (SQLite: UTC timestamps as text, JSON as text, JSON ``null`` for None;
+PostgreSQL: ``timestamptz`` and ``jsonb``), so either side reads what the
+other wrote.
+
+This module imports no SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import socket
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Protocol
+
+from hardlab.storage._rows import (
+    DailyStats,
+    case_counts,
+    case_row,
+    daily_key,
+    measurement_rows,
+    module_row,
+    run_fields,
+)
+
+__all__ = [
+    "STALE_AFTER",
+    "Executor",
+    "OpenRun",
+    "RunWriter",
+    "pid_alive",
+    "read_time",
+]
+
+STALE_AFTER = timedelta(minutes=10)
+"""A run whose writer has not been heard of for this long is considered dead."""
+
+OPEN = "run"
+"""The status of a run that is still going (or whose process died unnoticed)."""
+
+RUNS = "hardlab_runs"
+MODULES = "hardlab_modules"
+CASES = "hardlab_cases"
+MEASUREMENTS = "hardlab_measurements"
+DAILY = "hardlab_measurement_daily"
+OUTBOX = "hardlab_outbox"
+
+_JSON = frozenset({"document", "messages", "artifact", "chart"})
+"""Columns of type JSON (``jsonb`` on PostgreSQL)."""
+_TIMES = frozenset({"started_at", "stopped_at", "heartbeat_at", "queued_at", "next_attempt_at"})
+"""Columns of type `UTCDateTime`."""
+_CHUNK = 500
+"""At most this many values in one ``IN (...)``: well under every database's parameter limit."""
+
+_RUN_DEFAULTS: dict[str, Any] = {
+    "source": "run",
+    "progress": 0,
+    "cases_passed": 0,
+    "cases_failed": 0,
+    "cases_skipped": 0,
+    "aggregated": False,
+}
+"""What a new run row holds where its first message says nothing (the models' defaults)."""
+
+_MEASUREMENT_COLUMNS = (
+    "run_id",
+    "case_row_id",
+    "module_id",
+    "case_id",
+    "attempt",
+    "final",
+    "position",
+    "kind",
+    "name",
+    "value_num",
+    "value_str",
+    "unit",
+    "operation",
+    "comparison_num",
+    "comparison_str",
+    "lower_limit",
+    "upper_limit",
+    "spec_lower",
+    "spec_upper",
+    "casesensitive",
+    "result",
+)
+_DAILY_COLUMNS = (
+    "key",
+    "day",
+    "part_number",
+    "stand_name",
+    "name",
+    "unit",
+    "spec_lower",
+    "spec_upper",
+    "final",
+    "n",
+    "mean",
+    "m2",
+    "minimum",
+    "maximum",
+    "n_pass",
+    "n_fail",
+)
+
+
+class Executor(Protocol):
+    """The part of a DB-API cursor `RunWriter` uses (``sqlite3.Cursor`` is one)."""
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ..., /) -> Any:
+        """Run one statement; the result has ``fetchone()`` and ``fetchall()``."""
+
+    def executemany(self, sql: str, seq_of_parameters: Iterable[Sequence[Any]], /) -> Any:
+        """Run one statement for each parameter row."""
+
+
+@dataclass(frozen=True)
+class OpenRun:
+    """A run the store has as still going."""
+
+    id: str
+    host: str | None
+    writer_pid: int | None
+    heartbeat_at: datetime | None
+
+    def dead(self, host: str, now: datetime, stale_after: timedelta = STALE_AFTER) -> bool:
+        """Whether the run's writer is gone: its process on this computer, or silent too long."""
+        stale = self.heartbeat_at is None or now - self.heartbeat_at > stale_after
+        gone = self.host == host and self.writer_pid is not None and not pid_alive(self.writer_pid)
+        return gone or stale
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with `pid` runs on this computer."""
+    if pid <= 0:
+        return False
+    if sys.platform == "win32":  # pragma: no cover - Windows only
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined,unused-ignore]
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False
+        code = ctypes.c_ulong()
+        kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+        kernel32.CloseHandle(handle)
+        return code.value == 259  # STILL_ACTIVE
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def read_time(value: Any) -> datetime | None:
+    """A timestamp column's value as an aware UTC datetime (SQLite gives text, PostgreSQL not)."""
+    if value is None:
+        return None
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+
+
+def _sqlite_time(value: datetime | None) -> str | None:
+    # SQLAlchemy's text format for SQLite DATETIME, of the UTC wall time
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        msg = f"naive datetime {value!r}: hardlab stores times with a time zone"
+        raise ValueError(msg)
+    v = value.astimezone(timezone.utc)
+    return (
+        f"{v.year:04d}-{v.month:02d}-{v.day:02d} "
+        f"{v.hour:02d}:{v.minute:02d}:{v.second:02d}.{v.microsecond:06d}"
+    )
+
+
+def _pg_time(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        msg = f"naive datetime {value!r}: hardlab stores times with a time zone"
+        raise ValueError(msg)
+    return value.astimezone(timezone.utc)
+
+
+def _json(value: Any) -> str:
+    # None becomes JSON null, as SQLAlchemy's JSON type stores it
+    return json.dumps(value)
+
+
+def _q(name: str) -> str:
+    return f'"{name}"'
+
+
+@dataclass(frozen=True)
+class _Dialect:
+    name: str
+    mark: str
+    """The driver's placeholder: ``?`` (sqlite3) or ``%s`` (psycopg)."""
+
+    def placeholder(self, column: str) -> str:
+        if column in _JSON and self.name == "postgresql":
+            return f"CAST({self.mark} AS JSONB)"
+        return self.mark
+
+    def marks(self, count: int) -> str:
+        return ", ".join([self.mark] * count)
+
+
+@functools.cache
+def _dialect(name: str) -> _Dialect:
+    if name == "sqlite":
+        return _Dialect(name, "?")
+    if name == "postgresql":
+        return _Dialect(name, "%s")
+    msg = f"hardlab stores runs in SQLite or PostgreSQL, not {name}"
+    raise ValueError(msg)
+
+
+@functools.lru_cache(maxsize=256)
+def _upsert_sql(
+    dialect: str,
+    table: str,
+    columns: tuple[str, ...],
+    keys: tuple[str, ...],
+    kept: frozenset[str] | None,
+) -> str:
+    """``INSERT ... ON CONFLICT (keys) DO UPDATE`` the columns neither in `keys` nor `kept`.
+
+    `kept` None: ``DO NOTHING``.
+    """
+    d = _dialect(dialect)
+    values = ", ".join(d.placeholder(c) for c in columns)
+    sql = f"INSERT INTO {table} ({', '.join(map(_q, columns))}) VALUES ({values}) ON CONFLICT"
+    changed = [c for c in columns if c not in keys and (kept is None or c not in kept)]
+    if kept is None or not changed:
+        return f"{sql} DO NOTHING"
+    sets = ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in changed)
+    return f"{sql} ({', '.join(map(_q, keys))}) DO UPDATE SET {sets}"
+
+
+@functools.cache
+def _merge_daily_sql(dialect: str) -> str:
+    """Add a bucket to the daily statistics: Chan's formula when the bucket exists."""
+    d = _dialect(dialect)
+    smaller, larger = ("min", "max") if dialect == "sqlite" else ("least", "greatest")
+    old = f"{DAILY}."
+    total = f'({old}"n" + excluded."n")'
+    delta = f'(excluded."mean" - {old}"mean")'
+    sets = {
+        "n": f'{old}"n" + excluded."n"',
+        "mean": f'({old}"mean" * {old}"n" + excluded."mean" * excluded."n") / {total}',
+        "m2": (
+            f'{old}"m2" + excluded."m2" + {delta} * {delta} * {old}"n" * excluded."n" / {total}'
+        ),
+        "minimum": f'{smaller}({old}"minimum", excluded."minimum")',
+        "maximum": f'{larger}({old}"maximum", excluded."maximum")',
+        "n_pass": f'{old}"n_pass" + excluded."n_pass"',
+        "n_fail": f'{old}"n_fail" + excluded."n_fail"',
+    }
+    return (
+        f"INSERT INTO {DAILY} ({', '.join(map(_q, _DAILY_COLUMNS))}) "
+        f"VALUES ({d.marks(len(_DAILY_COLUMNS))}) "
+        f'ON CONFLICT ("key") DO UPDATE SET '
+        + ", ".join(f"{_q(column)} = {value}" for column, value in sets.items())
+    )
+
+
+def _chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+class RunWriter:
+    """Writes run messages, final states and recoveries with plain SQL.
+
+    It runs inside a transaction its caller opened and commits; every
+    operation is idempotent, so a batch written twice leaves the same rows.
+
+    Args:
+        db: Where statements go: a DB-API cursor, or an adapter with the same
+            ``execute``/``executemany``.
+        dialect: ``sqlite`` or ``postgresql``.
+    """
+
+    def __init__(self, db: Executor, dialect: str) -> None:
+        self.db = db
+        self.dialect = dialect
+        self._d = _dialect(dialect)
+        self._time = _sqlite_time if dialect == "sqlite" else _pg_time
+        self._lock = " FOR UPDATE" if dialect == "postgresql" else ""
+
+    def __repr__(self) -> str:
+        return f"RunWriter({self.dialect!r})"
+
+    def _sql(self, text: str) -> str:
+        """`text` with ``?`` placeholders in the driver's style."""
+        return text if self._d.mark == "?" else text.replace("?", self._d.mark)
+
+    def _value(self, column: str, value: Any) -> Any:
+        if column in _TIMES:
+            return self._time(value)
+        if column in _JSON:
+            return _json(value)
+        return value
+
+    def _upsert(
+        self,
+        table: str,
+        rows: Sequence[Mapping[str, Any]],
+        keys: tuple[str, ...],
+        *,
+        kept: frozenset[str] | None = frozenset(),
+    ) -> None:
+        """Insert `rows` (all with the same columns), updating those that exist.
+
+        Columns in `kept` are written by the insert only; `kept` None leaves
+        existing rows as they are.
+        """
+        if not rows:
+            return
+        columns = tuple(rows[0])
+        convert: list[tuple[str, Callable[[Any], Any] | None]] = [
+            (c, self._time if c in _TIMES else _json if c in _JSON else None) for c in columns
+        ]
+        params = [tuple(row[c] if f is None else f(row[c]) for c, f in convert) for row in rows]
+        sql = _upsert_sql(self.dialect, table, columns, keys, kept)
+        if len(params) == 1:
+            self.db.execute(sql, params[0])
+        else:
+            self.db.executemany(sql, params)
+
+    # ------------------------------------------------------------------ messages
+
+    def apply(self, messages: Iterable[Mapping[str, Any]]) -> None:
+        """Write run messages: ``start``, ``meta``, ``attempt``, ``module``, ``finish``.
+
+        Messages are what `hardlab.storage.StoreSink` sends as a run goes;
+        consecutive attempts are written in bulk.
+        """
+        pending: list[Mapping[str, Any]] = []
+        for message in messages:
+            op = message["op"]
+            if op == "attempt":
+                pending.append(message)
+                continue
+            if pending:
+                self.attempts(pending)
+                pending = []
+            if op == "start":
+                self.start(message)
+            elif op == "meta":
+                self.meta(message)
+            elif op == "module":
+                self.module(message)
+            elif op == "finish":
+                self.finish(message)
+            else:
+                msg = f"unknown run message {op!r}"
+                raise ValueError(msg)
+        if pending:
+            self.attempts(pending)
+
+    def start(self, message: Mapping[str, Any]) -> None:
+        """The run's row, as the run begins (status ``run``)."""
+        document = message["document"]
+        fields = run_fields(document)
+        started_ns = message.get("started_ns")
+        if started_ns is not None:
+            fields["started_at"] = datetime.fromtimestamp(started_ns / 1e9, tz=timezone.utc)
+        row = {
+            "id": message["run_id"],
+            **fields,
+            "status": OPEN,
+            "stopped_at": None,
+            "duration_s": None,
+            "source": "run",
+            "host": message.get("host") or socket.gethostname(),
+            "writer_pid": message.get("writer_pid") or os.getpid(),
+            "heartbeat_at": _now(),
+            "document": document,
+            "progress": 0,
+        }
+        self._upsert_run(row)
+
+    def _upsert_run(self, row: dict[str, Any]) -> None:
+        """Insert or update the run row; a new row also gets the defaults `row` leaves out."""
+        defaults = {k: v for k, v in _RUN_DEFAULTS.items() if k not in row}
+        self._upsert(RUNS, [{**row, **defaults}], ("id",), kept=frozenset(defaults))
+
+    def meta(self, message: Mapping[str, Any]) -> None:
+        """The run's DUT, stand, process and progress as they are now."""
+        fields = run_fields(message["document"])
+        for key in ("name", "status", "started_at", "stopped_at", "duration_s"):
+            fields.pop(key)
+        fields["progress"] = int(message.get("progress", 0))
+        fields["heartbeat_at"] = _now()
+        sets = ", ".join(f"{_q(c)} = {self._d.mark}" for c in fields)
+        self.db.execute(
+            f"UPDATE {RUNS} SET {sets} WHERE id = {self._d.mark}",
+            (*(self._value(c, v) for c, v in fields.items()), message["run_id"]),
+        )
+
+    def module(self, message: Mapping[str, Any]) -> None:
+        """A module's row, when it ends."""
+        row = module_row(
+            message["run_id"], message["module_id"], message["position"], message["module"]
+        )
+        self._upsert(MODULES, [row], ("run_id", "module_id"))
+
+    def attempts(self, messages: Sequence[Mapping[str, Any]]) -> None:
+        """Case attempts with their measurements, a few statements for any number.
+
+        An attempt sent twice in one batch is written as it was sent last.
+        """
+        latest: dict[tuple[str, str, str, int], Mapping[str, Any]] = {}
+        for message in messages:
+            key = (
+                message["run_id"],
+                message["module_id"],
+                message["case_id"],
+                int(message["attempt"]),
+            )
+            latest.pop(key, None)  # keep the order in which they came
+            latest[key] = message
+        rows = [
+            case_row(
+                run_id,
+                module_id,
+                message["module_name"],
+                case_id,
+                message["case"],
+                attempt=attempt,
+                final=bool(message["final"]),
+                position=int(message["position"]),
+                started_ns=message.get("started_ns"),
+                finished_ns=message.get("finished_ns"),
+            )
+            for (run_id, module_id, case_id, attempt), message in latest.items()
+        ]
+        self._upsert(CASES, rows, ("run_id", "module_id", "case_id", "attempt"))
+        ids = self._case_row_ids(list(latest))
+        for chunk in _chunks(list(ids.values())):
+            self.db.execute(
+                f"DELETE FROM {MEASUREMENTS} WHERE case_row_id IN ({self._d.marks(len(chunk))})",
+                tuple(chunk),
+            )
+        measurements: list[tuple[Any, ...]] = []
+        for key, message in latest.items():
+            run_id, module_id, case_id, attempt = key
+            rows_of_case = measurement_rows(
+                run_id,
+                module_id,
+                case_id,
+                ids[key],
+                attempt,
+                bool(message["final"]),
+                message["case"].get("measurements") or [],
+            )
+            measurements.extend(tuple(row[c] for c in _MEASUREMENT_COLUMNS) for row in rows_of_case)
+        if measurements:
+            columns = ", ".join(map(_q, _MEASUREMENT_COLUMNS))
+            self.db.executemany(
+                f"INSERT INTO {MEASUREMENTS} ({columns}) "
+                f"VALUES ({self._d.marks(len(_MEASUREMENT_COLUMNS))})",
+                measurements,
+            )
+
+    def _case_row_ids(
+        self, keys: Sequence[tuple[str, str, str, int]]
+    ) -> dict[tuple[str, str, str, int], int]:
+        """The row ids of case attempts (the unique index answers by run and module)."""
+        wanted = set(keys)
+        by_module: dict[tuple[str, str], dict[str, None]] = {}
+        for run_id, module_id, case_id, _ in keys:
+            by_module.setdefault((run_id, module_id), {})[case_id] = None
+        ids: dict[tuple[str, str, str, int], int] = {}
+        for (run_id, module_id), case_ids in by_module.items():
+            for chunk in _chunks(list(case_ids)):
+                found = self.db.execute(
+                    f"SELECT id, case_id, attempt FROM {CASES} WHERE run_id = {self._d.mark} "
+                    f"AND module_id = {self._d.mark} "
+                    f"AND case_id IN ({self._d.marks(len(chunk))})",
+                    (run_id, module_id, *chunk),
+                ).fetchall()
+                for row_id, case_id, attempt in found:
+                    key = (run_id, module_id, case_id, int(attempt))
+                    if key in wanted:
+                        ids[key] = int(row_id)
+        return ids
+
+    def finish(self, message: Mapping[str, Any]) -> None:
+        """The run's final state, its StandCloud upload if asked for, its daily statistics."""
+        run_id = message["run_id"]
+        document = message["document"]
+        fields = run_fields(document)
+        started = self.db.execute(
+            self._sql(f"SELECT started_at FROM {RUNS} WHERE id = ?"), (run_id,)
+        ).fetchone()
+        if started is not None and started[0] is not None:
+            fields["started_at"] = read_time(started[0])  # the precise start written at "start"
+        finished_ns = message.get("finished_ns")
+        if finished_ns is not None:
+            fields["stopped_at"] = datetime.fromtimestamp(finished_ns / 1e9, tz=timezone.utc)
+        if fields["started_at"] is not None and fields["stopped_at"] is not None:
+            fields["duration_s"] = (fields["stopped_at"] - fields["started_at"]).total_seconds()
+        row = {
+            "id": run_id,
+            **fields,
+            **case_counts(document),
+            "exit_code": message.get("exit_code"),
+            "progress": int(message.get("progress", 100)),
+            "heartbeat_at": _now(),
+            "document": document,
+        }
+        # a run that ended before it started (its plan did not collect) has no row yet
+        self._upsert_run(row)
+        outbox = message.get("outbox")
+        if outbox:
+            # owed to StandCloud in the same transaction as the final state
+            self.queue_upload(run_id, outbox["address"], outbox.get("api_mode", "hardpy"))
+        modules = [
+            module_row(run_id, module_id, position, module)
+            for position, (module_id, module) in enumerate((document.get("modules") or {}).items())
+        ]
+        self._upsert(MODULES, modules, ("run_id", "module_id"))
+        self.aggregate(run_id)
+
+    def queue_upload(self, run_id: str, address: str, api_mode: str) -> None:
+        """Owe StandCloud the run's report (nothing happens if it is owed or delivered already).
+
+        The same row `hardlab.storage._outbox.queue_run` writes (a test holds them equal).
+        """
+        now = _now()
+        row = {
+            "run_id": run_id,
+            "address": address,
+            "api_mode": api_mode,
+            "state": "pending",
+            "queued_at": now,
+            "attempts": 0,
+            "next_attempt_at": now,
+        }
+        self._upsert(OUTBOX, [row], ("run_id",), kept=None)
+
+    # ------------------------------------------------------------------ whole reports
+
+    def store_report(
+        self,
+        run_id: str,
+        document: Mapping[str, Any],
+        *,
+        source: str,
+        attempts: Sequence[Mapping[str, Any]] = (),
+    ) -> bool:
+        """Store a finished report at once; False (and nothing written) if the run exists.
+
+        `attempts` are earlier attempts (``attempt`` messages) to keep beside
+        the final ones the document shows.
+        """
+        exists = self.db.execute(
+            self._sql(f"SELECT 1 FROM {RUNS} WHERE id = ?"), (run_id,)
+        ).fetchone()
+        if exists is not None:
+            return False
+        row = {
+            "id": run_id,
+            **run_fields(document),
+            **case_counts(document),
+            "source": source,
+            "progress": 100,
+            "document": document,
+            "aggregated": False,
+        }
+        self._upsert(RUNS, [row], ("id",), kept=None)
+        messages = [{**message, "run_id": run_id} for message in attempts]
+        modules = []
+        position = 0
+        for module_index, (module_id, module) in enumerate(document["modules"].items()):
+            modules.append(module_row(run_id, module_id, module_index, module))
+            for case_id, case in module["cases"].items():
+                messages.append(
+                    {
+                        "run_id": run_id,
+                        "module_id": module_id,
+                        "module_name": module["name"],
+                        "case_id": case_id,
+                        "attempt": case.get("attempt", 0),
+                        "final": True,
+                        "position": position,
+                        "case": case,
+                    }
+                )
+                position += 1
+        self._upsert(MODULES, modules, ("run_id", "module_id"))
+        if messages:
+            self.attempts(messages)
+        self.aggregate(run_id)
+        return True
+
+    # ------------------------------------------------------------------ liveness
+
+    def heartbeat(self, run_id: str) -> None:
+        """Record that the run's writer is alive."""
+        self.db.execute(
+            self._sql(f"UPDATE {RUNS} SET heartbeat_at = ? WHERE id = ?"),
+            (self._time(_now()), run_id),
+        )
+
+    def open_runs(self) -> list[OpenRun]:
+        """The runs stored as still going."""
+        rows = self.db.execute(
+            self._sql(f"SELECT id, host, writer_pid, heartbeat_at FROM {RUNS} WHERE status = ?"),
+            (OPEN,),
+        ).fetchall()
+        return [
+            OpenRun(str(run_id), host, None if pid is None else int(pid), read_time(beat))
+            for run_id, host, pid, beat in rows
+        ]
+
+    def interrupt(self, run_id: str) -> None:
+        """Mark an unfinished run ``interrupted`` (its finished cases stay as they are)."""
+        row = self.db.execute(
+            self._sql(f"SELECT status, heartbeat_at FROM {RUNS} WHERE id = ?{self._lock}"),
+            (run_id,),
+        ).fetchone()
+        if row is None or row[0] != OPEN:
+            return
+        last = self.db.execute(
+            self._sql(f"SELECT MAX(stopped_at) FROM {CASES} WHERE run_id = ?"), (run_id,)
+        ).fetchone()
+        times = [t for t in (read_time(last[0]), read_time(row[1])) if t is not None]
+        stopped = max(times) if times else _now()
+        self.db.execute(
+            self._sql(f"UPDATE {RUNS} SET status = ?, stopped_at = ? WHERE id = ?"),
+            ("interrupted", self._time(stopped), run_id),
+        )
+        self.aggregate(run_id)
+
+    # ------------------------------------------------------------------ statistics
+
+    def aggregate(self, run_id: str) -> None:
+        """Add a run's numeric measurements to the daily statistics, once."""
+        run = self.db.execute(
+            self._sql(
+                f"SELECT aggregated, started_at, dut_part_number, stand_name FROM {RUNS} "
+                f"WHERE id = ?{self._lock}"
+            ),
+            (run_id,),
+        ).fetchone()
+        if run is None or run[0]:
+            return
+        _, started, part_number, stand_name = run
+        day = (read_time(started) or _now()).strftime("%Y-%m-%d")
+        rows = self.db.execute(
+            self._sql(
+                "SELECT name, unit, spec_lower, spec_upper, final, value_num, result "
+                f"FROM {MEASUREMENTS} WHERE run_id = ? AND kind = ? AND value_num IS NOT NULL"
+            ),
+            (run_id, "numeric"),
+        ).fetchall()
+        buckets: dict[str, tuple[tuple[Any, ...], DailyStats]] = {}
+        for name, unit, lower, upper, final, value, result in rows:
+            identity = (day, part_number, stand_name, name, unit, lower, upper, bool(final))
+            key = daily_key(*identity)
+            if key not in buckets:
+                buckets[key] = (identity, DailyStats())
+            # SQLite gives booleans back as 0 and 1
+            buckets[key][1].add(float(value or 0.0), None if result is None else bool(result))
+        sql = _merge_daily_sql(self.dialect)
+        for key, (identity, stats) in buckets.items():
+            self.db.execute(
+                sql,
+                (
+                    key,
+                    *identity,
+                    stats.n,
+                    stats.mean,
+                    stats.m2,
+                    stats.minimum,
+                    stats.maximum,
+                    stats.n_pass,
+                    stats.n_fail,
+                ),
+            )
+        self.db.execute(self._sql(f"UPDATE {RUNS} SET aggregated = ? WHERE id = ?"), (True, run_id))
