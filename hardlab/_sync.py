@@ -70,7 +70,7 @@ class SyncPolicy:
     base_delay: float = 30.0
     max_delay: float = 3600.0
     jitter: float = 0.5
-    concurrency: int = 4
+    concurrency: int = 8
     batch: int = 200
     lease: float = 300.0
     timeout: float = 20.0

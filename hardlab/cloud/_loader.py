@@ -53,30 +53,36 @@ def report_key(report: ResultRunStore) -> str:
     return str(uuid.uuid5(_NAMESPACE, digest))
 
 
+def _named(item: Any) -> Any:
+    """`item` (a DUT, sub-unit or instrument) named after its part number if it has no name."""
+    if isinstance(item, dict) and not item.get("name") and item.get("part_number"):
+        return {**item, "name": item["part_number"]}
+    return item
+
+
 def prepare_document(document: Mapping[str, Any]) -> dict[str, Any]:
     """The report as StandCloud gets it, with HardPy's defaults for optional names.
 
     A DUT without a name is named after its part number, and so are sub-units
     and instruments. The DUT part number and the stand name are *not* filled
     in (HardPy writes ``"unknown"``): StandCloud requires them and answers a
-    report without them with 422, as its documentation says.
+    report without them with 422, as its documentation says. The caller's
+    document is not changed (only what gets a name is copied).
     """
-    doc = json.loads(json.dumps(document))  # a deep copy; the caller's report is not changed
-    dut = doc.get("dut") or {}
-    if not dut.get("name") and dut.get("part_number"):
-        dut["name"] = dut["part_number"]
-    for unit in dut.get("sub_units") or []:
-        if isinstance(unit, dict) and not unit.get("name") and unit.get("part_number"):
-            unit["name"] = unit["part_number"]
-    stand = doc.get("test_stand") or {}
-    for instrument in stand.get("instruments") or []:
-        if (
-            isinstance(instrument, dict)
-            and not instrument.get("name")
-            and instrument.get("part_number")
-        ):
-            instrument["name"] = instrument["part_number"]
-    return dict(doc)
+    doc = dict(document)
+    dut = doc.get("dut")
+    if isinstance(dut, dict):
+        dut = _named(dut)
+        if dut.get("sub_units"):
+            dut = {**dut, "sub_units": [_named(unit) for unit in dut["sub_units"]]}
+        doc["dut"] = dut
+    stand = doc.get("test_stand")
+    if isinstance(stand, dict) and stand.get("instruments"):
+        doc["test_stand"] = {
+            **stand,
+            "instruments": [_named(instrument) for instrument in stand["instruments"]],
+        }
+    return doc
 
 
 def _config() -> StandCloudConfig:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 from typing import Any
 
@@ -207,3 +208,23 @@ def test_reader_filters_and_pages(
 def test_hardlab_exports_hardpys_names() -> None:
     assert hardlab.StandCloudLoader is StandCloudLoader
     assert issubclass(hardlab.StandCloudError, hardlab.HardlabError)
+
+
+def test_optional_names_default_as_hardpys_and_the_caller_keeps_its_document() -> None:
+    from hardlab.cloud import prepare_document
+
+    document = _report().model_dump(mode="json")
+    document["dut"]["sub_units"] = [{"part_number": "PSU-1"}, {"name": "Fan", "part_number": "F"}]
+    document["test_stand"]["instruments"] = [{"part_number": "DMM-6500"}]
+    before = json.loads(json.dumps(document))
+    sent = prepare_document(document)
+    assert sent["dut"]["name"] == "PB-100"
+    assert [u["name"] for u in sent["dut"]["sub_units"]] == ["PSU-1", "Fan"]
+    assert sent["test_stand"]["instruments"][0]["name"] == "DMM-6500"
+    assert document == before
+    # the mandatory names are never made up
+    document["dut"]["part_number"] = None
+    document["test_stand"]["name"] = ""
+    sent = prepare_document(document)
+    assert sent["dut"]["part_number"] is None and sent["test_stand"]["name"] == ""
+    assert sent["dut"].get("name") is None
