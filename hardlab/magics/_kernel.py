@@ -36,8 +36,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AWAIT_FROM",
-    "abort_queued_cells",
     "Strategy",
+    "abort_queued_cells",
     "choose_strategy",
     "current_kernel",
     "in_voila",

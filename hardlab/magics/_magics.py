@@ -257,22 +257,39 @@ def _cell_without_waiting(shell: Any, cell: CellModule, command: CellCommand) ->
 # ---------------------------------------------------------------------- history
 
 
-def _runs(shell: Any, command: RunsCommand) -> Any:
+def _safe_url(url: str) -> str:
+    """`url` with its password hidden."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def _runs(command: RunsCommand) -> Any:
+    """The newest runs as a DataFrame; says so when there are none."""
     import hardlab
 
     history = hardlab.history(command.db)
     try:
         frame = history.runs(limit=command.limit or None, **command.filters)
-        where = getattr(history.source, "url", command.db or "the store")
+        where = getattr(history.source, "url", None)
     finally:
         history.close()
     if frame.empty:
-        filtered = " matching these filters" if command.filters else ""
-        print(f"No runs{filtered} in {where}.")
-    else:
+        filtered = " match these filters" if command.filters else " yet"
+        store = _safe_url(where) if where else "the store"
+        print(f"No runs in {store}{filtered}.")
+    return frame
+
+
+def _show_runs(shell: Any, frame: Any) -> None:
+    """Show the telling columns of `frame`; leave all of it in ``_``."""
+    if not frame.empty:
         _display(frame[[column for column in _RUNS_COLUMNS if column in frame.columns]])
     _leave(shell, frame)
-    return frame
 
 
 # ---------------------------------------------------------------------- StandCloud
@@ -413,12 +430,11 @@ def _sync(command: SyncCommand) -> Any:
     )
 
 
-def _show_sync(shell: Any, result: Any) -> None:
+def _print_sync(result: Any) -> None:
     lines = [str(result), *(f"  {line}" for line in result.errors[:20])]
     if len(result.errors) > 20:
         lines.append(f"  ... and {len(result.errors) - 20} more (hardlab sc-status)")
     print("\n".join(lines))
-    _leave(shell, result)
 
 
 # ---------------------------------------------------------------------- entry points
@@ -451,13 +467,15 @@ async def line_async(line: str, assigned: bool = False) -> Any:
         else:
             return await _run_in_kernel(shell, command.path, command, assigned=assigned)
     elif isinstance(command, RunsCommand):
-        value = _runs(shell, command)
+        value = _runs(command)
+        _show_runs(shell, value)
     elif isinstance(command, LoginCommand):
         await _login_async(command)
         return None
     else:
         result = await asyncio.get_running_loop().run_in_executor(None, _sync, command)
-        _show_sync(shell, result)
+        _print_sync(result)
+        _leave(shell, result)
         value = result
     return value if assigned else None
 
@@ -516,13 +534,12 @@ class HardpyMagics(Magics):
         if isinstance(command, RunCommand):
             return _start_without_waiting(self.shell, command.path, command)
         if isinstance(command, RunsCommand):
-            return _runs(self.shell, command)
+            return _runs(command)
         if isinstance(command, LoginCommand):
             _login_here(command)
             return None
-        result = _sync(command)
-        _show_sync(self.shell, result)
-        return result
+        _print_sync(_sync(command))
+        return None
 
     def _cell(self, line: str, cell: str) -> Any:
         try:
