@@ -164,3 +164,34 @@ def test_sc_sync_reports_what_it_did(bench: Bench) -> None:
         "SyncResult True",
     ]
     assert store.exists()
+
+
+def test_in_voila_a_run_returns_at_once(bench: Bench) -> None:
+    kernel = bench.kernel
+    old = opened(kernel)
+    out = kernel.run(
+        "%env SERVER_SOFTWARE=voila/0.5.13\n"
+        "%hardpy run plan\n"
+        "handle = _\n"
+        "%env SERVER_SOFTWARE=\n"
+        "print(type(handle).__name__, handle.done())"
+    )
+    assert out.stdout.splitlines()[-1] == "RunHandle False"
+    answer(kernel, old, "SN-VOILA")
+    out = kernel.run("print((await handle).report.dut.serial_number)", timeout=60)
+    assert out.stdout == "SN-VOILA\n"
+
+
+def test_reloading_the_extension_keeps_one_transformer(bench: Bench) -> None:
+    kernel = bench.kernel
+    (bench.folder / "reload.toml").write_text('in_order = ["SN-RELOAD"]\n')
+    count = (
+        "print(sum(type(t).__name__ == '_Transformer' "
+        "for t in get_ipython().input_transformers_cleanup))"
+    )
+    assert kernel.run(f"%load_ext hardlab\n{count}").stdout.endswith("1\n")
+    assert kernel.run(f"%reload_ext hardlab\n{count}").stdout.endswith("1\n")
+    out = kernel.run("%hardpy run plan --answers reload.toml\nprint(_.report.dut.serial_number)")
+    assert out.stdout.endswith("SN-RELOAD\n")
+    assert kernel.run(f"%unload_ext hardlab\n{count}").stdout.endswith("0\n")
+    kernel.run("%load_ext hardlab")
