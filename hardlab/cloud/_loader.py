@@ -235,12 +235,17 @@ class StandCloudReader:
     ) -> Iterator[dict[str, Any]]:
         """Every run matching `params`, page by page (``limit``/``offset`` query parameters).
 
+        A page may be a list or an object with ``items`` (or ``data``); the
+        reading stops at a short page, or at a page with no run not seen yet
+        (a server without paging sends everything at once).
+
         Raises:
             StandCloudError: If a page cannot be read (its status and text are in the message).
         """
         from hardlab.errors import StandCloudError
 
         offset = 0
+        seen: set[str] = set()
         while True:
             query = {**dict(params or {}), "limit": page_size, "offset": offset}
             response = self.request("test_run", query)
@@ -255,7 +260,12 @@ class StandCloudReader:
             if not isinstance(items, list):
                 msg = f"reading test runs from {self.connector.addr}: the answer is not a list"
                 raise StandCloudError(msg)
-            yield from (item for item in items if isinstance(item, dict))
+            runs = [item for item in items if isinstance(item, dict)]
+            ids = {str(item.get("test_run_id")) for item in runs}
+            if runs and ids <= seen:
+                return  # a server that ignores offset sends the same page again
+            seen |= ids
+            yield from runs
             if len(items) < page_size:
                 return
             offset += len(items)

@@ -408,11 +408,13 @@ def build_app(state: ServerState) -> Starlette:
         return items[offset : offset + limit]
 
     async def test_runs(request: Request) -> Response:
+        state.requests["test_run"] += 1
         if not authorized(request):
             return _unauthorized()
         return JSONResponse(page(request, summaries(request)))
 
     async def test_run(request: Request) -> Response:
+        state.requests["test_run/{id}"] += 1
         if not authorized(request):
             return _unauthorized()
         wanted = request.path_params["run_id"]
@@ -426,6 +428,7 @@ def build_app(state: ServerState) -> Starlette:
         return JSONResponse({"detail": f"no test run {wanted}"}, status_code=404)
 
     async def tested_dut(request: Request) -> Response:
+        state.requests["tested_dut"] += 1
         if not authorized(request):
             return _unauthorized()
         latest: dict[tuple[Any, Any], dict[str, Any]] = {}
