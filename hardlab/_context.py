@@ -70,7 +70,8 @@ class CaseRef:
 _NO_OPERATOR = (
     "{what} needs an operator, and this run has none. Give the run one: "
     "hardlab.run(..., operator=hardlab.ScriptedOperator({{...}})) or answers=FILE for CI "
-    "and headless notebooks, `hardlab run PATH` in a terminal (it prompts), "
+    "and headless notebooks (or HARDLAB_ANSWERS=FILE in the environment), "
+    "`hardlab run PATH` in a terminal (it prompts), "
     "`hardlab run PATH --answers FILE`, pytest --hardlab-answers FILE, or the "
     "notebook's %hardpy magic, which answers in widgets."
 )
