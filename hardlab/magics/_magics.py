@@ -558,7 +558,9 @@ class HardpyMagics(Magics):
 class _Transformer:
     """The cleanup transformer: rewrites ``%hardpy`` while top-level ``await`` is on."""
 
-    has_side_effects = False
+    # Keeps it out of IPython's check_complete: a console frontend must see
+    # "%%hardpy" to know the cell goes on until a blank line.
+    has_side_effects = True
 
     def __init__(self, shell: Any) -> None:
         self.shell = shell

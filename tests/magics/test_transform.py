@@ -116,3 +116,27 @@ def test_ipythons_own_transforms_leave_the_rewrite_alone() -> None:
     awaits(out)
     cell = manager.transform_cell("%%hardpy\n%time x = 1\ndef test_a(): pass\n")
     assert cell.startswith("await ") and "%time x = 1" in cell  # the body runs later, as a cell
+
+
+class Shell:
+    autoawait = True
+
+
+def test_console_frontends_still_see_a_cell_magic_going_on() -> None:
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    from hardlab.magics._magics import _Transformer
+
+    manager = TransformerManager()
+    manager.cleanup_transforms.append(_Transformer(Shell()))
+    assert manager.check_complete("%%hardpy\n") == ("incomplete", 0)
+    assert manager.check_complete("%%hardpy\ndef test_a():\n    pass\n\n") == ("complete", None)
+    assert manager.transform_cell("%%hardpy\ndef test_a(): pass\n").startswith("await ")
+
+
+def test_without_top_level_await_nothing_is_rewritten() -> None:
+    from hardlab.magics._magics import _Transformer
+
+    shell = Shell()
+    shell.autoawait = False  # %autoawait off
+    assert _Transformer(shell)(lines("%hardpy run plan\n")) == lines("%hardpy run plan\n")
