@@ -36,6 +36,7 @@ from hardlab.magics._args import (
     SyncCommand,
     parse_cell,
     parse_line,
+    usage,
 )
 from hardlab.magics._cells import DEFAULT_MODULE_NAME, CellModule, clean_tests, define, name_module
 from hardlab.magics._transform import rewrite
@@ -550,6 +551,10 @@ class HardpyMagics(Magics):
             print(command)
             return None
         return _cell_without_waiting(self.shell, _prepare_cell(self.shell, command, cell), command)
+
+
+# What `%hardpy?` shows: the docstring, then the commands and their options.
+HardpyMagics.hardpy.__doc__ = f"{HardpyMagics.hardpy.__doc__}\n\n{usage()}"
 
 
 # ---------------------------------------------------------------------- loading
