@@ -346,6 +346,13 @@ def store_document(store: Store, read: ReadDocument) -> tuple[str, bool]:
         msg = f"nothing to store: {read.problem}"
         raise ValueError(msg)
     run_id = _uuid(read.run_id) or report_run_id(report)
+    from sqlalchemy import select
+
+    from hardlab.storage._orm import RunRow
+
+    # a read first: most reports of a repeated import are there under their id
+    if store.execute(select(RunRow.id).where(RunRow.id == run_id), "looking a run up").records:
+        return run_id, False
     same = _same_report(store, report)
     if same is not None:
         return same, False

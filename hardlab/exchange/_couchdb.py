@@ -10,9 +10,11 @@ password, and says what to check.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import socket
+import ssl
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -42,6 +44,18 @@ _TIMEOUT_S = 5.0
 _REQUEST_TIMEOUT_S = 30.0
 _PAGE = 500
 """Documents per ``_all_docs`` request when reading a whole database."""
+
+
+@functools.lru_cache(maxsize=1)
+def _tls() -> ssl.SSLContext:
+    """The CA bundle httpx trusts by default, loaded once.
+
+    Loading it is most of the cost of making an httpx client (tens of
+    milliseconds); each operation here makes a short-lived client.
+    """
+    import certifi
+
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 def safe_couchdb_url(url: str) -> str:
@@ -106,7 +120,7 @@ class CouchdbConfig:
         else:
             host_url, where = f"http://{self.host}:{self.port}", f"{self.host}:{self.port}"
         try:
-            response = httpx.get(host_url, timeout=_TIMEOUT_S)
+            response = httpx.get(host_url, timeout=_TIMEOUT_S, verify=_tls())
             welcome = response.json()
         except httpx.HTTPError as exc:
             msg = f"Error CouchDB connecting to {host_url}: {exc}"
@@ -131,7 +145,8 @@ class CouchdbConfig:
             try:
                 with socket.create_connection((self.host, self.port), timeout=_TIMEOUT_S):
                     pass
-                if httpx.get(url, timeout=_TIMEOUT_S).status_code == httpx.codes.OK:
+                answer = httpx.get(url, timeout=_TIMEOUT_S, verify=_tls())
+                if answer.status_code == httpx.codes.OK:
                     return protocol
             except (OSError, httpx.HTTPError):
                 continue
@@ -170,6 +185,7 @@ class _Server:
         return httpx.Client(
             base_url=self.base,
             auth=self.auth,
+            verify=_tls(),
             timeout=_REQUEST_TIMEOUT_S,
             headers={"Accept": "application/json"},
         )

@@ -300,3 +300,26 @@ def test_a_hardpy_plan_saving_to_couchdb_runs_unchanged(
         assert (summary.imported, summary.present) == ([], [str(result.run_id)])
         assert summary.skipped == []
         assert opened.count_runs() == 1
+
+
+def test_whole_databases_are_read_page_by_page(couchdb: CouchServer) -> None:
+    from hardlab.exchange import CouchdbSource
+
+    # more than two pages of _all_docs (500 a page), ids that sort in a tricky order
+    docs = [
+        dict(report_doc(stop_time=START + n), _id=f"report_{START + n}_SN \"{n}\"/x")
+        for n in range(1201)
+    ]
+    for doc in docs:
+        doc.pop("_rev")
+    status, body = couchdb.request("PUT", "report")
+    assert status == 201, body
+    status, body = couchdb.request("POST", "report/_bulk_docs", {"docs": docs})
+    assert status == 201, body
+    source = CouchdbSource(couchdb.url + "report")
+    assert source.database == "report"
+    seen = [doc["_id"] for doc in source.documents("report")]
+    assert sorted(seen) == sorted(doc["_id"] for doc in docs)
+    assert len(set(seen)) == 1201
+    assert CouchdbReader(_config(couchdb)).get_report_total_count() == 1201
+    assert "report" in source.databases()
