@@ -99,7 +99,32 @@ export function plain(value: unknown): string {
   if (typeof value === 'string') {
     return value;
   }
-  return JSON.stringify(value, null, 2);
+  if (Array.isArray(value)) {
+    return value.map(plain).join('\n');
+  }
+  if (typeof value === 'object') {
+    // {"name": "PSU", "part_number": "X", "comment": null} -> "name: PSU, part_number: X"
+    return Object.entries(value as Record<string, unknown>)
+      .filter(([, item]) => !isEmpty(item))
+      .map(([key, item]) => `${key}: ${typeof item === 'object' ? JSON.stringify(item) : item}`)
+      .join(', ');
+  }
+  return String(value);
+}
+
+function isEmpty(value: unknown): boolean {
+  if (value === null || value === undefined || value === '') {
+    return true;
+  }
+  if (Array.isArray(value)) {
+    return value.length === 0;
+  }
+  return typeof value === 'object' && Object.keys(value as object).length === 0;
+}
+
+/** Whether a message key is one HardPy made up (a UUID), not one the plan chose. */
+export function generatedKey(key: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(key);
 }
 
 /** A definition list of the non-empty entries of a record (DUT, stand, artifacts...). */
@@ -107,18 +132,7 @@ export function fieldList(
   record: Record<string, unknown>,
   className = 'hl-Fields'
 ): HTMLDListElement | null {
-  const entries = Object.entries(record).filter(([, value]) => {
-    if (value === null || value === undefined || value === '') {
-      return false;
-    }
-    if (Array.isArray(value)) {
-      return value.length > 0;
-    }
-    if (typeof value === 'object') {
-      return Object.keys(value as object).length > 0;
-    }
-    return true;
-  });
+  const entries = Object.entries(record).filter(([, value]) => !isEmpty(value));
   if (entries.length === 0) {
     return null;
   }

@@ -24,10 +24,10 @@ export const LIVE_INTERVAL = 2;
 /** Seconds between refreshes otherwise (new runs from other stands appear). */
 export const IDLE_INTERVAL = 15;
 
-const FILTERS: { name: keyof IRunFilters; label: string }[] = [
-  { name: 'part_number', label: 'Part number' },
-  { name: 'status', label: 'Status' },
-  { name: 'stand', label: 'Stand' }
+const FILTERS: { name: keyof IRunFilters; label: string; short: string }[] = [
+  { name: 'part_number', label: 'Part number', short: 'Part' },
+  { name: 'status', label: 'Status', short: 'Status' },
+  { name: 'stand', label: 'Stand', short: 'Stand' }
 ];
 
 /** The "Test runs" panel. Emits `runOpened` with a run id when a run is clicked. */
@@ -52,12 +52,12 @@ export class RunsPanel extends Widget {
     );
 
     const form = h('div', { class: 'hl-RunsPanel-filters' });
-    for (const { name, label } of FILTERS) {
+    for (const { name, label, short } of FILTERS) {
       const select = h('select', {
         class: 'hl-Filter',
         attrs: { 'aria-label': label, 'data-filter': name }
       });
-      select.append(h('option', { attrs: { value: '' } }, `${label}: any`));
+      select.append(h('option', { attrs: { value: '' } }, `${short}: any`));
       select.addEventListener('change', () => {
         this._filters[name] = select.value;
         this._loaded = PAGE_SIZE;
@@ -168,7 +168,7 @@ export class RunsPanel extends Widget {
       stand: values?.stand ?? [],
       status: values?.statuses ?? []
     };
-    for (const { name, label } of FILTERS) {
+    for (const { name, short } of FILTERS) {
       const select = this._selects[name];
       const chosen = this._filters[name];
       const options = [...choices[name]];
@@ -179,7 +179,7 @@ export class RunsPanel extends Widget {
         .slice(1)
         .map(option => option.value);
       if (current.join('\n') !== options.join('\n')) {
-        select.replaceChildren(h('option', { attrs: { value: '' } }, `${label}: any`));
+        select.replaceChildren(h('option', { attrs: { value: '' } }, `${short}: any`));
         for (const value of options) {
           const text = name === 'status' ? statusLabel(value) : value;
           select.append(h('option', { attrs: { value } }, text));

@@ -23,7 +23,7 @@ import {
   IModule,
   IReportView
 } from './api';
-import { elapsed, fieldList, h, localTime, plain, statusBadge } from './dom';
+import { elapsed, fieldList, generatedKey, h, localTime, plain, statusBadge } from './dom';
 
 /** Seconds between refreshes of a report whose run is going. */
 export const REPORT_LIVE_INTERVAL = 2;
@@ -181,7 +181,12 @@ export class ReportContent extends Widget {
           'ul',
           { class: 'hl-Messages' },
           ...messages.map(([key, value]) =>
-            h('li', {}, h('span', { class: 'hl-Dim' }, `${key}: `), plain(value))
+            h(
+              'li',
+              {},
+              generatedKey(key) ? null : h('span', { class: 'hl-Dim' }, `${key}: `),
+              plain(value)
+            )
           )
         )
       );

@@ -58,10 +58,15 @@ class _StoreHandler(ExtensionHandlerMixin, APIHandler):
         return self.extensionapp  # type: ignore[return-value]
 
     def arguments(self) -> dict[str, list[str]]:
-        """The query string, decoded (names to every value given)."""
+        """The query string, decoded (names to every value given).
+
+        JupyterLab's `ServerConnection` appends a cache buster to every GET
+        (``?limit=50&1795277089739``): a bare number, which is left out.
+        """
         return {
             name: [value.decode("utf-8", "replace") for value in values]
             for name, values in self.request.query_arguments.items()
+            if not (name.isdigit() and values == [b""])
         }
 
     async def read(self, work: Callable[[Store], T]) -> T:
@@ -160,8 +165,8 @@ class FiltersHandler(_StoreHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        if self.request.query_arguments:
-            names = ", ".join(map(repr, sorted(self.request.query_arguments)))
+        if self.arguments():
+            names = ", ".join(map(repr, sorted(self.arguments())))
             error = ParameterError(f"unknown parameter {names}; this endpoint takes none")
             raise self.bad_request(error)
         values: dict[str, list[str]] = {"part_number": [], "stand": [], "status": []}
@@ -204,8 +209,8 @@ class ReportHandler(_RunHandler):
     @web.authenticated
     @authorized
     async def get(self, run_id: str) -> None:
-        if self.request.query_arguments:
-            names = ", ".join(map(repr, sorted(self.request.query_arguments)))
+        if self.arguments():
+            names = ", ".join(map(repr, sorted(self.arguments())))
             error = ParameterError(f"unknown parameter {names}; this endpoint takes none")
             raise self.bad_request(error)
         row = await self.run_row(run_id)

@@ -444,3 +444,15 @@ async def test_a_bad_hardpy_toml_in_the_root_folder_is_503_naming_it(
     code, message = await error_of(jp_fetch, "runs")
     assert code == 503
     assert "hardpy.toml is not valid TOML" in message
+
+
+async def test_jupyterlabs_cache_buster_is_not_a_parameter(
+    jp_fetch: Fetch, stored: list[str]
+) -> None:
+    # ServerConnection.makeRequest appends "&<milliseconds>" to every GET
+    for parts in (("runs",), ("filters",), ("runs", stored[0]), ("runs", stored[0], "export")):
+        reply = await jp_fetch("hardlab", "api", *parts, params=[("1795277089739", "")])
+        assert reply.code == 200, parts
+    code, message = await error_of(jp_fetch, "runs", **{"1795277089739": "x"})
+    assert code == 400
+    assert message.startswith("unknown parameter '1795277089739'")
