@@ -393,10 +393,10 @@ def build_app(state: ServerState) -> Starlette:
             return Response(status_code=500)
         return JSONResponse({"test_run_id": record["id"]}, status_code=201)
 
-    def summaries(request: Request) -> list[dict[str, Any]]:
+    def summaries(request: Request, skip: tuple[str, ...] = ()) -> list[dict[str, Any]]:
         numbers = _attempts(state)
         found = [_summary(state.reports[key], numbers[key]) for key in state.order]
-        params = dict(request.query_params)
+        params = {k: v for k, v in request.query_params.items() if k not in skip}
         return [item for item in found if _matches(item, params)]
 
     def page(request: Request, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -432,14 +432,18 @@ def build_app(state: ServerState) -> Starlette:
         if not authorized(request):
             return _unauthorized()
         latest: dict[tuple[Any, Any], dict[str, Any]] = {}
-        for item in summaries(request):
+        for item in summaries(request, skip=("attempt_count",)):
             unit = (item["part_number"], item["serial_number"])
             latest[unit] = {
                 **item,
                 "attempt_count": item["number_of_attempt"],
                 "finish_time": item["stop_time"],
             }
-        return JSONResponse(page(request, list(latest.values())))
+        duts = list(latest.values())
+        wanted = request.query_params.get("attempt_count")
+        if wanted is not None:  # DUTs tested that many times in all
+            duts = [dut for dut in duts if str(dut["attempt_count"]) == wanted]
+        return JSONResponse(page(request, duts))
 
     # ---------------------------------------------------------------- admin
 

@@ -192,10 +192,18 @@ def test_reader_filters_and_pages(
     assert one["test_run_id"] == runs[1]["test_run_id"]
     assert reader.test_run("no-such-run").status_code == 404  # answers come back as they are
     duts = reader.tested_dut({"part_number": "PB-100"}).json()
-    assert sorted((d["serial_number"], d["attempt_count"]) for d in duts) == [
-        ("SN-1", 2),
-        ("SN-2", 1),
+    assert sorted((d["serial_number"], d["attempt_count"], d["status"]) for d in duts) == [
+        ("SN-1", 2, "pass"),  # the latest run of each DUT
+        ("SN-2", 1, "pass"),
     ]
+    retested = reader.tested_dut({"attempt_count": 2}).json()
+    assert [d["serial_number"] for d in retested] == ["SN-1"]
+    assert [
+        r["serial_number"] for r in reader.test_run(params={"number_of_attempt": 2}).json()
+    ] == ["SN-1"]
+    assert [
+        r["status"] for r in reader.test_run(params={"fw": "1.2", "status": "FAIL"}).json()
+    ] == ["fail"]  # a dut.info key, and statuses in any case
     assert [r["serial_number"] for r in reader.iter_test_runs(page_size=2)] == [
         "SN-1",
         "SN-1",

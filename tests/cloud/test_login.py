@@ -220,3 +220,38 @@ def test_cli_login_check_and_logout(server: StandCloudServer, tmp_path: Path) ->
     check = _hardlab("sc-login", server.address, "--check", *ca)
     out = check.communicate(timeout=60)[0]
     assert check.returncode == 1 and out.startswith("StandCloud connection failed: no API key")
+
+
+def test_poll_asks_at_most_once_per_interval_and_never_blocks(
+    server: StandCloudServer, tmp_path: Path
+) -> None:
+    server.configure(device_interval=0.3)
+    store = FileTokenStore(tmp_path)
+    with hardlab.cloud.login(
+        server.address, ca_bundle=server.ca_bundle, token_store=store
+    ) as pending:
+        assert not pending.poll()  # before the first interval: nothing is sent
+        assert pending.polls == 0
+        while pending.polls == 0:
+            assert not pending.poll()  # the user has not accepted yet
+            time.sleep(0.02)
+        assert pending.last_answer == "authorization_pending"
+        server.approve(pending.user_code)
+        deadline = time.monotonic() + 30
+        while not pending.poll():
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        polls = pending.polls
+        assert pending.done and pending.poll() and pending.polls == polls  # done: no more asking
+        assert store.load(server.address) is not None
+    with hardlab.cloud.login(
+        server.address, ca_bundle=server.ca_bundle, token_store=FileTokenStore(tmp_path / "x")
+    ) as refused:
+        server.deny(refused.user_code)
+
+        def poll_until_answered() -> None:
+            while not refused.poll():
+                time.sleep(0.02)
+
+        with pytest.raises(StandCloudAuthError, match="denied"):
+            poll_until_answered()
