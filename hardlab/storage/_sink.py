@@ -90,6 +90,19 @@ def _widen_pipe(pipe: IO[bytes] | None) -> None:
         return
 
 
+_exiting: list[subprocess.Popen[bytes]] = []
+"""Writers that confirmed their run and are tidying the database before they exit."""
+_exiting_lock = threading.Lock()
+
+
+def _reap(process: subprocess.Popen[bytes] | None = None) -> None:
+    """Collect the writers that have exited; keep `process` until it has."""
+    with _exiting_lock:
+        if process is not None:
+            _exiting.append(process)
+        _exiting[:] = [p for p in _exiting if p.poll() is None]
+
+
 def _json_int(value: int | None) -> str:
     return "null" if value is None else str(int(value))
 
@@ -128,6 +141,7 @@ class StoreSink:
         self._ready = threading.Event()
         self._done = threading.Event()
         self._fatal: str | None = None
+        self._closed = False
         self._prefixes: dict[tuple[str, str], bytes] = {}
         self._module_positions: dict[str, int] = {}
         self._dirty = False
@@ -140,8 +154,9 @@ class StoreSink:
 
     def prepare(self) -> None:
         """Start the writer process, so it is ready by the time the first case ends."""
-        if self._process is not None:
+        if self._process is not None or self._closed:
             return
+        _reap()
         kwargs: dict[str, Any] = {}
         if sys.platform == "win32":  # pragma: no cover - Windows only
             kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined,unused-ignore]
@@ -182,8 +197,10 @@ class StoreSink:
             elif op == "error":
                 self._fail(str(reply.get("message")), fatal=bool(reply.get("fatal")))
             elif op == "done":
+                # the run is committed: nothing the writer does from here concerns it
                 self.saved = bool(reply.get("ok"))
                 self._done.set()
+                return
         # the writer is gone: whoever waits must not wait any longer
         if not self._ready.is_set():
             self._fail("the store writer stopped before it was ready", fatal=True)
@@ -228,24 +245,32 @@ class StoreSink:
                 self._fail(f"lost the store writer: {exc}", fatal=True)
 
     def close(self, timeout: float = 120.0) -> None:
-        """End the writer: it commits what it has and exits."""
+        """End the writer: it commits what it has; return once the run is committed.
+
+        After confirming the run, the writer tidies the database (SQLite folds
+        its write-ahead log into the file when the last connection closes, a
+        few disk syncs) and exits by itself; the run does not wait for that.
+        Without a confirmation, this waits for the writer to end.
+        """
         if self._stdin is not None:
             with self._lock, contextlib.suppress(OSError, ValueError):
                 self._stdin.close()
             self._stdin = None
-        if self._process is not None:
-            # The replies end when the writer exits. Waiting for that on the
-            # reader thread wakes at once; Popen.wait(timeout) would poll with
-            # sleeps of up to 50 ms.
-            if self._reader is not None:
-                self._reader.join(timeout)
-            if self._reader is not None and self._reader.is_alive():
-                self._process.kill()
-            self._process.wait()
-            if self._process.stdout is not None:
-                self._process.stdout.close()
+        process = self._process
+        if process is None or self._closed:
+            return
+        self._closed = True
         if self._reader is not None:
-            self._reader.join(timeout=5)
+            # The reader ends at the writer's "done", or when the writer exits;
+            # joining it wakes at once, where Popen.wait(timeout) would poll
+            # with sleeps of up to 50 ms.
+            self._reader.join(timeout)
+            if self._reader.is_alive():
+                process.kill()
+                self._reader.join()
+        if process.stdout is not None:
+            process.stdout.close()
+        _reap(process)
 
     # ------------------------------------------------------------------ events
 
