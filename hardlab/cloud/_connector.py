@@ -516,18 +516,24 @@ class StandCloudConnector:
         """
         response = self.request("GET", "healthcheck")
         if response.status_code in (401, 403):
-            how = "the API key" if self.api_key else "the login"
-            msg = (
-                f"StandCloud at {self.addr} refused {how} (status {response.status_code}); "
-                f"log in with `hardlab sc-login {self.addr}` or check the API key"
-            )
-            raise StandCloudAuthError(msg, status_code=response.status_code)
+            raise self.refused(response)
         if response.status_code != 200:
             msg = f"StandCloud at {self.addr} is not healthy: status {response.status_code}"
             raise StandCloudError(
                 msg, status_code=response.status_code, transient=response.status_code >= 500
             )
         return response
+
+    def refused(self, response: httpx.Response) -> StandCloudAuthError:
+        """The error for a 401 or 403 answer: which credential was refused, and the fix."""
+        if self.api_key:
+            fix = "check [stand_cloud] api_key (or HARDPY_SC_API_KEY)"
+            how = "the API key"
+        else:
+            fix = f"log in again with `hardlab sc-login {self.addr}`"
+            how = "the login"
+        msg = f"StandCloud at {self.addr} refused {how} (status {response.status_code}); {fix}"
+        return StandCloudAuthError(msg, status_code=response.status_code)
 
 
 def _expires_soon(token: Mapping[str, Any]) -> bool:

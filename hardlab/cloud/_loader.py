@@ -149,14 +149,19 @@ class StandCloudLoader:
         201 means stored. 409 means the report was stored before (the same
         run id was sent as the idempotency key). 422 carries the server's
         reason, e.g. a missing DUT part number or stand name. Other statuses
-        come back as they are, as HardPy returns them.
+        come back as they are, as HardPy returns them; refused credentials
+        (401, 403) raise.
 
         Raises:
-            StandCloudAuthError: No API key or login, or the login cannot be refreshed.
+            StandCloudAuthError: No API key or login, the key or login was
+                refused, or the login cannot be refreshed.
             StandCloudError: The server cannot be reached (connection, timeout, TLS).
         """
         document = report.model_dump(mode="json")
-        return self.upload(document, key=report_key(report), timeout=timeout)
+        response = self.upload(document, key=report_key(report), timeout=timeout)
+        if response.status_code in (401, 403):
+            raise self.connector.refused(response)
+        return response
 
     def upload(
         self, document: Mapping[str, Any], *, key: str, timeout: float | None = None

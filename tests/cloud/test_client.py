@@ -167,6 +167,18 @@ def test_connection_failures_raise_standcloud_error(api_key: str) -> None:
     assert caught.value.transient
 
 
+def test_a_refused_key_raises_and_names_the_fix(server: StandCloudServer) -> None:
+    with (
+        _loader(server, "not-a-key") as loader,
+        pytest.raises(
+            StandCloudAuthError, match=r"refused the API key.*HARDPY_SC_API_KEY"
+        ) as caught,
+    ):
+        loader.load(_report())
+    assert caught.value.status_code == 401
+    assert server.reports() == []
+
+
 def test_no_credentials_names_the_fix(server: StandCloudServer) -> None:
     section = StandCloudConfig(address=server.address, ca_bundle=server.ca_bundle)
     with pytest.raises(StandCloudAuthError, match=f"hardlab sc-login {server.address}"):
