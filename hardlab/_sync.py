@@ -16,6 +16,7 @@ answers decides what happens next:
 
 from __future__ import annotations
 
+import atexit
 import random
 import threading
 import time
@@ -212,6 +213,7 @@ def _upload_batch(
     result: SyncResult,
     rng: random.Random,
     fatal: threading.Event,
+    halt: threading.Event,
 ) -> list[OutboxResult]:
     from hardlab.storage import OutboxResult
 
@@ -224,7 +226,8 @@ def _upload_batch(
             return now + timedelta(seconds=policy.delay(entry.attempts + 1, wait, rng))
 
     def send(entry: OutboxEntry) -> OutboxResult:
-        if stop.is_set() or entry.document is None:
+        # not sent (the pass stopped, or the drain was asked to end): given back untouched
+        if stop.is_set() or halt.is_set() or entry.document is None:
             return OutboxResult(entry.run_id, "released")
         try:
             response = loader_for(entry).upload(
@@ -291,6 +294,7 @@ def drain(
     timeout: float | None = None,
     stop: threading.Event | None = None,
     seed: int | None = None,
+    run_ids: Sequence[str] | None = None,
 ) -> SyncResult:
     """Send what the outbox owes StandCloud.
 
@@ -306,6 +310,7 @@ def drain(
         timeout: Seconds `wait` may take.
         stop: Ends the drain between batches when set.
         seed: Makes the backoff jitter repeatable.
+        run_ids: Only these runs' reports.
 
     Returns:
         What was delivered, retried and parked, and what is still owed.
@@ -335,17 +340,17 @@ def drain(
     try:
         while not stop.is_set():
             entries = store.outbox.claim(
-                limit=policy.batch, lease=lease, address=address, due_by=began
+                limit=policy.batch, lease=lease, address=address, due_by=began, run_ids=run_ids
             )
             if entries:
-                outcomes = _upload_batch(entries, loader_for, policy, result, rng, fatal)
+                outcomes = _upload_batch(entries, loader_for, policy, result, rng, fatal, stop)
                 store.outbox.record(outcomes)
                 if fatal.is_set() or (result.stopped is not None and not wait):
                     break  # no credentials or an untrusted server: waiting will not help
                 continue
             if not wait:
                 break
-            due = store.outbox.next_due(address=address)
+            due = store.outbox.next_due(address=address, run_ids=run_ids)
             if due is None:
                 break
             pause = (due - datetime.now(timezone.utc)).total_seconds()
@@ -360,7 +365,7 @@ def drain(
     finally:
         for loader in loaders.values():
             loader.close()
-    result.pending = store.outbox.counts(address=address)["pending"]
+    result.pending = store.outbox.counts(address=address, run_ids=run_ids)["pending"]
     return result
 
 
@@ -506,6 +511,8 @@ class _Background:
 
 _BACKGROUND: dict[tuple[str, str], _Background] = {}
 _BACKGROUND_LOCK = threading.Lock()
+_AT_EXIT: list[bool] = []  # filled once the exit handler is registered
+_EXIT_WAIT_S = 2.0
 
 
 def background_sync(
@@ -524,6 +531,11 @@ def background_sync(
 
     key = (url, normalize_address(config.address))
     with _BACKGROUND_LOCK:
+        if not _AT_EXIT:
+            # a process that ends (hardlab run) lets its workers give back what they
+            # claimed but did not send, so the next sync need not wait for the lease
+            atexit.register(stop_background_syncs, _EXIT_WAIT_S)
+            _AT_EXIT.append(True)
         worker = _BACKGROUND.get(key)
         if worker is None or not worker.thread.is_alive():
             seconds = period if period is not None else max(1, config.autosync_timeout) * 60.0
@@ -546,19 +558,40 @@ def stop_background_syncs(timeout: float = 30.0) -> None:
         worker.thread.join(timeout)
 
 
-def after_run(url: str, config: StandCloudConfig, policy: SyncPolicy | None = None) -> SyncResult:
-    """Send what the outbox owes right after a run, once; leave the rest to the background worker.
+def after_run(
+    url: str,
+    config: StandCloudConfig,
+    policy: SyncPolicy | None = None,
+    *,
+    run_id: str | None = None,
+) -> SyncResult:
+    """Send a finished run's report now; leave the rest of the outbox to the background worker.
+
+    Only the run's own report is sent before the run ends (so a long backlog
+    or a slow server never holds the operator up); if other reports are owed
+    to the same address, the process's background worker is started (or
+    woken) to send them.
+
+    Args:
+        url: The store's URL.
+        config: ``[stand_cloud]`` of the run's ``hardpy.toml``.
+        policy: Retries, concurrency and timeouts.
+        run_id: The run; None sends everything due for the address now.
 
     Returns:
-        What the pass did (its `str` is the line the run shows).
+        What the pass did for the run (its `str` is the line the run shows).
     """
     from hardlab.cloud import normalize_address
     from hardlab.storage import Store
 
     policy = policy or SyncPolicy()
     address = normalize_address(config.address)
+    only = [run_id] if run_id is not None else None
     with Store(url) as store:
-        result = drain(store, _loader_factory(config, policy), policy=policy, address=address)
-    if result.pending:
+        result = drain(
+            store, _loader_factory(config, policy), policy=policy, address=address, run_ids=only
+        )
+        owed = store.outbox.counts(address=address)["pending"]
+    if owed:
         background_sync(url, config, policy=policy)
     return result

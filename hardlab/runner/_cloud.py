@@ -83,7 +83,7 @@ def after_run(run: RunState, report: ResultRunStore, store_sink: Any) -> list[st
         if store_sink is not None and store_sink.saved and store_sink.outbox:
             from hardlab._sync import after_run as drain_after_run
 
-            result = drain_after_run(store_sink.url, section)
+            result = drain_after_run(store_sink.url, section, run_id=str(run.run_id))
             return _outcome_lines(str(run.run_id), result)
         from hardlab.cloud import StandCloudLoader
 

@@ -176,6 +176,7 @@ class Outbox:
         address: str | None = None,
         now: datetime | None = None,
         due_by: datetime | None = None,
+        run_ids: Sequence[str] | None = None,
     ) -> list[OutboxEntry]:
         """Take up to `limit` due entries for sending, with their reports.
 
@@ -189,6 +190,7 @@ class Outbox:
             now: The current time (tests).
             due_by: Only entries due at this time or before (default: `now`);
                 a pass that must not pick up its own retries gives its start.
+            run_ids: Only these runs' entries (full ids).
         """
         now = now or _now()
         due_by = due_by or now
@@ -205,6 +207,8 @@ class Outbox:
             )
             if address is not None:
                 due = due.where(OutboxRow.address == address)
+            if run_ids is not None:
+                due = due.where(OutboxRow.run_id.in_(list(run_ids)))
             if self.store.dialect == "postgresql":
                 due = due.with_for_update(skip_locked=True)  # SQLite's writer lock does this
             ids = list(conn.execute(due).scalars())
@@ -292,20 +296,28 @@ class Outbox:
         with self.store._read("listing the StandCloud outbox") as conn:
             return [_entry(row) for row in conn.execute(statement)]
 
-    def counts(self, *, address: str | None = None) -> dict[str, int]:
-        """How many entries are in each state."""
+    def counts(
+        self, *, address: str | None = None, run_ids: Sequence[str] | None = None
+    ) -> dict[str, int]:
+        """How many entries are in each state (of `address`, of `run_ids`, or all)."""
         statement = select(OutboxRow.state, func.count()).group_by(OutboxRow.state)
         if address is not None:
             statement = statement.where(OutboxRow.address == address)
+        if run_ids is not None:
+            statement = statement.where(OutboxRow.run_id.in_(list(run_ids)))
         with self.store._read("counting the StandCloud outbox") as conn:
             found = {str(state): int(n) for state, n in conn.execute(statement)}
         return {state: found.get(state, 0) for state in STATES}
 
-    def next_due(self, *, address: str | None = None) -> datetime | None:
+    def next_due(
+        self, *, address: str | None = None, run_ids: Sequence[str] | None = None
+    ) -> datetime | None:
         """When the next pending entry is due (now or earlier: due already), or None."""
         statement = select(func.min(OutboxRow.next_attempt_at)).where(OutboxRow.state == "pending")
         if address is not None:
             statement = statement.where(OutboxRow.address == address)
+        if run_ids is not None:
+            statement = statement.where(OutboxRow.run_id.in_(list(run_ids)))
         with self.store._read("reading the StandCloud outbox") as conn:
             value = conn.execute(statement).scalar()
         if value is not None and value.tzinfo is None:  # SQLite's func.min bypasses the type

@@ -132,3 +132,28 @@ def test_autosync_parks_a_rejected_report_and_says_why(
         (entry,) = store.outbox.entries()
         assert (entry.run_id, entry.state, entry.last_status) == (str(result.run_id), "parked", 422)
     assert server.reports() == []
+
+
+def test_a_run_sends_its_own_report_and_leaves_the_backlog_to_the_background(
+    server: StandCloudServer, api_key: str, seed_plan: Callable[..., Path], tmp_path: Path
+) -> None:
+    import time
+
+    from .conftest import queue_reports, report_document
+
+    db = tmp_path / "runs.db"
+    backlog = queue_reports(
+        str(db), [report_document(f"OLD-{i}") for i in range(30)], server.address
+    )
+    plan = seed_plan(server, api_key, autosync=True, connection_only=False)
+    (plan / "conftest.py").unlink()  # autosync alone
+    result = hardlab.run(plan, operator=None, store=db, quiet=True)
+    assert result.passed
+    with Store(db) as store:
+        (own,) = store.outbox.entries(("delivered",), run_ids=[str(result.run_id)])
+        assert own.last_status == 201
+        deadline = time.monotonic() + 60
+        while store.outbox.counts()["pending"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert store.outbox.counts() == {"pending": 0, "parked": 0, "delivered": 31}
+    assert {r["key"] for r in server.reports()} == {*backlog, str(result.run_id)}
