@@ -98,6 +98,13 @@ def add_parsers(commands: Any, db_option: Any) -> None:
         "(parked: rejected by StandCloud, with its reason).",
     )
     status.add_argument("--all", action="store_true", help="list delivered reports too")
+    status.add_argument(
+        "--limit",
+        type=int,
+        default=50,
+        metavar="N",
+        help="list at most N reports, oldest first (default 50; 0: all)",
+    )
     status.add_argument("--json", action="store_true", help="one JSON object per report and line")
     db_option(status)
 
@@ -232,7 +239,7 @@ def cmd_sc_status(args: argparse.Namespace) -> int:
     states = ("pending", "parked", "delivered") if args.all else ("pending", "parked")
     with open_store(args.db) as store:
         counts = store.outbox.counts()
-        entries = store.outbox.entries(states)
+        entries = store.outbox.entries(states, limit=args.limit or None)
         shorts = short_ids(store, [entry.run_id for entry in entries]) if entries else {}
         where = safe_url(store.url)
     if args.json:
@@ -271,6 +278,9 @@ def cmd_sc_status(args: argparse.Namespace) -> int:
         )
         if entry.last_error and entry.state != "delivered":
             print(f"      {entry.last_error}")
+    listed = sum(counts[state] for state in states)
+    if len(entries) < listed:
+        print(f"  ... and {listed - len(entries)} more (--limit 0 lists them all)")
     if counts["parked"]:
         print("Send parked reports again with: hardlab sc-retry; remove them with: hardlab sc-drop")
     return 0

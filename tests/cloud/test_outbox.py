@@ -168,6 +168,8 @@ def test_a_rejected_report_is_parked_shown_retried_and_dropped(
     assert [(r["run_id"], r["state"], r["last_status"]) for r in records] == [(bad, "parked", 422)]
     everything = _hardlab("sc-status", "--all", "--db", db)
     assert everything.stdout.count("delivered") >= 3  # the header and two entries
+    first = _hardlab("sc-status", "--all", "--limit", "1", "--db", db)
+    assert "... and 2 more (--limit 0 lists them all)" in first.stdout
 
     # parked is parked: another sync does not send it again
     assert _hardlab("sc-sync", folder, "--db", db).returncode == 0
