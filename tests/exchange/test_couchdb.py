@@ -307,7 +307,7 @@ def test_whole_databases_are_read_page_by_page(couchdb: CouchServer) -> None:
 
     # more than two pages of _all_docs (500 a page), ids that sort in a tricky order
     docs = [
-        dict(report_doc(stop_time=START + n), _id=f"report_{START + n}_SN \"{n}\"/x")
+        dict(report_doc(stop_time=START + n), _id=f'report_{START + n}_SN "{n}"/x')
         for n in range(1201)
     ]
     for doc in docs:
