@@ -863,6 +863,7 @@ class HardlabPlugin:
         self.final_report = report
         run.emit(RunFinished(run, status, report, exitstatus))
         if self.store_sink is not None:
+            self.store_sink.settle()  # the writer committed the end while listeners ran
             for error in self.store_sink.errors:
                 self.errors.append(f"store: {error}")
                 self.notices.append(f"store: {error}")

@@ -26,6 +26,7 @@ import sys
 import threading
 import uuid
 from collections.abc import Callable
+from json.encoder import encode_basestring_ascii as _quote
 from typing import IO, Any
 
 from hardlab.events import (
@@ -114,6 +115,16 @@ def _line(fields: dict[str, Any], **raw: str) -> bytes:
     return (head[:-1] + extra + "}\n").encode()
 
 
+def _attempt_prefix(
+    run_id: str, module_id: str, module_name: str, case_id: str, position: int
+) -> bytes:
+    """The part of a case's ``attempt`` messages that never changes (it is made once a case)."""
+    return (
+        f'{{"op":"attempt","run_id":{_quote(run_id)},"module_id":{_quote(module_id)},'
+        f'"module_name":{_quote(module_name)},"case_id":{_quote(case_id)},"position":{position}'
+    ).encode()
+
+
 class StoreSink:
     """Streams a run into a store through a writer process.
 
@@ -142,6 +153,7 @@ class StoreSink:
         self._done = threading.Event()
         self._fatal: str | None = None
         self._closed = False
+        self._finished = False
         self._prefixes: dict[tuple[str, str], bytes] = {}
         self._module_positions: dict[str, int] = {}
         self._dirty = False
@@ -218,13 +230,14 @@ class StoreSink:
     def ready(self, timeout: float = 60.0) -> str | None:
         """Why the store cannot take the run, or None; called before the first case.
 
-        An SQLite store is checked in place in a few milliseconds, so the run
-        need not wait for the writer to start; any other store is checked by
+        A writer that has opened the store has checked it; if it is still
+        starting, an SQLite store is checked in place in a few milliseconds,
+        so the run need not wait for it; any other store is checked by
         waiting until the writer has opened it.
         """
         self.prepare()
-        if self._fatal is not None:
-            return self._fatal
+        if self._fatal is not None or self._ready.is_set():
+            return self._fatal  # the writer has opened the store already, or cannot
         path = sqlite_file(self.url)
         if path is not None:
             return check_sqlite(path, self.url)
@@ -244,18 +257,22 @@ class StoreSink:
             except (BrokenPipeError, OSError, ValueError) as exc:
                 self._fail(f"lost the store writer: {exc}", fatal=True)
 
-    def close(self, timeout: float = 120.0) -> None:
-        """End the writer: it commits what it has; return once the run is committed.
-
-        After confirming the run, the writer tidies the database (SQLite folds
-        its write-ahead log into the file when the last connection closes, a
-        few disk syncs) and exits by itself; the run does not wait for that.
-        Without a confirmation, this waits for the writer to end.
-        """
+    def _hang_up(self) -> None:
+        """Close the writer's input: it commits what it has, confirms a finished run, exits."""
         if self._stdin is not None:
             with self._lock, contextlib.suppress(OSError, ValueError):
                 self._stdin.close()
             self._stdin = None
+
+    def settle(self, timeout: float = 120.0) -> None:
+        """Wait until the writer has confirmed the run (`saved`), or has ended without.
+
+        Called once the run has ended (`close` calls it too). After confirming,
+        the writer tidies the database (SQLite folds its write-ahead log into
+        the file when the last connection closes, a few disk syncs) and exits
+        by itself; the run does not wait for that.
+        """
+        self._hang_up()
         process = self._process
         if process is None or self._closed:
             return
@@ -271,6 +288,12 @@ class StoreSink:
         if process.stdout is not None:
             process.stdout.close()
         _reap(process)
+        if self._finished and not self.saved and not self.errors:
+            self.errors.append("the store writer ended without confirming the run")
+
+    def close(self, timeout: float = 120.0) -> None:
+        """End the writer: it commits what it has; return once a finished run is committed."""
+        self.settle(timeout)
 
     # ------------------------------------------------------------------ events
 
@@ -296,18 +319,9 @@ class StoreSink:
             for m_index, (module_id, module) in enumerate(run.document.modules.items()):
                 self._module_positions[module_id] = m_index
                 for case_id in module.cases:
-                    position = len(self._prefixes)
-                    # the part of each case's messages that never changes, made once
-                    self._prefixes[(module_id, case_id)] = _line(
-                        {
-                            "op": "attempt",
-                            "run_id": self._run_id,
-                            "module_id": module_id,
-                            "module_name": module.name,
-                            "case_id": case_id,
-                            "position": position,
-                        }
-                    )[:-2]
+                    self._prefixes[(module_id, case_id)] = _attempt_prefix(
+                        self._run_id, module_id, module.name, case_id, len(self._prefixes)
+                    )
         header = {
             "op": "start",
             "run_id": self._run_id,
@@ -332,16 +346,13 @@ class StoreSink:
         record = event.attempt
         prefix = self._prefixes.get((record.module_id, record.case_id))
         if prefix is None:  # a case the run did not collect (it cannot happen, but be safe)
-            prefix = _line(
-                {
-                    "op": "attempt",
-                    "run_id": self._run_id,
-                    "module_id": record.module_id,
-                    "module_name": record.module_name,
-                    "case_id": record.case_id,
-                    "position": len(self._prefixes),
-                }
-            )[:-2]
+            prefix = _attempt_prefix(
+                self._run_id,
+                record.module_id,
+                record.module_name,
+                record.case_id,
+                len(self._prefixes),
+            )
         with event.run.lock:
             case = record.case.model_dump_json()
         tail = (
@@ -375,6 +386,7 @@ class StoreSink:
             header["outbox"] = dict(self.outbox)
         if self._process is not None:
             self._send(_line(header, document=event.report.model_dump_json()))
-            self.close()
-            if not self.saved and not self.errors:
-                self.errors.append("the store writer ended without confirming the run")
+            # The writer commits the end while the run finishes its own work
+            # (other listeners, its report file); `settle` waits for it then.
+            self._finished = True
+            self._hang_up()

@@ -6,7 +6,6 @@ an SQLite URL's file is.
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 __all__ = ["HEAD", "VERSION_TABLE", "check_sqlite", "revision_problem", "sqlite_file"]
@@ -61,6 +60,8 @@ def check_sqlite(path: Path, where: str) -> str | None:
     """
     if not path.exists():
         return None
+    import sqlite3  # seldom needed by the run: its writer has usually checked the store first
+
     try:
         connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
     except sqlite3.Error as exc:

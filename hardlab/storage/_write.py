@@ -203,8 +203,8 @@ def _pg_time(value: datetime | None) -> datetime | None:
 
 
 def _json(value: Any) -> str:
-    # None becomes JSON null, as SQLAlchemy's JSON type stores it
-    return json.dumps(value)
+    # None becomes JSON null, as SQLAlchemy's JSON type stores it (most case columns are)
+    return "null" if value is None else json.dumps(value)
 
 
 def _q(name: str) -> str:
@@ -678,20 +678,20 @@ class RunWriter:
             ),
             (run_id, "numeric"),
         ).fetchall()
-        buckets: dict[str, tuple[tuple[Any, ...], DailyStats]] = {}
+        buckets: dict[tuple[Any, ...], DailyStats] = {}
         for name, unit, lower, upper, final, value, result in rows:
             identity = (day, part_number, stand_name, name, unit, lower, upper, bool(final))
-            key = daily_key(*identity)
-            if key not in buckets:
-                buckets[key] = (identity, DailyStats())
+            stats = buckets.get(identity)
+            if stats is None:
+                stats = buckets[identity] = DailyStats()
             # SQLite gives booleans back as 0 and 1
-            buckets[key][1].add(float(value or 0.0), None if result is None else bool(result))
+            stats.add(float(value or 0.0), None if result is None else bool(result))
         sql = _merge_daily_sql(self.dialect)
-        for key, (identity, stats) in buckets.items():
+        for identity, stats in buckets.items():
             self.db.execute(
                 sql,
                 (
-                    key,
+                    daily_key(*identity),
                     *identity,
                     stats.n,
                     stats.mean,
