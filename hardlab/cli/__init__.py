@@ -228,8 +228,8 @@ def _history_parsers(commands: Any) -> None:
         "-o",
         "--output",
         metavar="FILE",
-        help="write here (a folder: FOLDER/RUN_ID.json, .openhtf.json, .xml or .csv; "
-        "default: standard output)",
+        help="write here (a folder, or a name ending in /: FOLDER/RUN_ID.json, "
+        ".openhtf.json, .xml or .csv; default: standard output)",
     )
     export.add_argument(
         "--no-hardpy-copy",

@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -168,7 +167,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         out.flush()
         return 0
     target = Path(args.output)
-    if target.is_dir():
+    # "out/" names a folder even before it exists
+    if target.is_dir() or args.output.endswith(("/", os.sep)):
         target = target / f"{run_id}{_SUFFIX[args.format]}"
     _write_atomically(target, body)
     print(f"Exported run {run_id} to {target}", file=sys.stderr)
@@ -176,17 +176,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def _write_atomically(path: Path, text: str) -> None:
+    from hardlab.exchange.json_loader import write_atomically
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            # newline="": CSV rows end in CRLF as RFC 4180 says, on every system
-            with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-                out.write(text)
-            os.replace(temp, path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        write_atomically(path, text)
     except OSError as exc:
         raise CliError(f"cannot write {path}: {exc.strerror or exc}") from exc
 

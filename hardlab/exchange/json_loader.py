@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
+import uuid
 from os import PathLike
 from pathlib import Path
 
@@ -14,7 +14,7 @@ from hardlab._util import uuid7
 from hardlab.errors import ReportFormatError
 from hardlab.model.report import ResultRunStore
 
-__all__ = ["JsonLoader", "read_json_report", "validate_report"]
+__all__ = ["JsonLoader", "read_json_report", "validate_report", "write_atomically"]
 
 _log = logging.getLogger(__name__)
 
@@ -72,18 +72,32 @@ class JsonLoader:
             # pydantic-core writes the JSON (a dozen times faster than json.dump
             # with indent for a 1,000-case report); the content is HardPy's.
             body = report.model_copy(update={"id": report_id}).model_dump_json(indent=2)
-            handle, temp = tempfile.mkstemp(prefix=f".{report_id}.", dir=self._storage_dir)
-            try:
-                with os.fdopen(handle, "w", encoding="utf-8") as out:
-                    out.write(body)
-                os.replace(temp, path)
-            except BaseException:
-                Path(temp).unlink(missing_ok=True)
-                raise
+            write_atomically(path, body)
         except (OSError, TypeError, ValueError):
             _log.exception("cannot write report %s to %s", report_id, path)
             return False
         return True
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write `text` to `path` (UTF-8) so that a crash never leaves half a file.
+
+    The text goes to a temporary file beside `path`, which then replaces
+    it. The file gets the permissions any new file gets (the umask), as
+    HardPy's plain ``open`` gives its reports.
+
+    Raises:
+        OSError: If the file cannot be written (the temporary file is removed).
+    """
+    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
+    try:
+        # newline="": text is written as given (CSV rows end in CRLF on every system)
+        with open(temp, "x", encoding="utf-8", newline="") as out:
+            out.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
 
 
 def read_json_report(path: str | PathLike[str]) -> ResultRunStore:

@@ -165,6 +165,9 @@ def test_a_run_out_as_openhtf_junit_csv_and_back(
     props = ripple.find("properties")
     assert props is not None
     assert {p.attrib["name"]: p.attrib["value"] for p in props}["Ripple.limits"] == "x < 50.0"
+    # a name ending in / is a folder, made if missing
+    ok(cli("export", run_id, "--format", "csv", "-o", f"{tmp_path / 'new'}/", "--db", first))
+    assert (tmp_path / "new" / f"{run_id}.csv").is_file()
     table = ok(cli("export", run_id, "--format", "csv", "--attempts", "--db", first))
     rows = list(csv.DictReader(io.StringIO(table)))
     assert [(r["name"], r["attempt"], r["final"], r["value"]) for r in rows] == [

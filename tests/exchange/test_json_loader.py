@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 import uuid
 from pathlib import Path
@@ -239,3 +240,14 @@ def test_read_json_report_rejects_non_report(tmp_path: Path) -> None:
         ReportFormatError, match=r"bad\.json is not a HardPy report.*status: Field required"
     ):
         read_json_report(path)
+
+
+def test_report_files_get_the_usual_permissions(tmp_path: Path) -> None:
+    # as HardPy's plain open(): what the umask allows, not a private temporary file's 0600
+    mask = os.umask(0o022)
+    try:
+        JsonLoader(tmp_path).load(_report(), "r")
+    finally:
+        os.umask(mask)
+    assert (tmp_path / "r.json").stat().st_mode & 0o777 == 0o644
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]  # no temporary file left
