@@ -62,6 +62,11 @@ class RunResult:
         report_path: The HardPy JSON report written for this run, if one was.
         duration: Wall-clock seconds the run took.
         store_url: The database the run was stored in, if it was.
+        node_ids: The pytest node id of every collected case, absolute (its
+            file's full path), by ``module_id::case_id``: what to pass as a
+            target to run just that case (``hardlab.run(result.node_ids[key])``).
+            A run with ``args=["--collect-only"]`` collects the plan and runs
+            nothing: its report lists every case ``ready``.
     """
 
     run_id: uuid.UUID
@@ -73,6 +78,7 @@ class RunResult:
     report_path: Path | None = None
     duration: float = 0.0
     store_url: str | None = None
+    node_ids: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
     extra: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -460,7 +466,10 @@ def run(
     report = plugin.final_report
     state = plugin.run
     if report is None or state is None:
-        if state is not None and exit_code == pytest.ExitCode.NO_TESTS_COLLECTED:
+        collected_only = plugin.collect_only and exit_code == pytest.ExitCode.OK
+        if state is not None and (
+            collected_only or exit_code == pytest.ExitCode.NO_TESTS_COLLECTED
+        ):
             report = state.snapshot()
         else:
             msg = (
@@ -478,4 +487,15 @@ def run(
         report_path=json_sink.paths[-1] if json_sink and json_sink.paths else None,
         duration=time.perf_counter() - started,
         store_url=plugin.store_sink.url if plugin.store_sink and plugin.store_sink.saved else None,
+        node_ids=_node_ids(plugin),
     )
+
+
+def _node_ids(plugin: Any) -> dict[str, str]:
+    """``module_id::case_id`` -> the case's node id, its file part made absolute."""
+    root = plugin.roots[0] if plugin.roots else Path.cwd()
+    found: dict[str, str] = {}
+    for nodeid, info in plugin.nodes.items():
+        file_part, sep, rest = nodeid.partition("::")
+        found[f"{info.module_id}::{info.case_id}"] = str(root / file_part) + sep + rest
+    return found

@@ -179,6 +179,11 @@ class HardlabPlugin:
         self.store_sink: Any = None
         self.gate: StopGate | None = None
 
+    @property
+    def collect_only(self) -> bool:
+        """Whether the session only collects (``--collect-only``): no case runs."""
+        return self._collect_only
+
     # ================================================================ setup
 
     def _resolve_config(self, config: pytest.Config) -> HardpyConfig:
