@@ -2,7 +2,8 @@
 
 The top level accepts extra tables (``[extra_args]``, ...), which become
 attributes of `HardpyConfig`, as `get_hardpy_config()` exposes them in HardPy.
-The sections ``[database]``, ``[frontend]`` and ``[stand_cloud]`` know their
+The sections ``[database]``, ``[frontend]``, ``[stand_cloud]`` and hardlab's
+own ``[hardlab]`` (start arguments the operator station asks for) know their
 keys. Where HardPy throws the whole file away over one unknown key (its own
 example spells ``enabled`` for ``enable``), hardlab ignores that key and says
 so in a `HardlabWarning` that names it and suggests the right spelling. A
@@ -14,11 +15,13 @@ from __future__ import annotations
 import copy
 import difflib
 import os
+import re
+import typing
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from hardlab._util import data_dir, toml_loads
 from hardlab.errors import ConfigError, HardlabWarning
@@ -27,10 +30,12 @@ __all__ = [
     "CONFIG_FILE",
     "DatabaseConfig",
     "FrontendConfig",
+    "HardlabConfig",
     "HardpyConfig",
     "ModalResultConfig",
     "ReportsStorageMenuConfig",
     "StandCloudConfig",
+    "StartArgConfig",
     "TestConfig",
     "data_dir",
     "load_config",
@@ -144,6 +149,117 @@ class TestConfig(BaseModel):
     file: str | None = None
 
 
+class StartArgConfig(BaseModel):
+    """One ``[[hardlab.start_args]]`` entry: an input the operator fills in before Start.
+
+    HardPy takes start arguments only from its command line (``hardpy start
+    --arg k=v``); hardlab's operator station asks for the ones declared here
+    and passes them to the run, where the ``hardpy_start_args`` fixture
+    gives them to the tests as text. HardPy ignores the ``[hardlab]`` table.
+
+    Example:
+        ```toml
+        [[hardlab.start_args]]
+        name = "operator"
+        label = { en = "Operator", de = "Bediener" }
+
+        [[hardlab.start_args]]
+        name = "serial"
+        label = "Serial number"
+        pattern = "SN-[0-9]{4}"
+        keep = false             # asked afresh for every run
+
+        [[hardlab.start_args]]
+        name = "mode"
+        kind = "choice"
+        choices = ["quick", "full"]
+        default = "full"
+        ```
+    """
+
+    model_config = _SECTION
+
+    name: str
+    """The key in ``hardpy_start_args``."""
+    label: str | dict[str, str] = ""
+    """What the operator reads: a text, or a table of texts by language code
+    (``en``, ``de``, ...); default: `name`."""
+    kind: Literal["text", "number", "choice"] = "text"
+    """``text``, ``number`` (any decimal number) or ``choice`` (one of `choices`)."""
+    choices: list[str] = []
+    default: str = ""
+    """The value shown before the operator changes it."""
+    required: bool = True
+    """Whether Start refuses an empty value."""
+    pattern: str = ""
+    """A regular expression the whole value must match (text only)."""
+    keep: bool = True
+    """Keep the value for the next run (an operator's name); false clears it
+    after each start (a serial number)."""
+    placeholder: str = ""
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_a_key(cls, value: str) -> str:
+        if not value or "=" in value or value != value.strip():
+            msg = (
+                "a start argument's name must be a non-empty key without '=' "
+                f"or surrounding spaces, not {value!r}"
+            )
+            raise ValueError(msg)
+        return value
+
+    @field_validator("pattern")
+    @classmethod
+    def _pattern_compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            msg = f"pattern {value!r} is not a regular expression: {exc}"
+            raise ValueError(msg) from None
+        return value
+
+    @model_validator(mode="after")
+    def _choices_fit(self) -> StartArgConfig:
+        if self.kind == "choice" and not self.choices:
+            msg = f"start argument {self.name!r} is a choice: give its choices = [...]"
+            raise ValueError(msg)
+        if self.kind == "choice" and self.default and self.default not in self.choices:
+            msg = (
+                f"start argument {self.name!r}: default {self.default!r} is not one of its choices"
+            )
+            raise ValueError(msg)
+        return self
+
+    def label_for(self, language: str) -> str:
+        """The label in `language` (falling back to English, then any, then the name)."""
+        if isinstance(self.label, str):
+            return self.label or self.name
+        for key in (language, "en"):
+            if self.label.get(key):
+                return self.label[key]
+        return next((text for text in self.label.values() if text), self.name)
+
+
+class HardlabConfig(BaseModel):
+    """``[hardlab]``: hardlab's own settings; HardPy keeps the table as an unknown extra."""
+
+    model_config = _SECTION
+
+    start_args: list[StartArgConfig] = []
+    """What the operator station asks before each run (see `StartArgConfig`)."""
+
+    @field_validator("start_args")
+    @classmethod
+    def _unique_names(cls, value: list[StartArgConfig]) -> list[StartArgConfig]:
+        names = [entry.name for entry in value]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            msg = f"start argument names must be unique; repeated: {', '.join(twice)}"
+            raise ValueError(msg)
+        return value
+
+
 class HardpyConfig(BaseModel):
     """The whole ``hardpy.toml``. Extra top-level tables become attributes.
 
@@ -165,6 +281,7 @@ class HardpyConfig(BaseModel):
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
     frontend: FrontendConfig = Field(default_factory=FrontendConfig)
     stand_cloud: StandCloudConfig = Field(default_factory=StandCloudConfig)
+    hardlab: HardlabConfig = Field(default_factory=HardlabConfig)
 
     def model_post_init(self, context: Any, /) -> None:
         """Fill in HardPy's derived ``database.doc_id``."""
@@ -201,6 +318,8 @@ def _model_for(path: tuple[str | int, ...]) -> type[BaseModel] | None:
             continue
         field = model.model_fields.get(part)
         annotation = field.annotation if field is not None else None
+        if typing.get_origin(annotation) is list:  # [[tables]]: the entries' model
+            annotation = typing.get_args(annotation)[0]
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             model = annotation
         else:
