@@ -16,6 +16,7 @@ and refuses what it refuses (empty input, unknown choices).
 from __future__ import annotations
 
 import html
+import math
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -32,15 +33,16 @@ from hardlab.model.dialog import (
 )
 from hardlab.runner.operators import to_answer
 from hardlab.widgets import _presenters as present
+from hardlab.widgets._i18n import ENGLISH, Labels
 
 __all__ = ["DialogView", "MessageView", "WidgetOperator", "wait_for"]
 
 _FRAME = {"border": "1px solid #1565c0", "padding": "6px 10px", "margin": "4px 0"}
 _EMPTY = {
-    "textinput": "Enter a text first.",
-    "numericinput": "Enter a number first.",
-    "radiobutton": "Choose one of the options first.",
-    "checkbox": "Tick at least one option first.",
+    "textinput": "dialog.empty_text",
+    "numericinput": "dialog.empty_number",
+    "radiobutton": "dialog.empty_choice",
+    "checkbox": "dialog.empty_checkbox",
 }
 
 
@@ -62,6 +64,14 @@ def _title_html(title: str, context: str = "") -> str:
         '<div style="border-bottom:1px solid #1565c0;margin-bottom:4px;font-weight:bold;'
         f'font-size:110%">{html.escape(title)}{note}</div>'
     )
+
+
+def _is_number(text: str) -> bool:
+    """Whether `text` is a finite decimal number, as HardPy's panel accepts it."""
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
 
 
 def _warning_html(text: str) -> str:
@@ -107,9 +117,10 @@ class DialogView(_View):
         answered: Set when the answer is there.
     """
 
-    def __init__(self, request: DialogRequest) -> None:
+    def __init__(self, request: DialogRequest, labels: Labels = ENGLISH) -> None:
         super().__init__()
         self.request = request
+        self.labels = labels
         dialog = request.dialog
         self.kind = dialog.widget.type
         self.input: Any = None
@@ -154,10 +165,11 @@ class DialogView(_View):
             numeric = isinstance(widget, NumericInputWidget)
             # continuous_update keeps the value current as the operator types,
             # so the Enter ("submit") message finds it up to date.
+            placeholder = "dialog.number_placeholder" if numeric else "dialog.text_placeholder"
             text = self._own(
                 widgets.Text(
                     value="",
-                    placeholder="Enter a number" if numeric else "Enter a text",
+                    placeholder=self.labels(placeholder),
                     continuous_update=True,
                     layout=widgets.Layout(width="60%"),
                 )
@@ -177,8 +189,12 @@ class DialogView(_View):
     def _multistep(self, steps: list[dict[str, Any]]) -> list[Any]:
         self._steps = [step.get("info", {}) for step in steps]
         self._step_html = self._own(widgets.HTML(self._render_step()))
-        self.back_button = self._own(widgets.Button(description="Back", icon="arrow-left"))
-        self.next_button = self._own(widgets.Button(description="Next", icon="arrow-right"))
+        self.back_button = self._own(
+            widgets.Button(description=self.labels("dialog.back"), icon="arrow-left")
+        )
+        self.next_button = self._own(
+            widgets.Button(description=self.labels("dialog.next"), icon="arrow-right")
+        )
         self.back_button.on_click(lambda _button: self.go(self.step - 1))
         self.next_button.on_click(lambda _button: self.go(self.step + 1))
         return [self._step_html, self._own(widgets.HBox([self.back_button, self.next_button]))]
@@ -188,11 +204,15 @@ class DialogView(_View):
         labels = [str(label) for label in (dialog.button_text or [])]
         if dialog.pass_fail:
             self.pass_button = self._own(
-                widgets.Button(description=labels[0] if labels else "Pass", button_style="success")
+                widgets.Button(
+                    description=labels[0] if labels else self.labels("dialog.pass"),
+                    button_style="success",
+                )
             )
             self.fail_button = self._own(
                 widgets.Button(
-                    description=labels[1] if len(labels) > 1 else "Fail", button_style="danger"
+                    description=labels[1] if len(labels) > 1 else self.labels("dialog.fail"),
+                    button_style="danger",
                 )
             )
             self.pass_button.on_click(lambda _button: self.submit(True))
@@ -201,7 +221,8 @@ class DialogView(_View):
         else:
             self.confirm_button = self._own(
                 widgets.Button(
-                    description=labels[0] if labels else "Confirm", button_style="primary"
+                    description=labels[0] if labels else self.labels("dialog.confirm"),
+                    button_style="primary",
                 )
             )
             self.confirm_button.on_click(lambda _button: self.submit(None))
@@ -213,7 +234,9 @@ class DialogView(_View):
 
     def _render_step(self) -> str:
         total = len(self._steps)
-        return present.step_html(self._steps[self.step], self.step, total, self._font_size)
+        return present.step_html(
+            self._steps[self.step], self.step, total, self._font_size, self.labels
+        )
 
     def _sync_steps(self) -> None:
         if not self._steps:
@@ -261,11 +284,14 @@ class DialogView(_View):
             return
         dialog = self.request.dialog
         if self._steps and self.step != len(self._steps) - 1:
-            self.warning.value = _warning_html("Go through every step first.")
+            self.warning.value = _warning_html(self.labels("dialog.steps_first"))
             return
         raw = self.raw_input()
         if self.kind in _EMPTY and raw in (None, "", []):
-            self.warning.value = _warning_html(_EMPTY[self.kind])
+            self.warning.value = _warning_html(self.labels(_EMPTY[self.kind]))
+            return
+        if self.kind == "numericinput" and not _is_number(str(raw)):
+            self.warning.value = _warning_html(self.labels("dialog.not_a_number", value=repr(raw)))
             return
         try:
             if dialog.pass_fail:
@@ -289,19 +315,22 @@ class MessageView(_View):
         ok_button: The button that closes it.
     """
 
-    def __init__(self, request: MessageRequest) -> None:
+    def __init__(self, request: MessageRequest, labels: Labels = ENGLISH) -> None:
         super().__init__()
         self.request = request
+        self.labels = labels
         H = widgets.HTML  # noqa: N806 - the widget class, named as ipywidgets names it
         children: list[Any] = [
-            self._own(H(_title_html(request.title or "Message"))),
+            self._own(H(_title_html(request.title or labels("dialog.message")))),
             self._own(H(present.dialog_text_html(request.msg, request.font_size))),
         ]
         if request.image is not None:
             children.append(self._own(H(present.image_html(request.image))))
         if request.html is not None:
             children.append(self._own(H(present.html_block(request.html))))
-        self.ok_button = self._own(widgets.Button(description="OK", button_style="primary"))
+        self.ok_button = self._own(
+            widgets.Button(description=labels("dialog.ok"), button_style="primary")
+        )
         self.ok_button.on_click(lambda _button: self.submit())
         children.append(self.ok_button)
         self.widget = self._own(widgets.VBox(children, layout=widgets.Layout(**_FRAME)))
@@ -326,6 +355,7 @@ class WidgetOperator:
         before_show: Called before a dialog is shown, e.g. the panel's
             flush, so the operator sees the run as it is.
         poll: Seconds between checks of the run's stop request while waiting.
+        labels: The language of the dialogs' own texts (buttons, hints).
 
     Attributes:
         area: Where dialogs appear.
@@ -357,8 +387,10 @@ class WidgetOperator:
         *,
         before_show: Callable[[], None] | None = None,
         poll: float = 0.1,
+        labels: Labels = ENGLISH,
     ) -> None:
         self.area: Any = area if area is not None else widgets.VBox()
+        self.labels = labels
         self.before_show = before_show
         self.poll = poll
         self.current: DialogView | MessageView | None = None
@@ -418,7 +450,7 @@ class WidgetOperator:
         Raises:
             DialogCancelledError: If the run is stopped while the dialog waits.
         """
-        view = DialogView(request)
+        view = DialogView(request, self.labels)
         self._show(view, request.stop, f"dialog {request.title!r} ({request.node})")
         answer = view.answer
         if answer is None:  # pragma: no cover - `answered` is set after the answer
@@ -433,4 +465,6 @@ class WidgetOperator:
         Raises:
             DialogCancelledError: If the run is stopped while the message waits.
         """
-        self._show(MessageView(request), request.stop, f"operator message {request.msg!r}")
+        self._show(
+            MessageView(request, self.labels), request.stop, f"operator message {request.msg!r}"
+        )

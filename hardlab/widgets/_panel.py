@@ -42,6 +42,7 @@ from hardlab.events import (
 from hardlab.model.enums import TestStatus
 from hardlab.widgets import _presenters as present
 from hardlab.widgets._dialogs import WidgetOperator
+from hardlab.widgets._i18n import ENGLISH, Labels
 from hardlab.widgets._publisher import Publisher
 
 __all__ = ["RunPanel"]
@@ -97,6 +98,9 @@ class RunPanel:
         rows_per_block: Cases per HTML widget in a module's section.
         charts: Draw case charts (with matplotlib) when their case finishes.
         chart_format: ``png`` or ``svg``.
+        measurement_display: Show each case's measurements (``hardpy.toml``
+            ``[frontend] measurement_display``).
+        labels: The language of every text (`set_labels` changes it later).
 
     Attributes:
         widget: The panel's `VBox`; display it (or the panel).
@@ -113,6 +117,8 @@ class RunPanel:
         rows_per_block: int = 50,
         charts: bool = True,
         chart_format: str = "png",
+        measurement_display: bool = True,
+        labels: Labels = ENGLISH,
     ) -> None:
         if rows_per_block < 1:
             msg = f"rows_per_block must be at least 1, not {rows_per_block}"
@@ -121,6 +127,8 @@ class RunPanel:
         self.rows_per_block = rows_per_block
         self.charts = charts
         self.chart_format = chart_format
+        self.measurement_display = measurement_display
+        self.labels = labels
         self.final: RunFinished | None = None
         self._run: RunState | None = None
         self._lock = threading.Lock()
@@ -131,19 +139,10 @@ class RunPanel:
         self._modules: dict[str, _ModuleView] = {}
         self._operator: WidgetOperator | None = None
         self._reset = False
+        self._stopping = False
         self.publisher = Publisher(self._publish, interval=interval)
 
-        self.header = widgets.HTML(
-            present.header_html(
-                present.HeaderState(
-                    name="hardlab",
-                    status=TestStatus.READY,
-                    badge="READY",
-                    color=present.STATUS_COLOR[TestStatus.READY],
-                    progress=0,
-                )
-            )
-        )
+        self.header = widgets.HTML(self._idle_header())
         self.progress = widgets.IntProgress(
             value=0,
             min=0,
@@ -153,11 +152,11 @@ class RunPanel:
             layout=widgets.Layout(width="100%", flex="1 1 auto"),
         )
         self.stop_button = widgets.Button(
-            description="Stop",
+            description=labels("button.stop"),
             icon="stop",
             button_style="danger",
             disabled=True,
-            tooltip="Stop the run: no further case starts, open dialogs close",
+            tooltip=labels("button.stop_tip"),
         )
         self.stop_button.on_click(self._on_stop_clicked)
         self.errors = widgets.HTML("")
@@ -191,8 +190,46 @@ class RunPanel:
     def operator(self) -> WidgetOperator:
         """A `WidgetOperator` showing dialogs in this panel (the same one every time)."""
         if self._operator is None:
-            self._operator = WidgetOperator(self.dialog_area, before_show=self.flush)
+            self._operator = WidgetOperator(
+                self.dialog_area, before_show=self.flush, labels=self.labels
+            )
         return self._operator
+
+    def _idle_header(self) -> str:
+        return present.header_html(
+            present.HeaderState(
+                name="hardlab",
+                status=TestStatus.READY,
+                badge=present.badge_text(TestStatus.READY, self.labels),
+                color=present.STATUS_COLOR[TestStatus.READY],
+                progress=0,
+            ),
+            self.labels,
+        )
+
+    def set_labels(self, labels: Labels) -> None:
+        """Show every text in `labels`' language from now on; what is drawn is redrawn.
+
+        Dialogs shown after the change use it too (a dialog already open keeps its texts).
+        """
+        with self._lock:
+            self.labels = labels
+            run = self._run
+            views = list(self._modules.values())
+        if self._operator is not None:
+            self._operator.labels = labels
+        text = labels("button.stopping") if self._stopping else labels("button.stop")
+        _set(self.stop_button, description=text, tooltip=labels("button.stop_tip"))
+        if run is None:
+            _set(self.header, value=self._idle_header())
+            return
+        keys: list[Hashable] = [_HEADER, _FINAL, _ERRORS]
+        for view in views:
+            keys.append(("module", view.module_id))
+            keys.extend(("block", view.module_id, n) for n in range(len(view.blocks)))
+        self.publisher.mark(*keys)
+        if not self.publisher.running:
+            self.flush()
 
     @property
     def run(self) -> RunState | None:
@@ -207,8 +244,8 @@ class RunPanel:
             self.on_stop()
         elif self._run is not None:
             self._run.request_stop()
-        self.stop_button.disabled = True
-        self.stop_button.description = "Stopping…"
+        self._stopping = True
+        _set(self.stop_button, disabled=True, description=self.labels("button.stopping"))
 
     def flush(self) -> None:
         """Bring the widgets up to date now (the publisher's trailing flush)."""
@@ -281,6 +318,7 @@ class RunPanel:
         with self._lock:
             self._reset = self._run is not None
             self._run = run
+            self._stopping = False
             self.final = None
             self._durations.clear()
             self._pending_charts.clear()
@@ -316,6 +354,7 @@ class RunPanel:
     def _publish(self, keys: frozenset[Hashable]) -> None:
         """Update the widgets for `keys` (runs in the publisher, one call at a time)."""
         run = self._run
+        labels = self.labels
         with self._lock:
             reset, self._reset = self._reset, False
             final = self.final
@@ -339,17 +378,19 @@ class RunPanel:
             # and turned into strings there; widgets are set outside it.
             with run.lock:
                 if _HEADER in keys or _FINAL in keys:
-                    header = present.run_header(run)
+                    header = present.run_header(run, labels=labels)
                 for key in keys:
                     if not isinstance(key, tuple):
                         continue
                     if key[0] == "module" and key[1] in run.document.modules:
                         state = present.module_state(key[1], run.document.modules[key[1]])
-                        titles[key[1]] = (present.module_title(state), state.expanded)
+                        titles[key[1]] = (present.module_title(state, labels), state.expanded)
                     elif key[0] == "block" and key[1] in self._modules:
-                        blocks[(key[1], key[2])] = self._block_html(run, key[1], key[2], durations)
+                        blocks[(key[1], key[2])] = self._block_html(
+                            run, key[1], key[2], durations, labels
+                        )
         if header is not None:
-            self._draw_header(header)
+            self._draw_header(header, labels)
         for module_id, (title, expanded) in titles.items():
             view = self._modules[module_id]
             if expanded != view.expanded:
@@ -362,14 +403,14 @@ class RunPanel:
             if index < len(view.blocks):
                 _set(view.blocks[index], value=text)
         for (module_id, case_id), (chart, name) in charts.items():
-            self._draw_chart(module_id, case_id, chart, name)
+            self._draw_chart(module_id, case_id, chart, name, labels)
         if _MESSAGE in keys:
             shown = message is not None and not message.block  # the operator shows blocking ones
             _set(self.message, value=present.message_html(message) if shown else "")
         if _ERRORS in keys:
-            _set(self.errors, value=self._errors_html(errors))
+            _set(self.errors, value=self._errors_html(errors, labels))
         if _FINAL in keys or _HEADER in keys:
-            self._draw_controls(final)
+            self._draw_controls(final, labels)
 
     def _build_structure(self, run: RunState) -> set[Hashable]:
         """Create sections for modules not shown yet; returns the keys to draw them."""
@@ -429,6 +470,7 @@ class RunPanel:
         module_id: str,
         index: int,
         durations: dict[tuple[str, str], float | None],
+        labels: Labels,
     ) -> str:
         view = self._modules[module_id]
         start = index * self.rows_per_block
@@ -436,11 +478,14 @@ class RunPanel:
         module = run.document.modules[module_id]
         cases = [module.cases[case_id] for case_id in case_ids if case_id in module.cases]
         return present.case_rows_html(
-            cases, [durations.get((module_id, case_id)) for case_id in case_ids]
+            cases,
+            [durations.get((module_id, case_id)) for case_id in case_ids],
+            measurements=self.measurement_display,
+            labels=labels,
         )
 
-    def _draw_header(self, state: present.HeaderState) -> None:
-        _set(self.header, value=present.header_html(state))
+    def _draw_header(self, state: present.HeaderState, labels: Labels) -> None:
+        _set(self.header, value=present.header_html(state, labels))
         _set(
             self.progress,
             value=state.progress,
@@ -448,24 +493,28 @@ class RunPanel:
             bar_style=_BAR_STYLE.get(state.status, "info"),
         )
 
-    def _draw_controls(self, final: RunFinished | None) -> None:
+    def _draw_controls(self, final: RunFinished | None, labels: Labels) -> None:
         if final is None:
             running = self._run is not None and not self._run.stop.is_set()
-            if running and self.stop_button.description == "Stop":
+            if running and not self._stopping:
                 _set(self.stop_button, disabled=False)
             return
-        _set(self.stop_button, disabled=True, description="Stop")
+        self._stopping = False
+        _set(self.stop_button, disabled=True, description=labels("button.stop"))
         run = final.run
         seconds = None
         if run.started_ns is not None and run.finished_ns is not None:
             seconds = (run.finished_ns - run.started_ns) / 1e9
-        _set(self.banner, value=present.banner_html(present.banner_state(final.report, seconds)))
+        state = present.banner_state(final.report, seconds, labels)
+        _set(self.banner, value=present.banner_html(state))
 
-    def _draw_chart(self, module_id: str, case_id: str, chart: Any, name: str) -> None:
+    def _draw_chart(
+        self, module_id: str, case_id: str, chart: Any, name: str, labels: Labels
+    ) -> None:
         view = self._modules.get(module_id)
         if view is None:
             return
-        text = present.chart_html(chart, caption=name, fmt=self.chart_format)
+        text = present.chart_html(chart, caption=name, fmt=self.chart_format, labels=labels)
         existing = view.chart_widgets.get(case_id)
         if existing is not None:
             _set(existing, value=text)
@@ -475,14 +524,15 @@ class RunPanel:
         view.charts.children = (*view.charts.children, chart_widget)
 
     @staticmethod
-    def _errors_html(errors: list[tuple[str, str]]) -> str:
+    def _errors_html(errors: list[tuple[str, str]], labels: Labels) -> str:
         if not errors:
             return ""
         parts = []
         for nodeid, text in errors:
             lines = text.splitlines()[-15:]
+            what = labels("panel.cannot_collect", what=nodeid or labels("panel.the_plan"))
             parts.append(
-                f"<div><b>cannot collect {html.escape(nodeid or 'the plan')}</b>"
+                f"<div><b>{html.escape(what)}</b>"
                 f'<pre style="white-space:pre-wrap;font-size:90%">'
                 f"{html.escape(chr(10).join(lines))}</pre></div>"
             )

@@ -31,6 +31,7 @@ from hardlab._format import (
 )
 from hardlab.model.dialog import HTMLComponent, ImageComponent
 from hardlab.model.enums import ChartType, TestStatus
+from hardlab.widgets._i18n import ENGLISH, Labels
 from hardlab.widgets._sanitize import safe_url, sanitize_html
 
 if TYPE_CHECKING:
@@ -46,6 +47,7 @@ __all__ = [
     "BannerState",
     "HeaderState",
     "ModuleState",
+    "badge_text",
     "banner_html",
     "banner_state",
     "case_row_html",
@@ -80,7 +82,6 @@ STATUS_COLOR: dict[TestStatus, str] = {
 }
 """CSS colour per status (the terminal's colours, readable on light and dark themes)."""
 
-_BADGE_TEXT = {TestStatus.RUN: "RUNNING"}
 _MUTED = "#888"
 _DONE = (TestStatus.PASSED, TestStatus.FAILED, TestStatus.ERROR, TestStatus.SKIPPED)
 _BAD = (TestStatus.FAILED, TestStatus.ERROR, TestStatus.STOPPED)
@@ -93,7 +94,6 @@ _COUNT_ORDER = (
     TestStatus.RUN,
     TestStatus.READY,
 )
-_COUNT_WORD = {TestStatus.RUN: "running", TestStatus.READY: "to go"}
 _ASSERTION_LINES = 12
 
 
@@ -120,14 +120,19 @@ def status_counts(cases: Iterable[CaseRunStore]) -> dict[TestStatus, int]:
     return counts
 
 
-def counts_text(counts: Mapping[TestStatus, int]) -> str:
+def counts_text(counts: Mapping[TestStatus, int], labels: Labels = ENGLISH) -> str:
     """``3 passed, 1 failed, 2 to go`` (statuses in a fixed order, zeros left out)."""
     parts = [
-        f"{counts[status]} {_COUNT_WORD.get(status, status.value)}"
+        labels(f"count.{status.value}", n=counts[status])
         for status in _COUNT_ORDER
         if counts.get(status)
     ]
-    return ", ".join(parts) or "no cases"
+    return ", ".join(parts) or labels("count.none")
+
+
+def badge_text(status: TestStatus, labels: Labels = ENGLISH) -> str:
+    """A status as its badge shows it: ``PASSED``, ``RUNNING`` (in `labels`' language)."""
+    return labels(f"badge.{status.value}")
 
 
 # ---------------------------------------------------------------------- header
@@ -172,8 +177,9 @@ def header_state(
     elapsed: float | None = None,
     current: str = "",
     waiting: str = "",
+    labels: Labels = ENGLISH,
 ) -> HeaderState:
-    """The header of a run whose report is `report`."""
+    """The header of a run whose report is `report` (badge in `labels`' language)."""
     dut = report.dut.serial_number or ""
     if report.dut.part_number:
         dut = f"{dut} ({report.dut.part_number})" if dut else f"({report.dut.part_number})"
@@ -181,7 +187,7 @@ def header_state(
     return HeaderState(
         name=report.name or "run",
         status=status,
-        badge=_BADGE_TEXT.get(status, status.value.upper()),
+        badge=badge_text(status, labels),
         color=STATUS_COLOR[status],
         progress=max(0, min(100, progress)),
         elapsed=format_duration(elapsed),
@@ -193,7 +199,9 @@ def header_state(
     )
 
 
-def run_header(run: RunState, *, now_ns: int | None = None) -> HeaderState:
+def run_header(
+    run: RunState, *, now_ns: int | None = None, labels: Labels = ENGLISH
+) -> HeaderState:
     """The header of the live `run` (read under its lock)."""
     with run.lock:
         report = run.document
@@ -202,7 +210,7 @@ def run_header(run: RunState, *, now_ns: int | None = None) -> HeaderState:
             module = report.modules.get(run.current.module_id)
             case = module.cases.get(run.current.case_id) if module is not None else None
             if module is not None and case is not None:
-                again = f" (attempt {case.attempt})" if case.attempt > 1 else ""
+                again = f" ({labels('note.attempt', n=case.attempt)})" if case.attempt > 1 else ""
                 current = f"{module.name} › {case.name}{again}"
         elapsed = None
         if run.started_ns is not None:
@@ -216,18 +224,19 @@ def run_header(run: RunState, *, now_ns: int | None = None) -> HeaderState:
             elapsed=elapsed,
             current=current,
             waiting=waiting,
+            labels=labels,
         )
 
 
-def header_html(state: HeaderState) -> str:
+def header_html(state: HeaderState, labels: Labels = ENGLISH) -> str:
     """The header as HTML: name, badge, progress, time, DUT, stand, running case, alert."""
     facts = [f"{state.progress}%"]
     if state.elapsed:
         facts.append(state.elapsed)
     if state.dut:
-        facts.append(f"DUT {_e(state.dut)}")
+        facts.append(_e(labels("header.dut", dut=state.dut)))
     if state.stand:
-        facts.append(f"stand {_e(state.stand)}")
+        facts.append(_e(labels("header.stand", stand=state.stand)))
     lines = [
         '<div class="hardlab-header">'
         f'<b style="font-size:115%">{_e(state.name)}</b> {_badge(state.badge, state.color)} '
@@ -236,7 +245,7 @@ def header_html(state: HeaderState) -> str:
     if state.waiting:
         lines.append(
             f'<div style="color:{STATUS_COLOR[TestStatus.RUN]}">'
-            f"⏸ waiting for the operator: {_e(state.waiting)}</div>"
+            f"⏸ {_e(labels('header.waiting', title=state.waiting))}</div>"
         )
     elif state.current:
         lines.append(f'<div style="color:{_MUTED}">▶ {_e(state.current)}</div>')
@@ -291,11 +300,11 @@ def module_state(module_id: str, module: ModuleRunStore) -> ModuleState:
     )
 
 
-def module_title(state: ModuleState) -> str:
+def module_title(state: ModuleState, labels: Labels = ENGLISH) -> str:
     """A module's title (plain text, for an accordion): ``✓ Power  5/5 · 5 passed``."""
     return (
         f"{STATUS_SYMBOL[state.status]} {state.name}  "
-        f"{state.done}/{state.total} · {counts_text(state.counts)}"
+        f"{state.done}/{state.total} · {counts_text(state.counts, labels)}"
     )
 
 
@@ -315,12 +324,21 @@ def _measurement_html(measurement: Any) -> str:
     return f'<div style="{color}">{text}{mark}{suffix}</div>'
 
 
-def case_row_html(case: CaseRunStore, *, duration: float | None = None) -> str:
+def case_row_html(
+    case: CaseRunStore,
+    *,
+    duration: float | None = None,
+    measurements: bool = True,
+    labels: Labels = ENGLISH,
+) -> str:
     """One case as HTML: status, name, attempt, time, messages, measurements, failure.
 
     Args:
         case: The case (read it under the run's lock if it is live).
         duration: The last attempt's duration in seconds, if known.
+        measurements: Show the case's measurements (``[frontend]
+            measurement_display``; the operator may not need the numbers).
+        labels: The language of the notes.
     """
     status = case.status
     color = STATUS_COLOR[status]
@@ -330,17 +348,19 @@ def case_row_html(case: CaseRunStore, *, duration: float | None = None) -> str:
     ]
     notes = []
     if case.attempt > 1:
-        notes.append(f"attempt {case.attempt}")
+        notes.append(labels("note.attempt", n=case.attempt))
     if duration is not None:
         notes.append(format_duration(duration))
     if status in (TestStatus.RUN, *_BAD, TestStatus.SKIPPED):
-        notes.append(_BADGE_TEXT.get(status, status.value))
+        notes.append(labels(f"note.{status.value}"))
     if notes:
         head.append(f' <span style="color:{_MUTED}">{" · ".join(_e(n) for n in notes)}</span>')
     details: list[str] = [f"<div>{_e(text)}</div>" for text in (case.msg or {}).values()]
-    details.extend(_measurement_html(m) for m in case.measurements)
+    if measurements:
+        details.extend(_measurement_html(m) for m in case.measurements)
     if case.chart is not None:
-        details.append(f'<div style="color:{_MUTED}">📈 {_e(chart_summary(case.chart))}</div>')
+        summary = chart_summary(case.chart, labels)
+        details.append(f'<div style="color:{_MUTED}">📈 {_e(summary)}</div>')
     if case.assertion_msg and status in _BAD:
         lines = case.assertion_msg.splitlines()
         shown = "\n".join(lines[:_ASSERTION_LINES])
@@ -364,13 +384,19 @@ def case_row_html(case: CaseRunStore, *, duration: float | None = None) -> str:
 
 
 def case_rows_html(
-    cases: Iterable[CaseRunStore], durations: Iterable[float | None] | None = None
+    cases: Iterable[CaseRunStore],
+    durations: Iterable[float | None] | None = None,
+    *,
+    measurements: bool = True,
+    labels: Labels = ENGLISH,
 ) -> str:
     """Several case rows; `durations` pairs with `cases` when given."""
     if durations is None:
-        return "".join(case_row_html(case) for case in cases)
+        return "".join(
+            case_row_html(case, measurements=measurements, labels=labels) for case in cases
+        )
     return "".join(
-        case_row_html(case, duration=duration)
+        case_row_html(case, duration=duration, measurements=measurements, labels=labels)
         for case, duration in zip(cases, durations, strict=True)
     )
 
@@ -395,25 +421,29 @@ class BannerState:
     extra: tuple[str, ...] = ()
 
 
-def banner_state(report: ResultRunStore, seconds: float | None = None) -> BannerState:
+def banner_state(
+    report: ResultRunStore, seconds: float | None = None, labels: Labels = ENGLISH
+) -> BannerState:
     """The final verdict of `report`; `seconds` is how long the run took."""
     counts: dict[TestStatus, int] = {}
     for module in report.modules.values():
         for status, number in status_counts(module.cases.values()).items():
             counts[status] = counts.get(status, 0) + number
-    took = f" in {format_duration(seconds)}" if seconds is not None else ""
+    detail = counts_text(counts, labels)
+    if seconds is not None:
+        detail = labels("banner.detail", counts=detail, time=format_duration(seconds))
     extra = []
     if report.dut.serial_number:
         part = f" ({report.dut.part_number})" if report.dut.part_number else ""
-        extra.append(f"DUT {report.dut.serial_number}{part}")
+        extra.append(labels("banner.dut", dut=f"{report.dut.serial_number}{part}"))
     if report.error_code is not None:
-        extra.append(f"error code {report.error_code}")
+        extra.append(labels("banner.error_code", code=report.error_code))
     if report.caused_dut_failure_id:
-        extra.append(f"first failure: {report.caused_dut_failure_id}")
+        extra.append(labels("banner.first_failure", case=report.caused_dut_failure_id))
     return BannerState(
-        text=report.status.value.upper(),
+        text=badge_text(report.status, labels),
         color=STATUS_COLOR[report.status],
-        detail=f"{counts_text(counts)}{took}",
+        detail=detail,
         extra=tuple(extra),
     )
 
@@ -510,11 +540,17 @@ def dialog_text_html(text: str, font_size: int = 14) -> str:
     return f'<div style="font-size:{int(font_size)}px;white-space:pre-wrap">{_e(text)}</div>'
 
 
-def step_html(info: Mapping[str, Any], index: int, total: int, font_size: int = 14) -> str:
+def step_html(
+    info: Mapping[str, Any],
+    index: int,
+    total: int,
+    font_size: int = 14,
+    labels: Labels = ENGLISH,
+) -> str:
     """Step `index` (0-based) of `total` of a multistep dialog: title, text, image, HTML."""
+    step = labels("dialog.step", n=index + 1, total=total)
     parts = [
-        f'<div style="color:{_MUTED}">Step {index + 1} of {total}</div>'
-        f"<div><b>{_e(info.get('title', ''))}</b></div>"
+        f'<div style="color:{_MUTED}">{_e(step)}</div><div><b>{_e(info.get("title", ""))}</b></div>'
     ]
     if info.get("text") is not None:
         parts.append(dialog_text_html(str(info["text"]), font_size))
@@ -544,12 +580,11 @@ def message_html(request: MessageRequest) -> str:
 # ---------------------------------------------------------------------- charts
 
 
-def chart_summary(chart: ChartRecord) -> str:
+def chart_summary(chart: ChartRecord, labels: Labels = ENGLISH) -> str:
     """A chart as one line of text: ``Frequency response: 2 series, 200 points``."""
     points = sum(len(series) for series in chart.x_data)
-    series = len(chart.x_data)
-    shape = f"{series} series, {points} points"
-    return f"{chart.title}: {shape}" if chart.title else f"chart: {shape}"
+    shape = labels("chart.shape", series=len(chart.x_data), points=points)
+    return f"{chart.title or labels('chart.untitled')}: {shape}"
 
 
 def chart_figure(chart: ChartRecord, *, size: tuple[float, float] = (6.4, 3.4)) -> Figure:
@@ -600,13 +635,17 @@ def chart_image_uri(chart: ChartRecord, *, fmt: str = "png", dpi: int = 96) -> s
     return f"data:{mime};base64,{base64.b64encode(buffer.getvalue()).decode('ascii')}"
 
 
-def chart_html(chart: ChartRecord, *, caption: str = "", fmt: str = "png") -> str:
+def chart_html(
+    chart: ChartRecord, *, caption: str = "", fmt: str = "png", labels: Labels = ENGLISH
+) -> str:
     """`chart` as an embedded image with a caption; a text summary without matplotlib."""
-    label = f"{caption} — {chart_summary(chart)}" if caption else chart_summary(chart)
+    summary = chart_summary(chart, labels)
+    label = f"{caption} — {summary}" if caption else summary
     try:
         uri = chart_image_uri(chart, fmt=fmt)
     except ImportError:
-        return f'<div style="color:{_MUTED}">📈 {_e(label)} (install matplotlib to see it)</div>'
+        hint = labels("chart.no_matplotlib")
+        return f'<div style="color:{_MUTED}">📈 {_e(label)} ({_e(hint)})</div>'
     return (
         '<figure class="hardlab-chart" style="margin:4px 0">'
         f'<img src="{uri}" alt="{_e(label)}" style="max-width:100%">'
