@@ -13,7 +13,8 @@ Names are imported on first use, so ``import hardlab`` (which pytest does in
 every session through the plugin entry point) stays cheap.
 
 In a notebook, ``%load_ext hardlab`` adds the ``%hardpy`` magics (see
-`hardlab.magics`).
+`hardlab.magics`); ``hardlab.station(PATH)`` is the operator station, a
+kiosk panel for production (``hardlab station PATH`` serves it with Voilà).
 
 PYTEST_DONT_REWRITE: hardlab's own asserts are not test assertions.
 """
@@ -105,6 +106,7 @@ if TYPE_CHECKING:
         run,
         start,
     )
+    from hardlab.widgets import station
 
 __all__ = [
     "Answer",
@@ -185,6 +187,7 @@ __all__ = [
     "set_stand_revision",
     "set_user_name",
     "start",
+    "station",
     "sync",
     "unload_ipython_extension",
 ]
@@ -203,6 +206,7 @@ _SOURCES = (
     "hardlab._sync",
     "hardlab.runner",
     "hardlab.magics",
+    "hardlab.widgets",
 )
 
 

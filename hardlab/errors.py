@@ -60,6 +60,7 @@ __all__ = [
     "SchemaOutOfDateError",
     "StandCloudAuthError",
     "StandCloudError",
+    "StartRefusedError",
     "StorageError",
     "TestStandNumberError",
     "WidgetInfoError",
@@ -235,6 +236,18 @@ class InvalidAnswerError(OperatorError, ValueError):
 
 class DialogCancelledError(OperatorError):
     """The run was stopped while a dialog box or operator message was open."""
+
+
+class StartRefusedError(HardlabError, ValueError):
+    """The operator station cannot start a run yet: an input is missing or wrong.
+
+    Its message says what to fill in or choose (in the station's language);
+    `problems` lists each one.
+    """
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(" ".join(problems))
+        self.problems = problems
 
 
 class MissingExtraError(HardlabError, ImportError):

@@ -6,6 +6,9 @@
   in widgets, blocking the plan's thread (never the kernel's) until the
   operator answers or the run stops.
 * `Publisher` is the coalescing publisher behind the panel.
+* `Station` (``hardlab.station(PATH)``) is the operator station: a kiosk
+  panel that runs a plan run after run, honouring ``hardpy.toml [frontend]``;
+  ``hardlab station PATH`` serves it with Voilà.
 
 Importing this package imports no ipywidgets; the names load on first use
 and need the ``notebook`` extra (``pip install "hardlab[notebook]"``).
@@ -32,14 +35,17 @@ if TYPE_CHECKING:
     from hardlab.widgets._panel import RunPanel
     from hardlab.widgets._publisher import Publisher
     from hardlab.widgets._sanitize import sanitize_html
+    from hardlab.widgets._station import Station, station
 
 __all__ = [
     "DialogView",
     "MessageView",
     "Publisher",
     "RunPanel",
+    "Station",
     "WidgetOperator",
     "sanitize_html",
+    "station",
 ]
 
 _WHERE = {
@@ -49,6 +55,8 @@ _WHERE = {
     "RunPanel": "hardlab.widgets._panel",
     "WidgetOperator": "hardlab.widgets._dialogs",
     "sanitize_html": "hardlab.widgets._sanitize",
+    "Station": "hardlab.widgets._station",
+    "station": "hardlab.widgets._station",
 }
 
 _NOTEBOOK_PACKAGES = {"ipywidgets", "traitlets", "comm", "IPython"}

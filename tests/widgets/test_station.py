@@ -1,0 +1,643 @@
+"""The operator station, headless: real runs of small plans, every ``[frontend]`` option.
+
+The station is driven as the operator drives it: its widgets are clicked
+and changed through their comms (`FrontEnd`), dialogs are answered in the
+panel from the test's thread, and what the widgets hold afterwards is checked.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import time
+import wave
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import hardlab
+from hardlab.errors import PlanError, StartRefusedError
+from hardlab.model import TestStatus
+from hardlab.widgets import DialogView, Station
+from hardlab.widgets._i18n import Labels
+from hardlab.widgets._sound import RATE, completion_sound, tones_for
+from hardlab.widgets._station import (
+    HistoryRow,
+    StatusBar,
+    format_when,
+    history_html,
+    status_bar_html,
+)
+
+MakePlan = Callable[..., Path]
+
+PLAN = {
+    "test_1_power.py": """
+        import hardpy
+        import pytest
+
+        pytestmark = pytest.mark.module_name("Power")
+
+        def test_rail(hardpy_start_args):
+            hardpy.set_stand_name(hardpy_start_args.get("stand", "bench A"))
+            hardpy.set_stand_location("line 3")
+            hardpy.set_stand_info({"fixture": "F-7"})
+            hardpy.set_dut_serial_number(hardpy_start_args.get("serial", "SN-1"))
+            hardpy.set_message("args " + repr(sorted(hardpy_start_args.items())), "args")
+            hardpy.set_case_measurement(hardpy.NumericMeasurement(
+                name="vcc", value=3.3, unit="V", lower_limit=3.2, upper_limit=3.4,
+                operation="gele"))
+            assert hardpy_start_args.get("verdict", "pass") == "pass", "asked to fail"
+
+        @pytest.mark.fast
+        def test_quick():
+            pass
+    """,
+    "test_2_check.py": """
+        import hardpy
+        import pytest
+
+        @pytest.mark.fast
+        def test_led(hardpy_start_args):
+            if hardpy_start_args.get("ask") == "yes":
+                hardpy.run_dialog_box(hardpy.DialogBox("Is the LED on?", title_bar="LED"))
+    """,
+    "pytest.ini": "[pytest]\nmarkers = fast: quick cases\n",
+    "fast.ini": "[pytest]\naddopts = -m fast\nmarkers = fast: quick cases\n",
+}
+
+ALL_CASES = ["test_1_power::test_rail", "test_1_power::test_quick", "test_2_check::test_led"]
+
+
+def toml(frontend: str = "", extra: str = "") -> str:
+    return f'tests_name = "Board"\n{extra}\n[frontend]\n{frontend}\n'
+
+
+@pytest.fixture
+def make_station(
+    make_plan: MakePlan, tmp_path: Path, record: Any
+) -> Iterator[Callable[..., Station]]:
+    made: list[Station] = []
+
+    def make(frontend: str = "", extra: str = "", name: str = "plan", **options: Any) -> Station:
+        plan = make_plan({**PLAN, "hardpy.toml": toml(frontend, extra)}, name=name)
+        options.setdefault("store", tmp_path / "runs.db")
+        station = Station(plan, **options)
+        made.append(station)
+        return station
+
+    yield make
+    for station in made:
+        station.close()
+
+
+def cases_run(station: Station) -> list[str]:
+    assert station.result is not None
+    return [
+        f"{module_id}::{case_id}"
+        for module_id, module in station.result.report.modules.items()
+        for case_id, case in module.cases.items()
+        if case.status != TestStatus.READY
+    ]
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.02)
+
+
+# ---------------------------------------------------------------------- start, stop, run after run
+
+
+def test_start_runs_the_plan_and_the_next_run_reuses_the_widgets(
+    make_station: Callable[..., Station], front: Any
+) -> None:
+    station = make_station()
+    assert station.status == "ready" and "READY" in station.status_bar.value
+    assert station.start_button.description == "Start" and "space" in station.start_button.tooltip
+    assert station.panel.stop_button.layout.display == "none"  # the big button stops
+    front.click(station.start_button)
+    handle = station.handle
+    assert handle is not None
+    result = handle.wait(60)
+    assert result.status == TestStatus.PASSED and station.status == "passed"
+    assert station.runs == 1 and station.start_button.description == "Start"
+    bar = station.status_bar.value
+    assert "bench A" in bar and "PASSED" in bar and "line 3 · fixture: F-7" in bar
+    assert bar.count("UTC") >= 2  # start and finish, with the zone
+    assert ">PASSED<" in station.panel.banner.value
+    first_modules = station.panel.modules.children
+
+    front.click(station.start_button)
+    assert station.handle is not None
+    station.handle.wait(60)
+    assert station.runs == 2 and station.status == "passed"
+    assert station.panel.modules.children[0] is not first_modules[0]  # drawn anew
+
+
+def test_the_big_button_stops_a_run_waiting_for_the_operator(
+    make_station: Callable[..., Station], front: Any
+) -> None:
+    station = make_station(extra='[[hardlab.start_args]]\nname = "ask"\ndefault = "yes"\n')
+    handle = station.start()
+    view = station.panel.operator.wait_shown(30)
+    assert isinstance(view, DialogView)
+    assert (
+        station.start_button.description == "Stop" and station.start_button.button_style == "danger"
+    )
+    assert station.inputs["ask"].disabled
+    front.click(station.start_button)
+    result = handle.wait(60)
+    assert result.status == TestStatus.STOPPED and station.status == "stopped"
+    assert not station.inputs["ask"].disabled and station.start_button.description == "Start"
+
+
+def test_a_dialog_is_answered_in_the_station(
+    make_station: Callable[..., Station], front: Any
+) -> None:
+    station = make_station(extra='[[hardlab.start_args]]\nname = "ask"\ndefault = "yes"\n')
+    handle = station.start()
+    view = station.panel.operator.wait_shown(30)
+    assert isinstance(view, DialogView) and station.panel.dialog_area.children == (view.widget,)
+    front.click(view.confirm_button)
+    assert handle.wait(60).status == TestStatus.PASSED
+
+
+def test_a_run_that_cannot_start_is_an_error_with_its_alert(
+    make_station: Callable[..., Station],
+) -> None:
+    station = make_station(extra='[[test_configs]]\nname = "broken"\nfile = "missing.ini"\n')
+    station.test_config.value = "broken"
+    handle = station.start()
+    handle.thread.join(60)
+    assert station.status == "error" and station.error is not None
+    assert "The run could not start" in station.status_bar.value
+
+
+def test_the_plan_must_be_a_folder(tmp_path: Path, record: Any) -> None:
+    with pytest.raises(PlanError, match="needs a plan folder"):
+        Station(tmp_path / "nowhere")
+
+
+# ---------------------------------------------------------------------- [frontend] language
+
+
+def test_language_from_the_config_reaches_panel_dialogs_and_status(
+    make_station: Callable[..., Station], front: Any
+) -> None:
+    station = make_station(
+        'language = "ru"', extra='[[hardlab.start_args]]\nname = "ask"\ndefault = "yes"\n'
+    )
+    assert station.start_button.description == "Старт"
+    assert (
+        "ГОТОВ" in station.status_bar.value and "Перед запуском" in station.start_args_title.value
+    )
+    handle = station.start()
+    view = station.panel.operator.wait_shown(30)
+    assert isinstance(view, DialogView) and view.confirm_button.description == "Подтвердить"
+    assert station.start_button.description == "Стоп"
+    front.click(view.confirm_button)
+    handle.wait(60)
+    assert "ПРОЙДЕН" in station.status_bar.value and "Стенд" in station.status_bar.value
+
+
+def test_the_operator_switches_the_language(
+    make_station: Callable[..., Station], front: Any
+) -> None:
+    station = make_station("modal_result = { enable = true, auto_dismiss_pass = false }")
+    station.start().wait(60)
+    assert station.modal_shown and ">PASSED<" in station.modal_html.value
+    front.update(station.language, index=5)  # 日本語
+    assert station.labels.language == "ja"
+    assert station.start_button.description == "開始" and station.modal_button.description == "OK"
+    assert ">合格<" in station.modal_html.value and "合格" in station.status_bar.value
+    assert ">合格<" in station.panel.banner.value
+    assert station.panel.operator.labels.language == "ja"
+    station.set_language("cs")
+    assert station.language.value == "cs" and station.start_button.description == "Spustit"
+
+
+def test_an_unknown_language_falls_back_to_english(
+    make_station: Callable[..., Station],
+) -> None:
+    with pytest.warns(match="'tlh' is not one the operator panel speaks"):
+        station = make_station('language = "tlh"')
+    assert station.labels == Labels("en") and station.start_button.description == "Start"
+
+
+# ---------------------------------------------------------------------- [frontend] full_size_button
+
+
+@pytest.mark.parametrize(
+    ("full", "width", "font"), [(True, "100%", "64px"), (False, "280px", "28px")]
+)
+def test_full_size_button(
+    make_station: Callable[..., Station], full: bool, width: str, font: str
+) -> None:
+    station = make_station(f"full_size_button = {str(full).lower()}")
+    assert station.start_button.layout.width == width
+    assert station.start_button.style.font_size == font
+    assert ("hardlab-full-size" in station.widget._dom_classes) is full
+    assert "hardlab-start" in station.start_button._dom_classes
+
+
+# ---------------------------------------------------------------------- [frontend] sound_on
+
+
+def dominant_frequency(wav_bytes: bytes, seconds: float) -> float:
+    with wave.open(io.BytesIO(wav_bytes)) as wav:
+        assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (1, 2, RATE)
+        frames = wav.readframes(int(seconds * RATE))
+    samples = [
+        int.from_bytes(frames[i : i + 2], "little", signed=True) for i in range(0, len(frames), 2)
+    ]
+    crossings = sum(1 for a, b in itertools.pairwise(samples) if a < 0 <= b)
+    return crossings / seconds
+
+
+def test_completion_sounds_differ_by_result() -> None:
+    passed, failed, stopped = (completion_sound(s) for s in ("passed", "failed", "stopped"))
+    assert len({passed, failed, stopped}) == 3
+    assert completion_sound(TestStatus.ERROR) == failed
+    assert dominant_frequency(passed, 0.1) == pytest.approx(880, rel=0.05)  # the chime starts high
+    assert dominant_frequency(failed, 0.1) == pytest.approx(196, rel=0.1)  # the buzz is low
+    assert tones_for("passed")[-1][0] > tones_for("passed")[0][0]  # and rises
+    assert tones_for("stopped")[-1][0] < tones_for("stopped")[0][0]  # stopping falls
+
+
+@pytest.mark.parametrize("sound_on", [True, False])
+def test_sound_on_plays_the_result(make_station: Callable[..., Station], sound_on: bool) -> None:
+    station = make_station(f"sound_on = {str(sound_on).lower()}")
+    station.start().wait(60)
+    if not sound_on:
+        assert station.sound.children == ()
+        return
+    (audio,) = station.sound.children
+    assert (audio.format, audio.autoplay, audio.loop, audio.controls) == ("wav", True, False, False)
+    assert audio.value == completion_sound("passed")
+    station.start().wait(60)
+    (again,) = station.sound.children
+    assert again is not audio  # a new widget: its view plays on arrival
+
+
+def test_a_failed_run_sounds_failed(make_station: Callable[..., Station]) -> None:
+    verdict = '[[hardlab.start_args]]\nname = "verdict"\ndefault = "fail"\n'
+    station = make_station("sound_on = true", extra=verdict)
+    station.start().wait(60)
+    (audio,) = station.sound.children
+    assert audio.value == completion_sound("failed")
+
+
+# ---------------------------------------------------------------------- [frontend] measurement_display
+
+
+@pytest.mark.parametrize("shown", [True, False])
+def test_measurement_display(make_station: Callable[..., Station], shown: bool) -> None:
+    station = make_station(f"measurement_display = {str(shown).lower()}")
+    station.start().wait(60)
+    rows = "".join(block.value for view in station.panel._modules.values() for block in view.blocks)
+    assert "bench A" not in rows and "args [" in rows  # messages always show
+    assert ("vcc 3.3 V" in rows) is shown
+
+
+# ---------------------------------------------------------------------- [frontend] manual_collect
+
+
+def test_manual_collect_lets_the_operator_choose_cases(
+    make_station: Callable[..., Station], front: Any
+) -> None:
+    station = make_station("manual_collect = true")
+    assert station.collected.wait(60)
+    assert list(station.case_boxes) == ALL_CASES
+    assert list(station.module_boxes) == ["test_1_power", "test_2_check"]
+    assert station.module_boxes["test_1_power"].description == "Power"
+    assert "3 of 3 tests chosen" in station.selection_title.value
+    front.update(station.module_boxes["test_1_power"], value=False)  # untick a module
+    assert station.selected == ["test_2_check::test_led"]
+    assert "1 of 3 tests chosen" in station.selection_title.value
+    station.start().wait(60)
+    assert cases_run(station) == ["test_2_check::test_led"]
+    assert list(station.result.report.modules) == ["test_2_check"]
+
+    front.update(station.case_boxes["test_1_power::test_quick"], value=True)  # one case back
+    assert station.module_boxes["test_1_power"].value is True
+    station.start().wait(60)
+    assert cases_run(station) == ["test_1_power::test_quick", "test_2_check::test_led"]
+
+    front.click(station.select_none)
+    with pytest.raises(StartRefusedError, match="Choose at least one test"):
+        station.start()
+    assert "Choose at least one test" in station.message.value
+    station.select(["test_1_power"])
+    assert station.selected == ["test_1_power::test_rail", "test_1_power::test_quick"]
+    with pytest.raises(KeyError, match="'nope' is no collected module or case"):
+        station.select(["nope"])
+    front.click(station.select_all)
+    station.start().wait(60)
+    assert cases_run(station) == ALL_CASES
+
+
+def test_without_manual_collect_there_is_no_choice(make_station: Callable[..., Station]) -> None:
+    station = make_station()
+    assert station.selection.layout.display == "none" and station.case_boxes == {}
+    assert station.collected.is_set()
+
+
+def test_collect_again_sees_a_new_case(make_station: Callable[..., Station], front: Any) -> None:
+    station = make_station("manual_collect = true")
+    assert station.collected.wait(60)
+    front.update(station.case_boxes["test_2_check::test_led"], value=False)
+    (station.plan / "test_3_new.py").write_text("def test_new():\n    pass\n")
+    front.click(station.recollect)
+    wait_until(lambda: station.collected.is_set() and len(station.case_boxes) == 4)
+    assert station.case_boxes["test_3_new::test_new"].value is True
+    assert station.case_boxes["test_2_check::test_led"].value is False  # the choice is kept
+
+
+# ---------------------------------------------------------------------- [frontend.modal_result]
+
+
+def test_modal_result_off_shows_none(make_station: Callable[..., Station]) -> None:
+    station = make_station()
+    station.start().wait(60)
+    assert not station.modal_shown
+
+
+def test_a_passed_result_dismisses_itself(make_station: Callable[..., Station]) -> None:
+    station = make_station(
+        "[frontend.modal_result]\nenable = true\nauto_dismiss_pass = true\nauto_dismiss_timeout = 1"
+    )
+    station.start().wait(60)
+    assert station.modal_shown and "Closes in 1 s" in station.modal_html.value
+    assert "hardlab-modal-dismiss" in station.modal_button._dom_classes
+    wait_until(lambda: not station.modal_shown)
+
+
+def test_a_failed_result_stays_until_dismissed(
+    make_station: Callable[..., Station], front: Any
+) -> None:
+    station = make_station(
+        "[frontend.modal_result]\nenable = true\nauto_dismiss_timeout = 0",
+        extra='[[hardlab.start_args]]\nname = "verdict"\ndefault = "fail"\n',
+    )
+    station.start().wait(60)
+    assert station.modal_shown and ">FAILED<" in station.modal_html.value
+    assert (
+        "Closes in" not in station.modal_html.value
+        and "asked to fail" not in station.modal_html.value
+    )
+    time.sleep(0.3)
+    assert station.modal_shown
+    front.click(station.modal_button)
+    assert not station.modal_shown
+
+
+def test_no_auto_dismiss_keeps_a_pass(make_station: Callable[..., Station]) -> None:
+    station = make_station(
+        "[frontend.modal_result]\nenable = true\nauto_dismiss_pass = false\nauto_dismiss_timeout = 0"
+    )
+    station.start().wait(60)
+    time.sleep(0.3)
+    assert station.modal_shown and "Closes in" not in station.modal_html.value
+    station.start().wait(60)  # starting dismisses the old result, the new one shows
+    assert station.modal_shown and station.runs == 2
+
+
+# ---------------------------------------------------------------------- [frontend] auto_scroll
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_auto_scroll_marks_the_station_for_its_script(
+    make_station: Callable[..., Station], on: bool
+) -> None:
+    station = make_station(f"auto_scroll = {str(on).lower()}")
+    assert ("hardlab-auto-scroll" in station.widget._dom_classes) is on
+    (output,) = station.script.outputs
+    script = output["data"]["application/javascript"]
+    assert "scrollIntoView" in script and ".hardlab-auto-scroll" in script
+    assert '"keydown"' in script and ".hardlab-start" in script  # the space bar
+
+
+# ---------------------------------------------------------------------- [frontend] test_history
+
+
+def test_history_lists_this_stands_runs(make_station: Callable[..., Station]) -> None:
+    station = make_station("test_history = true", history_size=3)
+    assert station.history_box.layout.display == "flex"
+    assert "No runs of this stand yet." in station.history.value
+    for _ in range(2):
+        station.start().wait(60)
+    rows = station.refresh_history()
+    assert [row.status for row in rows] == ["passed", "passed"]
+    assert [row.dut for row in rows] == ["SN-1", "SN-1"]
+    assert station.history_filter() == {"name": ["Board"], "stand": "bench A"}
+    assert station.history.value.count("<tr data-run=") == 2
+    for _ in range(2):
+        station.start().wait(60)
+    assert station.history.value.count("<tr data-run=") == 3  # history_size
+
+
+def test_stations_on_one_store_each_list_their_own_stand(
+    make_station: Callable[..., Station],
+) -> None:
+    stand = '[[hardlab.start_args]]\nname = "stand"\ndefault = "{}"\n'
+    a = make_station("test_history = true", extra=stand.format("stand A"), name="a")
+    b = make_station("test_history = true", extra=stand.format("stand B"), name="b")
+    assert a.store_url == b.store_url
+    a.start().wait(60)
+    b.start().wait(60)
+    b.start().wait(60)
+    assert len(a.refresh_history()) == 1 and len(b.refresh_history()) == 2
+    assert a.history_filter()["stand"] == "stand A"
+
+
+def test_no_history_without_the_option_or_a_store(make_station: Callable[..., Station]) -> None:
+    assert make_station().history_box.layout.display == "none"
+    station = make_station("test_history = true", store=False)
+    assert station.history_box.layout.display == "none" and station.refresh_history() == []
+
+
+def test_history_view() -> None:
+    from datetime import datetime, timezone
+
+    row = HistoryRow.from_row(
+        {"id": "r1", "started_at": datetime(2026, 1, 2, 3, 4, 5), "dut_serial_number": "SN<1>",
+         "status": "interrupted", "duration_s": 12.5}
+    )  # fmt: skip
+    assert row.started == datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    text = history_html([row], Labels("de"))
+    assert "<th>Zeit</th>" in text and "SN&lt;1&gt;" in text and "INTERRUPTED" in text
+    assert "12.5s" in text
+
+
+# ---------------------------------------------------------------------- [[test_configs]]
+
+CONFIGS = """
+current_test_config = "full"
+
+[[test_configs]]
+name = "full"
+description = "every case"
+
+[[test_configs]]
+name = "fast"
+description = "quick cases only"
+file = "fast.ini"
+"""
+
+
+def test_the_chosen_test_config_uses_its_ini_file(
+    make_station: Callable[..., Station], front: Any
+) -> None:
+    station = make_station(extra=CONFIGS)
+    assert station.test_config_name == "full"
+    assert [option[1] for option in station.test_config.options] == ["full", "fast"]
+    station.start().wait(60)
+    assert cases_run(station) == ALL_CASES
+    assert station.result.report.name == "Board full"
+    front.update(station.test_config, index=1)  # fast
+    assert "fast" in station.status_bar.value
+    station.start().wait(60)
+    assert cases_run(station) == ["test_1_power::test_quick", "test_2_check::test_led"]
+    assert station.result.report.name == "Board fast"
+
+
+def test_a_config_must_be_chosen_first(make_station: Callable[..., Station]) -> None:
+    station = make_station(extra=CONFIGS.replace('current_test_config = "full"', ""))
+    assert station.test_config_name is None
+    with pytest.raises(StartRefusedError, match="Choose a test configuration first"):
+        station.start()
+
+
+def test_manual_collect_follows_the_test_config(
+    make_station: Callable[..., Station], front: Any
+) -> None:
+    station = make_station("manual_collect = true", extra=CONFIGS)
+    assert station.collected.wait(60) and len(station.case_boxes) == 3
+    front.update(station.test_config, index=1)  # fast
+    wait_until(lambda: station.collected.is_set() and len(station.case_boxes) == 2)
+    assert list(station.case_boxes) == ["test_1_power::test_quick", "test_2_check::test_led"]
+
+
+# ---------------------------------------------------------------------- start arguments
+
+ARGS = """
+[[hardlab.start_args]]
+name = "operator"
+label = { en = "Operator", de = "Bediener" }
+
+[[hardlab.start_args]]
+name = "serial"
+label = "Serial number"
+pattern = "SN-[0-9]{4}"
+keep = false
+
+[[hardlab.start_args]]
+name = "current"
+kind = "number"
+required = false
+
+[[hardlab.start_args]]
+name = "mode"
+kind = "choice"
+choices = ["quick", "full"]
+default = "full"
+"""
+
+
+def test_start_args_are_asked_and_arrive_in_hardpy_start_args(
+    make_station: Callable[..., Station], front: Any
+) -> None:
+    station = make_station(extra=ARGS)
+    assert list(station.inputs) == ["operator", "serial", "current", "mode"]
+    assert station.inputs["operator"].description == "Operator"
+    assert list(station.inputs["mode"].options) == ["quick", "full"]
+    with pytest.raises(StartRefusedError) as refused:
+        station.start()
+    assert refused.value.problems == [
+        "Operator: enter a value.", "Serial number: enter a value.",
+    ]  # fmt: skip
+    front.update(station.inputs["operator"], value="Ada")
+    front.update(station.inputs["serial"], value="SN-12")
+    front.update(station.inputs["current"], value="abc")
+    with pytest.raises(StartRefusedError) as refused:
+        station.start()
+    assert refused.value.problems == [
+        "Serial number: the value does not have the expected format.",
+        "current: enter a number.",
+    ]
+    assert "expected format" in station.message.value
+    front.update(station.inputs["serial"], value="SN-1234")
+    front.update(station.inputs["current"], value="0.5")
+    front.update(station.inputs["mode"], index=0)
+    station.start().wait(60)
+    assert station.message.value == ""
+    case = station.result.report.modules["test_1_power"].cases["test_rail"]
+    assert case.msg["args"] == (
+        "args [('current', '0.5'), ('mode', 'quick'), ('operator', 'Ada'), ('serial', 'SN-1234')]"
+    )
+    assert station.result.report.dut.serial_number == "SN-1234"
+    # keep = false: the serial number is asked afresh; the operator's name stays
+    assert station.inputs["serial"].value == "" and station.inputs["operator"].value == "Ada"
+
+
+def test_start_arg_labels_follow_the_language(make_station: Callable[..., Station]) -> None:
+    station = make_station('language = "de"', extra=ARGS)
+    assert station.inputs["operator"].description == "Bediener"
+    with pytest.raises(StartRefusedError, match="Bediener: bitte einen Wert eingeben"):
+        station.start()
+    station.set_language("fr")
+    assert station.inputs["operator"].description == "Operator"
+
+
+# ---------------------------------------------------------------------- scripted answers (headless)
+
+
+def test_scripted_answers_run_the_station_headless(
+    make_station: Callable[..., Station], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answers = tmp_path / "answers.toml"
+    answers.write_text("[by_title]\nLED = true\n")
+    monkeypatch.setenv("HARDLAB_ANSWERS", str(answers))
+    station = make_station(extra='[[hardlab.start_args]]\nname = "ask"\ndefault = "yes"\n')
+    assert station.start().wait(60).status == TestStatus.PASSED
+    explicit = make_station(
+        extra='[[hardlab.start_args]]\nname = "ask"\ndefault = "yes"\n',
+        name="explicit",
+        answers={"LED": True},
+    )
+    assert explicit.start().wait(60).status == TestStatus.PASSED
+
+
+# ---------------------------------------------------------------------- pure views
+
+
+def test_status_bar_view() -> None:
+    bar = StatusBar(
+        status="failed", stand="S<1>", started="a", finished="b", alert="x & y",
+        stand_info="line 3", config="fast",
+    )  # fmt: skip
+    text = status_bar_html(bar, Labels("es"))
+    for part in ("Banco", "S&lt;1&gt;", "FALLIDO", "Inicio", "Fin", "x &amp; y", "line 3", "fast"):
+        assert part in text, part
+    assert "Inicio" not in status_bar_html(StatusBar(status="ready"), Labels("es"))
+
+
+def test_times_carry_their_zone() -> None:
+    assert format_when(None) == ""
+    text = format_when(1_700_000_000 * 10**9, "Europe/Prague")
+    assert text.endswith("(Europe/Prague)") and " UTC" in text
+    assert format_when(0).startswith("1970-01-01") or format_when(0).startswith("1969-12-31")
+
+
+def test_hardlab_station_is_a_lazy_export(make_plan: MakePlan, record: Any) -> None:
+    plan = make_plan({**PLAN, "hardpy.toml": toml()})
+    station = hardlab.station(plan, store=False)
+    try:
+        assert isinstance(station, Station) and repr(station) == "<Station 'plan' ready runs=0>"
+    finally:
+        station.close()
