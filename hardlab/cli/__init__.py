@@ -133,6 +133,9 @@ def _parser() -> argparse.ArgumentParser:
         "--report-dir", metavar="DIR", help="also write the run as a HardPy JSON report into DIR"
     )
     _history_parsers(commands)
+    from hardlab.cli._station import add_parser as station_parser
+
+    station_parser(commands, _DB_HELP)
     from hardlab.cli._standcloud import add_parsers as standcloud_parsers
 
     standcloud_parsers(commands, _db_option)
@@ -440,6 +443,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "demo":
             return _cmd_demo(args)
+        if args.command == "station":
+            from hardlab.cli._station import cmd_station
+
+            return cmd_station(args)
         if args.command in ("runs", "show"):
             from hardlab.cli import _history
 

@@ -97,8 +97,8 @@ _CSS = """
   background: rgba(0, 0, 0, 0.55); align-items: center; justify-content: center; }
 .hardlab-station .hardlab-modal-card { background: var(--jp-layout-color1, #fff);
   border-radius: 8px; padding: 18px 28px; min-width: min(560px, 90vw); align-items: center; }
-.hardlab-station .hardlab-modal-verdict { font-size: 72px; font-weight: bold; letter-spacing: 3px;
-  color: #fff; border-radius: 6px; padding: 8px 40px; text-align: center; }
+.hardlab-station .hardlab-modal-verdict { font-size: 72px; line-height: 1.25; font-weight: bold;
+  letter-spacing: 3px; color: #fff; border-radius: 6px; padding: 8px 40px; text-align: center; }
 .hardlab-station .hardlab-modal-dismiss { font-size: 22px; height: 48px; min-width: 160px; }
 .hardlab-station table.hardlab-history { border-collapse: collapse; }
 .hardlab-station table.hardlab-history td, .hardlab-station table.hardlab-history th {
@@ -285,12 +285,21 @@ def history_html(rows: Sequence[HistoryRow], labels: Labels) -> str:
     return f'<table class="hardlab-history"><tr>{head}</tr>{"".join(body)}</table>'
 
 
-def modal_html(status: str, result: RunResult | None, labels: Labels, closes_in: int | None) -> str:
-    """The full-panel result: the verdict, its counts and DUT, and when it closes by itself."""
+def modal_html(
+    status: str,
+    result: RunResult | None,
+    labels: Labels,
+    closes_in: int | None,
+    seconds: float | None = None,
+) -> str:
+    """The full-panel result: the verdict, its counts and DUT, and when it closes by itself.
+
+    `seconds` is how long the run took (as the panel's verdict says it).
+    """
     color = _STATUS_COLOR.get(status, _MUTED)
     lines = []
     if result is not None:
-        state = present.banner_state(result.report, result.duration, labels)
+        state = present.banner_state(result.report, seconds, labels)
         lines = [state.detail, *state.extra]
     if closes_in is not None:
         lines.append(labels("station.modal_closes", seconds=closes_in))
@@ -442,7 +451,7 @@ class Station:
         self._history_rows: list[HistoryRow] | None = None
         self._history_error = ""
         self._store: Store | None = None
-        self._modal_state: tuple[str, RunResult | None, int | None] | None = None
+        self._modal_state: tuple[str, RunResult | None, int | None, float | None] | None = None
         self._modal_token = 0
         self._timer: threading.Timer | None = None
         self._syncing = False
@@ -901,14 +910,19 @@ class Station:
         closes_in: int | None = None
         if status == TestStatus.PASSED.value and modal.auto_dismiss_pass:
             closes_in = max(0, int(modal.auto_dismiss_timeout))
+        seconds = None
+        with self._lock:
+            run = self._run
+        if run is not None and run.started_ns is not None and run.finished_ns is not None:
+            seconds = (run.finished_ns - run.started_ns) / 1e9
         with self._lock:
             self._modal_token += 1
             token = self._modal_token
-            self._modal_state = (status, result, closes_in)
+            self._modal_state = (status, result, closes_in, seconds)
             if self._timer is not None:
                 self._timer.cancel()
                 self._timer = None
-        self.modal_html.value = modal_html(status, result, self.labels, closes_in)
+        self.modal_html.value = modal_html(status, result, self.labels, closes_in, seconds)
         self.modal.layout.display = "flex"
         self.modal_button.focus()
         if closes_in is not None:
@@ -1199,7 +1213,8 @@ class Station:
         self._draw_history()
         state = self._modal_state
         if state is not None:
-            self.modal_html.value = modal_html(*state[:2], labels, state[2])
+            status, result, closes_in, seconds = state
+            self.modal_html.value = modal_html(status, result, labels, closes_in, seconds)
         self.message.value = ""
         self._draw_status()
 
