@@ -5,9 +5,8 @@ Importing this package imports no SQLAlchemy; `Store` does when first used.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from hardlab._util import lazy_exports
+import importlib
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from hardlab.storage._outbox import Outbox, OutboxEntry, OutboxResult
@@ -44,4 +43,19 @@ _WHERE = {
     "report_run_id": "hardlab.storage._sink",
 }
 
-__getattr__, __dir__ = lazy_exports(__name__, _WHERE)
+
+# As `hardlab._util.lazy_exports` does, without importing `hardlab._util`: the
+# store writer process imports this package too, and needs none of what that
+# module imports (a tenth of the writer's start).
+def __getattr__(name: str) -> Any:
+    module_name = _WHERE.get(name)
+    if module_name is None:
+        msg = f"module {__name__!r} has no attribute {name!r}"
+        raise AttributeError(msg)
+    value = getattr(importlib.import_module(module_name), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))

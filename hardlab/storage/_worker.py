@@ -27,7 +27,6 @@ import json
 import os
 import select
 import signal
-import socket
 import sqlite3
 import sys
 import threading
@@ -248,6 +247,10 @@ class SqliteTarget:
             runs = RunWriter(self._db.cursor(), "sqlite").open_runs()
         except sqlite3.Error as exc:
             raise self._error("checking for interrupted runs", exc) from exc
+        if not runs:
+            return
+        import socket  # slow to import, and needed only when some run looks unfinished
+
         host, now = socket.gethostname(), datetime.now(timezone.utc)
         for run in runs:
             if run.dead(host, now):

@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import functools
 import json
+import operator
 import os
-import socket
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from hardlab.storage._rows import (
     DailyStats,
@@ -97,6 +96,8 @@ _MEASUREMENT_COLUMNS = (
     "casesensitive",
     "result",
 )
+_measurement_values = operator.itemgetter(*_MEASUREMENT_COLUMNS)
+
 _DAILY_COLUMNS = (
     "key",
     "day",
@@ -127,8 +128,7 @@ class Executor(Protocol):
         """Run one statement for each parameter row."""
 
 
-@dataclass(frozen=True)
-class OpenRun:
+class OpenRun(NamedTuple):
     """A run the store has as still going."""
 
     id: str
@@ -171,6 +171,12 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _hostname() -> str:
+    import socket  # seldom needed: the run names its host; socket is slow to import
+
+    return socket.gethostname()
+
+
 def read_time(value: Any) -> datetime | None:
     """A timestamp column's value as an aware UTC datetime (SQLite gives text, PostgreSQL not)."""
     if value is None:
@@ -186,11 +192,7 @@ def _sqlite_time(value: datetime | None) -> str | None:
     if value.tzinfo is None:
         msg = f"naive datetime {value!r}: hardlab stores times with a time zone"
         raise ValueError(msg)
-    v = value.astimezone(timezone.utc)
-    return (
-        f"{v.year:04d}-{v.month:02d}-{v.day:02d} "
-        f"{v.hour:02d}:{v.minute:02d}:{v.second:02d}.{v.microsecond:06d}"
-    )
+    return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _pg_time(value: datetime | None) -> datetime | None:
@@ -211,8 +213,7 @@ def _q(name: str) -> str:
     return f'"{name}"'
 
 
-@dataclass(frozen=True)
-class _Dialect:
+class _Dialect(NamedTuple):
     name: str
     mark: str
     """The driver's placeholder: ``?`` (sqlite3) or ``%s`` (psycopg)."""
@@ -339,10 +340,20 @@ class RunWriter:
         if not rows:
             return
         columns = tuple(rows[0])
-        convert: list[tuple[str, Callable[[Any], Any] | None]] = [
-            (c, self._time if c in _TIMES else _json if c in _JSON else None) for c in columns
+        # the values in column order, then the few that need converting (a
+        # thousand cases a run: this is the writer's innermost loop)
+        values = operator.itemgetter(*columns)
+        convert: list[tuple[int, Callable[[Any], Any]]] = [
+            (i, self._time if c in _TIMES else _json)
+            for i, c in enumerate(columns)
+            if c in _TIMES or c in _JSON
         ]
-        params = [tuple(row[c] if f is None else f(row[c]) for c, f in convert) for row in rows]
+        params: list[Sequence[Any]] = []
+        for row in rows:
+            row_values = list(values(row)) if len(columns) > 1 else [values(row)]
+            for i, f in convert:
+                row_values[i] = f(row_values[i])
+            params.append(row_values)
         sql = _upsert_sql(self.dialect, table, columns, keys, kept)
         if len(params) == 1:
             self.db.execute(sql, params[0])
@@ -394,7 +405,7 @@ class RunWriter:
             "stopped_at": None,
             "duration_s": None,
             "source": "run",
-            "host": message.get("host") or socket.gethostname(),
+            "host": message.get("host") or _hostname(),
             "writer_pid": message.get("writer_pid") or os.getpid(),
             "heartbeat_at": _now(),
             "document": document,
@@ -476,7 +487,7 @@ class RunWriter:
                 bool(message["final"]),
                 message["case"].get("measurements") or [],
             )
-            measurements.extend(tuple(row[c] for c in _MEASUREMENT_COLUMNS) for row in rows_of_case)
+            measurements.extend(map(_measurement_values, rows_of_case))
         if measurements:
             columns = ", ".join(map(_q, _MEASUREMENT_COLUMNS))
             self.db.executemany(
