@@ -141,6 +141,28 @@ class ThreadInbox:  # pragma: no cover - Windows, whose pipes cannot be polled
         return lines
 
 
+_DOCUMENT = b',"document":'
+
+
+def parse_message(line: bytes) -> dict[str, Any]:
+    """A message from the run; a document comes with its JSON text as ``document_json``.
+
+    The run appends a message's document to it last, as the text it
+    serialised (`hardlab.storage._sink`): kept as it is, it is stored
+    without being serialised again. The marker cannot occur earlier, inside
+    a JSON string, where quotes are escaped.
+    """
+    head, marker, document = line.partition(_DOCUMENT)
+    if not marker or not document.endswith(b"}"):
+        message: dict[str, Any] = json.loads(line)
+        return message
+    message = json.loads(head + b"}")
+    text = document[:-1]
+    message["document"] = json.loads(text)
+    message["document_json"] = text.decode()
+    return message
+
+
 class Target(Protocol):
     """What the writer writes to: `SqliteTarget`, or a `hardlab.storage.Store`."""
 
@@ -331,13 +353,13 @@ def main(argv: list[str]) -> int:
     last_beat = time.monotonic()
     while not inbox.ended():
         inbox.wait(HEARTBEAT_S)
-        batch = [json.loads(line) for line in inbox.take()]
+        batch = [parse_message(line) for line in inbox.take()]
         if batch and not inbox.ended() and batch[-1]["op"] != "finish":
             # Gather what arrives in the next moment into the same transaction:
             # a fast plan then costs a few dozen commits instead of one a case.
             # What is received is never at risk: the writer outlives its run.
             inbox.wait(BATCH_WINDOW_S, hangup_only=True)
-            batch += [json.loads(line) for line in inbox.take()]
+            batch += [parse_message(line) for line in inbox.take()]
         for message in batch:
             if message["op"] == "start":
                 run_id = message["run_id"]

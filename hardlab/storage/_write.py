@@ -38,6 +38,7 @@ __all__ = [
     "STALE_AFTER",
     "Executor",
     "OpenRun",
+    "RawJson",
     "RunWriter",
     "pid_alive",
     "read_time",
@@ -204,9 +205,23 @@ def _pg_time(value: datetime | None) -> datetime | None:
     return value.astimezone(timezone.utc)
 
 
+class RawJson(str):
+    """JSON text to store as it is (the run serialised it already)."""
+
+    __slots__ = ()
+
+
 def _json(value: Any) -> str:
+    if isinstance(value, RawJson):
+        return str(value)
     # None becomes JSON null, as SQLAlchemy's JSON type stores it (most case columns are)
     return "null" if value is None else json.dumps(value)
+
+
+def _stored_document(message: Mapping[str, Any]) -> Any:
+    """A message's document for the ``document`` column: its JSON text if it came as text."""
+    text = message.get("document_json")
+    return RawJson(text) if text is not None else message["document"]
 
 
 def _q(name: str) -> str:
@@ -366,7 +381,9 @@ class RunWriter:
         """Write run messages: ``start``, ``meta``, ``attempt``, ``module``, ``finish``.
 
         Messages are what `hardlab.storage.StoreSink` sends as a run goes;
-        consecutive attempts are written in bulk.
+        consecutive attempts are written in bulk. A ``start`` or ``finish``
+        may carry its document's JSON text as ``document_json`` too; that text
+        is what is stored.
         """
         pending: list[Mapping[str, Any]] = []
         for message in messages:
@@ -408,7 +425,7 @@ class RunWriter:
             "host": message.get("host") or _hostname(),
             "writer_pid": message.get("writer_pid") or os.getpid(),
             "heartbeat_at": _now(),
-            "document": document,
+            "document": _stored_document(message),
             "progress": 0,
         }
         self._upsert_run(row)
@@ -541,7 +558,7 @@ class RunWriter:
             "exit_code": message.get("exit_code"),
             "progress": int(message.get("progress", 100)),
             "heartbeat_at": _now(),
-            "document": document,
+            "document": _stored_document(message),
         }
         # a run that ended before it started (its plan did not collect) has no row yet
         self._upsert_run(row)

@@ -19,7 +19,8 @@ from hardlab.errors import SchemaOutOfDateError
 from hardlab.storage import Store, _migrate
 from hardlab.storage._orm import OutboxRow
 from hardlab.storage._outbox import queue_run
-from hardlab.storage._worker import PipeInbox, SqliteTarget, open_target
+from hardlab.storage._sink import _line
+from hardlab.storage._worker import PipeInbox, SqliteTarget, open_target, parse_message
 
 from .test_store import _attempt, _document
 
@@ -237,3 +238,35 @@ def test_waiting_out_a_batch_ends_when_the_run_hangs_up() -> None:
     finally:
         waiter.join()
         os.close(read)
+
+
+def test_a_document_is_stored_as_the_run_serialised_it(tmp_path: Path) -> None:
+    url = _fresh(tmp_path, "store.db")
+    start, *_, finish = _messages()
+    lines = []
+    for message in (start, finish):
+        header = {k: v for k, v in message.items() if k != "document"}
+        # as the run's sink writes it: the document's JSON text last
+        lines.append(_line(header, document=json.dumps(message["document"], separators=(",", ":"))))
+    parsed = [parse_message(line.rstrip(b"\n")) for line in lines]
+    assert [p["document"] for p in parsed] == [start["document"], finish["document"]]
+    assert parsed[1]["outbox"] == finish["outbox"]
+    target = open_target(url)
+    target.apply(parsed)
+    target.close()
+    with Store(url) as store:
+        stored = store.execute(text("SELECT document FROM hardlab_runs")).records[0][0]
+        assert stored == parsed[1]["document_json"]
+        assert store.get_report(RUN_ID).status.value == "passed"
+
+
+def test_the_document_marker_inside_a_string_is_not_the_document() -> None:
+    message = {"op": "meta", "run_id": "r", "progress": 1, "note": ',"document":{"x":1}}'}
+    line = _line(message, document='{"dut":{"serial_number":"A\\",\\"document\\":"}}')
+    parsed = parse_message(line.rstrip(b"\n"))
+    assert parsed["note"] == message["note"]
+    assert parsed["document"] == {"dut": {"serial_number": 'A","document":'}}
+    assert parse_message(b'{"op":"module","module":{"name":"m"}}') == {
+        "op": "module",
+        "module": {"name": "m"},
+    }
