@@ -366,6 +366,9 @@ def drain(
         for loader in loaders.values():
             loader.close()
     result.pending = store.outbox.counts(address=address, run_ids=run_ids)["pending"]
+    if not result.pending and not fatal.is_set():
+        # a connection that failed on the way (then worked) did not stop anything
+        result.stopped = None
     return result
 
 

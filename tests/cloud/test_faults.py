@@ -53,7 +53,7 @@ def test_every_report_is_stored_exactly_once_through_faults(
     took = time.monotonic() - began
     stats = server.stats()
 
-    assert result.ok, (result, took)
+    assert result.ok, (result, result.errors[:5], took)
     assert result.delivered == REPORTS
     stored = server.reports()
     assert len(stored) == REPORTS
