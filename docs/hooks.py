@@ -9,11 +9,12 @@ in ``docs/guide.md`` or ``[y](docs/guide.md)`` in the README resolves on the
 site exactly as it does in a file view of the repository.
 
 They also fill the nav's ``notebooks/`` entry with every notebook, in file
-name order, each titled by its first heading (up to a colon), so a new notebook needs no
-edit here; and they put the ``--help`` text of every ``hardlab`` command and
-``%hardpy`` magic where a page says ``<!-- hardlab-cli-help -->`` or
-``<!-- hardlab-magics-help -->``, so the reference cannot drift from the
-parsers.
+name order, each titled by its first heading (up to a colon), and its
+``docs/`` entry with every ``docs/*.md`` page the nav does not name
+elsewhere, so a new notebook or guide needs no edit here; and they put the
+``--help`` text of every ``hardlab`` command and ``%hardpy`` magic where a
+page says ``<!-- hardlab-cli-help -->`` or ``<!-- hardlab-magics-help -->``,
+so the reference cannot drift from the parsers.
 """
 
 from __future__ import annotations
@@ -68,22 +69,54 @@ def _notebook_title(path: Path) -> str:
     return path.stem
 
 
-def _expand_notebooks(nav: Any) -> Any:
+def _page_title(path: Path) -> str:
+    """The page's first ``# heading``, else its file name."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("# "):
+            return line[2:].strip()
+    return path.stem
+
+
+def _named(nav: Any) -> set[str]:
+    """Every page path the nav names."""
     if isinstance(nav, list):
-        return [_expand_notebooks(item) for item in nav]
+        return set().union(*(_named(item) for item in nav)) if nav else set()
     if isinstance(nav, dict):
-        return {key: _expand_notebooks(value) for key, value in nav.items()}
+        return set().union(*(_named(value) for value in nav.values())) if nav else set()
+    return {nav} if isinstance(nav, str) else set()
+
+
+def _expand(nav: Any, named: set[str]) -> Any:
+    if isinstance(nav, list):
+        expanded: list[Any] = []
+        for item in nav:
+            value = _expand(item, named)
+            # a bare placeholder stands for several entries
+            if isinstance(item, str) and isinstance(value, list):
+                expanded.extend(value)
+            else:
+                expanded.append(value)
+        return expanded
+    if isinstance(nav, dict):
+        return {key: _expand(value, named) for key, value in nav.items()}
     if nav == "notebooks/":
         return [
             {_notebook_title(path): path.relative_to(ROOT).as_posix()}
             for path in sorted(NOTEBOOKS.glob("*.ipynb"))
         ]
+    if nav == "docs/":
+        pages = sorted(DOCS.glob("*.md"))
+        return [
+            {_page_title(path): path.relative_to(ROOT).as_posix()}
+            for path in pages
+            if path.relative_to(ROOT).as_posix() not in named
+        ]
     return nav
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
-    """Fill the nav's ``notebooks/`` entry with every notebook."""
-    config.nav = _expand_notebooks(config.nav)
+    """Fill the nav's ``notebooks/`` and ``docs/`` entries."""
+    config.nav = _expand(config.nav, _named(config.nav))
     return config
 
 

@@ -58,8 +58,11 @@ def test_the_readme_is_the_home_page(site: Path) -> None:
 def test_every_guide_and_notebook_is_a_page(site: Path) -> None:
     guides = sorted(path for path in (ROOT / "docs").glob("*.md") if path.name != "README.md")
     assert guides
+    home = (site / "index.html").read_text(encoding="utf-8")
     for guide in guides:
         assert (site / "docs" / guide.stem / "index.html").is_file(), guide.name
+        # in the nav, even a guide mkdocs.yml does not name (hooks.py adds it)
+        assert f'href="docs/{guide.stem}/"' in home, f"{guide.name} missing from the nav"
     notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
     assert notebooks
     for notebook in notebooks:
