@@ -153,14 +153,31 @@ def parse_message(line: bytes) -> dict[str, Any]:
     a JSON string, where quotes are escaped.
     """
     head, marker, document = line.partition(_DOCUMENT)
-    if not marker or not document.endswith(b"}"):
-        message: dict[str, Any] = json.loads(line)
-        return message
-    message = json.loads(head + b"}")
-    text = document[:-1]
-    message["document"] = json.loads(text)
-    message["document_json"] = text.decode()
+    whole = not marker or not document.endswith(b"}")
+    message = json.loads(line if whole else head + b"}")
+    if not isinstance(message, dict):
+        msg = f"not a run message: {line[:80]!r}"
+        raise ValueError(msg)
+    if not whole:
+        text = document[:-1]
+        message["document"] = json.loads(text)
+        message["document_json"] = text.decode()
     return message
+
+
+def _parse(lines: list[bytes]) -> list[dict[str, Any]]:
+    messages = []
+    for line in lines:
+        try:
+            message = parse_message(line)
+            if "op" not in message:
+                raise ValueError(line[:80].decode(errors="replace"))
+        except ValueError as exc:
+            # a message the run's death (or an interrupt) cut into the next one
+            _reply(op="error", message=f"dropped a garbled run message: {exc}", fatal=False)
+            continue
+        messages.append(message)
+    return messages
 
 
 class Target(Protocol):
@@ -353,13 +370,13 @@ def main(argv: list[str]) -> int:
     last_beat = time.monotonic()
     while not inbox.ended():
         inbox.wait(HEARTBEAT_S)
-        batch = [parse_message(line) for line in inbox.take()]
+        batch = _parse(inbox.take())
         if batch and not inbox.ended() and batch[-1]["op"] != "finish":
             # Gather what arrives in the next moment into the same transaction:
             # a fast plan then costs a few dozen commits instead of one a case.
             # What is received is never at risk: the writer outlives its run.
             inbox.wait(BATCH_WINDOW_S, hangup_only=True)
-            batch += [parse_message(line) for line in inbox.take()]
+            batch += _parse(inbox.take())
         for message in batch:
             if message["op"] == "start":
                 run_id = message["run_id"]

@@ -270,3 +270,25 @@ def test_the_document_marker_inside_a_string_is_not_the_document() -> None:
         "op": "module",
         "module": {"name": "m"},
     }
+
+
+def test_the_writer_process_drops_a_garbled_message_and_goes_on(tmp_path: Path) -> None:
+    url = _fresh(tmp_path, "store.db")
+    start, meta, *attempts, finish = _messages()
+    lines = [json.dumps(start), '{"op":"attempt","run_id":"cut sh', json.dumps(meta)]
+    lines += [json.dumps(message) for message in (*attempts, finish)]
+    done = subprocess.run(
+        [sys.executable, "-m", "hardlab.storage._worker", url],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    replies = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [reply["op"] for reply in replies] == ["ready", "error", "done"]
+    assert "garbled" in replies[1]["message"] and not replies[1]["fatal"]
+    assert replies[2] == {"op": "done", "ok": True, "run_id": RUN_ID}
+    with Store(url) as store:
+        assert store.run_row(RUN_ID)["status"] == "passed"
+        assert len(store.attempts(RUN_ID)) == 4
