@@ -292,3 +292,32 @@ def test_the_writer_process_drops_a_garbled_message_and_goes_on(tmp_path: Path) 
     with Store(url) as store:
         assert store.run_row(RUN_ID)["status"] == "passed"
         assert len(store.attempts(RUN_ID)) == 4
+
+
+def test_the_writer_knows_the_models_columns() -> None:
+    from sqlalchemy import JSON
+
+    from hardlab.storage import _write
+    from hardlab.storage._orm import Base, MeasurementDaily, MeasurementRow, RunRow, UTCDateTime
+
+    columns = {
+        column.name: column for table in Base.metadata.tables.values() for column in table.columns
+    }
+    json_columns = {n for n, c in columns.items() if isinstance(c.type, JSON)}
+    time_columns = {n for n, c in columns.items() if isinstance(c.type, UTCDateTime)}
+    assert json_columns == _write._JSON
+    # every timestamp the writer writes is converted (the outbox's others are Outbox's own)
+    assert time_columns >= _write._TIMES
+    assert time_columns - _write._TIMES <= {
+        "claimed_until",
+        "last_attempt_at",
+        "delivered_at",
+    }
+    measurement = [c.name for c in MeasurementRow.__table__.columns if c.name != "id"]
+    assert sorted(_write._MEASUREMENT_COLUMNS) == sorted(measurement)
+    assert sorted(_write._DAILY_COLUMNS) == sorted(
+        c.name for c in MeasurementDaily.__table__.columns
+    )
+    for name, value in _write._RUN_DEFAULTS.items():
+        default = RunRow.__table__.columns[name].default
+        assert default is not None and default.arg == value, name
