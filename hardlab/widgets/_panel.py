@@ -10,7 +10,10 @@ thread (`Publisher`) updates the widgets at most ten times a second, under
 ``hold_sync``, plus a flush before each dialog and at the end of the run.
 Case rows are grouped into blocks of `rows_per_block` cases, one HTML
 widget per block, so a change to one case re-sends only its block, however
-large the plan.
+large the plan. Sections are created with their content (their widgets'
+first state travels with their creation, not in updates after it), and
+each publish reports its messages to the publisher, which keeps the panel
+to `budget` messages a second.
 """
 
 from __future__ import annotations
@@ -74,11 +77,15 @@ class _ModuleView:
     chart_widgets: dict[str, Any] = field(default_factory=dict)
 
 
-def _set(widget: Any, **traits: Any) -> None:
-    """Set `traits` of `widget` in one message (only changed traits are sent)."""
+def _set(widget: Any, **traits: Any) -> int:
+    """Set `traits` of `widget` in one message; returns the messages sent (0: nothing changed)."""
+    changed = {name: value for name, value in traits.items() if getattr(widget, name) != value}
+    if not changed:
+        return 0
     with widget.hold_sync():
-        for name, value in traits.items():
+        for name, value in changed.items():
             setattr(widget, name, value)
+    return 1
 
 
 class RunPanel:
@@ -95,6 +102,10 @@ class RunPanel:
             default the button asks the panel's run to stop (which ends
             waiting dialogs and starts no further case).
         interval: Least seconds between two widget updates (0.1: ten a second).
+        budget: Widget messages a second the panel keeps to on average
+            (each update may touch several widgets: header, progress, the
+            running case's rows, its module's title); a busy run then
+            updates less often. None: only `interval` limits.
         rows_per_block: Cases per HTML widget in a module's section.
         charts: Draw case charts (with matplotlib) when their case finishes.
         chart_format: ``png`` or ``svg``.
@@ -114,6 +125,7 @@ class RunPanel:
         *,
         on_stop: Callable[[], None] | None = None,
         interval: float = 0.1,
+        budget: float | None = 20.0,
         rows_per_block: int = 50,
         charts: bool = True,
         chart_format: str = "png",
@@ -140,7 +152,7 @@ class RunPanel:
         self._operator: WidgetOperator | None = None
         self._reset = False
         self._stopping = False
-        self.publisher = Publisher(self._publish, interval=interval)
+        self.publisher = Publisher(self._publish, interval=interval, budget=budget)
 
         self.header = widgets.HTML(self._idle_header())
         self.progress = widgets.IntProgress(
@@ -351,8 +363,11 @@ class RunPanel:
 
     # ------------------------------------------------------------------ drawing
 
-    def _publish(self, keys: frozenset[Hashable]) -> None:
-        """Update the widgets for `keys` (runs in the publisher, one call at a time)."""
+    def _publish(self, keys: frozenset[Hashable]) -> int:
+        """Update the widgets for `keys`; returns the widget messages that sent.
+
+        Runs in the publisher, one call at a time.
+        """
         run = self._run
         labels = self.labels
         with self._lock:
@@ -366,10 +381,13 @@ class RunPanel:
                 for key in list(self._pending_charts)
                 if ("chart", *key) in keys
             }
+        sent = 0
         if reset:
-            self._clear_modules()
+            sent += self._clear_modules()
         if run is not None and _STRUCTURE in keys:
-            keys = keys | self._build_structure(run)
+            more, built = self._build_structure(run, durations, labels)
+            keys = keys | more
+            sent += built
         header: present.HeaderState | None = None
         titles: dict[str, tuple[str, bool]] = {}
         blocks: dict[tuple[str, int], str] = {}
@@ -386,75 +404,115 @@ class RunPanel:
                         state = present.module_state(key[1], run.document.modules[key[1]])
                         titles[key[1]] = (present.module_title(state, labels), state.expanded)
                     elif key[0] == "block" and key[1] in self._modules:
-                        blocks[(key[1], key[2])] = self._block_html(
-                            run, key[1], key[2], durations, labels
+                        view = self._modules[key[1]]
+                        blocks[(key[1], key[2])] = self._rows_html(
+                            run.document.modules[key[1]],
+                            key[1],
+                            self._chunk(view.case_ids, key[2]),
+                            durations,
+                            labels,
                         )
         if header is not None:
-            self._draw_header(header, labels)
+            sent += self._draw_header(header, labels)
         for module_id, (title, expanded) in titles.items():
             view = self._modules[module_id]
             if expanded != view.expanded:
                 view.expanded = expanded
-                _set(view.accordion, titles=(title,), selected_index=0 if expanded else None)
+                selected = 0 if expanded else None
+                sent += _set(view.accordion, titles=(title,), selected_index=selected)
             else:
-                _set(view.accordion, titles=(title,))
+                sent += _set(view.accordion, titles=(title,))
         for (module_id, index), text in blocks.items():
             view = self._modules[module_id]
             if index < len(view.blocks):
-                _set(view.blocks[index], value=text)
+                sent += _set(view.blocks[index], value=text)
         for (module_id, case_id), (chart, name) in charts.items():
-            self._draw_chart(module_id, case_id, chart, name, labels)
+            sent += self._draw_chart(module_id, case_id, chart, name, labels)
         if _MESSAGE in keys:
             shown = message is not None and not message.block  # the operator shows blocking ones
-            _set(self.message, value=present.message_html(message) if shown else "")
+            sent += _set(self.message, value=present.message_html(message) if shown else "")
         if _ERRORS in keys:
-            _set(self.errors, value=self._errors_html(errors, labels))
+            sent += _set(self.errors, value=self._errors_html(errors, labels))
         if _FINAL in keys or _HEADER in keys:
-            self._draw_controls(final, labels)
+            sent += self._draw_controls(final, labels)
+        return sent
 
-    def _build_structure(self, run: RunState) -> set[Hashable]:
-        """Create sections for modules not shown yet; returns the keys to draw them."""
+    def _chunk(self, case_ids: list[str], index: int) -> list[str]:
+        """The case ids of block `index`."""
+        start = index * self.rows_per_block
+        return case_ids[start : start + self.rows_per_block]
+
+    def _build_structure(
+        self, run: RunState, durations: dict[tuple[str, str], float | None], labels: Labels
+    ) -> tuple[set[Hashable], int]:
+        """Create sections for modules not shown yet, drawn as they are now.
+
+        Returns:
+            The keys still to draw (of modules that gained cases) and the
+            widget messages sent.
+        """
+        added: list[tuple[str, list[str], tuple[str, bool, list[str]] | None]] = []
         with run.lock:
-            layout = [
-                (module_id, list(module.cases))
-                for module_id, module in run.document.modules.items()
-            ]
+            for module_id, module in run.document.modules.items():
+                case_ids = list(module.cases)
+                view = self._modules.get(module_id)
+                if view is not None and view.case_ids == case_ids:
+                    continue
+                drawn = None
+                if view is None:
+                    state = present.module_state(module_id, module)
+                    count = max(1, -(-len(case_ids) // self.rows_per_block))
+                    texts = [
+                        self._rows_html(
+                            module, module_id, self._chunk(case_ids, n), durations, labels
+                        )
+                        for n in range(count)
+                    ]
+                    drawn = (present.module_title(state, labels), state.expanded, texts)
+                added.append((module_id, case_ids, drawn))
         keys: set[Hashable] = set()
         new: list[Any] = []
-        for module_id, case_ids in layout:
+        sent = 0
+        for module_id, case_ids, drawn in added:
             view = self._modules.get(module_id)
-            if view is not None and view.case_ids == case_ids:
-                continue
-            count = max(1, -(-len(case_ids) // self.rows_per_block))
-            if view is None:
-                blocks = [widgets.HTML("") for _ in range(count)]
+            index = {case_id: n for n, case_id in enumerate(case_ids)}
+            if view is None and drawn is not None:
+                # Created with their content: the first state goes with comm_open.
+                title, expanded, texts = drawn
+                blocks = [widgets.HTML(text) for text in texts]
                 charts = widgets.VBox([])
                 accordion = widgets.Accordion(
                     children=[widgets.VBox([*blocks, charts])],
-                    titles=(module_id,),
-                    selected_index=None,
+                    titles=(title,),
+                    selected_index=0 if expanded else None,
                 )
-                index = {case_id: n for n, case_id in enumerate(case_ids)}
-                view = _ModuleView(module_id, case_ids, index, blocks, charts, accordion)
-                self._modules[module_id] = view
+                self._modules[module_id] = _ModuleView(
+                    module_id, case_ids, index, blocks, charts, accordion, expanded=expanded
+                )
                 new.append(accordion)
-            else:  # cases were added to a shown module
+            elif view is not None:  # cases were added to a shown module
+                count = max(1, -(-len(case_ids) // self.rows_per_block))
                 view.case_ids = case_ids
-                view.case_index = {case_id: n for n, case_id in enumerate(case_ids)}
+                view.case_index = index
                 while len(view.blocks) < count:
                     view.blocks.append(widgets.HTML(""))
                 view.accordion.children[0].children = (*view.blocks, view.charts)
-            keys.add(("module", module_id))
-            keys.update(("block", module_id, n) for n in range(len(view.blocks)))
+                sent += 1
+                keys.add(("module", module_id))
+                keys.update(("block", module_id, n) for n in range(len(view.blocks)))
         if new:
             self.modules.children = (*self.modules.children, *new)
-        return keys
+            sent += 1
+        return keys, sent
 
-    def _clear_modules(self) -> None:
+    def _clear_modules(self) -> int:
         old = list(self._modules.values())
         self._modules = {}
-        self.modules.children = ()
-        _set(self.banner, value="")
+        sent = 0
+        if self.modules.children:
+            self.modules.children = ()
+            sent += 1
+        sent += _set(self.banner, value="")
         for view in old:
             for block in view.blocks:
                 block.close()
@@ -463,65 +521,63 @@ class RunPanel:
             view.charts.close()
             view.accordion.children[0].close()
             view.accordion.close()
+        return sent
 
-    def _block_html(
+    def _rows_html(
         self,
-        run: RunState,
+        module: Any,
         module_id: str,
-        index: int,
+        case_ids: list[str],
         durations: dict[tuple[str, str], float | None],
         labels: Labels,
     ) -> str:
-        view = self._modules[module_id]
-        start = index * self.rows_per_block
-        case_ids = view.case_ids[start : start + self.rows_per_block]
-        module = run.document.modules[module_id]
-        cases = [module.cases[case_id] for case_id in case_ids if case_id in module.cases]
+        """The rows of `case_ids` of `module` (read under the run's lock)."""
+        shown = [case_id for case_id in case_ids if case_id in module.cases]
         return present.case_rows_html(
-            cases,
-            [durations.get((module_id, case_id)) for case_id in case_ids],
+            [module.cases[case_id] for case_id in shown],
+            [durations.get((module_id, case_id)) for case_id in shown],
             measurements=self.measurement_display,
             labels=labels,
         )
 
-    def _draw_header(self, state: present.HeaderState, labels: Labels) -> None:
-        _set(self.header, value=present.header_html(state, labels))
-        _set(
+    def _draw_header(self, state: present.HeaderState, labels: Labels) -> int:
+        sent = _set(self.header, value=present.header_html(state, labels))
+        return sent + _set(
             self.progress,
             value=state.progress,
             description=f"{state.progress}%",
             bar_style=_BAR_STYLE.get(state.status, "info"),
         )
 
-    def _draw_controls(self, final: RunFinished | None, labels: Labels) -> None:
+    def _draw_controls(self, final: RunFinished | None, labels: Labels) -> int:
         if final is None:
             running = self._run is not None and not self._run.stop.is_set()
             if running and not self._stopping:
-                _set(self.stop_button, disabled=False)
-            return
+                return _set(self.stop_button, disabled=False)
+            return 0
         self._stopping = False
-        _set(self.stop_button, disabled=True, description=labels("button.stop"))
+        sent = _set(self.stop_button, disabled=True, description=labels("button.stop"))
         run = final.run
         seconds = None
         if run.started_ns is not None and run.finished_ns is not None:
             seconds = (run.finished_ns - run.started_ns) / 1e9
         state = present.banner_state(final.report, seconds, labels)
-        _set(self.banner, value=present.banner_html(state))
+        return sent + _set(self.banner, value=present.banner_html(state))
 
     def _draw_chart(
         self, module_id: str, case_id: str, chart: Any, name: str, labels: Labels
-    ) -> None:
+    ) -> int:
         view = self._modules.get(module_id)
         if view is None:
-            return
+            return 0
         text = present.chart_html(chart, caption=name, fmt=self.chart_format, labels=labels)
         existing = view.chart_widgets.get(case_id)
         if existing is not None:
-            _set(existing, value=text)
-            return
+            return _set(existing, value=text)
         chart_widget = widgets.HTML(text)
         view.chart_widgets[case_id] = chart_widget
         view.charts.children = (*view.charts.children, chart_widget)
+        return 1
 
     @staticmethod
     def _errors_html(errors: list[tuple[str, str]], labels: Labels) -> str:

@@ -9,6 +9,12 @@ background thread calls the panel's publish function with the set of dirty
 keys at most every `interval` seconds. Marks that arrive in between
 coalesce. `flush` publishes at once (the trailing edge): before a dialog
 shows and when the run ends, so the operator never sees a stale panel.
+
+A publish may touch several widgets, each a message of its own. With a
+`budget`, the publish function says how many messages it sent and the
+background thread spaces publishes so that, on average, no more than
+`budget` messages a second go out: a panel busy in many places updates
+less often rather than sending more.
 """
 
 from __future__ import annotations
@@ -20,7 +26,8 @@ from collections.abc import Callable, Hashable, Iterable
 
 __all__ = ["Publisher"]
 
-PublishFunction = Callable[[frozenset[Hashable]], None]
+PublishFunction = Callable[[frozenset[Hashable]], int | None]
+"""Draws the keys it gets; returns how many widget messages that sent (None: not counted)."""
 
 
 class Publisher:
@@ -31,9 +38,14 @@ class Publisher:
 
     Args:
         publish: Gets the set of keys marked since the last publish; it
-            updates the widgets (under ``hold_sync``).
+            updates the widgets (under ``hold_sync``) and may return how
+            many widget messages it sent.
         interval: Least seconds between two publishes of the background
             thread (0.1: at most 10 a second).
+        budget: Widget messages a second to keep to on average: after a
+            publish (or flush) that sent ``n`` messages, the background
+            thread waits at least ``n / budget`` seconds before the next.
+            None: `interval` alone decides.
         idle: With `set_idle_keys`, publish those keys after this many
             seconds without a publish (a ticking clock while nothing else
             happens).
@@ -41,6 +53,7 @@ class Publisher:
 
     Attributes:
         count: How many publishes ran (background and flushes).
+        sent: The widget messages those publishes reported.
         error: The last exception `publish` raised, if any; publishing goes on.
     """
 
@@ -49,29 +62,40 @@ class Publisher:
         publish: PublishFunction,
         *,
         interval: float = 0.1,
+        budget: float | None = None,
         idle: float = 1.0,
         name: str = "hardlab-panel-publisher",
     ) -> None:
         if interval < 0:
             msg = f"interval must be >= 0 seconds, not {interval!r}"
             raise ValueError(msg)
+        if budget is not None and not budget > 0:
+            msg = f"budget must be a positive number of messages a second or None, not {budget!r}"
+            raise ValueError(msg)
         self._publish = publish
         self.interval = interval
+        self.budget = budget
         self.idle = idle
         self.name = name
         self.count = 0
+        self.sent = 0
         self.error: BaseException | None = None
         self._cond = threading.Condition()
         self._publishing = threading.Lock()
         self._dirty: set[Hashable] = set()
         self._idle_keys: frozenset[Hashable] = frozenset()
         self._last = 0.0
+        self._gap = interval  # before the next background publish, after the last one
         self._thread: threading.Thread | None = None
         self._stopping = False
 
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped"
-        return f"<Publisher {state} interval={self.interval}s published={self.count}>"
+        budget = f" budget={self.budget}/s" if self.budget is not None else ""
+        return (
+            f"<Publisher {state} interval={self.interval}s{budget} published={self.count} "
+            f"sent={self.sent}>"
+        )
 
     @property
     def running(self) -> bool:
@@ -107,11 +131,19 @@ class Publisher:
                     self._last = time.monotonic()
             if not keys:
                 return False
+            sent: int | None = None
             try:
-                self._publish(keys)
+                sent = self._publish(keys)
             except Exception as exc:  # noqa: BLE001 - a display error must not stop the run
                 self.error = exc
             self.count += 1
+            gap = self.interval
+            if sent:
+                self.sent += sent
+                if self.budget is not None:
+                    gap = max(gap, sent / self.budget)
+            with self._cond:
+                self._gap = gap
             return True
 
     def start(self) -> None:
@@ -146,12 +178,12 @@ class Publisher:
                         return
                     now = time.monotonic()
                     if self._dirty:
-                        due = self._last + self.interval
+                        due = self._last + self._gap
                         if now >= due:
                             break
                         self._cond.wait(due - now)
                     elif self._idle_keys:
-                        due = self._last + self.idle
+                        due = self._last + max(self.idle, self._gap)
                         if now >= due:
                             self._dirty.update(self._idle_keys)
                             continue

@@ -180,6 +180,64 @@ def test_one_case_change_resends_only_its_block(record: Any) -> None:
     finish(run, panel)
 
 
+def test_sections_are_created_with_their_rows(record: Any) -> None:
+    # A section's first state travels with its creation (comm_open), not in
+    # updates after it: a 1,000-case plan would otherwise start with a burst.
+    run = big_run(120)
+    with run.lock:
+        run.case("m", "test_5").msg = {"note": "ready <5>"}
+    panel = RunPanel(interval=60)
+    run.listeners.append(panel)
+    run.mark_started()
+    run.emit(RunStarted(run))
+    panel.flush()
+    view = panel._modules["m"]
+    assert len(view.blocks) == 3 and [rows(block) for block in view.blocks] == [50, 50, 20]
+    assert "ready &lt;5&gt;" in view.blocks[0].value
+    assert view.accordion.titles == ("· Big  0/120 · 120 to go",)
+    for widget in (*view.blocks, view.accordion):
+        assert record.updates(widget) == [], widget
+    opened = {
+        comm_id: data["state"] for msg_type, comm_id, data in record.sent if msg_type == "comm_open"
+    }
+    assert opened[view.blocks[2].model_id]["value"] == view.blocks[2].value
+    assert len(record.updates(panel.modules)) == 1  # the sections join the panel at once
+    finish(run, panel)
+
+
+def test_the_panel_reports_every_message_it_sends(make_plan: MakePlan, record: Any) -> None:
+    panel = RunPanel()
+    record.clear()
+    hardlab.run(make_plan(PLAN), listeners=[panel], store=False, quiet=True)
+    assert panel.publisher.sent == len(record.updates()) > 0
+
+
+def test_a_busy_panel_keeps_to_its_budget(record: Any) -> None:
+    run = big_run(200)
+    panel = RunPanel(interval=0.001, budget=50, rows_per_block=10)
+    run.listeners.append(panel)
+    run.mark_started()
+    run.emit(RunStarted(run))
+    record.clear()
+    started = time.monotonic()
+    for n in range(4000):  # every case of 20 blocks changes: many widgets per publish
+        case_id = f"test_{n % 200}"
+        with run.lock:
+            run.case("m", case_id).msg = {"step": f"update {n}"}
+            run.progress = n * 100 // 4000
+        run.emit(CaseUpdated(run, "m", case_id, "msg"))
+        if n % 400 == 0:
+            time.sleep(0.05)
+    panel.publisher.stop(flush=False)
+    elapsed = time.monotonic() - started
+    sent = len(record.updates())
+    # Each publish waits for the budget the one before it spent, so all but
+    # the last fit in 50 a second; the last has at most 24 (header,
+    # progress, Stop, title, 20 blocks).
+    assert sent <= 50 * elapsed + 24, (sent, elapsed)
+    finish(run, panel)
+
+
 def test_operator_messages_show_and_clear(record: Any) -> None:
     run = big_run(1)
     panel = RunPanel(interval=60)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections.abc import Hashable
@@ -124,3 +125,60 @@ def test_start_is_idempotent_and_stop_from_its_own_thread_is_safe() -> None:
 def test_negative_interval_is_refused() -> None:
     with pytest.raises(ValueError, match="interval"):
         Publisher(lambda keys: None, interval=-1)
+
+
+def test_a_budget_spaces_publishes_by_the_messages_they_sent() -> None:
+    stamps: list[float] = []
+
+    def publish(keys: frozenset[Hashable]) -> int:
+        stamps.append(time.monotonic())
+        return 10  # widget messages this publish "sent"
+
+    publisher = Publisher(publish, interval=0.001, budget=100)  # 10 messages: 0.1 s apart
+    publisher.start()
+    until = time.monotonic() + 0.6
+    while time.monotonic() < until:
+        publisher.mark("busy")
+        time.sleep(0.005)
+    publisher.stop(flush=False)
+    assert len(stamps) >= 2
+    gaps = [b - a for a, b in itertools.pairwise(stamps)]
+    assert all(gap >= 0.1 * 0.95 for gap in gaps), gaps
+    assert publisher.sent == 10 * len(stamps) == 10 * publisher.count
+    assert "budget=100/s" in repr(publisher)
+
+
+def test_a_flush_counts_against_the_budget() -> None:
+    stamps: list[float] = []
+    second = threading.Event()
+
+    def publish(keys: frozenset[Hashable]) -> int:
+        stamps.append(time.monotonic())
+        if len(stamps) == 2:
+            second.set()
+        return 30
+
+    publisher = Publisher(publish, interval=0.001, budget=100)
+    publisher.mark("dialog")
+    publisher.flush()  # 30 messages: the background thread waits 0.3 s after it
+    publisher.start()
+    publisher.mark("next")
+    assert second.wait(5)
+    publisher.stop(flush=False)
+    assert stamps[1] - stamps[0] >= 0.3 * 0.95
+
+
+def test_a_publish_that_counts_nothing_keeps_the_interval() -> None:
+    sink = Sink()  # returns None
+    publisher = Publisher(sink, interval=0, budget=1)
+    publisher.mark("a")
+    publisher.flush()
+    publisher.mark("b")
+    publisher.flush()
+    assert publisher.sent == 0 and publisher.count == 2
+
+
+@pytest.mark.parametrize("budget", [0, -5.0])
+def test_a_budget_must_be_positive(budget: float) -> None:
+    with pytest.raises(ValueError, match="budget"):
+        Publisher(lambda keys: None, budget=budget)
