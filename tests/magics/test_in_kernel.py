@@ -119,5 +119,6 @@ def test_no_wait_returns_a_handle_that_a_later_cell_awaits(bench: Bench) -> None
     kernel.wait_for_status(waiting, "busy")
     answer(kernel, old, "SN-LATER")  # answered while a cell awaits the handle
     assert kernel.wait_reply(waiting, timeout=60)["status"] == "ok"
-    kernel.wait_idle(waiting)
-    assert kernel.outputs_of(waiting).stdout == "passed SN-LATER\n"
+    # Not wait_idle: on 7.0-7.3 this cell's last idle status may come with the
+    # parent of the click (jupyter-ui-poll); its reply and output are its own.
+    assert kernel.wait_output(waiting, "SN-LATER").stdout == "passed SN-LATER\n"
