@@ -189,7 +189,7 @@ def test_the_panel_follows_a_run_as_it_goes(
 @pytest.mark.xfail(
     reason=(
         "known bug, open in issue 7: the 'Not a test plan?' confirmation stays open; "
-        "since the notebooks folder gained pytest.ini; fix next session"
+        "cause not found yet"
     ),
     strict=False,
 )
