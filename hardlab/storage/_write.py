@@ -541,11 +541,12 @@ class RunWriter:
         run_id = message["run_id"]
         document = message["document"]
         fields = run_fields(document)
-        started = self.db.execute(
-            self._sql(f"SELECT started_at FROM {RUNS} WHERE id = ?"), (run_id,)
+        stored = self.db.execute(
+            self._sql(f"SELECT started_at, aggregated FROM {RUNS} WHERE id = ?{self._lock}"),
+            (run_id,),
         ).fetchone()
-        if started is not None and started[0] is not None:
-            fields["started_at"] = read_time(started[0])  # the precise start written at "start"
+        if stored is not None and stored[0] is not None:
+            fields["started_at"] = read_time(stored[0])  # the precise start written at "start"
         finished_ns = message.get("finished_ns")
         if finished_ns is not None:
             fields["stopped_at"] = datetime.fromtimestamp(finished_ns / 1e9, tz=timezone.utc)
@@ -560,6 +561,13 @@ class RunWriter:
             "heartbeat_at": _now(),
             "document": _stored_document(message),
         }
+        if stored is None or not stored[1]:
+            # counted with the row's final values, which then say so: the row (and
+            # its document) is written once, not again to set the flag
+            self._add_to_daily(
+                run_id, fields["started_at"], fields["dut_part_number"], fields["stand_name"]
+            )
+            row["aggregated"] = True
         # a run that ended before it started (its plan did not collect) has no row yet
         self._upsert_run(row)
         outbox = message.get("outbox")
@@ -571,7 +579,6 @@ class RunWriter:
             for position, (module_id, module) in enumerate((document.get("modules") or {}).items())
         ]
         self._upsert(MODULES, modules, ("run_id", "module_id"))
-        self.aggregate(run_id)
 
     def queue_upload(self, run_id: str, address: str, api_mode: str) -> None:
         """Owe StandCloud the run's report (nothing happens if it is owed or delivered already).
@@ -698,7 +705,18 @@ class RunWriter:
         if run is None or run[0]:
             return
         _, started, part_number, stand_name = run
-        day = (read_time(started) or _now()).strftime("%Y-%m-%d")
+        self._add_to_daily(run_id, read_time(started), part_number, stand_name)
+        self.db.execute(self._sql(f"UPDATE {RUNS} SET aggregated = ? WHERE id = ?"), (True, run_id))
+
+    def _add_to_daily(
+        self,
+        run_id: str,
+        started: datetime | None,
+        part_number: str | None,
+        stand_name: str | None,
+    ) -> None:
+        """Merge the run's numeric measurements into the daily statistics of its start day."""
+        day = (started or _now()).astimezone(timezone.utc).strftime("%Y-%m-%d")
         rows = self.db.execute(
             self._sql(
                 "SELECT name, unit, spec_lower, spec_upper, final, value_num, result "
@@ -730,4 +748,3 @@ class RunWriter:
                     stats.n_fail,
                 ),
             )
-        self.db.execute(self._sql(f"UPDATE {RUNS} SET aggregated = ? WHERE id = ?"), (True, run_id))
