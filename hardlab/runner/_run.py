@@ -297,7 +297,6 @@ def build_args(
     relative: bool,
     args: Sequence[str],
     select: str | None,
-    quiet: bool,
     capture: Capture | None = None,
 ) -> list[str]:
     """Pytest's command line for a run."""
@@ -312,8 +311,6 @@ def build_args(
         command.append(text)
     if _hardpy_entry_point():
         command += ["-p", "no:pytest_hardpy"]
-    if quiet:
-        command += ["-p", "no:terminal"]
     if capture is not None:
         command.append(f"--capture={capture}")  # before `args`, which may override it
     if select:
@@ -407,7 +404,7 @@ def run(
     import pytest
 
     from hardlab.runner import _alias
-    from hardlab.runner._session import HardlabPlugin, SessionOptions
+    from hardlab.runner._session import HardlabPlugin, QuietTerminal, SessionOptions
     from hardlab.runner._sinks import JsonReportSink
     from hardlab.runner.operators import ScriptedOperator, answers_from_env
 
@@ -451,7 +448,7 @@ def run(
     )
     plugin = HardlabPlugin(options)
     command = build_args(
-        paths, plan_dir, relative=chdir, args=args, select=select, quiet=quiet, capture=capture
+        paths, plan_dir, relative=chdir, args=args, select=select, capture=capture
     )
     started = time.perf_counter()
     alias = _alias.install(hardpy_alias)
@@ -460,7 +457,8 @@ def run(
             _working_directory(plan_dir, chdir),
             isolated_imports(lambda: [plan_dir, *plugin.roots]),
         ):
-            exit_code = int(pytest.main(command, plugins=[plugin]))
+            plugins: list[object] = [plugin, QuietTerminal()] if quiet else [plugin]
+            exit_code = int(pytest.main(command, plugins=plugins))
     finally:
         alias.remove()
     report = plugin.final_report

@@ -133,6 +133,21 @@ def _cancelled_by_stop(run: RunState | None, exc: BaseException) -> bool:
     return False
 
 
+class QuietTerminal:
+    """Takes pytest's terminal reporter out once it is configured.
+
+    Not ``-p no:terminal``: that also drops the reporter's options, so a
+    plan whose pytest.ini says ``addopts = -ra`` or ``-v`` would fail with
+    a usage error instead of running quietly.
+    """
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_configure(self, config: pytest.Config) -> None:
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            config.pluginmanager.unregister(reporter)
+
+
 class HardlabPlugin:
     """pytest plugin for one hardlab run.
 

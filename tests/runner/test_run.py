@@ -130,6 +130,28 @@ def test_select_tests_name_and_pytest_args(make_plan: MakePlan) -> None:
     assert cases["test_keep_too"].status == TestStatus.READY
 
 
+def test_quiet_takes_a_plan_whose_pytest_config_sets_report_options(
+    make_plan: MakePlan, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # `%hardpy run` and the station run quietly: a project's `-ra -v` in
+    # addopts must neither break the run nor print pytest's report.
+    plan = make_plan(
+        {
+            "pytest.ini": "[pytest]\naddopts = -ra -v --tb=short --durations=5\n",
+            "test_1.py": "def test_one():\n    assert False\n",
+        }
+    )
+    result = hardlab.run(plan, quiet=True, store=False)
+    assert (result.status, result.exit_code) == (TestStatus.FAILED, 1)
+    out, err = capfd.readouterr()
+    assert "test_one" not in out + err
+    assert "short test summary" not in out + err
+
+    loud = hardlab.run(plan, store=False)
+    assert loud.exit_code == 1
+    assert "short test summary" in capfd.readouterr().out
+
+
 def test_runs_in_the_plan_folder_and_restores_the_cwd(make_plan: MakePlan) -> None:
     png = base64.b64decode(
         "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
