@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import faulthandler
 import json
 import os
+import sys
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,6 +18,28 @@ from _couchdb import couchdb_server as couchdb_server
 from hardlab import _sync
 from hardlab._context import CaseRef, RunState, running
 from hardlab.model import CaseRunStore, Group, ModuleRunStore, TestStatus
+
+# Seconds past a test's own timeout (pytest-timeout, by SIGALRM) after which the
+# session is ended with every thread's stack on stderr: a hang in C code, where
+# the signal's exception cannot be raised, must still end CI with a clue.
+_HARD_LIMIT_GRACE_S = 120
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
+    marker = item.get_closest_marker("timeout")
+    soft = (
+        float(marker.args[0])
+        if marker and marker.args
+        else float(item.config.getini("timeout") or 0)
+    )
+    if soft > 0:
+        faulthandler.dump_traceback_later(soft + _HARD_LIMIT_GRACE_S, exit=True, file=sys.stderr)
+    try:
+        yield
+    finally:
+        if soft > 0:
+            faulthandler.cancel_dump_traceback_later()
 
 
 @pytest.fixture(autouse=True)

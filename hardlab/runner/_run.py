@@ -447,9 +447,7 @@ def run(
         on_run=on_run,
     )
     plugin = HardlabPlugin(options)
-    command = build_args(
-        paths, plan_dir, relative=chdir, args=args, select=select, capture=capture
-    )
+    command = build_args(paths, plan_dir, relative=chdir, args=args, select=select, capture=capture)
     started = time.perf_counter()
     alias = _alias.install(hardpy_alias)
     try:

@@ -27,10 +27,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
-pytestmark = pytest.mark.slow
-
 _INSTALL_TIMEOUT_S = 1800
 _NOTEBOOK_TIMEOUT_S = 900
+
+# The first test builds the venv (pip, then the extension with npm): its
+# subprocesses have their own timeouts, the test the sum of both and a margin.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(2 * _INSTALL_TIMEOUT_S + 300)]
 
 
 def _clone_files() -> list[str]:
