@@ -5,7 +5,6 @@ from __future__ import annotations
 import faulthandler
 import json
 import os
-import sys
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,6 +22,17 @@ from hardlab.model import CaseRunStore, Group, ModuleRunStore, TestStatus
 # session is ended with every thread's stack on stderr: a hang in C code, where
 # the signal's exception cannot be raised, must still end CI with a clue.
 _HARD_LIMIT_GRACE_S = 120
+_real_stderr = pytest.StashKey[int]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Now, while pytest's capture is suspended: during a test fd 2 is captured,
+    # and a dump written there is lost when the process exits.
+    config.stash[_real_stderr] = os.dup(2)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    os.close(config.stash[_real_stderr])
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -34,7 +44,9 @@ def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
         else float(item.config.getini("timeout") or 0)
     )
     if soft > 0:
-        faulthandler.dump_traceback_later(soft + _HARD_LIMIT_GRACE_S, exit=True, file=sys.stderr)
+        faulthandler.dump_traceback_later(
+            soft + _HARD_LIMIT_GRACE_S, exit=True, file=item.config.stash[_real_stderr]
+        )
     try:
         yield
     finally:
