@@ -33,12 +33,17 @@ export function runLine(notebookPath: string, folder: string): string {
   return `%hardpy run ${shellWord(relative)}`;
 }
 
-/** Whether a folder listing looks like a test plan (pytest files or a hardpy.toml). */
+/**
+ * Whether a folder listing looks like a test plan (pytest files or a hardpy.toml).
+ *
+ * Any item but a folder counts: with jupytext installed the contents API
+ * lists `.py` files as type `notebook`, not `file`.
+ */
 export function looksLikePlan(listing: Contents.IModel): boolean {
   const items = (listing.content ?? []) as Contents.IModel[];
   return items.some(
     item =>
-      item.type === 'file' &&
+      item.type !== 'directory' &&
       (item.name === 'hardpy.toml' || /^test_.*\.py$/.test(item.name) || /_test\.py$/.test(item.name))
   );
 }

@@ -186,13 +186,6 @@ def test_the_panel_follows_a_run_as_it_goes(
     live.locator('.hl-Status[data-status="passed"]').wait_for(timeout=TIMEOUT_MS)
 
 
-@pytest.mark.xfail(
-    reason=(
-        "known bug, open in issue 7: the 'Not a test plan?' confirmation stays open; "
-        "cause not found yet"
-    ),
-    strict=False,
-)
 def test_run_hardpy_plan_inserts_the_magic_for_the_chosen_folder(
     page: Page, lab_server: JupyterServer
 ) -> None:
