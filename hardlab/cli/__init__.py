@@ -170,7 +170,8 @@ def _count(text: str) -> int:
 
 
 def _history_parsers(commands: Any) -> None:
-    from hardlab.cli._common import RUN_STATUSES, parse_when
+    from hardlab._when import parse_when
+    from hardlab.cli._common import RUN_STATUSES
 
     runs = commands.add_parser(
         "runs",

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
+from hardlab._when import parse_when
+
 __all__ = [
     "CellCommand",
     "LoginCommand",
@@ -196,10 +198,13 @@ def _parser() -> _Parser:
         ("--stand", "stand"),
         ("--status", "status"),
         ("--name", "name"),
-        ("--since", "since"),
-        ("--until", "until"),
     ):
         runs.add_argument(flag, dest=key, help=f"only runs with this {key.replace('_', ' ')}")
+    when = "a date or time (2026-11-21, 2026-11-21T08:00; local), today, or an age: 2h, 7d"
+    runs.add_argument(
+        "--since", type=parse_when, metavar="WHEN", help=f"started at or after WHEN: {when}"
+    )
+    runs.add_argument("--until", type=parse_when, metavar="WHEN", help="started before WHEN")
 
     login = commands.add_parser(
         "sc-login",

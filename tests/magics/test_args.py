@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 
 from hardlab.magics._args import (
@@ -101,9 +103,15 @@ def test_runs_filters() -> None:
             "serial_number": "SN1",
             "part_number": "PB",
             "status": "failed",
-            "since": "2026-01-01",
+            # local midnight, as `hardlab runs --since` reads it
+            "since": datetime(2026, 1, 1).astimezone(),
         },
     )
+    assert parse_line("runs --until 2h").filters["until"] == pytest.approx(
+        datetime.now().astimezone() - timedelta(hours=2), abs=timedelta(seconds=60)
+    )
+    with pytest.raises(MagicUsageError, match=r"expected a date or time.*got 'soon'"):
+        parse_line("runs --since soon")
 
 
 def test_standcloud_commands() -> None:
