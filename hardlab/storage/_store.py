@@ -436,7 +436,9 @@ class Store:
     def _full_id(self, conn: Connection, run_id: str) -> str:
         """Accept a unique prefix of a run id, as git accepts short hashes."""
         ids = (
-            conn.execute(select(RunRow.id).where(RunRow.id.like(f"{run_id}%")).limit(2))
+            conn.execute(
+                select(RunRow.id).where(RunRow.id.startswith(run_id, autoescape=True)).limit(2)
+            )
             .scalars()
             .all()
         )

@@ -226,6 +226,10 @@ def test_ids_are_found_by_unique_prefix(store_url: str) -> None:
         with pytest.raises(StorageError, match="hardlab runs"):
             store.get_report("ffff")
         assert store.run_row("01a1fe20-0000-7000-8000-0000000000a2")["status"] == "run"
+        # LIKE's wildcards in what the user typed are plain characters
+        for pattern in ("%", "01a1fe20_", "01a1fe20-0000-7000-8000-0000000000_2"):
+            with pytest.raises(StorageError, match="no run"):
+                store.get_report(pattern)
 
 
 # ---------------------------------------------------------------- recovery
