@@ -23,10 +23,12 @@ naming what was awaited, the last messages and the kernel's stderr.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import queue
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -46,6 +48,7 @@ from traitlets import Instance
 TIMEOUT = 30.0
 
 _POLL_MS = 50
+_CLOSE_TIMEOUT_S = 60.0
 _WAKE_URL = "inproc://hardlab-kernel-session-wake-{}"
 _session_numbers = itertools.count()
 
@@ -284,7 +287,43 @@ class KernelSession:
         )
 
     def close(self) -> None:
-        """Stop the I/O thread and kill the kernel's process group; safe to call twice."""
+        """Stop the I/O thread and kill the kernel's process group; safe to call twice.
+
+        Bounded: if jupyter_client's or zmq's teardown does not return within
+        `_CLOSE_TIMEOUT_S`, the kernel's process group is killed outright and
+        the teardown is left to finish (or not) in its daemon thread, so a
+        stuck teardown never holds up the test session.
+        """
+        pid = getattr(getattr(self.manager, "provisioner", None), "pid", None)
+        done = threading.Event()
+        errors: list[BaseException] = []
+
+        def teardown() -> None:
+            try:
+                self._close()
+            except BaseException as exc:  # noqa: BLE001 -- re-raised in the caller
+                errors.append(exc)
+            finally:
+                done.set()
+
+        threading.Thread(target=teardown, name="kernel-session-close", daemon=True).start()
+        if not done.wait(_CLOSE_TIMEOUT_S):
+            if pid is not None:
+                with contextlib.suppress(OSError):
+                    os.killpg(os.getpgid(pid), signal.SIGKILL)
+            print(
+                f"kernel session teardown did not end within {_CLOSE_TIMEOUT_S:.0f} s; "
+                f"kernel process group of pid {pid} killed\n"
+                + "".join(
+                    f"{thread.name}: {thread.is_alive()}\n" for thread in threading.enumerate()
+                ),
+                file=sys.stderr,
+            )
+            return
+        if errors:
+            raise errors[0]
+
+    def _close(self) -> None:
         self._stopping.set()
         self._poke()
         if self._io is not None:
