@@ -261,17 +261,11 @@ async def _await_handle(handle: RunHandle) -> None:
         await handle.finished()
 
 
-_INSTALLED = False
-_INSTALL_LOCK = threading.Lock()
-
-
 def install() -> None:
-    """Make ``await handle`` wait with `wait` in a kernel (see `hardlab.runner.set_awaiter`)."""
-    global _INSTALLED  # noqa: PLW0603 - once per process
-    with _INSTALL_LOCK:
-        if _INSTALLED:
-            return
-        from hardlab.runner import set_awaiter
+    """Make ``await handle`` wait with `wait` in a kernel (see `hardlab.runner.set_awaiter`).
 
-        set_awaiter(_await_handle)
-        _INSTALLED = True
+    Idempotent; it installs again if something set another awaiter since.
+    """
+    from hardlab.runner import set_awaiter
+
+    set_awaiter(_await_handle)

@@ -10,7 +10,10 @@ thread (`Publisher`) updates the widgets at most ten times a second, under
 ``hold_sync``, plus a flush before each dialog and at the end of the run.
 Case rows are grouped into blocks of `rows_per_block` cases, one HTML
 widget per block, so a change to one case re-sends only its block, however
-large the plan. Sections are created with their content (their widgets'
+large the plan. A closed section is not redrawn: its blocks are drawn when
+it opens (the panel opens a running or failing module itself, the operator
+any other), so the end of a run sends the titles of the modules that
+passed, not all their rows. Sections are created with their content (their widgets'
 first state travels with their creation, not in updates after it), and
 each publish reports its messages to the publisher, which keeps the panel
 to `budget` messages a second.
@@ -75,6 +78,8 @@ class _ModuleView:
     accordion: Any
     expanded: bool | None = None
     chart_widgets: dict[str, Any] = field(default_factory=dict)
+    stale: set[int] = field(default_factory=set)
+    """Blocks that changed while the section was closed: drawn when it opens."""
 
 
 def _set(widget: Any, **traits: Any) -> int:
@@ -126,7 +131,7 @@ class RunPanel:
         on_stop: Callable[[], None] | None = None,
         interval: float = 0.1,
         budget: float | None = 20.0,
-        rows_per_block: int = 50,
+        rows_per_block: int = 100,
         charts: bool = True,
         chart_format: str = "png",
         measurement_display: bool = True,
@@ -152,6 +157,7 @@ class RunPanel:
         self._operator: WidgetOperator | None = None
         self._reset = False
         self._stopping = False
+        self._drawing_thread: int | None = None  # the thread inside _publish
         self.publisher = Publisher(self._publish, interval=interval, budget=budget)
 
         self.header = widgets.HTML(self._idle_header())
@@ -258,6 +264,20 @@ class RunPanel:
             self._run.request_stop()
         self._stopping = True
         _set(self.stop_button, disabled=True, description=self.labels("button.stopping"))
+
+    def _on_section_toggled(self, view: _ModuleView, selected: int | None) -> None:
+        # The operator opened a section (any thread; the kernel's for a click):
+        # draw the blocks it missed while closed. A section the publish opens
+        # itself gets them in that same publish.
+        if selected is None or threading.get_ident() == self._drawing_thread:
+            return
+        with self._lock:
+            keys = [("block", view.module_id, n) for n in sorted(view.stale)]
+        if not keys:
+            return
+        self.publisher.mark(*keys)
+        if not self.publisher.running:
+            self.flush()
 
     def flush(self) -> None:
         """Bring the widgets up to date now (the publisher's trailing flush)."""
@@ -397,35 +417,54 @@ class RunPanel:
             with run.lock:
                 if _HEADER in keys or _FINAL in keys:
                     header = present.run_header(run, labels=labels)
+                wanted: set[tuple[str, int]] = set()
                 for key in keys:
                     if not isinstance(key, tuple):
                         continue
                     if key[0] == "module" and key[1] in run.document.modules:
                         state = present.module_state(key[1], run.document.modules[key[1]])
                         titles[key[1]] = (present.module_title(state, labels), state.expanded)
+                        view = self._modules.get(key[1])
+                        if view is not None and state.expanded and not view.expanded:
+                            with self._lock:  # this publish opens it: draw what it missed
+                                wanted.update((key[1], n) for n in view.stale)
                     elif key[0] == "block" and key[1] in self._modules:
-                        view = self._modules[key[1]]
-                        blocks[(key[1], key[2])] = self._rows_html(
-                            run.document.modules[key[1]],
-                            key[1],
-                            self._chunk(view.case_ids, key[2]),
-                            durations,
-                            labels,
-                        )
-        if header is not None:
-            sent += self._draw_header(header, labels)
-        for module_id, (title, expanded) in titles.items():
-            view = self._modules[module_id]
-            if expanded != view.expanded:
-                view.expanded = expanded
-                selected = 0 if expanded else None
-                sent += _set(view.accordion, titles=(title,), selected_index=selected)
-            else:
-                sent += _set(view.accordion, titles=(title,))
-        for (module_id, index), text in blocks.items():
-            view = self._modules[module_id]
-            if index < len(view.blocks):
-                sent += _set(view.blocks[index], value=text)
+                        wanted.add((key[1], key[2]))
+                for module_id, index in wanted:
+                    view = self._modules[module_id]
+                    blocks[(module_id, index)] = self._rows_html(
+                        run.document.modules[module_id],
+                        module_id,
+                        self._chunk(view.case_ids, index),
+                        durations,
+                        labels,
+                    )
+        self._drawing_thread = threading.get_ident()
+        try:
+            if header is not None:
+                sent += self._draw_header(header, labels)
+            for module_id, (title, expanded) in titles.items():
+                view = self._modules[module_id]
+                if expanded != view.expanded:
+                    view.expanded = expanded
+                    selected = 0 if expanded else None
+                    sent += _set(view.accordion, titles=(title,), selected_index=selected)
+                else:
+                    sent += _set(view.accordion, titles=(title,))
+            for (module_id, index), text in blocks.items():
+                view = self._modules[module_id]
+                if index >= len(view.blocks):
+                    continue
+                with self._lock:
+                    closed = view.accordion.selected_index is None
+                    if closed:
+                        view.stale.add(index)
+                    else:
+                        view.stale.discard(index)
+                if not closed:
+                    sent += _set(view.blocks[index], value=text)
+        finally:
+            self._drawing_thread = None
         for (module_id, case_id), (chart, name) in charts.items():
             sent += self._draw_chart(module_id, case_id, chart, name, labels)
         if _MESSAGE in keys:
@@ -486,9 +525,14 @@ class RunPanel:
                     titles=(title,),
                     selected_index=0 if expanded else None,
                 )
-                self._modules[module_id] = _ModuleView(
+                view = _ModuleView(
                     module_id, case_ids, index, blocks, charts, accordion, expanded=expanded
                 )
+                accordion.observe(
+                    lambda change, view=view: self._on_section_toggled(view, change["new"]),
+                    names="selected_index",
+                )
+                self._modules[module_id] = view
                 new.append(accordion)
             elif view is not None:  # cases were added to a shown module
                 count = max(1, -(-len(case_ids) // self.rows_per_block))
