@@ -18,6 +18,7 @@ LAYERS = {
     "hardlab.errors": 0,
     "hardlab._util": 0,
     "hardlab._version": 0,
+    "hardlab._when": 0,
     "hardlab.model": 1,
     "hardlab.config": 1,
     "hardlab._format": 1,
