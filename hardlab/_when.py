@@ -10,6 +10,19 @@ _RELATIVE = re.compile(r"(\d+(?:\.\d+)?)\s*(s|m|h|d|w)")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
+def parse_iso(text: str) -> datetime:
+    """An ISO 8601 date or time, ``Z`` for UTC included; naive if `text` gives no offset.
+
+    Raises:
+        ValueError: If `text` is not ISO 8601.
+    """
+    iso = text.strip()
+    # Python 3.10's fromisoformat does not take "Z" (browsers' Date.toISOString writes it).
+    if iso.endswith(("Z", "z")):
+        iso = iso[:-1] + "+00:00"
+    return datetime.fromisoformat(iso)
+
+
 def parse_when(text: str) -> datetime:
     """A ``--since``/``--until`` value as an aware datetime.
 
@@ -34,11 +47,8 @@ def parse_when(text: str) -> datetime:
     if relative:
         amount, unit = float(relative.group(1)), relative.group(2)
         return now - timedelta(**{_UNITS[unit]: amount})
-    iso = text.strip()
-    if iso.endswith(("Z", "z")):  # Python 3.10's fromisoformat does not take "Z"
-        iso = iso[:-1] + "+00:00"
     try:
-        parsed = datetime.fromisoformat(iso)
+        parsed = parse_iso(text)
     except ValueError:
         msg = (
             f"expected a date or time (2026-11-21, 2026-11-21T08:00), today, yesterday "

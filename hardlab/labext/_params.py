@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
+from hardlab._when import parse_iso
+
 if TYPE_CHECKING:
     from hardlab.storage import RunFilter
 
@@ -98,12 +100,8 @@ def _whole(name: str, text: str | None, default: int, low: int, high: int | None
 def _when(name: str, text: str | None) -> datetime | None:
     if text is None or not text.strip():
         return None
-    cleaned = text.strip()
-    # Browsers write UTC as "Z" (Date.toISOString), which Python 3.10 does not read.
-    if cleaned.endswith(("Z", "z")):
-        cleaned = cleaned[:-1] + "+00:00"
     try:
-        value = datetime.fromisoformat(cleaned)
+        value = parse_iso(text)
     except ValueError:
         msg = (
             f"{name}={text!r}: give an ISO 8601 date or time, "
