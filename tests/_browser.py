@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 SERVER_TIMEOUT = 90.0
 #: Default for page waits, in seconds.
 PAGE_TIMEOUT = 60.0
+#: Seconds for a notebook's kernel to start and report idle in the page.
+KERNEL_TIMEOUT = 120.0
 
 
 class ServerError(RuntimeError):
@@ -329,6 +331,10 @@ class JupyterServer:
         except FileNotFoundError:
             return ""
 
+    def log_tail(self, lines: int = 40) -> str:
+        """The last `lines` lines of the server's output."""
+        return "\n".join(self.log().splitlines()[-lines:])
+
 
 class WidgetPage:
     """Helpers shared by JupyterLab and Voilà pages: find, fill and click rendered widgets.
@@ -388,20 +394,57 @@ class LabPage(WidgetPage):
         """Open ``/lab/tree/<notebook>?reset`` and wait until its kernel is idle.
 
         ``?reset`` drops the saved workspace, so the notebook is the only tab.
+        The kernel gets :data:`KERNEL_TIMEOUT` to start (a cold interpreter on
+        two busy cores). A wait that runs out fails with what the page showed
+        and the end of the server's log, as CI keeps no screenshots.
         """
         self.page.goto(f"{self.server.url}/lab/tree/{notebook}?reset", wait_until="commit")
-        self.page.wait_for_function(
-            f"""() => {{
-                const panel = {self._APP} && {self._PANEL};
-                const kernel = panel && panel.sessionContext && panel.sessionContext.session
-                    && panel.sessionContext.session.kernel;
-                return panel && panel.context && panel.context.path === {json.dumps(notebook)}
-                    && kernel && kernel.status === "idle";
-            }}""",
-            timeout=timeout * 1000,
+        panel = f"{self._APP} && {self._PANEL}"
+        self._wait_for(
+            f"() => {{ const panel = {panel}; "
+            f"return Boolean(panel && panel.context && panel.context.path === {json.dumps(notebook)}); }}",
+            timeout,
+            f"JupyterLab did not show {notebook}",
+        )
+        self._wait_for(
+            f"() => {self._PANEL}.sessionContext.session?.kernel?.status === 'idle'",
+            max(timeout, KERNEL_TIMEOUT),
+            f"the kernel of {notebook} did not become idle",
         )
         self.page.locator(".jp-Notebook").first.wait_for(state="visible", timeout=timeout * 1000)
         return self
+
+    def _wait_for(self, predicate: str, timeout: float, problem: str) -> None:
+        from playwright.sync_api import TimeoutError as PageTimeout
+
+        try:
+            self.page.wait_for_function(predicate, timeout=timeout * 1000)
+        except PageTimeout:
+            raise AssertionError(
+                f"{problem} in {timeout:.0f} s; the page: {self.state()}\n"
+                f"end of {self.server.log_path.name}:\n{self.server.log_tail()}"
+            ) from None
+
+    def state(self) -> dict[str, Any]:
+        """What the page shows: its URL, the current tab's path, its kernel, open dialogs."""
+        found: dict[str, Any] = self.page.evaluate(
+            f"""() => {{
+                const app = {self._APP};
+                const panel = app && app.shell.currentWidget;
+                const session = panel && panel.sessionContext;
+                const kernel = session && session.session && session.session.kernel;
+                return {{
+                    url: location.href,
+                    app: Boolean(app),
+                    path: panel && panel.context ? panel.context.path : null,
+                    kernel: kernel ? {{name: kernel.name, status: kernel.status,
+                                       connection: kernel.connectionStatus}} : null,
+                    dialogs: Array.from(document.querySelectorAll(".jp-Dialog"))
+                        .map((dialog) => dialog.innerText.slice(0, 300)),
+                }};
+            }}"""
+        )
+        return found
 
     def command(self, name: str, args: dict[str, Any] | None = None) -> None:
         """Start a JupyterLab command without waiting for it to finish.
@@ -428,9 +471,10 @@ class LabPage(WidgetPage):
 
     def wait_kernel_idle(self, timeout: float = PAGE_TIMEOUT) -> None:
         """Wait until the notebook's kernel reports ``idle``."""
-        self.page.wait_for_function(
-            f"() => {self._PANEL}.sessionContext.session.kernel.status === 'idle'",
-            timeout=timeout * 1000,
+        self._wait_for(
+            f"() => {self._PANEL}.sessionContext.session?.kernel?.status === 'idle'",
+            timeout,
+            "the notebook's kernel did not become idle",
         )
 
     def kernel_info(self) -> dict[str, Any]:
