@@ -43,6 +43,8 @@ SERVER_TIMEOUT = 90.0
 PAGE_TIMEOUT = 60.0
 #: Seconds for a notebook's kernel to start and report idle in the page.
 KERNEL_TIMEOUT = 120.0
+#: Seconds after which the page asks a kernel that shows no status for its info.
+KERNEL_NUDGE = 30.0
 
 
 class ServerError(RuntimeError):
@@ -395,22 +397,37 @@ class LabPage(WidgetPage):
 
         ``?reset`` drops the saved workspace, so the notebook is the only tab.
         The kernel gets :data:`KERNEL_TIMEOUT` to start (a cold interpreter on
-        two busy cores). A wait that runs out fails with what the page showed
-        and the end of the server's log, as CI keeps no screenshots.
+        two busy cores); if it shows no status after :data:`KERNEL_NUDGE`, the
+        page asks it for its info once. A wait that runs out fails with what
+        the page showed and the end of the server's log, as CI keeps no
+        screenshots.
         """
         self.page.goto(f"{self.server.url}/lab/tree/{notebook}?reset", wait_until="commit")
-        panel = f"{self._APP} && {self._PANEL}"
+        shown = (
+            f"() => {{ const panel = {self._APP} && {self._PANEL}; return Boolean(panel"
+            f" && panel.context && panel.context.path === {json.dumps(notebook)}); }}"
+        )
         self._wait_for(
-            f"() => {{ const panel = {panel}; "
-            f"return Boolean(panel && panel.context && panel.context.path === {json.dumps(notebook)}); }}",
+            shown,
             timeout,
             f"JupyterLab did not show {notebook}",
         )
-        self._wait_for(
-            f"() => {self._PANEL}.sessionContext.session?.kernel?.status === 'idle'",
-            max(timeout, KERNEL_TIMEOUT),
-            f"the kernel of {notebook} did not become idle",
-        )
+        idle = f"() => {self._PANEL}.sessionContext.session?.kernel?.status === 'idle'"
+        from playwright.sync_api import TimeoutError as PageTimeout
+
+        try:
+            self.page.wait_for_function(idle, timeout=KERNEL_NUDGE * 1000)
+        except PageTimeout:
+            # A page whose websocket opened after the kernel's start-up status
+            # messages shows no status until the next message: ask for the
+            # kernel's info, whose reply comes between a busy and an idle.
+            self.page.evaluate(
+                f"() => {{ {self._PANEL}.sessionContext.session?.kernel"
+                "?.requestKernelInfo().catch(() => undefined); }"
+            )
+            self._wait_for(
+                idle, max(timeout, KERNEL_TIMEOUT), f"the kernel of {notebook} did not become idle"
+            )
         self.page.locator(".jp-Notebook").first.wait_for(state="visible", timeout=timeout * 1000)
         return self
 
