@@ -3,8 +3,11 @@
 HardPy's names are here with HardPy's signatures: `StandCloudConnector`,
 `StandCloudLoader`, `StandCloudReader`, `StandCloudError` (also exported
 from ``hardlab``). `login` starts a device login (RFC 8628) and `logout`
-forgets it. Uploads that must survive outages go through the store's outbox
-(`hardlab.sync`), not through `StandCloudLoader` directly.
+forgets it. `upload_outcome` (and `StandCloudLoader.deliver`) say what an
+upload's answer means as a typed `UploadOutcome`: the one place where
+StandCloud's status codes are read. Uploads that must survive outages go
+through the store's outbox (`hardlab.sync`), not through `StandCloudLoader`
+directly.
 
 Importing this package imports neither httpx nor authlib; the names are
 loaded on first use (they come with ``pip install "hardlab[standcloud]"``).
@@ -26,6 +29,7 @@ if TYPE_CHECKING:
         report_key,
     )
     from hardlab.cloud._login import DeviceLogin, check, login, logout
+    from hardlab.cloud._outcome import UploadKind, UploadOutcome, error_outcome, upload_outcome
     from hardlab.cloud._settings import DEFAULT_ADDRESS, StandCloudAPIMode, normalize_address
     from hardlab.cloud._tokens import (
         AutoTokenStore,
@@ -51,13 +55,17 @@ __all__ = [
     "StandCloudLoader",
     "StandCloudReader",
     "TokenStore",
+    "UploadKind",
+    "UploadOutcome",
     "check",
     "default_token_store",
+    "error_outcome",
     "login",
     "logout",
     "normalize_address",
     "prepare_document",
     "report_key",
+    "upload_outcome",
 ]
 
 _WHERE = {
@@ -75,6 +83,10 @@ _WHERE = {
     "StandCloudLoader": "hardlab.cloud._loader",
     "StandCloudReader": "hardlab.cloud._loader",
     "TokenStore": "hardlab.cloud._tokens",
+    "UploadKind": "hardlab.cloud._outcome",
+    "UploadOutcome": "hardlab.cloud._outcome",
+    "error_outcome": "hardlab.cloud._outcome",
+    "upload_outcome": "hardlab.cloud._outcome",
     "check": "hardlab.cloud._login",
     "default_token_store": "hardlab.cloud._tokens",
     "login": "hardlab.cloud._login",
