@@ -1,6 +1,6 @@
 """The StandCloud commands: sc-login, sc-logout, sc-sync, sc-status, sc-retry, sc-drop.
 
-Each calls the public function a Python user would (`hardlab.cloud.login`,
+Each calls the public function a Python user would (`hardlab.cloud.LoginSettings`,
 `hardlab.sync`, ``Store.outbox``) and prints the outcome.
 """
 
@@ -128,12 +128,6 @@ def add_parsers(commands: Any, db_option: Any) -> None:
     db_option(drop)
 
 
-def _config(path: str = ".") -> Any:
-    from hardlab.config import load_config
-
-    return load_config(path)
-
-
 def cmd_sc_login(args: argparse.Namespace) -> int:
     """``hardlab sc-login ADDRESS [--check]``."""
     from hardlab.cloud import LoginSettings
@@ -181,23 +175,16 @@ def cmd_sc_logout(args: argparse.Namespace) -> int:
 def cmd_sc_sync(args: argparse.Namespace) -> int:
     """``hardlab sc-sync [PATH]``: drain the outbox."""
     import hardlab
-    from hardlab.storage import Store
 
-    config = _config(args.path)
     # the plan's hardpy.toml may name the store ([database] url), as for its runs
-    with Store(args.db, config=config) as store:
-        result = hardlab.sync(
-            args.path,
-            store=store,
-            address=args.address,
-            wait=args.wait > 0,
-            timeout=args.wait or None,
-        )
-    print(result)
-    for line in result.errors[:20]:
-        print(f"  {line}")
-    if len(result.errors) > 20:
-        print(f"  ... and {len(result.errors) - 20} more (hardlab sc-status)")
+    result = hardlab.sync(
+        args.path,
+        store=args.db,
+        address=args.address,
+        wait=args.wait > 0,
+        timeout=args.wait or None,
+    )
+    print(result.describe())
     return 0 if result.ok else 1
 
 

@@ -408,10 +408,7 @@ def _sync(command: SyncCommand) -> Any:
 
 
 def _print_sync(result: Any) -> None:
-    lines = [str(result), *(f"  {line}" for line in result.errors[:20])]
-    if len(result.errors) > 20:
-        lines.append(f"  ... and {len(result.errors) - 20} more (hardlab sc-status)")
-    print("\n".join(lines))
+    print(result.describe())
 
 
 # ---------------------------------------------------------------------- entry points

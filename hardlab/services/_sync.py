@@ -132,6 +132,16 @@ class SyncResult:
         """Whether nothing is left owed and nothing was rejected."""
         return not self.pending and not self.parked and not self.stopped
 
+    def describe(self, limit: int = 20) -> str:
+        """The summary line, then up to `limit` lines of reports not delivered, with the reason.
+
+        What ``hardlab sc-sync`` and ``%hardpy sc-sync`` print.
+        """
+        lines = [str(self), *(f"  {line}" for line in self.errors[:limit])]
+        if len(self.errors) > limit:
+            lines.append(f"  ... and {len(self.errors) - limit} more (hardlab sc-status)")
+        return "\n".join(lines)
+
 
 LoaderFactory = Callable[[str, str], "StandCloudLoader"]
 """Makes the loader for an (address, api mode); `drain` closes what it makes."""

@@ -290,3 +290,15 @@ def test_init_writes_the_stand_cloud_section_and_the_plan_uploads(
     assert stored["document"]["name"] == "station"
     with Store(tmp_path / "runs.db") as store:
         assert store.outbox.counts()["delivered"] == 1
+
+
+def test_the_shells_print_what_the_result_describes() -> None:
+    from hardlab.services import SyncResult
+
+    errors = [f"run-{i}: 503: unavailable" for i in range(23)]
+    result = SyncResult(delivered=2, retrying=23, pending=23, errors=errors)
+    lines = result.describe().splitlines()
+    assert lines[0] == "Reports uploaded to StandCloud: 2; 23 still waiting"
+    assert lines[1:21] == [f"  {line}" for line in errors[:20]]
+    assert lines[21:] == ["  ... and 3 more (hardlab sc-status)"]
+    assert SyncResult().describe() == "All reports are synchronized with StandCloud"
