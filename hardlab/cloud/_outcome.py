@@ -53,6 +53,10 @@ class UploadKind(str, enum.Enum):
     def __str__(self) -> str:
         return str(self.value)
 
+    def __format__(self, format_spec: str) -> str:
+        # the value, as str() gives, whatever the Python version does for str mixins
+        return format(str(self.value), format_spec)
+
 
 _RETRYABLE = frozenset({UploadKind.RETRY, UploadKind.UNAUTHORIZED, UploadKind.UNREACHABLE})
 

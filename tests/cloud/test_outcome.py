@@ -66,7 +66,11 @@ def test_stored_then_stored_before(server: StandCloudServer, api_key: str) -> No
         201,
         stored["test_run_id"],
     )
-    assert (again.kind, again.status) == (UploadKind.DUPLICATE, 409)
+    assert (again.kind, again.status, again.remote_id) == (
+        UploadKind.DUPLICATE,
+        409,
+        stored["test_run_id"],
+    )
     assert again.delivered and not again.retryable
 
 
