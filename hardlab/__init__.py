@@ -28,8 +28,6 @@ from typing import Any as _Any
 from hardlab._version import __version__
 
 if TYPE_CHECKING:
-    from hardlab._history import history
-    from hardlab._sync import sync
     from hardlab.api import (
         ErrorCode,
         clear_operator_message,
@@ -106,6 +104,7 @@ if TYPE_CHECKING:
         run,
         start,
     )
+    from hardlab.services import history, sync
     from hardlab.widgets import station
 
 __all__ = [
@@ -201,9 +200,8 @@ _SOURCES = (
     "hardlab.channel",
     "hardlab.api",
     "hardlab.exchange",
-    "hardlab._history",
     "hardlab.cloud",
-    "hardlab._sync",
+    "hardlab.services",
     "hardlab.runner",
     "hardlab.magics",
     "hardlab.widgets",

@@ -14,7 +14,7 @@ import pytest
 from _couchdb import couchdb as couchdb
 from _couchdb import couchdb_server as couchdb_server
 
-from hardlab import _sync
+from hardlab import services
 from hardlab._context import CaseRef, RunState, running
 from hardlab.model import CaseRunStore, Group, ModuleRunStore, TestStatus
 
@@ -68,7 +68,7 @@ def hardlab_home(
     monkeypatch.setenv("HARDLAB_HOME", str(home))
     monkeypatch.delenv("HARDPY_SC_API_KEY", raising=False)
     yield home
-    _sync.stop_background_syncs()
+    services.stop_background_syncs()
 
 
 def _add_case(run: RunState, module_id: str, case_id: str) -> None:

@@ -13,7 +13,8 @@ import hardlab
 
 PACKAGE = Path(hardlab.__file__).parent
 
-# design.md's layers; a module may import its own layer or lower ones.
+# The target map's layers (issue 12); a module may import its own layer or lower ones.
+# hardlab.widgets shares the shells' layer while it imports hardlab.magics.
 LAYERS = {
     "hardlab.errors": 0,
     "hardlab._util": 0,
@@ -27,18 +28,17 @@ LAYERS = {
     "hardlab._context": 2,
     "hardlab.events": 2,
     "hardlab.channel": 2,
-    "hardlab.exchange": 3,
-    "hardlab.storage": 3,
-    "hardlab.cloud": 3,
-    "hardlab.views": 3,
-    "hardlab.testing": 3,
-    "hardlab.runner": 4,
-    "hardlab._history": 4,
-    "hardlab._sync": 4,
-    "hardlab.cli": 5,
-    "hardlab.magics": 5,
-    "hardlab.widgets": 5,
-    "hardlab.labext": 5,
+    "hardlab.exchange": 6,
+    "hardlab.storage": 6,
+    "hardlab.cloud": 6,
+    "hardlab.views": 6,
+    "hardlab.testing": 6,
+    "hardlab.services": 7,
+    "hardlab.runner": 8,
+    "hardlab.cli": 10,
+    "hardlab.magics": 10,
+    "hardlab.widgets": 10,
+    "hardlab.labext": 10,
 }
 SIBLINGS_L3 = {"hardlab.exchange", "hardlab.storage", "hardlab.cloud", "hardlab.views"}
 CORE = {"hardlab.model", "hardlab.api", "hardlab._context", "hardlab.config", "hardlab.events",

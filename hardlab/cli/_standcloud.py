@@ -1,6 +1,6 @@
 """The StandCloud commands: sc-login, sc-logout, sc-sync, sc-status, sc-retry, sc-drop.
 
-Each calls the public function a Python user would (`hardlab.cloud.login`,
+Each calls the public function a Python user would (`hardlab.cloud.LoginSettings`,
 `hardlab.sync`, ``Store.outbox``) and prints the outcome.
 """
 
@@ -128,64 +128,35 @@ def add_parsers(commands: Any, db_option: Any) -> None:
     db_option(drop)
 
 
-def _config(path: str = ".") -> Any:
-    from hardlab.config import load_config
-
-    return load_config(path)
-
-
-def _tls(args: argparse.Namespace, address: str) -> tuple[bool, str | None]:
-    from hardlab.cloud import normalize_address
-
-    section = _config().stand_cloud
-    same = normalize_address(section.address) == normalize_address(address)
-    verify = not args.insecure and (section.verify if same else True)
-    bundle = args.ca_bundle or (section.ca_bundle if same else "") or None
-    return verify, bundle
-
-
 def cmd_sc_login(args: argparse.Namespace) -> int:
     """``hardlab sc-login ADDRESS [--check]``."""
-    from hardlab.cloud import StandCloudConnector, check, login, normalize_address
+    from hardlab.cloud import LoginSettings
     from hardlab.errors import StandCloudError
 
-    address = normalize_address(args.address)
-    verify, bundle = _tls(args, address)
+    settings = LoginSettings.resolve(
+        args.address, api_mode=args.api_mode, insecure=args.insecure, ca_bundle=args.ca_bundle
+    )
     if args.check:
-        section = _config().stand_cloud
-        same = normalize_address(section.address) == address
-        problem = check(
-            address,
-            api_key=(section.api_key or None) if same else None,
-            api_mode=args.api_mode,
-            verify=verify,
-            ca_bundle=bundle,
-        )
+        problem = settings.check()
+        # HardPy's words (`hardpy sc-login --check`)
         if problem is None:
             print("StandCloud connection success")
             return 0
         print(f"StandCloud connection failed: {problem}")
         return 1
-    connector = StandCloudConnector(address, args.api_mode, verify=verify, ca_bundle=bundle)
-    try:
-        if connector.is_refresh_token_valid():
-            print(f"Already logged in to StandCloud at {address} (the login was refreshed).")
-            return 0
-    finally:
-        connector.close()
-    pending = login(address, api_mode=args.api_mode, verify=verify, ca_bundle=bundle)
+    pending = settings.start()
+    if pending is None:
+        print(settings.refreshed_message)
+        return 0
     print(pending.instructions())
     if not args.no_qr and sys.stdout.isatty():
         print(pending.qr_text())
     print("Waiting for the login to be accepted...", flush=True)
     try:
-        pending.wait(timeout=args.wait)
-        pending.connector.healthcheck()
+        pending.finish(args.wait)
     except StandCloudError as exc:
-        raise CliError(f"the login to {address} failed: {exc}") from None
-    finally:
-        pending.connector.close()
-    print(f"Logged in to StandCloud at {address}.")
+        raise CliError(f"the login to {settings.address} failed: {exc}") from None
+    print(pending.done_message)
     return 0
 
 
@@ -204,23 +175,16 @@ def cmd_sc_logout(args: argparse.Namespace) -> int:
 def cmd_sc_sync(args: argparse.Namespace) -> int:
     """``hardlab sc-sync [PATH]``: drain the outbox."""
     import hardlab
-    from hardlab.storage import Store
 
-    config = _config(args.path)
     # the plan's hardpy.toml may name the store ([database] url), as for its runs
-    with Store(args.db, config=config) as store:
-        result = hardlab.sync(
-            args.path,
-            store=store,
-            address=args.address,
-            wait=args.wait > 0,
-            timeout=args.wait or None,
-        )
-    print(result)
-    for line in result.errors[:20]:
-        print(f"  {line}")
-    if len(result.errors) > 20:
-        print(f"  ... and {len(result.errors) - 20} more (hardlab sc-status)")
+    result = hardlab.sync(
+        args.path,
+        store=args.db,
+        address=args.address,
+        wait=args.wait > 0,
+        timeout=args.wait or None,
+    )
+    print(result.describe())
     return 0 if result.ok else 1
 
 

@@ -3,8 +3,13 @@
 HardPy's names are here with HardPy's signatures: `StandCloudConnector`,
 `StandCloudLoader`, `StandCloudReader`, `StandCloudError` (also exported
 from ``hardlab``). `login` starts a device login (RFC 8628) and `logout`
-forgets it. Uploads that must survive outages go through the store's outbox
-(`hardlab.sync`), not through `StandCloudLoader` directly.
+forgets it; `LoginSettings` resolves an address's TLS settings and key and
+starts or checks a login (``hardlab sc-login`` and ``%hardpy sc-login``).
+
+`upload_outcome` (and `StandCloudLoader.deliver`) say what an upload's
+answer means as a typed `UploadOutcome`: the one place where StandCloud's
+status codes are read. Uploads that must survive outages go through the
+store's outbox (`hardlab.sync`), not through `StandCloudLoader` directly.
 
 Importing this package imports neither httpx nor authlib; the names are
 loaded on first use (they come with ``pip install "hardlab[standcloud]"``).
@@ -25,7 +30,8 @@ if TYPE_CHECKING:
         prepare_document,
         report_key,
     )
-    from hardlab.cloud._login import DeviceLogin, check, login, logout
+    from hardlab.cloud._login import DeviceLogin, LoginSettings, check, login, logout
+    from hardlab.cloud._outcome import UploadKind, UploadOutcome, error_outcome, upload_outcome
     from hardlab.cloud._settings import DEFAULT_ADDRESS, StandCloudAPIMode, normalize_address
     from hardlab.cloud._tokens import (
         AutoTokenStore,
@@ -44,6 +50,7 @@ __all__ = [
     "DeviceLogin",
     "FileTokenStore",
     "KeyringTokenStore",
+    "LoginSettings",
     "StandCloudAPIMode",
     "StandCloudAuthError",
     "StandCloudConnector",
@@ -51,13 +58,17 @@ __all__ = [
     "StandCloudLoader",
     "StandCloudReader",
     "TokenStore",
+    "UploadKind",
+    "UploadOutcome",
     "check",
     "default_token_store",
+    "error_outcome",
     "login",
     "logout",
     "normalize_address",
     "prepare_document",
     "report_key",
+    "upload_outcome",
 ]
 
 _WHERE = {
@@ -68,6 +79,7 @@ _WHERE = {
     "DeviceLogin": "hardlab.cloud._login",
     "FileTokenStore": "hardlab.cloud._tokens",
     "KeyringTokenStore": "hardlab.cloud._tokens",
+    "LoginSettings": "hardlab.cloud._login",
     "StandCloudAPIMode": "hardlab.cloud._settings",
     "StandCloudAuthError": "hardlab.errors",
     "StandCloudConnector": "hardlab.cloud._connector",
@@ -75,6 +87,10 @@ _WHERE = {
     "StandCloudLoader": "hardlab.cloud._loader",
     "StandCloudReader": "hardlab.cloud._loader",
     "TokenStore": "hardlab.cloud._tokens",
+    "UploadKind": "hardlab.cloud._outcome",
+    "UploadOutcome": "hardlab.cloud._outcome",
+    "error_outcome": "hardlab.cloud._outcome",
+    "upload_outcome": "hardlab.cloud._outcome",
     "check": "hardlab.cloud._login",
     "default_token_store": "hardlab.cloud._tokens",
     "login": "hardlab.cloud._login",

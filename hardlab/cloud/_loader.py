@@ -12,6 +12,7 @@ from hardlab.cloud._connector import StandCloudConnector
 if TYPE_CHECKING:
     import httpx
 
+    from hardlab.cloud._outcome import UploadOutcome
     from hardlab.cloud._tokens import TokenStore
     from hardlab.config import StandCloudConfig
     from hardlab.model.report import ResultRunStore
@@ -150,7 +151,7 @@ class StandCloudLoader:
         run id was sent as the idempotency key). 422 carries the server's
         reason, e.g. a missing DUT part number or stand name. Other statuses
         come back as they are, as HardPy returns them; refused credentials
-        (401, 403) raise.
+        (401, 403) raise. `deliver` says the same as a typed `UploadOutcome`.
 
         Raises:
             StandCloudAuthError: No API key or login, the key or login was
@@ -179,6 +180,33 @@ class StandCloudLoader:
             headers={IDEMPOTENCY_HEADER: key},
             timeout=timeout,
         )
+
+    def deliver(self, report: ResultRunStore, timeout: float | None = 20) -> UploadOutcome:
+        """Upload `report` as `load` does and say what became of it; never raises `StandCloudError`.
+
+        The idempotency key is the one `load` sends (`report_key`), so a
+        report delivered here and by the outbox is stored once.
+        """
+        document = report.model_dump(mode="json")
+        return self.send(document, key=report_key(report), timeout=timeout)
+
+    def send(
+        self, document: Mapping[str, Any], *, key: str, timeout: float | None = None
+    ) -> UploadOutcome:
+        """Upload a report document as `upload` does, and say what became of it.
+
+        Errors raised before StandCloud answered (no credentials, an
+        untrusted certificate, a server that is not there) come back as an
+        outcome too (see `hardlab.cloud.error_outcome`).
+        """
+        from hardlab.cloud._outcome import error_outcome, upload_outcome
+        from hardlab.errors import StandCloudError
+
+        try:
+            response = self.upload(document, key=key, timeout=timeout)
+        except StandCloudError as exc:
+            return error_outcome(exc)
+        return upload_outcome(response)
 
     def healthcheck(self) -> httpx.Response:
         """``GET healthcheck`` (see `StandCloudConnector.healthcheck`)."""

@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import html
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
@@ -296,19 +295,6 @@ def _show_runs(shell: Any, frame: Any) -> None:
 # ---------------------------------------------------------------------- StandCloud
 
 
-def _tls(command: LoginCommand, address: str) -> tuple[bool, str | None, str | None]:
-    """``verify``, ``ca_bundle`` and the API key for `address`, from hardpy.toml if it names it."""
-    from hardlab.cloud import normalize_address
-    from hardlab.config import load_config
-
-    section = load_config(command.config_dir).stand_cloud
-    same = normalize_address(section.address) == address
-    verify = not command.insecure and (section.verify if same else True)
-    bundle = command.ca_bundle or (section.ca_bundle if same else "") or None
-    api_key = (section.api_key or None) if same else None
-    return verify, bundle, api_key
-
-
 def _login_html(address: str, link: str, code: str, state: str) -> str:
     href = html.escape(link, quote=True)
     code_html = f" and check that it shows the code <b>{html.escape(code)}</b>" if code else ""
@@ -326,35 +312,26 @@ def _login_begin(command: LoginCommand) -> tuple[str, Any]:
     Raises:
         StandCloudError: If the server cannot be reached or refuses (``--check``: the reason).
     """
-    from hardlab.cloud import StandCloudConnector, check, login, normalize_address
+    from hardlab.cloud import LoginSettings
     from hardlab.errors import StandCloudError
 
-    address = normalize_address(command.address)
-    verify, bundle, api_key = _tls(command, address)
+    settings = LoginSettings.resolve(
+        command.address,
+        config_dir=command.config_dir,
+        api_mode=command.api_mode,
+        insecure=command.insecure,
+        ca_bundle=command.ca_bundle,
+    )
     if command.check:
-        problem = check(
-            address, api_key=api_key, api_mode=command.api_mode, verify=verify, ca_bundle=bundle
-        )
+        problem = settings.check()
         if problem is not None:
-            msg = f"StandCloud connection to {address} failed: {problem}"
+            msg = f"StandCloud connection to {settings.address} failed: {problem}"
             raise StandCloudError(msg)
-        return f"StandCloud connection to {address} succeeded.", None
-    connector = StandCloudConnector(address, command.api_mode, verify=verify, ca_bundle=bundle)
-    try:
-        if connector.is_refresh_token_valid():
-            return f"Already logged in to StandCloud at {address} (the login was refreshed).", None
-    finally:
-        connector.close()
-    return address, login(address, api_mode=command.api_mode, verify=verify, ca_bundle=bundle)
-
-
-def _login_finish(pending: Any, wait: Callable[[], Any]) -> None:
-    """Wait for the user to accept, then check the new login works."""
-    try:
-        wait()
-        pending.connector.healthcheck()
-    finally:
-        pending.connector.close()
+        return f"StandCloud connection to {settings.address} succeeded.", None
+    pending = settings.start()
+    if pending is None:
+        return settings.refreshed_message, None
+    return settings.address, pending
 
 
 def _login_view(address: str, pending: Any) -> Any:
@@ -390,14 +367,13 @@ async def _login_async(command: LoginCommand) -> None:
         print(first)
         return
     view = _login_view(first, pending)
-    wait = functools.partial(pending.wait, timeout=command.wait)
     try:
         with _kernel.interrupt_handler(loop, pending.cancel):
-            await loop.run_in_executor(None, _login_finish, pending, wait)
+            await loop.run_in_executor(None, pending.finish, command.wait)
     except StandCloudError as exc:
         _login_result(view, first, pending, f"The login failed: {exc}")
         raise
-    _login_result(view, first, pending, f"Logged in to StandCloud at {first}.")
+    _login_result(view, first, pending, pending.done_message)
 
 
 def _login_here(command: LoginCommand) -> None:
@@ -409,14 +385,14 @@ def _login_here(command: LoginCommand) -> None:
         return
     view = _login_view(first, pending)
     try:
-        _login_finish(pending, functools.partial(pending.wait, timeout=command.wait))
+        pending.finish(command.wait)
     except StandCloudError as exc:
         _login_result(view, first, pending, f"The login failed: {exc}")
         raise
     except KeyboardInterrupt:
         _login_result(view, first, pending, "The login was cancelled.")
         raise
-    _login_result(view, first, pending, f"Logged in to StandCloud at {first}.")
+    _login_result(view, first, pending, pending.done_message)
 
 
 def _sync(command: SyncCommand) -> Any:
@@ -432,10 +408,7 @@ def _sync(command: SyncCommand) -> Any:
 
 
 def _print_sync(result: Any) -> None:
-    lines = [str(result), *(f"  {line}" for line in result.errors[:20])]
-    if len(result.errors) > 20:
-        lines.append(f"  ... and {len(result.errors) - 20} more (hardlab sc-status)")
-    print("\n".join(lines))
+    print(result.describe())
 
 
 # ---------------------------------------------------------------------- entry points

@@ -17,9 +17,9 @@ from hardlab.errors import ConfigError, HardlabError
 
 if TYPE_CHECKING:
     from hardlab._context import RunState
-    from hardlab._sync import SyncResult
     from hardlab.config import HardpyConfig
     from hardlab.model.report import ResultRunStore
+    from hardlab.services import SyncResult
 
 __all__ = ["after_run", "outbox_target", "unavailable"]
 
@@ -43,7 +43,7 @@ def unavailable(config: HardpyConfig) -> str | None:
     section = config.stand_cloud
     if not section.connection_only:
         return None
-    from hardlab._sync import connection_problem
+    from hardlab.services import connection_problem
 
     try:
         problem = connection_problem(section)
@@ -81,7 +81,7 @@ def after_run(run: RunState, report: ResultRunStore, store_sink: Any) -> list[st
         return []
     try:
         if store_sink is not None and store_sink.saved and store_sink.outbox:
-            from hardlab._sync import after_run as drain_after_run
+            from hardlab.services import after_run as drain_after_run
 
             result = drain_after_run(store_sink.url, section, run_id=str(run.run_id))
             return _outcome_lines(str(run.run_id), result)

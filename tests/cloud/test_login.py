@@ -255,3 +255,55 @@ def test_poll_asks_at_most_once_per_interval_and_never_blocks(
 
         with pytest.raises(StandCloudAuthError, match="denied"):
             poll_until_answered()
+
+
+def test_login_settings_take_hardpy_toml_only_for_its_address(tmp_path: Path) -> None:
+    ca = tmp_path / "ca.pem"
+    ca.write_text("not read before a connection\n", encoding="utf-8")
+    (tmp_path / "hardpy.toml").write_text(
+        '[stand_cloud]\naddress = "sc.example.com:8443"\napi_key = "key-1"\n'
+        f'ca_bundle = "{ca}"\nverify = false\n',
+        encoding="utf-8",
+    )
+    own = hardlab.cloud.LoginSettings.resolve("https://sc.example.com:8443/", config_dir=tmp_path)
+    assert own == hardlab.cloud.LoginSettings(
+        "sc.example.com:8443", "hardpy", verify=False, ca_bundle=str(ca), api_key="key-1"
+    )
+    # another server gets neither this one's key nor its TLS exceptions
+    other = hardlab.cloud.LoginSettings.resolve("other.example.com", config_dir=tmp_path)
+    assert other == hardlab.cloud.LoginSettings("other.example.com")
+    given = hardlab.cloud.LoginSettings.resolve(
+        "sc.example.com:8443",
+        config_dir=tmp_path,
+        api_mode="integration",
+        insecure=True,
+        ca_bundle="/mine.pem",
+    )
+    assert (given.api_mode, given.verify, given.ca_bundle) == ("integration", False, "/mine.pem")
+
+
+def test_login_settings_start_a_login_only_when_the_stored_one_fails(
+    server: StandCloudServer, tmp_path: Path
+) -> None:
+    store = FileTokenStore(tmp_path)
+    settings = hardlab.cloud.LoginSettings.resolve(
+        server.address, config_dir=tmp_path, ca_bundle=server.ca_bundle
+    )
+    assert settings.check(token_store=store) is not None  # no key, no login yet
+    pending = settings.start(token_store=store)
+    assert pending is not None
+    server.approve(pending.user_code)
+    pending.finish(30)
+    assert pending.done and pending.done_message == f"Logged in to StandCloud at {server.address}."
+    assert settings.check(token_store=store) is None
+    assert settings.start(token_store=store) is None  # the stored login works: refreshed
+    assert settings.refreshed_message.startswith(
+        f"Already logged in to StandCloud at {server.address}"
+    )
+    denied = hardlab.cloud.LoginSettings.resolve(
+        server.address, config_dir=tmp_path, ca_bundle=server.ca_bundle
+    ).start(token_store=FileTokenStore(tmp_path / "other"))
+    assert denied is not None
+    server.deny(denied.user_code)
+    with pytest.raises(StandCloudAuthError, match="denied"):
+        denied.finish(30)

@@ -139,7 +139,7 @@ def test_a_run_sends_its_own_report_and_leaves_the_backlog_to_the_background(
 ) -> None:
     import time
 
-    from .conftest import queue_reports, report_document
+    from _standcloud import queue_reports, report_document
 
     db = tmp_path / "runs.db"
     backlog = queue_reports(

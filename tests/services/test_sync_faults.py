@@ -6,15 +6,14 @@ import time
 from pathlib import Path
 
 import pytest
+from _standcloud import queue_reports, report_document
 
 import hardlab
 import hardlab.cloud
-from hardlab._sync import SyncPolicy
 from hardlab.cloud import FileTokenStore
+from hardlab.services import SyncPolicy
 from hardlab.storage import Store
 from hardlab.testing.standcloud import FAULT_KINDS, StandCloudServer
-
-from .conftest import queue_reports, report_document
 
 REPORTS = 1000
 FAULT_RATE = 0.3

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from hardlab.storage import Rows, Store
     from hardlab.views import History
 
-__all__ = ["SCHEME", "StandCloudHistory", "history"]
+__all__ = ["SCHEME", "StandCloudHistory", "history", "summary_document"]
 
 SCHEME = "standcloud"
 """``hardlab.history("standcloud://ADDRESS")`` reads StandCloud instead of a store."""

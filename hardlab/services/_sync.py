@@ -1,17 +1,19 @@
 """The StandCloud sync worker: drains the store's outbox, after each run and in the background.
 
 Each report is sent once per attempt with its run id as the idempotency
-key, over a few kept-alive HTTPS connections at once. What the server
-answers decides what happens next:
+key, over a few kept-alive HTTPS connections at once. What the answer means
+is `hardlab.cloud`'s to say (`hardlab.cloud.UploadOutcome`); what the worker
+does about it is decided here:
 
-* 201, or 409 for a key it has already stored: delivered;
-* 408, 429, 5xx, timeouts, refused or reset connections, and 401 after the
-  login was refreshed: tried again later, after an exponential backoff with
-  jitter (at least the server's ``Retry-After``);
-* any other 4xx: parked with the server's reason, shown by ``hardlab
-  sc-status`` until ``hardlab sc-retry`` or ``hardlab sc-drop``;
-* no credentials, or a certificate that is not trusted: nothing is counted
-  against the reports; the drain stops and says why.
+* delivered or duplicate (201, or 409 for a key stored before): delivered;
+* retry, unauthorized (408, 429, 5xx, timeouts, reset connections, 401 after
+  the login was refreshed): tried again later, after an exponential backoff
+  with jitter (at least the server's ``Retry-After``);
+* unreachable (the server is not there): tried again later, and the pass stops;
+* rejected (any other 4xx): parked with the server's reason, shown by
+  ``hardlab sc-status`` until ``hardlab sc-retry`` or ``hardlab sc-drop``;
+* blocked (no credentials, a certificate that is not trusted): nothing is
+  counted against the reports; the drain stops and says why.
 """
 
 from __future__ import annotations
@@ -24,15 +26,12 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
 from hardlab.errors import ConfigError, StandCloudError
 
 if TYPE_CHECKING:
     import os
-
-    import httpx
 
     from hardlab.cloud import StandCloudLoader
     from hardlab.config import HardpyConfig, StandCloudConfig
@@ -43,9 +42,9 @@ __all__ = [
     "SyncResult",
     "after_run",
     "background_sync",
-    "classify",
     "connection_problem",
     "drain",
+    "outbox_target",
     "stop_background_syncs",
     "sync",
 ]
@@ -133,73 +132,15 @@ class SyncResult:
         """Whether nothing is left owed and nothing was rejected."""
         return not self.pending and not self.parked and not self.stopped
 
+    def describe(self, limit: int = 20) -> str:
+        """The summary line, then up to `limit` lines of reports not delivered, with the reason.
 
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
-
-
-def _reason(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text.strip()[:500] or response.reason_phrase
-    if isinstance(body, dict):
-        detail = body.get("detail", body.get("error_description", body.get("error", body)))
-        if isinstance(detail, list):
-            parts = []
-            for item in detail:
-                if isinstance(item, dict):
-                    where = ".".join(str(p) for p in item.get("loc", []))
-                    parts.append(f"{where}: {item.get('msg')}" if where else str(item.get("msg")))
-                else:
-                    parts.append(str(item))
-            return "; ".join(parts)[:500]
-        return str(detail)[:500]
-    return str(body)[:500]
-
-
-def classify(response: httpx.Response) -> tuple[str, float | None]:
-    """What an upload's answer means: (``delivered``|``duplicate``|``retry``|``parked``, wait)."""
-    status = response.status_code
-    if status == 409:
-        return "duplicate", None
-    if 200 <= status < 300:
-        return "delivered", None
-    if status in (401, 408) or status >= 500:
-        return "retry", _retry_after(response) if status == 503 else None
-    if status == 429:
-        return "retry", _retry_after(response)
-    return "parked", None
-
-
-def _remote_id(response: httpx.Response) -> str | None:
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    if isinstance(body, dict):
-        value = body.get("test_run_id", body.get("id"))
-        return str(value) if value is not None else None
-    return None
-
-
-def _unreachable(exc: StandCloudError) -> bool:
-    """Whether the server could not even be connected to (as opposed to a slow answer)."""
-    import httpx
-
-    cause = exc.__cause__
-    return isinstance(cause, (httpx.ConnectError, httpx.ConnectTimeout))
+        What ``hardlab sc-sync`` and ``%hardpy sc-sync`` print.
+        """
+        lines = [str(self), *(f"  {line}" for line in self.errors[:limit])]
+        if len(self.errors) > limit:
+            lines.append(f"  ... and {len(self.errors) - limit} more (hardlab sc-status)")
+        return "\n".join(lines)
 
 
 LoaderFactory = Callable[[str, str], "StandCloudLoader"]
@@ -215,6 +156,7 @@ def _upload_batch(
     fatal: threading.Event,
     halt: threading.Event,
 ) -> list[OutboxResult]:
+    from hardlab.cloud import UploadKind
     from hardlab.storage import OutboxResult
 
     now = datetime.now(timezone.utc)
@@ -229,42 +171,32 @@ def _upload_batch(
         # not sent (the pass stopped, or the drain was asked to end): given back untouched
         if stop.is_set() or halt.is_set() or entry.document is None:
             return OutboxResult(entry.run_id, "released")
-        try:
-            response = loader_for(entry).upload(
-                entry.document, key=entry.run_id, timeout=policy.timeout
-            )
-        except StandCloudError as exc:
-            if not exc.transient or _unreachable(exc):
-                # no credentials, an untrusted certificate, a server that is not
-                # there: the reports are not at fault; the drain stops here
-                with lock:
-                    if result.stopped is None:
-                        result.stopped = str(exc)
-                stop.set()
-                if not exc.transient:
-                    fatal.set()
-                    return OutboxResult(entry.run_id, "released")
-            return OutboxResult(entry.run_id, "retry", error=str(exc), next_attempt_at=later(entry))
-        outcome, wait = classify(response)
-        if outcome in ("delivered", "duplicate"):
+        outcome = loader_for(entry).send(entry.document, key=entry.run_id, timeout=policy.timeout)
+        if outcome.delivered:
             with lock:
                 result.delivered += 1
-                result.duplicates += outcome == "duplicate"
+                result.duplicates += outcome.kind is UploadKind.DUPLICATE
             return OutboxResult(
-                entry.run_id,
-                "delivered",
-                status=response.status_code,
-                remote_id=_remote_id(response),
+                entry.run_id, "delivered", status=outcome.status, remote_id=outcome.remote_id
             )
-        reason = f"{response.status_code}: {_reason(response)}"
-        if outcome == "parked":
-            return OutboxResult(entry.run_id, "parked", status=response.status_code, error=reason)
+        if outcome.kind is UploadKind.REJECTED:
+            return OutboxResult(entry.run_id, "parked", status=outcome.status, error=str(outcome))
+        if outcome.kind in (UploadKind.BLOCKED, UploadKind.UNREACHABLE):
+            # no credentials, an untrusted certificate, a server that is not there:
+            # the reports are not at fault; the drain stops here
+            with lock:
+                if result.stopped is None:
+                    result.stopped = outcome.reason
+            stop.set()
+            if outcome.kind is UploadKind.BLOCKED:
+                fatal.set()
+                return OutboxResult(entry.run_id, "released")
         return OutboxResult(
             entry.run_id,
             "retry",
-            status=response.status_code,
-            error=reason,
-            next_attempt_at=later(entry, wait),
+            status=outcome.status,
+            error=str(outcome),
+            next_attempt_at=later(entry, outcome.retry_after),
         )
 
     if policy.concurrency <= 1 or len(entries) == 1:
@@ -450,6 +382,28 @@ def sync(
     finally:
         if own:
             opened.close()
+
+
+def outbox_target(config: StandCloudConfig) -> dict[str, str] | None:
+    """Where the store writer queues a finished run's report (autosync), or None without autosync.
+
+    The store sink hands it to the writer, which queues the report in the
+    transaction that stores the run's final state; `after_run` then sends it.
+
+    Args:
+        config: ``[stand_cloud]`` of the run's ``hardpy.toml``.
+
+    Returns:
+        ``{"address": host[:port], "api_mode": "hardpy"}``, or None.
+
+    Raises:
+        ConfigError: If ``[stand_cloud] address`` is not ``host[:port]``.
+    """
+    if not config.autosync:
+        return None
+    from hardlab.cloud import normalize_address
+
+    return {"address": normalize_address(config.address), "api_mode": "hardpy"}
 
 
 def connection_problem(config: StandCloudConfig, timeout: float = 10.0) -> str | None:

@@ -14,18 +14,17 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from _standcloud import queue_reports, report_document
 
 import hardlab
 import hardlab.cloud
 import hardlab.config
-from hardlab._sync import SyncPolicy, background_sync, classify
 from hardlab.cloud import FileTokenStore
 from hardlab.config import StandCloudConfig
 from hardlab.errors import StorageError
+from hardlab.services import SyncPolicy, background_sync
 from hardlab.storage import Store
 from hardlab.testing.standcloud import StandCloudServer
-
-from .conftest import queue_reports, report_document
 
 FAST = SyncPolicy(base_delay=0.01, max_delay=0.05, jitter=0.5, concurrency=4, timeout=5.0)
 """Retries within milliseconds: the tests wait for outcomes, not for backoff."""
@@ -85,27 +84,6 @@ def test_the_outbox_entry_is_written_with_the_final_state_or_not_at_all(tmp_path
         assert (entry.run_id, entry.address, entry.state) == (run_id, "sc.example.com", "pending")
         store.apply([finish])  # a batch written twice owes the report once
         assert store.outbox.counts()["pending"] == 1
-
-
-def test_classify_follows_the_design() -> None:
-    import httpx
-
-    def answer(status: int, **headers: str) -> httpx.Response:
-        return httpx.Response(status, headers=headers)
-
-    assert classify(answer(201)) == ("delivered", None)
-    assert classify(answer(409)) == ("duplicate", None)
-    for status in (401, 408, 500, 502, 504):
-        assert classify(answer(status)) == ("retry", None)
-    assert classify(answer(429, **{"Retry-After": "7"})) == ("retry", 7.0)
-    assert classify(answer(503, **{"Retry-After": "3"})) == ("retry", 3.0)
-    when = (datetime.now(timezone.utc) + timedelta(seconds=120)).strftime(
-        "%a, %d %b %Y %H:%M:%S GMT"
-    )
-    _, wait = classify(answer(429, **{"Retry-After": when}))
-    assert wait is not None and 100 < wait <= 120
-    for status in (400, 403, 404, 413, 422):
-        assert classify(answer(status))[0] == "parked"
 
 
 def test_backoff_doubles_with_jitter_and_honours_retry_after() -> None:
@@ -312,3 +290,15 @@ def test_init_writes_the_stand_cloud_section_and_the_plan_uploads(
     assert stored["document"]["name"] == "station"
     with Store(tmp_path / "runs.db") as store:
         assert store.outbox.counts()["delivered"] == 1
+
+
+def test_the_shells_print_what_the_result_describes() -> None:
+    from hardlab.services import SyncResult
+
+    errors = [f"run-{i}: 503: unavailable" for i in range(23)]
+    result = SyncResult(delivered=2, retrying=23, pending=23, errors=errors)
+    lines = result.describe().splitlines()
+    assert lines[0] == "Reports uploaded to StandCloud: 2; 23 still waiting"
+    assert lines[1:21] == [f"  {line}" for line in errors[:20]]
+    assert lines[21:] == ["  ... and 3 more (hardlab sc-status)"]
+    assert SyncResult().describe() == "All reports are synchronized with StandCloud"

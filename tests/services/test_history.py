@@ -7,17 +7,16 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from _standcloud import report_document
 
 import hardlab
-from hardlab._history import StandCloudHistory, summary_document
 from hardlab.cloud import StandCloudConnector, StandCloudLoader, StandCloudReader
 from hardlab.config import StandCloudConfig
 from hardlab.errors import ConfigError
 from hardlab.model import ResultRunStore
+from hardlab.services import StandCloudHistory, summary_document
 from hardlab.storage import Store
 from hardlab.testing.standcloud import StandCloudServer
-
-from .conftest import report_document
 
 DAY = 86_400
 
