@@ -23,6 +23,7 @@ from hardlab._util import lazy_exports
 
 if TYPE_CHECKING:
     from hardlab.cloud._connector import ApiEndpoint, StandCloudConnector
+    from hardlab.cloud._device import DeviceLogin
     from hardlab.cloud._loader import (
         IDEMPOTENCY_HEADER,
         StandCloudLoader,
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
         prepare_document,
         report_key,
     )
-    from hardlab.cloud._login import DeviceLogin, LoginSettings, check, login, logout
+    from hardlab.cloud._login import LoginSettings, check, login, logout
     from hardlab.cloud._outcome import UploadKind, UploadOutcome, error_outcome, upload_outcome
     from hardlab.cloud._settings import DEFAULT_ADDRESS, StandCloudAPIMode, normalize_address
     from hardlab.cloud._tokens import (
@@ -76,7 +77,7 @@ _WHERE = {
     "IDEMPOTENCY_HEADER": "hardlab.cloud._loader",
     "ApiEndpoint": "hardlab.cloud._connector",
     "AutoTokenStore": "hardlab.cloud._tokens",
-    "DeviceLogin": "hardlab.cloud._login",
+    "DeviceLogin": "hardlab.cloud._device",
     "FileTokenStore": "hardlab.cloud._tokens",
     "KeyringTokenStore": "hardlab.cloud._tokens",
     "LoginSettings": "hardlab.cloud._login",

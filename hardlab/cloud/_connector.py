@@ -457,7 +457,7 @@ class StandCloudConnector:
             The token, or None if the login was refused, expired or not done
             within `waiting_time_m` minutes.
         """
-        from hardlab.cloud._login import DeviceLogin
+        from hardlab.cloud._device import DeviceLogin
 
         login = DeviceLogin(self, dict(response))
         try:
