@@ -98,6 +98,7 @@ if TYPE_CHECKING:
         TestStatus,
         TextInputWidget,
     )
+    from hardlab.operator_station import station
     from hardlab.runner import (
         RunHandle,
         RunResult,
@@ -106,7 +107,6 @@ if TYPE_CHECKING:
         run,
         start,
     )
-    from hardlab.widgets import station
 
 __all__ = [
     "Answer",
@@ -206,6 +206,7 @@ _SOURCES = (
     "hardlab._sync",
     "hardlab.runner",
     "hardlab.magics",
+    "hardlab.operator_station",
     "hardlab.widgets",
 )
 

@@ -39,6 +39,7 @@ LAYERS = {
     "hardlab.magics": 5,
     "hardlab.widgets": 5,
     "hardlab.labext": 5,
+    "hardlab.operator_station": 6,  # the station's shell: above the widgets it shows
 }
 SIBLINGS_L3 = {"hardlab.exchange", "hardlab.storage", "hardlab.cloud", "hardlab.views"}
 CORE = {"hardlab.model", "hardlab.api", "hardlab._context", "hardlab.config", "hardlab.events",
