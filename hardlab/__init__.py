@@ -96,6 +96,7 @@ if TYPE_CHECKING:
         TestStatus,
         TextInputWidget,
     )
+    from hardlab.operator_station import station
     from hardlab.runner import (
         RunHandle,
         RunResult,
@@ -105,7 +106,6 @@ if TYPE_CHECKING:
         start,
     )
     from hardlab.services import history, sync
-    from hardlab.widgets import station
 
 __all__ = [
     "Answer",
@@ -204,6 +204,7 @@ _SOURCES = (
     "hardlab.services",
     "hardlab.runner",
     "hardlab.magics",
+    "hardlab.operator_station",
     "hardlab.widgets",
 )
 

@@ -39,6 +39,7 @@ LAYERS = {
     "hardlab.magics": 10,
     "hardlab.widgets": 10,
     "hardlab.labext": 10,
+    "hardlab.operator_station": 11,  # the station's shell: above the widgets it shows
 }
 SIBLINGS_L3 = {"hardlab.exchange", "hardlab.storage", "hardlab.cloud", "hardlab.views"}
 CORE = {"hardlab.model", "hardlab.api", "hardlab._context", "hardlab.config", "hardlab.events",

@@ -8,7 +8,12 @@
 * `Publisher` is the coalescing publisher behind the panel.
 * `Station` (``hardlab.station(PATH)``) is the operator station: a kiosk
   panel that runs a plan run after run, honouring ``hardpy.toml [frontend]``;
-  ``hardlab station PATH`` serves it with Voilà.
+  ``hardlab station PATH`` serves it with Voilà. It lives in the shell
+  package `hardlab.operator_station` (a controller and a view); the names
+  here load it on first use, as they always did. Its HTML renderers
+  (`status_bar_html`, `history_html`, `modal_html`, ...) are here, beside the
+  panel's presenters, with the texts (`Labels`) and sounds
+  (`completion_sound`) it uses.
 
 Importing this package imports no ipywidgets; the names load on first use
 and need the ``notebook`` extra (``pip install "hardlab[notebook]"``).
@@ -32,20 +37,45 @@ from hardlab._util import lazy_exports
 
 if TYPE_CHECKING:
     from hardlab.widgets._dialogs import DialogView, MessageView, WidgetOperator
+    from hardlab.widgets._i18n import Labels
     from hardlab.widgets._panel import RunPanel
     from hardlab.widgets._publisher import Publisher
     from hardlab.widgets._sanitize import sanitize_html
-    from hardlab.widgets._station import Station, station
+    from hardlab.widgets._sound import completion_sound
+    from hardlab.widgets._station_html import (
+        HistoryRow,
+        StatusBar,
+        format_when,
+        heading_html,
+        history_html,
+        language_options,
+        modal_html,
+        problems_html,
+        station_css,
+        status_bar_html,
+    )
 
 __all__ = [
     "DialogView",
+    "HistoryRow",
+    "Labels",
     "MessageView",
     "Publisher",
     "RunPanel",
     "Station",
+    "StatusBar",
     "WidgetOperator",
+    "completion_sound",
+    "format_when",
+    "heading_html",
+    "history_html",
+    "language_options",
+    "modal_html",
+    "problems_html",
     "sanitize_html",
     "station",
+    "station_css",
+    "status_bar_html",
 ]
 
 _WHERE = {
@@ -55,8 +85,22 @@ _WHERE = {
     "RunPanel": "hardlab.widgets._panel",
     "WidgetOperator": "hardlab.widgets._dialogs",
     "sanitize_html": "hardlab.widgets._sanitize",
-    "Station": "hardlab.widgets._station",
-    "station": "hardlab.widgets._station",
+    "Labels": "hardlab.widgets._i18n",
+    "completion_sound": "hardlab.widgets._sound",
+    "HistoryRow": "hardlab.widgets._station_html",
+    "StatusBar": "hardlab.widgets._station_html",
+    "format_when": "hardlab.widgets._station_html",
+    "heading_html": "hardlab.widgets._station_html",
+    "history_html": "hardlab.widgets._station_html",
+    "language_options": "hardlab.widgets._station_html",
+    "modal_html": "hardlab.widgets._station_html",
+    "problems_html": "hardlab.widgets._station_html",
+    "station_css": "hardlab.widgets._station_html",
+    "status_bar_html": "hardlab.widgets._station_html",
+    # The station is a shell above this package; these names keep their old
+    # import path and load it on first use (no import of it here).
+    "Station": "hardlab.operator_station",
+    "station": "hardlab.operator_station",
 }
 
 _NOTEBOOK_PACKAGES = {"ipywidgets", "traitlets", "comm", "IPython"}

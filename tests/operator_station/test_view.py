@@ -1,4 +1,4 @@
-"""The operator station, headless: real runs of small plans, every ``[frontend]`` option.
+"""The operator station's view, headless: real runs of small plans, every ``[frontend]`` option.
 
 The station is driven as the operator drives it: its widgets are clicked
 and changed through their comms (`FrontEnd`), dialogs are answered in the
@@ -7,72 +7,23 @@ panel from the test's thread, and what the widgets hold afterwards is checked.
 
 from __future__ import annotations
 
-import io
-import itertools
 import time
-import wave
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+pytest.importorskip("ipywidgets")
+
+from _station import ALL_CASES, PLAN, MakePlan, cases_run, toml, wait_until
+
 import hardlab
 from hardlab.errors import PlanError, StartRefusedError
 from hardlab.model import TestStatus
 from hardlab.widgets import DialogView, Station
 from hardlab.widgets._i18n import Labels
-from hardlab.widgets._sound import RATE, completion_sound, tones_for
-from hardlab.widgets._station import (
-    HistoryRow,
-    StatusBar,
-    format_when,
-    history_html,
-    status_bar_html,
-)
-
-MakePlan = Callable[..., Path]
-
-PLAN = {
-    "test_1_power.py": """
-        import hardpy
-        import pytest
-
-        pytestmark = pytest.mark.module_name("Power")
-
-        def test_rail(hardpy_start_args):
-            hardpy.set_stand_name(hardpy_start_args.get("stand", "bench A"))
-            hardpy.set_stand_location("line 3")
-            hardpy.set_stand_info({"fixture": "F-7"})
-            hardpy.set_dut_serial_number(hardpy_start_args.get("serial", "SN-1"))
-            hardpy.set_message("args " + repr(sorted(hardpy_start_args.items())), "args")
-            hardpy.set_case_measurement(hardpy.NumericMeasurement(
-                name="vcc", value=3.3, unit="V", lower_limit=3.2, upper_limit=3.4,
-                operation="gele"))
-            assert hardpy_start_args.get("verdict", "pass") == "pass", "asked to fail"
-
-        @pytest.mark.fast
-        def test_quick():
-            pass
-    """,
-    "test_2_check.py": """
-        import hardpy
-        import pytest
-
-        @pytest.mark.fast
-        def test_led(hardpy_start_args):
-            if hardpy_start_args.get("ask") == "yes":
-                hardpy.run_dialog_box(hardpy.DialogBox("Is the LED on?", title_bar="LED"))
-    """,
-    "pytest.ini": "[pytest]\nmarkers = fast: quick cases\n",
-    "fast.ini": "[pytest]\naddopts = -m fast\nmarkers = fast: quick cases\n",
-}
-
-ALL_CASES = ["test_1_power::test_rail", "test_1_power::test_quick", "test_2_check::test_led"]
-
-
-def toml(frontend: str = "", extra: str = "") -> str:
-    return f'tests_name = "Board"\n{extra}\n[frontend]\n{frontend}\n'
+from hardlab.widgets._sound import completion_sound
 
 
 @pytest.fixture
@@ -91,23 +42,6 @@ def make_station(
     yield make
     for station in made:
         station.close()
-
-
-def cases_run(station: Station) -> list[str]:
-    assert station.result is not None
-    return [
-        f"{module_id}::{case_id}"
-        for module_id, module in station.result.report.modules.items()
-        for case_id, case in module.cases.items()
-        if case.status != TestStatus.READY
-    ]
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.02)
 
 
 # ---------------------------------------------------------------------- start, stop, run after run
@@ -246,27 +180,6 @@ def test_full_size_button(
 
 
 # ---------------------------------------------------------------------- [frontend] sound_on
-
-
-def dominant_frequency(wav_bytes: bytes, seconds: float) -> float:
-    with wave.open(io.BytesIO(wav_bytes)) as wav:
-        assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (1, 2, RATE)
-        frames = wav.readframes(int(seconds * RATE))
-    samples = [
-        int.from_bytes(frames[i : i + 2], "little", signed=True) for i in range(0, len(frames), 2)
-    ]
-    crossings = sum(1 for a, b in itertools.pairwise(samples) if a < 0 <= b)
-    return crossings / seconds
-
-
-def test_completion_sounds_differ_by_result() -> None:
-    passed, failed, stopped = (completion_sound(s) for s in ("passed", "failed", "stopped"))
-    assert len({passed, failed, stopped}) == 3
-    assert completion_sound(TestStatus.ERROR) == failed
-    assert dominant_frequency(passed, 0.1) == pytest.approx(880, rel=0.05)  # the chime starts high
-    assert dominant_frequency(failed, 0.1) == pytest.approx(196, rel=0.1)  # the buzz is low
-    assert tones_for("passed")[-1][0] > tones_for("passed")[0][0]  # and rises
-    assert tones_for("stopped")[-1][0] < tones_for("stopped")[0][0]  # stopping falls
 
 
 @pytest.mark.parametrize("sound_on", [True, False])
@@ -463,19 +376,6 @@ def test_no_history_without_the_option_or_a_store(make_station: Callable[..., St
     assert station.history_box.layout.display == "none" and station.refresh_history() == []
 
 
-def test_history_view() -> None:
-    from datetime import datetime, timezone
-
-    row = HistoryRow.from_row(
-        {"id": "r1", "started_at": datetime(2026, 1, 2, 3, 4, 5), "dut_serial_number": "SN<1>",
-         "status": "interrupted", "duration_s": 12.5}
-    )  # fmt: skip
-    assert row.started == datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
-    text = history_html([row], Labels("de"))
-    assert "<th>Zeit</th>" in text and "SN&lt;1&gt;" in text and "INTERRUPTED" in text
-    assert "12.5s" in text
-
-
 # ---------------------------------------------------------------------- [[test_configs]]
 
 CONFIGS = """
@@ -613,27 +513,6 @@ def test_scripted_answers_run_the_station_headless(
         answers={"LED": True},
     )
     assert explicit.start().wait(60).status == TestStatus.PASSED
-
-
-# ---------------------------------------------------------------------- pure views
-
-
-def test_status_bar_view() -> None:
-    bar = StatusBar(
-        status="failed", stand="S<1>", started="a", finished="b", alert="x & y",
-        stand_info="line 3", config="fast",
-    )  # fmt: skip
-    text = status_bar_html(bar, Labels("es"))
-    for part in ("Banco", "S&lt;1&gt;", "FALLIDO", "Inicio", "Fin", "x &amp; y", "line 3", "fast"):
-        assert part in text, part
-    assert "Inicio" not in status_bar_html(StatusBar(status="ready"), Labels("es"))
-
-
-def test_times_carry_their_zone() -> None:
-    assert format_when(None) == ""
-    text = format_when(1_700_000_000 * 10**9, "Europe/Prague")
-    assert text.endswith("(Europe/Prague)") and " UTC" in text
-    assert format_when(0).startswith("1970-01-01") or format_when(0).startswith("1969-12-31")
 
 
 def test_hardlab_station_is_a_lazy_export(make_plan: MakePlan, record: Any) -> None:
