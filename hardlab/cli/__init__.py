@@ -212,28 +212,28 @@ def _history_parsers(commands: Any) -> None:
     )
     _db_option(show)
 
-    from hardlab.cli._exchange import EXPORT_FORMATS, IMPORT_FORMATS
+    from hardlab.exchange import EXPORT_FORMATS, IMPORT_FORMATS
 
+    titles = ", ".join(f.title for f in EXPORT_FORMATS)
+    *suffixes, last = (f.suffix for f in EXPORT_FORMATS)
     export = commands.add_parser(
         "export",
-        help="write a stored run as a report file (HardPy JSON, OpenHTF, JUnit, CSV)",
+        help=f"write a stored run as a report file ({titles})",
         description="Write a stored run's report to FILE or to standard output.",
     )
     export.add_argument("run_id", metavar="RUN_ID", help="the run's id or a unique prefix of it")
     export.add_argument(
         "--format",
-        choices=EXPORT_FORMATS,
+        choices=[f.name for f in EXPORT_FORMATS],
         required=True,
-        help="hardpy-json: HardPy's JSON report, as JsonLoader writes it; openhtf: an "
-        "OpenHTF test record (JSON, as OpenHTF's OutputToJSON writes; TofuPilot imports it); "
-        "junit: JUnit XML for CI, measurements as properties; csv: one row per measurement",
+        help="; ".join(f"{f.name}: {f.description}" for f in EXPORT_FORMATS),
     )
     export.add_argument(
         "-o",
         "--output",
         metavar="FILE",
-        help="write here (a folder, or a name ending in /: FOLDER/RUN_ID.json, "
-        ".openhtf.json, .xml or .csv; default: standard output)",
+        help="write here (a folder, or a name ending in /: FOLDER/RUN_ID"
+        f"{', '.join(suffixes)} or {last}; default: standard output)",
     )
     export.add_argument(
         "--no-hardpy-copy",
@@ -262,10 +262,11 @@ def _history_parsers(commands: Any) -> None:
     )
     import_.add_argument(
         "--format",
-        choices=IMPORT_FORMATS,
-        default="auto",
-        help="what the reports are (default auto: each as what it is; hardpy: HardPy "
-        "reports only; openhtf: OpenHTF records only)",
+        choices=[f.name for f in IMPORT_FORMATS],
+        default=IMPORT_FORMATS[0].name,
+        help="what the reports are (default "
+        + "; ".join(f"{f.name}: {f.description}" for f in IMPORT_FORMATS)
+        + ")",
     )
     import_.add_argument(
         "--couchdb",
