@@ -19,7 +19,6 @@ __all__ = [
     "CliError",
     "cwd_config",
     "db_option",
-    "exists",
     "open_store",
     "safe_url",
     "short_ids",
@@ -94,16 +93,6 @@ def safe_url(url: str) -> str:
         return url
     user = userinfo.split(":", 1)[0]
     return f"{scheme}://{user}:***@{host}{slash}{path}"
-
-
-def exists(store: Store) -> bool:
-    """False for an SQLite store whose file is not there yet (reading it would create it)."""
-    from sqlalchemy.engine import make_url
-
-    url = make_url(store.url)
-    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
-        return True
-    return Path(url.database).exists()
 
 
 def short_ids(store: Store, ids: list[str]) -> dict[str, str]:

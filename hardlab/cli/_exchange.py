@@ -18,7 +18,7 @@ import os
 import sys
 from pathlib import Path
 
-from hardlab.cli._common import CliError, db_option, exists, open_store, safe_url, short_ids
+from hardlab.cli._common import CliError, db_option, open_store, safe_url, short_ids
 
 __all__ = ["cmd_export", "cmd_import"]
 
@@ -43,7 +43,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.attempts:
         options.add("attempts")
     with open_store(args.db) as store:
-        if not exists(store):
+        if not store.exists():
             msg = (
                 f"no run {args.run_id!r} in {safe_url(store.url)}: it has no runs yet "
                 "(choose another store with --db; list runs with: hardlab runs)"

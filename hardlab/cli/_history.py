@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from hardlab._format import STATUS_SYMBOL, format_duration
-from hardlab.cli._common import CliError, exists, open_store, safe_url, short_ids
+from hardlab.cli._common import CliError, open_store, safe_url, short_ids
 from hardlab.cli._text import Painter, local_time, wants_color
 from hardlab.model.enums import TestStatus
 
@@ -45,7 +45,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
     with open_store(args.db) as store:
         where = safe_url(store.url)
         rows: list[dict[str, Any]] = []
-        if exists(store):
+        if store.exists():
             rows = store.runs(run_filter, limit=args.limit or None).dicts()
         shorts = short_ids(store, [row["id"] for row in rows]) if rows and not args.json else {}
     if args.json:
@@ -122,7 +122,7 @@ def _dut(serial: str | None, part: str | None) -> str:
 def cmd_show(args: argparse.Namespace) -> int:
     """``hardlab show RUN_ID``: one run's header, modules, cases and measurements."""
     with open_store(args.db) as store:
-        if not exists(store):
+        if not store.exists():
             msg = (
                 f"no run {args.run_id!r} in {safe_url(store.url)}: it has no runs yet "
                 "(choose another store with --db; list runs with: hardlab runs)"

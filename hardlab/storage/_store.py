@@ -208,6 +208,16 @@ class Store:
         """``sqlite`` or ``postgresql``."""
         return make_url(self.url).get_backend_name()
 
+    def exists(self) -> bool:
+        """False for an SQLite store whose file is not there yet (reading it would create it).
+
+        A server database (PostgreSQL) always exists; this does no I/O there.
+        """
+        url = make_url(self.url)
+        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+            return True
+        return Path(str(url.database)).exists()
+
     @property
     def engine(self) -> Engine:
         """The SQLAlchemy engine (made on first use)."""
