@@ -67,7 +67,7 @@ def add_parsers(commands: Any, db_option: Any) -> None:
     options.PLAN_PATH.add_to(sync)
     options.SYNC_WAIT.add_to(sync)
     options.SYNC_ADDRESS.add_to(sync)
-    db_option(sync)
+    options.SYNC_DB.add_to(sync)
 
     status = commands.add_parser(
         "sc-status",

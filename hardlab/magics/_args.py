@@ -217,7 +217,7 @@ def _parser() -> _Parser:
     options.PLAN_PATH.add_to(sync, notebook=True)
     options.SYNC_WAIT.add_to(sync, notebook=True)
     options.SYNC_ADDRESS.add_to(sync, notebook=True)
-    options.DB.add_to(sync, notebook=True, help="the store (default: the plan's or hardlab's)")
+    options.SYNC_DB.add_to(sync, notebook=True)
 
     commands.add_parser("help", help="show this help")
     return parser

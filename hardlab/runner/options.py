@@ -37,6 +37,7 @@ __all__ = [
     "SINCE",
     "START_ARG",
     "SYNC_ADDRESS",
+    "SYNC_DB",
     "SYNC_WAIT",
     "UNTIL",
     "WHEN_HELP",
@@ -215,3 +216,9 @@ SYNC_WAIT = Option(
     metavar="SECONDS",
 )
 SYNC_ADDRESS = Option(("--address",), "only reports queued for this address", metavar="ADDR")
+SYNC_DB = Option(
+    ("--db",),
+    DB_HELP,
+    notebook_help="the store (default: the plan's or hardlab's)",
+    metavar="URL",
+)

@@ -39,6 +39,7 @@ def _action(parser: argparse.ArgumentParser, *path_and_flag: str) -> argparse.Ac
         ("sc-sync", options.PLAN_PATH),
         ("sc-sync", options.SYNC_WAIT),
         ("sc-sync", options.SYNC_ADDRESS),
+        ("sc-sync", options.SYNC_DB),
     ],
 )
 def test_both_shells_take_the_option_from_its_one_declaration(
