@@ -22,8 +22,15 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from hardlab.cli._exchange import import_couchdb, import_paths
-from hardlab.exchange import CouchdbConfig, CouchdbLoader, to_csv, to_junit, to_openhtf
+from hardlab.exchange import (
+    CouchdbConfig,
+    CouchdbLoader,
+    import_couchdb,
+    import_paths,
+    to_csv,
+    to_junit,
+    to_openhtf,
+)
 from hardlab.model import ResultRunStore
 from hardlab.storage import Store
 

@@ -23,15 +23,9 @@ DEMO_ANSWERS = {"LED check": "pass"}
 """The demo's scripted operator: the status LED is seen on."""
 
 
-def _key_value(text: str) -> tuple[str, str]:
-    key, sep, value = text.partition("=")
-    if not sep or not key:
-        msg = f"expected KEY=VALUE, got {text!r}"
-        raise argparse.ArgumentTypeError(msg)
-    return key, value
-
-
 def _parser() -> argparse.ArgumentParser:
+    from hardlab.runner import options
+
     parser = argparse.ArgumentParser(
         prog="hardlab",
         description="Run HardPy-style hardware test plans from a terminal, a stand or CI; "
@@ -50,33 +44,16 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "path", nargs="*", default=["."], help="plan folder or test files (default: .)"
     )
-    run.add_argument(
-        "-k", dest="select", metavar="EXPR", help="only cases matching this -k expression"
-    )
-    run.add_argument(
-        "--arg",
-        "-a",
-        dest="start_args",
-        action="append",
-        type=_key_value,
-        default=[],
-        metavar="KEY=VALUE",
-        help="start argument for hardpy_start_args (repeatable)",
-    )
-    run.add_argument(
-        "--answers", metavar="FILE", help="answer dialogs from this TOML/JSON file (CI)"
-    )
+    options.SELECT.add_to(run)
+    options.START_ARG.add_to(run)
+    options.ANSWERS.add_to(run)
     run.add_argument(
         "--no-operator",
         action="store_true",
         help="nobody answers dialogs; a dialog fails its case (default without a terminal)",
     )
     _store_options(run)
-    run.add_argument(
-        "--report-dir",
-        metavar="DIR",
-        help="also write the run as a HardPy JSON report into DIR",
-    )
+    options.REPORT_DIR.add_to(run)
     run.add_argument("--tests-name", metavar="NAME", help="the run's name (default: hardpy.toml's)")
     run.add_argument(
         "--hardpy-alias",
@@ -129,33 +106,29 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, help="make the simulated board repeatable")
     demo.add_argument("--fast", action="store_true", help="no simulated instrument latency")
     _store_options(demo)
-    demo.add_argument(
-        "--report-dir", metavar="DIR", help="also write the run as a HardPy JSON report into DIR"
-    )
+    options.REPORT_DIR.add_to(demo)
     _history_parsers(commands)
     from hardlab.cli._station import add_parser as station_parser
 
-    station_parser(commands, _DB_HELP)
+    station_parser(commands, options.DB_HELP)
     from hardlab.cli._standcloud import add_parsers as standcloud_parsers
 
     standcloud_parsers(commands, _db_option)
     return parser
 
 
-_DB_HELP = (
-    "the store: a SQLite file path or a database URL (default: $HARDLAB_DB_URL, "
-    "hardpy.toml's [database] url, else hardlab.db in hardlab's data folder)"
-)
-
-
 def _store_options(command: argparse.ArgumentParser) -> None:
+    from hardlab.runner import options
+
     where = command.add_mutually_exclusive_group()
-    where.add_argument("--db", metavar="URL", help=f"store the run in {_DB_HELP}")
-    where.add_argument("--no-store", action="store_true", help="do not store the run")
+    options.RUN_DB.add_to(where)
+    options.NO_STORE.add_to(where)
 
 
 def _db_option(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--db", metavar="URL", help=_DB_HELP)
+    from hardlab.runner import options
+
+    options.DB.add_to(command)
 
 
 def _count(text: str) -> int:
@@ -170,8 +143,8 @@ def _count(text: str) -> int:
 
 
 def _history_parsers(commands: Any) -> None:
-    from hardlab._when import parse_when
     from hardlab.cli._common import RUN_STATUSES
+    from hardlab.runner import options
 
     runs = commands.add_parser(
         "runs",
@@ -186,11 +159,8 @@ def _history_parsers(commands: Any) -> None:
         "--status", action="append", choices=RUN_STATUSES, help="run status (run: still going)"
     )
     runs.add_argument("--name", action="append", metavar="TEST", help="test (plan) name")
-    when = "a date or time (2026-11-21, 2026-11-21T08:00; local), today, or an age: 2h, 7d"
-    runs.add_argument(
-        "--since", type=parse_when, metavar="WHEN", help=f"started at or after WHEN: {when}"
-    )
-    runs.add_argument("--until", type=parse_when, metavar="WHEN", help="started before WHEN")
+    options.SINCE.add_to(runs)
+    options.UNTIL.add_to(runs)
     runs.add_argument(
         "--limit",
         type=_count,
@@ -212,28 +182,28 @@ def _history_parsers(commands: Any) -> None:
     )
     _db_option(show)
 
-    from hardlab.cli._exchange import EXPORT_FORMATS, IMPORT_FORMATS
+    from hardlab.exchange import EXPORT_FORMATS, IMPORT_FORMATS
 
+    titles = ", ".join(f.title for f in EXPORT_FORMATS)
+    *suffixes, last = (f.suffix for f in EXPORT_FORMATS)
     export = commands.add_parser(
         "export",
-        help="write a stored run as a report file (HardPy JSON, OpenHTF, JUnit, CSV)",
+        help=f"write a stored run as a report file ({titles})",
         description="Write a stored run's report to FILE or to standard output.",
     )
     export.add_argument("run_id", metavar="RUN_ID", help="the run's id or a unique prefix of it")
     export.add_argument(
         "--format",
-        choices=EXPORT_FORMATS,
+        choices=[f.name for f in EXPORT_FORMATS],
         required=True,
-        help="hardpy-json: HardPy's JSON report, as JsonLoader writes it; openhtf: an "
-        "OpenHTF test record (JSON, as OpenHTF's OutputToJSON writes; TofuPilot imports it); "
-        "junit: JUnit XML for CI, measurements as properties; csv: one row per measurement",
+        help="; ".join(f"{f.name}: {f.description}" for f in EXPORT_FORMATS),
     )
     export.add_argument(
         "-o",
         "--output",
         metavar="FILE",
-        help="write here (a folder, or a name ending in /: FOLDER/RUN_ID.json, "
-        ".openhtf.json, .xml or .csv; default: standard output)",
+        help="write here (a folder, or a name ending in /: FOLDER/RUN_ID"
+        f"{', '.join(suffixes)} or {last}; default: standard output)",
     )
     export.add_argument(
         "--no-hardpy-copy",
@@ -262,10 +232,11 @@ def _history_parsers(commands: Any) -> None:
     )
     import_.add_argument(
         "--format",
-        choices=IMPORT_FORMATS,
-        default="auto",
-        help="what the reports are (default auto: each as what it is; hardpy: HardPy "
-        "reports only; openhtf: OpenHTF records only)",
+        choices=[f.name for f in IMPORT_FORMATS],
+        default=IMPORT_FORMATS[0].name,
+        help="what the reports are (default "
+        + "; ".join(f"{f.name}: {f.description}" for f in IMPORT_FORMATS)
+        + ")",
     )
     import_.add_argument(
         "--couchdb",

@@ -19,7 +19,6 @@ __all__ = [
     "CliError",
     "cwd_config",
     "db_option",
-    "exists",
     "open_store",
     "safe_url",
     "short_ids",
@@ -96,53 +95,15 @@ def safe_url(url: str) -> str:
     return f"{scheme}://{user}:***@{host}{slash}{path}"
 
 
-def exists(store: Store) -> bool:
-    """False for an SQLite store whose file is not there yet (reading it would create it)."""
-    from sqlalchemy.engine import make_url
-
-    url = make_url(store.url)
-    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
-        return True
-    return Path(url.database).exists()
-
-
 def short_ids(store: Store, ids: list[str]) -> dict[str, str]:
     """The shortest prefix (at least `MIN_SHORT_ID` characters) naming each run uniquely.
 
     A run id is accepted wherever a unique prefix of it is, as git accepts
     short hashes. Time-ordered ids of runs started within a minute share
     their first eight characters, so the prefix grows until it differs from
-    both neighbours of the id in the store.
+    both neighbours of the id in the store (`Store.short_ids`).
     """
-    if not ids:
-        return {}
-    from sqlalchemy import func, select
-
-    from hardlab.storage._orm import RunRow
-
-    outer = RunRow.__table__.alias("outer_run")
-    before = select(func.max(RunRow.id)).where(RunRow.id < outer.c.id).scalar_subquery()
-    after = select(func.min(RunRow.id)).where(RunRow.id > outer.c.id).scalar_subquery()
-    rows = store.execute(
-        select(outer.c.id, before, after).where(outer.c.id.in_(ids)), "shortening run ids"
-    )
-    shortest = {}
-    for run_id, *neighbours in rows.records:
-        common = max((_common_prefix(run_id, other) for other in neighbours if other), default=0)
-        length = max(MIN_SHORT_ID, common + 1)
-        if run_id[length - 1 : length] == "-":
-            length += 1
-        shortest[run_id] = run_id[:length]
-    return {run_id: shortest.get(run_id, run_id) for run_id in ids}
-
-
-def _common_prefix(one: str, other: str) -> int:
-    length = 0
-    for a, b in zip(one, other, strict=False):
-        if a != b:
-            break
-        length += 1
-    return length
+    return store.short_ids(ids, min_length=MIN_SHORT_ID)
 
 
 def db_option(url: str) -> str:

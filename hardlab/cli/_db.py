@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from hardlab.cli._common import exists, open_store, safe_url, url_source
+from hardlab.cli._common import open_store, safe_url, url_source
 
 __all__ = ["cmd_db_info", "cmd_db_upgrade"]
 
@@ -20,7 +20,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     """``hardlab db upgrade``: migrate the store to this hardlab's schema (or create it)."""
     with open_store(args.db) as store:
         where = safe_url(store.url)
-        before = store.revision() if exists(store) else None
+        before = store.revision() if store.exists() else None
         after = store.upgrade()
     if before is None:
         print(f"Created hardlab's schema (revision {after}) in {where}.")
@@ -39,7 +39,7 @@ def cmd_db_info(args: argparse.Namespace) -> int:
     with open_store(args.db) as store:
         where = safe_url(store.url)
         lines = [("store", where), ("chosen by", url_source(args.db)), ("database", store.dialect)]
-        if not exists(store):
+        if not store.exists():
             lines.append(("schema", "none yet: the file does not exist (the first run creates it)"))
         else:
             revision = store.revision()

@@ -14,12 +14,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from hardlab._format import STATUS_SYMBOL, format_duration
-from hardlab.cli._common import CliError, exists, open_store, safe_url, short_ids
+from hardlab.cli._common import CliError, open_store, safe_url, short_ids
 from hardlab.cli._text import Painter, local_time, wants_color
 from hardlab.model.enums import TestStatus
 
 if TYPE_CHECKING:
-    from hardlab.model.report import CaseRunStore, ResultRunStore
+    from hardlab.model.report import ResultRunStore
 
 _NAME_WIDTH = 32
 
@@ -45,7 +45,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
     with open_store(args.db) as store:
         where = safe_url(store.url)
         rows: list[dict[str, Any]] = []
-        if exists(store):
+        if store.exists():
             rows = store.runs(run_filter, limit=args.limit or None).dicts()
         shorts = short_ids(store, [row["id"] for row in rows]) if rows and not args.json else {}
     if args.json:
@@ -122,7 +122,7 @@ def _dut(serial: str | None, part: str | None) -> str:
 def cmd_show(args: argparse.Namespace) -> int:
     """``hardlab show RUN_ID``: one run's header, modules, cases and measurements."""
     with open_store(args.db) as store:
-        if not exists(store):
+        if not store.exists():
             msg = (
                 f"no run {args.run_id!r} in {safe_url(store.url)}: it has no runs yet "
                 "(choose another store with --db; list runs with: hardlab runs)"
@@ -262,53 +262,10 @@ def _earlier_attempt(attempt: Mapping[str, Any], painter: Painter) -> list[str]:
     if attempt.get("duration_ms") is not None:
         note += f"  {format_duration(attempt['duration_ms'] / 1000)}"
     line = f"  {head} {attempt['case_name']}  {painter.dim(note)}"
+    from hardlab.exchange import stored_attempt_case
+
     try:
-        case = _attempt_case(attempt)
+        case = stored_attempt_case(attempt)
     except ValueError as exc:
         return [line, painter.dim(f"      (its details cannot be read: {exc})")]
     return [line, *painter.case_lines(case, detail=True)]
-
-
-def _attempt_case(attempt: Mapping[str, Any]) -> CaseRunStore:
-    """A stored attempt (a row of `Store.attempts`) as a report case."""
-    from hardlab.model.report import CaseRunStore
-
-    return CaseRunStore.model_validate(
-        {
-            "status": attempt["status"],
-            "name": attempt["case_name"],
-            "group": attempt["group"],
-            "start_time": None,
-            "stop_time": None,
-            "assertion_msg": attempt.get("assertion_msg"),
-            "msg": attempt.get("messages"),
-            "chart": attempt.get("chart"),
-            "attempt": attempt["attempt"],
-            "measurements": [_measurement(m) for m in attempt.get("measurements", [])],
-        }
-    )
-
-
-def _measurement(row: Mapping[str, Any]) -> dict[str, Any]:
-    """A stored measurement row as a report measurement."""
-    if row["kind"] == "numeric":
-        return {
-            "type": "numeric",
-            "value": row["value_num"],
-            "name": row["name"],
-            "unit": row["unit"],
-            "operation": row["operation"],
-            "comparison_value": row["comparison_num"],
-            "lower_limit": row["lower_limit"],
-            "upper_limit": row["upper_limit"],
-            "result": row["result"],
-        }
-    return {
-        "type": "string",
-        "value": row["value_str"],
-        "name": row["name"],
-        "casesensitive": True if row["casesensitive"] is None else row["casesensitive"],
-        "operation": row["operation"],
-        "comparison_value": row["comparison_str"],
-        "result": row["result"],
-    }

@@ -26,21 +26,16 @@ __all__ = [
 
 
 def _tls_options(command: argparse.ArgumentParser) -> None:
-    command.add_argument(
-        "--ca-bundle",
-        metavar="PEM",
-        help="trust the certificate authorities in this file (a private server); "
-        "default: hardpy.toml's [stand_cloud] ca_bundle, else the system's",
-    )
-    command.add_argument(
-        "--insecure",
-        action="store_true",
-        help="do not check the server's TLS certificate (a test server only)",
-    )
+    from hardlab.runner import options
+
+    options.CA_BUNDLE.add_to(command)
+    options.INSECURE.add_to(command)
 
 
 def add_parsers(commands: Any, db_option: Any) -> None:
     """Add the StandCloud commands to the ``hardlab`` parser."""
+    from hardlab.runner import options
+
     login = commands.add_parser(
         "sc-login",
         help="log in to StandCloud (device login: open the link it prints)",
@@ -48,22 +43,11 @@ def add_parsers(commands: Any, db_option: Any) -> None:
         "QR code) and accept; the token is kept in the OS keyring, or in a file only you "
         "can read. With --check, only check the connection and the credentials.",
     )
-    login.add_argument("address", metavar="ADDRESS", help="host[:port] of the StandCloud server")
-    login.add_argument("--check", action="store_true", help="only check the connection")
+    options.ADDRESS.add_to(login)
+    options.CHECK.add_to(login)
     login.add_argument("--no-qr", action="store_true", help="print the link without a QR code")
-    login.add_argument(
-        "--wait",
-        type=float,
-        default=300.0,
-        metavar="SECONDS",
-        help="how long to wait for the login to be accepted (default 300)",
-    )
-    login.add_argument(
-        "--api-mode",
-        choices=("hardpy", "integration"),
-        default="hardpy",
-        help="the API the login is for (default: hardpy)",
-    )
+    options.LOGIN_WAIT.add_to(login)
+    options.API_MODE.add_to(login)
     _tls_options(login)
 
     logout = commands.add_parser(
@@ -71,7 +55,7 @@ def add_parsers(commands: Any, db_option: Any) -> None:
         help="forget the StandCloud login of an address",
         description="Delete the stored StandCloud login (token) of ADDRESS.",
     )
-    logout.add_argument("address", metavar="ADDRESS", help="host[:port] of the StandCloud server")
+    options.ADDRESS.add_to(logout)
 
     sync = commands.add_parser(
         "sc-sync",
@@ -80,16 +64,10 @@ def add_parsers(commands: Any, db_option: Any) -> None:
         "finished run). PATH is the plan folder whose hardpy.toml gives the address, the API "
         "key and the TLS settings. Exits with 1 if reports are still owed or were rejected.",
     )
-    sync.add_argument("path", nargs="?", default=".", help="plan folder (default: .)")
-    sync.add_argument(
-        "--wait",
-        type=float,
-        default=0.0,
-        metavar="SECONDS",
-        help="also wait up to SECONDS for reports whose retry is due later",
-    )
-    sync.add_argument("--address", metavar="ADDR", help="only reports queued for this address")
-    db_option(sync)
+    options.PLAN_PATH.add_to(sync)
+    options.SYNC_WAIT.add_to(sync)
+    options.SYNC_ADDRESS.add_to(sync)
+    options.SYNC_DB.add_to(sync)
 
     status = commands.add_parser(
         "sc-status",

@@ -6,15 +6,13 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from hardlab.errors import ReportFormatError
+from hardlab.exchange._formats import DocumentFormat
 from hardlab.exchange._openhtf import CaseAttempt, from_openhtf, is_openhtf_record
 from hardlab.exchange.json_loader import validate_report
 from hardlab.model.enums import TestStatus
 from hardlab.model.report import ResultRunStore
 
 __all__ = ["DocumentFormat", "ReadDocument", "read_report_document"]
-
-DocumentFormat = Literal["auto", "hardpy", "openhtf"]
-"""What to read a document as: ``auto`` tells HardPy reports and OpenHTF records apart."""
 
 _STATESTORE_KEYS = frozenset({"progress", "alert", "operator_data"})
 

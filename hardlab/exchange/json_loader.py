@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from hardlab._util import uuid7
 from hardlab.errors import ReportFormatError
+from hardlab.exchange._formats import hardpy_json
 from hardlab.model.report import ResultRunStore
 
 __all__ = ["JsonLoader", "read_json_report", "validate_report", "write_atomically"]
@@ -69,10 +70,7 @@ class JsonLoader:
         report_id = new_report_id or str(uuid7())
         path = self.path_for(report_id)
         try:
-            # pydantic-core writes the JSON (a dozen times faster than json.dump
-            # with indent for a 1,000-case report); the content is HardPy's.
-            body = report.model_copy(update={"id": report_id}).model_dump_json(indent=2)
-            write_atomically(path, body)
+            write_atomically(path, hardpy_json(report, report_id))
         except (OSError, TypeError, ValueError):
             _log.exception("cannot write report %s to %s", report_id, path)
             return False

@@ -223,24 +223,25 @@ class ReportHandler(_RunHandler):
 class ExportHandler(_RunHandler):
     """``GET /hardlab/api/runs/{id}/export``: the run as a HardPy JSON report file.
 
-    Query: ``format`` (``hardpy-json``, the default). The body is what
-    ``hardlab export RUN_ID`` writes, sent as an attachment ``<id>.json``.
+    Query: ``format`` (``hardpy-json``, the default; see `parse_export_format`).
+    The body is what ``hardlab export RUN_ID`` writes, sent as an attachment
+    ``<id><the format's suffix>``.
     """
 
     @web.authenticated
     @authorized
     async def get(self, run_id: str) -> None:
         try:
-            parse_export_format(self.arguments())
+            chosen = parse_export_format(self.arguments())
         except ParameterError as exc:
             raise self.bad_request(exc) from exc
         row = await self.run_row(run_id)
-        full_id = str(row["id"])
-        report = await self.read(lambda store: store.get_report(full_id))
-        from hardlab.labext._views import hardpy_json
+        from hardlab.exchange import read_stored_run
 
-        body = hardpy_json(report, full_id)
+        full_id = str(row["id"])
+        run = await self.read(lambda store: read_stored_run(store, full_id, attempts=False))
+        body = chosen.write(run)
         safe_name = "".join(c if c.isalnum() or c in "-_." else "_" for c in full_id)
-        self.set_header("Content-Type", "application/json; charset=UTF-8")
-        self.set_header("Content-Disposition", f'attachment; filename="{safe_name}.json"')
+        self.set_header("Content-Type", f"{chosen.media_type}; charset=UTF-8")
+        self.set_header("Content-Disposition", f'attachment; filename="{safe_name}{chosen.suffix}"')
         self.finish(body)

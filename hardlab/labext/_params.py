@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING
 from hardlab._when import parse_iso
 
 if TYPE_CHECKING:
+    from hardlab.exchange import ExportFormat
     from hardlab.storage import RunFilter
 
 __all__ = [
     "DEFAULT_LIMIT",
-    "EXPORT_FORMATS",
     "MAX_LIMIT",
     "RUN_ID_MAX",
     "RUN_STATUSES",
@@ -44,9 +44,6 @@ RUN_STATUSES = ("passed", "failed", "skipped", "error", "run", "ready", "stopped
 Written out rather than taken from `TestStatus`, so that jupyter_server imports
 this extension without the report model (tests/labext checks the two agree).
 """
-
-EXPORT_FORMATS = ("hardpy-json",)
-"""What ``/hardlab/api/runs/{id}/export?format=`` writes."""
 
 _LIST_FILTERS = ("part_number", "serial_number", "stand", "status", "name")
 _TIME_FILTERS = ("since", "until")
@@ -181,18 +178,25 @@ def check_run_id(run_id: str) -> str:
     return run_id
 
 
-def parse_export_format(arguments: Mapping[str, Sequence[str]]) -> str:
+def parse_export_format(arguments: Mapping[str, Sequence[str]]) -> ExportFormat:
     """The ``format`` of ``GET /hardlab/api/runs/{id}/export`` (default ``hardpy-json``).
+
+    The endpoint serves the formats of `hardlab.exchange.EXPORT_FORMATS`
+    written from the report alone (`ExportFormat.report_only`): a download
+    reads no more of the store than the report view does.
 
     Raises:
         ParameterError: An unknown parameter or format.
     """
+    from hardlab.exchange import DEFAULT_EXPORT, EXPORT_FORMATS
+
     unknown = sorted(set(arguments) - {"format"})
     if unknown:
         msg = f"unknown parameter {', '.join(map(repr, unknown))}; the parameter is format"
         raise ParameterError(msg)
-    chosen = _one(arguments, "format") or EXPORT_FORMATS[0]
-    if chosen not in EXPORT_FORMATS:
-        msg = f"format={chosen!r}: choose among {', '.join(EXPORT_FORMATS)}"
+    served = {f.name: f for f in EXPORT_FORMATS if f.report_only}
+    chosen = _one(arguments, "format") or DEFAULT_EXPORT.name
+    if chosen not in served:
+        msg = f"format={chosen!r}: choose among {', '.join(served)}"
         raise ParameterError(msg)
-    return chosen
+    return served[chosen]

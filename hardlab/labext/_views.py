@@ -16,7 +16,7 @@ from hardlab._format import format_duration, format_limits, format_value
 from hardlab.model.measurement import NumericMeasurementRecord, StringMeasurementRecord
 from hardlab.model.report import CaseRunStore, ModuleRunStore, ResultRunStore
 
-__all__ = ["hardpy_json", "report_view", "run_summary"]
+__all__ = ["report_view", "run_summary"]
 
 JSON = dict[str, Any]
 
@@ -169,12 +169,3 @@ def report_view(run: Mapping[str, Any], report: ResultRunStore) -> JSON:
             "modules": [_module(module_id, module) for module_id, module in report.modules.items()],
         },
     }
-
-
-def hardpy_json(report: ResultRunStore, run_id: str) -> str:
-    """The run as a HardPy JSON report: what HardPy's ``JsonLoader`` writes for it.
-
-    The same text as ``hardlab export RUN_ID`` and `hardlab.exchange.JsonLoader`
-    (the report's ``model_dump`` with ``_id`` set to the run id, indented by two).
-    """
-    return report.model_copy(update={"id": run_id}).model_dump_json(indent=2)

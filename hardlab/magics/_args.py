@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
-from hardlab._when import parse_when
+from hardlab.runner import options
 
 __all__ = [
     "CellCommand",
@@ -133,34 +133,20 @@ Command = RunCommand | RunsCommand | LoginCommand | SyncCommand
 
 
 def _run_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--answers",
-        metavar="FILE",
-        help="answer the dialogs from this TOML/JSON file instead of in the notebook "
-        "(default: the file $HARDLAB_ANSWERS names, if set)",
-    )
+    options.ANSWERS.add_to(parser, notebook=True)
     parser.add_argument(
         "--no-wait",
         action="store_true",
         help="return a handle at once; the next cell does not wait (`await _` waits, "
         "`_.stop()` stops)",
     )
-    parser.add_argument("-k", dest="select", metavar="EXPR", help="run only the cases EXPR selects")
-    parser.add_argument(
-        "--arg",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="a start argument for the hardpy_start_args fixture (repeatable)",
-    )
+    options.SELECT.add_to(parser, notebook=True)
+    # read after parsing: a bad pair says "--arg needs KEY=VALUE" without argparse's prefix
+    options.START_ARG.add_to(parser, notebook=True, type=None)
     parser.add_argument("--name", help="the run's name (default: hardpy.toml's tests_name)")
-    parser.add_argument(
-        "--db", metavar="URL", help="store the run here: an SQLite file or a database URL"
-    )
-    parser.add_argument("--no-store", action="store_true", help="do not store the run")
-    parser.add_argument(
-        "--report-dir", metavar="DIR", help="also write the run as a HardPy JSON report into DIR"
-    )
+    options.RUN_DB.add_to(parser, notebook=True)
+    options.NO_STORE.add_to(parser, notebook=True)
+    options.REPORT_DIR.add_to(parser, notebook=True)
 
 
 def _parser() -> _Parser:
@@ -191,7 +177,7 @@ def _parser() -> _Parser:
         "(hardlab.history().runs()) is left in `_`.",
     )
     runs.add_argument("--limit", type=int, default=20, help="how many (default 20; 0: all)")
-    runs.add_argument("--db", metavar="URL", help="the store (default: hardlab's)")
+    options.DB.add_to(runs, notebook=True)
     for flag, key in (
         ("--serial", "serial_number"),
         ("--part", "part_number"),
@@ -200,11 +186,8 @@ def _parser() -> _Parser:
         ("--name", "name"),
     ):
         runs.add_argument(flag, dest=key, help=f"only runs with this {key.replace('_', ' ')}")
-    when = "a date or time (2026-11-21, 2026-11-21T08:00; local), today, or an age: 2h, 7d"
-    runs.add_argument(
-        "--since", type=parse_when, metavar="WHEN", help=f"started at or after WHEN: {when}"
-    )
-    runs.add_argument("--until", type=parse_when, metavar="WHEN", help="started before WHEN")
+    options.SINCE.add_to(runs, notebook=True)
+    options.UNTIL.add_to(runs, notebook=True)
 
     login = commands.add_parser(
         "sc-login",
@@ -212,22 +195,12 @@ def _parser() -> _Parser:
         description="Log in to the StandCloud at ADDRESS: click the link, accept, and the "
         "cell returns once the login is done. With --check, only check the connection.",
     )
-    login.add_argument("address", metavar="ADDRESS", help="host[:port] of the StandCloud server")
-    login.add_argument("--check", action="store_true", help="only check the connection")
-    login.add_argument(
-        "--wait",
-        type=float,
-        default=300.0,
-        metavar="SECONDS",
-        help="how long to wait for the login to be accepted (default 300)",
-    )
-    login.add_argument(
-        "--api-mode", choices=("hardpy", "integration"), default="hardpy", help="the API"
-    )
-    login.add_argument("--ca-bundle", metavar="PEM", help="trust the authorities in this file")
-    login.add_argument(
-        "--insecure", action="store_true", help="do not check the server's certificate"
-    )
+    options.ADDRESS.add_to(login, notebook=True)
+    options.CHECK.add_to(login, notebook=True)
+    options.LOGIN_WAIT.add_to(login, notebook=True)
+    options.API_MODE.add_to(login, notebook=True)
+    options.CA_BUNDLE.add_to(login, notebook=True)
+    options.INSECURE.add_to(login, notebook=True)
     login.add_argument(
         "--config-dir",
         default=".",
@@ -241,16 +214,10 @@ def _parser() -> _Parser:
         description="Upload the reports queued in the store's outbox. PATH is the plan folder "
         "whose hardpy.toml gives the address, the API key and the TLS settings.",
     )
-    sync.add_argument("path", nargs="?", default=".", help="plan folder (default: .)")
-    sync.add_argument(
-        "--wait",
-        type=float,
-        default=0.0,
-        metavar="SECONDS",
-        help="also wait up to SECONDS for reports whose retry is due later",
-    )
-    sync.add_argument("--address", metavar="ADDR", help="only reports queued for this address")
-    sync.add_argument("--db", metavar="URL", help="the store (default: the plan's or hardlab's)")
+    options.PLAN_PATH.add_to(sync, notebook=True)
+    options.SYNC_WAIT.add_to(sync, notebook=True)
+    options.SYNC_ADDRESS.add_to(sync, notebook=True)
+    options.SYNC_DB.add_to(sync, notebook=True)
 
     commands.add_parser("help", help="show this help")
     return parser
@@ -300,7 +267,7 @@ def _options(namespace: argparse.Namespace, pytest_args: tuple[str, ...]) -> dic
         "answers": namespace.answers,
         "no_wait": namespace.no_wait,
         "select": namespace.select,
-        "start_args": _start_args(namespace.arg),
+        "start_args": _start_args(namespace.start_args),
         "name": namespace.name,
         "db": namespace.db,
         "no_store": namespace.no_store,

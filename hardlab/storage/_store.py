@@ -60,6 +60,7 @@ if TYPE_CHECKING:
     # pydantic is left out of the writer process, which never needs it
     from hardlab.config import HardpyConfig
     from hardlab.model.report import ResultRunStore
+    from hardlab.storage._import import EarlierAttempt
 
 __all__ = ["STALE_AFTER", "Rows", "Store", "pid_alive"]
 
@@ -123,6 +124,15 @@ def _safe(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
         return url
+
+
+def _common_prefix(one: str, other: str) -> int:
+    length = 0
+    for a, b in zip(one, other, strict=False):
+        if a != b:
+            break
+        length += 1
+    return length
 
 
 class Store:
@@ -197,6 +207,16 @@ class Store:
     def dialect(self) -> str:
         """``sqlite`` or ``postgresql``."""
         return make_url(self.url).get_backend_name()
+
+    def exists(self) -> bool:
+        """False for an SQLite store whose file is not there yet (reading it would create it).
+
+        A server database (PostgreSQL) always exists; this does no I/O there.
+        """
+        url = make_url(self.url)
+        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+            return True
+        return Path(str(url.database)).exists()
 
     @property
     def engine(self) -> Engine:
@@ -405,6 +425,54 @@ class Store:
             new = self._runs(conn).store_report(run_id, document, source=source, attempts=attempts)
         return run_id, new
 
+    def import_report(
+        self,
+        report: ResultRunStore,
+        *,
+        run_id: str | None = None,
+        attempts: Sequence[EarlierAttempt] = (),
+    ) -> tuple[str, bool]:
+        """Store a report from elsewhere once, however often it is imported.
+
+        A report is already there when the store has a run under its id, or
+        a run with the same content under another id: the same run comes as
+        a `JsonLoader` file (a UUID id), a CouchDB document (``report_<stop
+        time>_<serial>``), HardPy's live runstore document and its history
+        copy. Reports are then compared without their ``id`` and ``rev``; two
+        reports that both carry a UUID are two runs, however alike.
+
+        Args:
+            report: The report.
+            run_id: The hardlab run id the document carries, if any; used when
+                it is a UUID, else the report's own UUID, else a digest of
+                its content (`report_run_id`).
+            attempts: Earlier attempts of its cases (`hardlab.exchange.CaseAttempt`,
+                as an OpenHTF record's REPEAT phases give them), stored beside
+                the final ones the report shows.
+
+        Returns:
+            The run id, and whether the report was new (False: the store had
+            it, under this id or with the same content under another).
+
+        Raises:
+            StorageError: If the store cannot be read or refuses the report.
+        """
+        from hardlab.storage._import import as_uuid, attempt_messages, is_stored, same_report
+        from hardlab.storage._sink import report_run_id
+
+        full_id = as_uuid(run_id) or report_run_id(report)
+        # reads first: most reports of a repeated import are there, and a read
+        # takes no write lock
+        with self._read("looking for the same report") as conn:
+            if is_stored(conn, full_id):
+                return full_id, False
+            same = same_report(conn, report)
+        if same is not None:
+            return same, False
+        return self.save_report(
+            report, run_id=full_id, source="import", attempts=attempt_messages(report, attempts)
+        )
+
     def delete_run(self, run_id: str) -> bool:
         """Delete a run and everything it recorded; True if it existed.
 
@@ -449,6 +517,42 @@ class Store:
             msg = f"run id {run_id!r} is ambiguous in {_safe(self.url)}; give more characters"
             raise StorageError(msg)
         return str(ids[0])
+
+    def short_ids(self, run_ids: Sequence[str], *, min_length: int = 1) -> dict[str, str]:
+        """The shortest prefix of each run id that names it alone in this store.
+
+        A run id is accepted wherever a unique prefix of it is (as git accepts
+        short hashes). The prefix grows until it differs from both neighbours
+        of the id in the store, and never ends in ``-``.
+
+        Args:
+            run_ids: The runs (ids not in the store come back whole).
+            min_length: Prefixes have at least this many characters.
+
+        Returns:
+            ``{run id: its prefix}`` for every id in `run_ids`.
+        """
+        if not run_ids:
+            return {}
+        from sqlalchemy import func
+
+        outer = RunRow.__table__.alias("outer_run")
+        before = select(func.max(RunRow.id)).where(RunRow.id < outer.c.id).scalar_subquery()
+        after = select(func.min(RunRow.id)).where(RunRow.id > outer.c.id).scalar_subquery()
+        rows = self._execute(
+            select(outer.c.id, before, after).where(outer.c.id.in_(list(run_ids))),
+            "shortening run ids",
+        )
+        shortest = {}
+        for run_id, *neighbours in rows.records:
+            common = max(
+                (_common_prefix(run_id, other) for other in neighbours if other), default=0
+            )
+            length = max(min_length, common + 1)
+            if run_id[length - 1 : length] == "-":
+                length += 1
+            shortest[run_id] = run_id[:length]
+        return {run_id: shortest.get(run_id, run_id) for run_id in run_ids}
 
     def get_report(self, run_id: str) -> ResultRunStore:
         """The run's report (HardPy's schema v1); an unfinished run's is rebuilt from its rows.
@@ -532,7 +636,7 @@ class Store:
             offset: Skip this many of the newest first (one page after another:
                 ``offset=0, limit=50``, then ``offset=50``, ...).
         """
-        return self.execute(runs_select(run_filter, limit=limit, offset=offset), "listing runs")
+        return self._execute(runs_select(run_filter, limit=limit, offset=offset), "listing runs")
 
     def run_values(self, field: str, run_filter: FilterLike = None) -> list[str]:
         """The distinct values of a run field among the matching runs, sorted (for filter menus).
@@ -544,7 +648,7 @@ class Store:
         Raises:
             ValueError: If `field` is not one of those.
         """
-        rows = self.execute(run_values_select(field, run_filter), f"listing {field} values")
+        rows = self._execute(run_values_select(field, run_filter), f"listing {field} values")
         return [str(record[0]) for record in rows.records]
 
     # History questions: each is one SELECT from `hardlab.storage._queries`
@@ -561,7 +665,7 @@ class Store:
     ) -> Rows:
         """Case attempts of the matching runs, in run and plan order (see `cases_select`)."""
         statement = cases_select(run_filter, case=case, attempts=attempts, limit=limit)
-        return self.execute(statement, "listing cases")
+        return self._execute(statement, "listing cases")
 
     def measurements(
         self,
@@ -582,28 +686,28 @@ class Store:
             numeric=numeric,
             limit=limit,
         )
-        return self.execute(statement, "listing measurements")
+        return self._execute(statement, "listing measurements")
 
     def units(self, run_filter: FilterLike = None) -> Rows:
         """Units with a serial number: cohort, first and final status, retests (`units_select`)."""
         statement = units_select(run_filter, with_serial_only=True)
         c = statement.selected_columns
         statement = statement.order_by(c.retests.desc(), c.part_number, c.serial_number)
-        return self.execute(statement, "counting retests")
+        return self._execute(statement, "counting retests")
 
     def yields(
         self, run_filter: FilterLike = None, *, by: Sequence[str] = YIELD_BY, final: bool = True
     ) -> Rows:
         """First-pass (and with `final`, final) yield per cohort group (see `yields_select`)."""
-        return self.execute(yields_select(run_filter, by=by, final=final), "computing yields")
+        return self._execute(yields_select(run_filter, by=by, final=final), "computing yields")
 
     def case_failures(self, run_filter: FilterLike = None) -> Rows:
         """Failure pareto by case (see `case_pareto_select`)."""
-        return self.execute(case_pareto_select(run_filter), "counting case failures")
+        return self._execute(case_pareto_select(run_filter), "counting case failures")
 
     def error_code_failures(self, run_filter: FilterLike = None) -> Rows:
         """Failure pareto by error code (see `error_code_pareto_select`)."""
-        return self.execute(error_code_pareto_select(run_filter), "counting error codes")
+        return self._execute(error_code_pareto_select(run_filter), "counting error codes")
 
     def capability(
         self,
@@ -618,10 +722,10 @@ class Store:
         statement = capability_select(
             run_filter, measurement=measurement, by=by, attempts=attempts, method=method
         )
-        return self.execute(statement, "computing capability statistics")
+        return self._execute(statement, "computing capability statistics")
 
-    def execute(self, statement: Any, what: str = "a query") -> Rows:
-        """Run a SQLAlchemy SELECT and return its `Rows` (for views and tools)."""
+    def _execute(self, statement: Any, what: str = "a query") -> Rows:
+        """Run a SQLAlchemy SELECT and return its `Rows` (the named queries above use it)."""
         with self._read(what) as conn:
             result = conn.execute(statement)
             return Rows(tuple(result.keys()), [tuple(row) for row in result])

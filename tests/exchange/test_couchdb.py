@@ -15,9 +15,8 @@ from _couchdb import CouchServer
 from _reports import START, report_doc, sample_report
 
 import hardlab
-from hardlab.cli._exchange import import_couchdb
 from hardlab.errors import ConfigError, CouchdbError, HardlabError, ReportFormatError
-from hardlab.exchange import CouchdbConfig, CouchdbLoader, CouchdbReader, ReportInfo
+from hardlab.exchange import CouchdbConfig, CouchdbLoader, CouchdbReader, ReportInfo, import_couchdb
 from hardlab.model import ResultRunStore
 from hardlab.storage import Store
 

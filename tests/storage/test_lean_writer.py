@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _store_sql import query
 from sqlalchemy import select, text
 
 from hardlab.errors import SchemaOutOfDateError
@@ -77,7 +78,7 @@ def _tables(url: str) -> dict[str, list[dict[str, Any]]]:
             ("hardlab_measurement_daily", "final"),
             ("hardlab_outbox", "run_id"),
         ):
-            rows = store.execute(text(f"SELECT * FROM {table} ORDER BY {order}")).dicts()
+            rows = query(store, text(f"SELECT * FROM {table} ORDER BY {order}")).dicts()
             tables[table] = [{k: v for k, v in row.items() if k not in volatile} for row in rows]
         # typed as the ORM reads them: timestamps come back aware, JSON as objects
         tables["run"] = [store.run_row(RUN_ID)]
@@ -126,7 +127,7 @@ def test_the_outbox_row_is_the_one_queue_run_writes(store_url: str) -> None:
         with store._write("test") as conn:
             queue_run(conn, store.dialect, "run-a", "sc.example.com", "hardpy")
             store._runs(conn).queue_upload("run-b", "sc.example.com", "hardpy")
-        rows = store.execute(select(OutboxRow.__table__).order_by(OutboxRow.run_id)).dicts()
+        rows = query(store, select(OutboxRow.__table__).order_by(OutboxRow.run_id)).dicts()
     assert len(rows) == 2
     for row in rows:
         assert isinstance(row["queued_at"], datetime) and row["queued_at"].tzinfo is not None
@@ -255,7 +256,7 @@ def test_a_document_is_stored_as_the_run_serialised_it(tmp_path: Path) -> None:
     target.apply(parsed)
     target.close()
     with Store(url) as store:
-        stored = store.execute(text("SELECT document FROM hardlab_runs")).records[0][0]
+        stored = query(store, text("SELECT document FROM hardlab_runs")).records[0][0]
         assert stored == parsed[1]["document_json"]
         assert store.get_report(RUN_ID).status.value == "passed"
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _store_sql import query
 from sqlalchemy import create_engine, text
 
 import hardlab
@@ -208,8 +209,8 @@ def test_messages_are_idempotent(store_url: str) -> None:
         assert row["dut_serial_number"] == "SN-1"  # the final document wins over the meta
         assert row["cases_passed"] == 2
         assert row["aggregated"] is True
-        daily = store.execute(
-            text("SELECT name, n, mean, final FROM hardlab_measurement_daily ORDER BY final")
+        daily = query(
+            store, text("SELECT name, n, mean, final FROM hardlab_measurement_daily ORDER BY final")
         ).dicts()
         assert [(d["name"], d["n"], d["final"]) for d in daily] == [("v", 1, False), ("v", 2, True)]
         assert daily[0]["mean"] == pytest.approx(3.0)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _store_sql import query
 
 from hardlab.model import TestStatus
 from hardlab.storage import RunFilter, Store
@@ -199,10 +200,11 @@ def test_eight_writers_store_a_thousand_runs(store_url: str, tmp_path: Path) -> 
         assert all(row["cases_passed"] == 4 for row in rows)
         from sqlalchemy import text
 
-        counts = store.execute(
+        counts = query(
+            store,
             text(
                 "SELECT (SELECT COUNT(*) FROM hardlab_cases), (SELECT COUNT(*) FROM hardlab_measurements),"
                 " (SELECT SUM(n) FROM hardlab_measurement_daily)"
-            )
+            ),
         ).records[0]
         assert tuple(int(c) for c in counts) == (4000, 4000, 4000)
