@@ -64,7 +64,6 @@ if TYPE_CHECKING:
         set_stand_revision,
         set_user_name,
     )
-    from hardlab.channel import Answer, DialogRequest, MessageRequest, Operator
     from hardlab.cloud import StandCloudConnector, StandCloudLoader, StandCloudReader
     from hardlab.config import HardpyConfig
     from hardlab.errors import (
@@ -98,6 +97,7 @@ if TYPE_CHECKING:
         TestStatus,
         TextInputWidget,
     )
+    from hardlab.operators import Answer, DialogRequest, MessageRequest, Operator
     from hardlab.runner import (
         RunHandle,
         RunResult,
@@ -198,7 +198,7 @@ _SOURCES = (
     "hardlab.errors",
     "hardlab.model",
     "hardlab.config",
-    "hardlab.channel",
+    "hardlab.operators",
     "hardlab.api",
     "hardlab.exchange",
     "hardlab._history",

@@ -26,7 +26,7 @@ LAYERS = {
     "hardlab.api": 2,
     "hardlab._context": 2,
     "hardlab.events": 2,
-    "hardlab.channel": 2,
+    "hardlab.operators": 2,
     "hardlab.exchange": 3,
     "hardlab.storage": 3,
     "hardlab.cloud": 3,
@@ -42,7 +42,7 @@ LAYERS = {
 }
 SIBLINGS_L3 = {"hardlab.exchange", "hardlab.storage", "hardlab.cloud", "hardlab.views"}
 CORE = {"hardlab.model", "hardlab.api", "hardlab._context", "hardlab.config", "hardlab.events",
-        "hardlab.channel", "hardlab.errors", "hardlab._util"}  # fmt: skip
+        "hardlab.operators", "hardlab.errors", "hardlab._util"}  # fmt: skip
 HEAVY = {"pytest", "_pytest", "sqlalchemy", "alembic", "httpx", "authlib", "ipywidgets",
          "IPython", "pandas"}  # fmt: skip
 

@@ -34,7 +34,6 @@ displays once (in an ``Output`` widget); everything else is Python.
 from __future__ import annotations
 
 import html
-import math
 import os
 import re
 import threading
@@ -51,6 +50,7 @@ from hardlab.config import HardpyConfig, StartArgConfig, load_config
 from hardlab.errors import PlanError, StartRefusedError
 from hardlab.events import AlertRaised, Event, ReportUpdated, RunFinished, RunStarted
 from hardlab.model.enums import TestStatus
+from hardlab.operators import accepts
 from hardlab.widgets import _presenters as present
 from hardlab.widgets._i18n import LANGUAGE_NAMES, Labels
 from hardlab.widgets._panel import RunPanel
@@ -59,7 +59,7 @@ from hardlab.widgets._sound import completion_sound
 
 if TYPE_CHECKING:
     from hardlab._context import RunState
-    from hardlab.channel import Operator
+    from hardlab.operators import Operator
     from hardlab.runner import RunHandle, RunResult
     from hardlab.storage import Store
 
@@ -147,13 +147,6 @@ _SCRIPT = """
 
 def _e(value: object) -> str:
     return html.escape(str(value), quote=True)
-
-
-def _is_number(text: str) -> bool:
-    try:
-        return math.isfinite(float(text))
-    except ValueError:
-        return False
 
 
 def format_when(ns: int | None, zone: str | None = None) -> str:
@@ -402,8 +395,8 @@ class Station:
         answers: Mapping[str, Any] | Sequence[Any] | str | os.PathLike[str] | None = None,
         interval: float = 0.1,
     ) -> None:
+        from hardlab.operators import ScriptedOperator, answers_from_env
         from hardlab.runner._run import caller_cwd
-        from hardlab.runner.operators import ScriptedOperator, answers_from_env
 
         base = caller_cwd()
         folder = (base / Path(plan).expanduser()).resolve()
@@ -706,7 +699,7 @@ class Station:
                 if spec.required:
                     problems.append(self.labels("station.required", label=label))
                 continue
-            if spec.kind == "number" and not _is_number(text):
+            if spec.kind == "number" and not accepts("numericinput", text):
                 problems.append(self.labels("station.needs_number", label=label))
             elif spec.kind == "text" and spec.pattern and not re.fullmatch(spec.pattern, text):
                 problems.append(self.labels("station.bad_format", label=label))
