@@ -62,7 +62,6 @@ if TYPE_CHECKING:
         set_stand_revision,
         set_user_name,
     )
-    from hardlab.channel import Answer, DialogRequest, MessageRequest, Operator
     from hardlab.cloud import StandCloudConnector, StandCloudLoader, StandCloudReader
     from hardlab.config import HardpyConfig
     from hardlab.errors import (
@@ -97,6 +96,7 @@ if TYPE_CHECKING:
         TextInputWidget,
     )
     from hardlab.operator_station import station
+    from hardlab.operators import Answer, DialogRequest, MessageRequest, Operator
     from hardlab.runner import (
         RunHandle,
         RunResult,
@@ -197,7 +197,7 @@ _SOURCES = (
     "hardlab.errors",
     "hardlab.model",
     "hardlab.config",
-    "hardlab.channel",
+    "hardlab.operators",
     "hardlab.api",
     "hardlab.exchange",
     "hardlab.cloud",

@@ -27,9 +27,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from hardlab._util import local_timezone, machine_id
-from hardlab.channel import Answer, DialogRequest, MessageRequest, Operator
 from hardlab.config import HardpyConfig
-from hardlab.errors import DialogCancelledError, HardlabWarning, NoOperatorError, NotInRunError
+from hardlab.errors import DialogCancelledError, HardlabWarning, NotInRunError
 from hardlab.events import (
     AlertRaised,
     DialogClosed,
@@ -52,6 +51,7 @@ from hardlab.model.report import (
     ResultStateStore,
     TestStand,
 )
+from hardlab.operators import Answer, DialogRequest, MessageRequest, NoOperator, Operator
 
 __all__ = ["CaseRef", "RunState", "activate", "current_run", "deactivate", "last_run"]
 
@@ -65,16 +65,6 @@ class CaseRef:
 
     def __str__(self) -> str:
         return f"{self.module_id}::{self.case_id}"
-
-
-_NO_OPERATOR = (
-    "{what} needs an operator, and this run has none. Give the run one: "
-    "hardlab.run(..., operator=hardlab.ScriptedOperator({{...}})) or answers=FILE for CI "
-    "and headless notebooks (or HARDLAB_ANSWERS=FILE in the environment), "
-    "`hardlab run PATH` in a terminal (it prompts), "
-    "`hardlab run PATH --answers FILE`, pytest --hardlab-answers FILE, or the "
-    "notebook's %hardpy magic, which answers in widgets."
-)
 
 
 class RunState:
@@ -263,7 +253,7 @@ class RunState:
 
     def _operator(self, what: str) -> Operator:
         if self.operator is None:
-            raise NoOperatorError(_NO_OPERATOR.format(what=what))
+            raise NoOperator.error(what)
         return self.operator
 
     def ask(self, dialog: DialogBox, function: str = "run_dialog_box") -> Any:

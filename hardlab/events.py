@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from hardlab._context import RunState
-    from hardlab.channel import DialogRequest, MessageRequest
     from hardlab.model.enums import TestStatus
     from hardlab.model.report import CaseRunStore, ResultRunStore
+    from hardlab.operators import DialogRequest, MessageRequest
 
 __all__ = [
     "AlertRaised",

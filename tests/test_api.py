@@ -52,7 +52,6 @@ from hardlab.api import (
     set_stand_revision,
     set_user_name,
 )
-from hardlab.channel import Answer, DialogRequest, MessageRequest
 from hardlab.config import HardpyConfig
 from hardlab.errors import (
     DuplicateParameterError,
@@ -94,7 +93,7 @@ from hardlab.model import (
     SubUnit,
     TextInputWidget,
 )
-from hardlab.runner.operators import ScriptedOperator
+from hardlab.operators import Answer, DialogRequest, MessageRequest, ScriptedOperator
 
 # ---------------------------------------------------------------------- helpers
 
@@ -1652,7 +1651,7 @@ def test_case_functions_follow_the_current_case(live_run: RunState) -> None:
 
 def test_no_dialog_once_the_run_is_stopping(in_case: RunState) -> None:
     from hardlab.errors import DialogCancelledError
-    from hardlab.runner.operators import ScriptedOperator
+    from hardlab.operators import ScriptedOperator
 
     operator = ScriptedOperator(in_order=[True])
     in_case.operator = operator

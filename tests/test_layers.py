@@ -27,7 +27,7 @@ LAYERS = {
     "hardlab.api": 2,
     "hardlab._context": 2,
     "hardlab.events": 2,
-    "hardlab.channel": 2,
+    "hardlab.operators": 2,
     "hardlab.exchange": 6,
     "hardlab.storage": 6,
     "hardlab.cloud": 6,
@@ -43,7 +43,7 @@ LAYERS = {
 }
 SIBLINGS_L3 = {"hardlab.exchange", "hardlab.storage", "hardlab.cloud", "hardlab.views"}
 CORE = {"hardlab.model", "hardlab.api", "hardlab._context", "hardlab.config", "hardlab.events",
-        "hardlab.channel", "hardlab.errors", "hardlab._util"}  # fmt: skip
+        "hardlab.operators", "hardlab.errors", "hardlab._util"}  # fmt: skip
 HEAVY = {"pytest", "_pytest", "sqlalchemy", "alembic", "httpx", "authlib", "ipywidgets",
          "IPython", "pandas"}  # fmt: skip
 

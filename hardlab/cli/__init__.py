@@ -302,7 +302,7 @@ def _print_stored(run_id: str, url: str | None) -> None:
 def _cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
     import hardlab
     from hardlab.cli._view import TerminalView
-    from hardlab.runner.operators import ScriptedOperator, TerminalOperator
+    from hardlab.operators import ScriptedOperator, TerminalOperator
 
     operator: Any
     if args.answers:
@@ -339,7 +339,7 @@ def _cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     import hardlab
     from hardlab.cli._view import TerminalView
-    from hardlab.runner.operators import ScriptedOperator, TerminalOperator
+    from hardlab.operators import ScriptedOperator, TerminalOperator
     from hardlab.sim import DEMO_PLAN
 
     plan = DEMO_PLAN

@@ -102,8 +102,8 @@ def _usage(error: MagicUsageError) -> UsageError:
 
 def _operator_choice(options: RunOptions, panel: RunPanel | None) -> dict[str, Any]:
     """``answers=``/``operator=`` for `hardlab.start`: a file, ``$HARDLAB_ANSWERS``, the panel."""
+    from hardlab.operators import answers_from_env
     from hardlab.runner._run import caller_cwd
-    from hardlab.runner.operators import answers_from_env
 
     if options.answers:
         return {"answers": options.answers}

@@ -22,7 +22,6 @@ never sent while the controller holds its lock, so a view may call back.
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import threading
@@ -51,12 +50,13 @@ from hardlab.operator_station._events import (
     StatusChanged,
     TreeChanged,
 )
+from hardlab.operators import accepts
 from hardlab.widgets import HistoryRow, Labels, StatusBar, format_when
 
 if TYPE_CHECKING:
     from hardlab._context import RunState
-    from hardlab.channel import Operator
     from hardlab.events import RunListener
+    from hardlab.operators import Operator
     from hardlab.runner import RunHandle, RunResult
     from hardlab.storage import Store
 
@@ -161,19 +161,12 @@ def _tree_of(result: RunResult) -> tuple[ModuleNode, ...]:
 # ---------------------------------------------------------------------- start arguments
 
 
-def _is_number(text: str) -> bool:
-    try:
-        return math.isfinite(float(text))
-    except ValueError:
-        return False
-
-
 def _arg_problem(spec: StartArgConfig, text: str) -> str | None:
     """The label key of what is wrong with a non-empty start argument, or None.
 
     The one place a start argument's value is checked (number, pattern).
     """
-    if spec.kind == "number" and not _is_number(text):
+    if spec.kind == "number" and not accepts("numericinput", text):
         return "station.needs_number"
     if spec.kind == "text" and spec.pattern and not re.fullmatch(spec.pattern, text):
         return "station.bad_format"
@@ -261,8 +254,8 @@ class StationController:
         answers: Mapping[str, Any] | Sequence[Any] | str | os.PathLike[str] | None = None,
         clock: Clock | None = None,
     ) -> None:
+        from hardlab.operators import ScriptedOperator, answers_from_env
         from hardlab.runner._run import caller_cwd
-        from hardlab.runner.operators import ScriptedOperator, answers_from_env
 
         base = caller_cwd()
         folder = (base / Path(plan).expanduser()).resolve()

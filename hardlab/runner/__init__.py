@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 from hardlab._util import lazy_exports
 
 if TYPE_CHECKING:
+    from hardlab.operators import ScriptedOperator, TerminalOperator, to_answer
     from hardlab.runner._background import RunHandle, set_awaiter, start
     from hardlab.runner._run import RunResult, run
-    from hardlab.runner.operators import ScriptedOperator, TerminalOperator, to_answer
 
 __all__ = [
     "RunHandle",
@@ -32,9 +32,9 @@ _WHERE = {
     "start": "hardlab.runner._background",
     "RunResult": "hardlab.runner._run",
     "run": "hardlab.runner._run",
-    "ScriptedOperator": "hardlab.runner.operators",
-    "TerminalOperator": "hardlab.runner.operators",
-    "to_answer": "hardlab.runner.operators",
+    "ScriptedOperator": "hardlab.operators",
+    "TerminalOperator": "hardlab.operators",
+    "to_answer": "hardlab.operators",
 }
 
 __getattr__, __dir__ = lazy_exports(__name__, _WHERE)

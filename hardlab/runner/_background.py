@@ -23,9 +23,9 @@ from typing import Any
 
 from hardlab._context import RunState
 from hardlab._util import uuid7
-from hardlab.channel import AUTO, Operator
 from hardlab.errors import RunNotFinishedError
 from hardlab.events import RunListener
+from hardlab.operators import AUTO, Operator
 from hardlab.runner._run import (
     Capture,
     RunResult,
@@ -310,7 +310,7 @@ class RunHandle:
           stop lands when that call returns to Python.
         * A dialog or blocking operator message: the operator gives up
           (`DialogCancelledError` in the test; see
-          `hardlab.channel.wait_for_answer`), and the case ends stopped. The
+          `hardlab.operators.wait_for_answer`), and the case ends stopped. The
           terminal operator cannot: it waits in ``readline`` until a line comes.
         * Between cases: no further case starts.
 

@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from hardlab._context import RunState
-from hardlab.channel import AUTO, Operator
 from hardlab.errors import ConfigError, KernelBlockedError, PlanError
 from hardlab.events import CaseAttempt, RunListener
 from hardlab.model.enums import TestStatus
 from hardlab.model.report import ResultRunStore
+from hardlab.operators import AUTO, Operator
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -403,10 +403,10 @@ def run(
     """
     import pytest
 
+    from hardlab.operators import ScriptedOperator, answers_from_env
     from hardlab.runner import _alias
     from hardlab.runner._session import HardlabPlugin, QuietTerminal, SessionOptions
     from hardlab.runner._sinks import JsonReportSink
-    from hardlab.runner.operators import ScriptedOperator, answers_from_env
 
     check_capture(capture)
     base = caller_cwd()

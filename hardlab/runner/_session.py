@@ -29,7 +29,6 @@ import pytest
 
 from hardlab import _context
 from hardlab._context import CaseRef, RunState
-from hardlab.channel import AUTO, Operator
 from hardlab.config import HardpyConfig, load_config
 from hardlab.errors import ConfigError, DialogCancelledError, HardlabWarning
 from hardlab.events import (
@@ -44,6 +43,7 @@ from hardlab.events import (
 )
 from hardlab.model.enums import TestStatus
 from hardlab.model.report import CaseRunStore, ModuleRunStore, ResultRunStore
+from hardlab.operators import AUTO, Operator
 from hardlab.runner import _cloud
 from hardlab.runner._alias import AliasHandle
 from hardlab.runner._interrupt import StopGate
@@ -248,7 +248,7 @@ class HardlabPlugin:
             return self.options.operator
         answers = config.getoption("hardlab_answers", None)
         if answers:
-            from hardlab.runner.operators import ScriptedOperator
+            from hardlab.operators import ScriptedOperator
 
             try:
                 return ScriptedOperator.from_file(answers)
@@ -256,7 +256,7 @@ class HardlabPlugin:
                 raise pytest.UsageError(str(exc)) from None
         choice = config.getoption("hardlab_operator", None) or "auto"
         if choice == "auto":
-            from hardlab.runner.operators import answers_from_env
+            from hardlab.operators import answers_from_env
 
             try:
                 scripted = answers_from_env()
@@ -266,7 +266,7 @@ class HardlabPlugin:
                 return scripted
         tty = sys.stdin is not None and sys.stdin.isatty()
         if choice == "terminal" or (choice == "auto" and tty):
-            from hardlab.runner.operators import TerminalOperator
+            from hardlab.operators import TerminalOperator
 
             return TerminalOperator(stdin=sys.__stdin__, stdout=sys.__stdout__)
         return None

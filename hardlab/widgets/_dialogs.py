@@ -8,50 +8,46 @@ answers or the run is stopped.
 Widget callbacks may run on the kernel's main thread or, with JupyterLab's
 comms over subshells, on another thread; so they only read the inputs, set
 a warning text or the answer, and set an `threading.Event`. The answer is
-built with `hardlab.runner.operators.to_answer`, the conversion every other
+built with `hardlab.operators.submitted`, from the answer table every other
 operator uses, so the widget operator returns what HardPy's panel returns
-and refuses what it refuses (empty input, unknown choices).
+and refuses what it refuses (empty input, unknown choices). Showing one
+dialog at a time and waiting for it is `hardlab.operators.ViewOperator`'s;
+this module only builds and shows the widgets.
 """
 
 from __future__ import annotations
 
 import html
-import math
 import threading
 from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as widgets
 
-from hardlab.channel import Answer, DialogRequest, MessageRequest
-from hardlab.errors import DialogCancelledError, InvalidAnswerError
 from hardlab.model.dialog import (
     CheckboxWidget,
     NumericInputWidget,
     RadiobuttonWidget,
     TextInputWidget,
 )
-from hardlab.runner.operators import to_answer
+from hardlab.operators import (
+    Answer,
+    DialogRequest,
+    MessageRequest,
+    Refusal,
+    ViewOperator,
+    answer_kind,
+    submitted,
+)
 from hardlab.widgets import _presenters as present
 from hardlab.widgets._i18n import ENGLISH, Labels
 
-__all__ = ["DialogView", "MessageView", "WidgetOperator", "wait_for"]
+__all__ = ["DialogView", "MessageView", "WidgetOperator"]
 
 _FRAME = {"border": "1px solid #1565c0", "padding": "6px 10px", "margin": "4px 0"}
-_EMPTY = {
-    "textinput": "dialog.empty_text",
-    "numericinput": "dialog.empty_number",
-    "radiobutton": "dialog.empty_choice",
-    "checkbox": "dialog.empty_checkbox",
-}
-
-
-def wait_for(answered: threading.Event, stop: threading.Event, poll: float = 0.1) -> bool:
-    """Wait until `answered` is set (True) or `stop` is (False), checking every `poll` seconds."""
-    while not answered.wait(poll):
-        if stop.is_set():
-            return answered.is_set()
-    return True
+# Refusals of the answer table that the dialogs say in the operator's language
+# (``dialog.<code>`` labels); others are shown in English, as the table words them.
+_SAID = frozenset({"empty_text", "empty_number", "empty_choice", "empty_checkbox", "not_a_number"})
 
 
 def _title_html(title: str, context: str = "") -> str:
@@ -64,14 +60,6 @@ def _title_html(title: str, context: str = "") -> str:
         '<div style="border-bottom:1px solid #1565c0;margin-bottom:4px;font-weight:bold;'
         f'font-size:110%">{html.escape(title)}{note}</div>'
     )
-
-
-def _is_number(text: str) -> bool:
-    """Whether `text` is a finite decimal number, as HardPy's panel accepts it."""
-    try:
-        return math.isfinite(float(text))
-    except ValueError:
-        return False
 
 
 def _warning_html(text: str) -> str:
@@ -145,9 +133,11 @@ class DialogView(_View):
             children.append(self._own(H(present.image_html(dialog.image))))
         if dialog.html is not None:
             children.append(self._own(H(present.html_block(dialog.html))))
-        if self.kind == "multistep":
+        if answer_kind(dialog).pages:
             children.extend(self._multistep(dialog.widget.info["steps"]))
-        self.input = self._build_input(dialog.widget)
+        self._read: Callable[[], Any] = lambda: None
+        build = _INPUTS.get(self.kind)
+        self.input = build(self, dialog.widget) if build is not None else None
         if self.input is not None:
             children.append(self.input)
         self.warning = self._own(H(""))
@@ -160,31 +150,39 @@ class DialogView(_View):
 
     # ------------------------------------------------------------------ building
 
-    def _build_input(self, widget: Any) -> Any:
-        if isinstance(widget, (TextInputWidget, NumericInputWidget)):
-            numeric = isinstance(widget, NumericInputWidget)
-            # continuous_update keeps the value current as the operator types,
-            # so the Enter ("submit") message finds it up to date.
-            placeholder = "dialog.number_placeholder" if numeric else "dialog.text_placeholder"
-            text = self._own(
-                widgets.Text(
-                    value="",
-                    placeholder=self.labels(placeholder),
-                    continuous_update=True,
-                    layout=widgets.Layout(width="60%"),
-                )
+    def _text_input(self, widget: Any) -> Any:
+        return self._typed_input("dialog.text_placeholder")
+
+    def _number_input(self, widget: Any) -> Any:
+        return self._typed_input("dialog.number_placeholder")
+
+    def _typed_input(self, placeholder: str) -> Any:
+        # continuous_update keeps the value current as the operator types,
+        # so the Enter ("submit") message finds it up to date.
+        text = self._own(
+            widgets.Text(
+                value="",
+                placeholder=self.labels(placeholder),
+                continuous_update=True,
+                layout=widgets.Layout(width="60%"),
             )
-            text.on_msg(self._on_text_message)
-            return text
-        if isinstance(widget, RadiobuttonWidget):
-            return self._own(widgets.RadioButtons(options=list(widget.info["fields"]), value=None))
-        if isinstance(widget, CheckboxWidget):
-            self.checkboxes = [
-                self._own(widgets.Checkbox(value=False, description=str(field), indent=False))
-                for field in widget.info["fields"]
-            ]
-            return self._own(widgets.VBox(self.checkboxes))
-        return None
+        )
+        text.on_msg(self._on_text_message)
+        self._read = lambda: text.value
+        return text
+
+    def _radio_input(self, widget: Any) -> Any:
+        radio = self._own(widgets.RadioButtons(options=list(widget.info["fields"]), value=None))
+        self._read = lambda: radio.value
+        return radio
+
+    def _checkbox_input(self, widget: Any) -> Any:
+        self.checkboxes = [
+            self._own(widgets.Checkbox(value=False, description=str(field), indent=False))
+            for field in widget.info["fields"]
+        ]
+        self._read = lambda: [str(box.description) for box in self.checkboxes if box.value]
+        return self._own(widgets.VBox(self.checkboxes))
 
     def _multistep(self, steps: list[dict[str, Any]]) -> list[Any]:
         self._steps = [step.get("info", {}) for step in steps]
@@ -268,11 +266,7 @@ class DialogView(_View):
 
     def raw_input(self) -> Any:
         """What the operator has entered so far (None for a dialog without input)."""
-        if self.kind in ("textinput", "numericinput", "radiobutton"):
-            return self.input.value
-        if self.kind == "checkbox":
-            return [str(box.description) for box in self.checkboxes if box.value]
-        return None
+        return self._read()
 
     def submit(self, verdict: bool | None) -> None:
         """Answer with the entered input: confirm (`verdict` None) or pass/fail.
@@ -287,24 +281,27 @@ class DialogView(_View):
             self.warning.value = _warning_html(self.labels("dialog.steps_first"))
             return
         raw = self.raw_input()
-        if self.kind in _EMPTY and raw in (None, "", []):
-            self.warning.value = _warning_html(self.labels(_EMPTY[self.kind]))
-            return
-        if self.kind == "numericinput" and not _is_number(str(raw)):
-            self.warning.value = _warning_html(self.labels("dialog.not_a_number", value=repr(raw)))
-            return
-        try:
-            if dialog.pass_fail:
-                answer = to_answer(dialog, (bool(verdict), raw))
+        answer = submitted(dialog, raw, verdict)
+        if isinstance(answer, Refusal):
+            if answer.code in _SAID:
+                text = self.labels(f"dialog.{answer.code}", value=repr(raw))
             else:
-                answer = to_answer(dialog, True if raw is None else raw)
-        except InvalidAnswerError as exc:
-            reason = str(exc).split(": ", 1)[-1]
-            self.warning.value = _warning_html(reason[:1].upper() + reason[1:])
+                text = answer.reason[:1].upper() + answer.reason[1:]
+            self.warning.value = _warning_html(text)
             return
         self.warning.value = ""
         self.answer = answer
         self.answered.set()
+
+
+# The view of each dialog kind's input (the answer table reads and checks it);
+# a kind without an entry shows no input, only its buttons.
+_INPUTS: dict[str, Callable[[DialogView, Any], Any]] = {
+    TextInputWidget.type: DialogView._text_input,
+    NumericInputWidget.type: DialogView._number_input,
+    RadiobuttonWidget.type: DialogView._radio_input,
+    CheckboxWidget.type: DialogView._checkbox_input,
+}
 
 
 class MessageView(_View):
@@ -341,7 +338,7 @@ class MessageView(_View):
         self.answered.set()
 
 
-class WidgetOperator:
+class WidgetOperator(ViewOperator[DialogView, MessageView]):
     """An `Operator` that asks in ipywidgets: dialog boxes and blocking messages.
 
     Each dialog replaces the children of `area` while it waits and is taken
@@ -389,14 +386,9 @@ class WidgetOperator:
         poll: float = 0.1,
         labels: Labels = ENGLISH,
     ) -> None:
+        super().__init__(before_show=before_show, poll=poll)
         self.area: Any = area if area is not None else widgets.VBox()
         self.labels = labels
-        self.before_show = before_show
-        self.poll = poll
-        self.current: DialogView | MessageView | None = None
-        self.log: list[tuple[DialogRequest, Answer]] = []
-        self._lock = threading.Lock()
-        self._shown = threading.Condition()
         from hardlab.magics import _kernel
 
         _kernel.install()
@@ -409,62 +401,19 @@ class WidgetOperator:
 
         display(self.area)  # type: ignore[no-untyped-call]
 
-    def wait_shown(
-        self, timeout: float | None = None, *, after: DialogView | MessageView | None = None
-    ) -> DialogView | MessageView | None:
-        """Wait until a dialog or message (other than `after`) is on show and return it.
+    def dialog_view(self, request: DialogRequest) -> DialogView:
+        """The widgets of a dialog, in the operator's language."""
+        return DialogView(request, self.labels)
 
-        Returns None on timeout. For tests and scripts that play the operator
-        from another thread.
-        """
-        with self._shown:
-            self._shown.wait_for(
-                lambda: self.current is not None and self.current is not after, timeout
-            )
-            current = self.current
-            return current if current is not after else None
+    def message_view(self, request: MessageRequest) -> MessageView:
+        """The widgets of a blocking message, in the operator's language."""
+        return MessageView(request, self.labels)
 
-    def _show(self, view: DialogView | MessageView, stop: threading.Event, what: str) -> None:
-        if self.before_show is not None:
-            self.before_show()
-        with self._lock:  # one dialog at a time in this area
-            try:
-                with self._shown:
-                    self.current = view
-                    self.area.children = (view.widget,)
-                    self._shown.notify_all()
-                if not wait_for(view.answered, stop, self.poll):
-                    msg = f"{what}: the run was stopped while it waited for the operator"
-                    raise DialogCancelledError(msg)
-            finally:
-                with self._shown:
-                    self.current = None
-                    if view.widget in tuple(self.area.children):
-                        self.area.children = ()
-                    self._shown.notify_all()
-                view.close()
+    def put_up(self, view: DialogView | MessageView) -> None:
+        """Show `view` alone in the area."""
+        self.area.children = (view.widget,)
 
-    def ask(self, request: DialogRequest) -> Answer:
-        """Show `request` and return the operator's answer.
-
-        Raises:
-            DialogCancelledError: If the run is stopped while the dialog waits.
-        """
-        view = DialogView(request, self.labels)
-        self._show(view, request.stop, f"dialog {request.title!r} ({request.node})")
-        answer = view.answer
-        if answer is None:  # pragma: no cover - `answered` is set after the answer
-            msg = f"dialog {request.title!r} closed without an answer"
-            raise DialogCancelledError(msg)
-        self.log.append((request, answer))
-        return answer
-
-    def acknowledge(self, request: MessageRequest) -> None:
-        """Show a blocking message and return when the operator closes it.
-
-        Raises:
-            DialogCancelledError: If the run is stopped while the message waits.
-        """
-        self._show(
-            MessageView(request, self.labels), request.stop, f"operator message {request.msg!r}"
-        )
+    def take_down(self, view: DialogView | MessageView) -> None:
+        """Empty the area if it still shows `view`."""
+        if view.widget in tuple(self.area.children):
+            self.area.children = ()

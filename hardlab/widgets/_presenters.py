@@ -38,9 +38,9 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from hardlab._context import RunState
-    from hardlab.channel import MessageRequest
     from hardlab.model.measurement import ChartRecord
     from hardlab.model.report import CaseRunStore, ModuleRunStore, ResultRunStore
+    from hardlab.operators import MessageRequest
 
 __all__ = [
     "STATUS_COLOR",

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import hardlab
-from hardlab.runner.operators import ScriptedOperator
+from hardlab.operators import ScriptedOperator
 from hardlab.storage import Store
 from hardlab.testing.standcloud import StandCloudServer
 

@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 from _station import ALL_CASES, PLAN, MakePlan, cases_run, toml, wait_until
 
-from hardlab.channel import Answer, DialogRequest, MessageRequest, wait_for_answer
 from hardlab.errors import StartRefusedError
 from hardlab.model import TestStatus
 from hardlab.operator_station import StationController, StationState
@@ -37,6 +36,7 @@ from hardlab.operator_station._events import (
     StatusChanged,
     TreeChanged,
 )
+from hardlab.operators import Answer, DialogRequest, MessageRequest, wait_for_answer
 
 
 @dataclass

@@ -20,10 +20,10 @@ import pytest
 
 import hardlab
 from hardlab._context import current_run, maybe_current_run
-from hardlab.channel import Answer, DialogRequest, MessageRequest, wait_for_answer
 from hardlab.errors import ConfigError, PlanError, RunNotFinishedError
 from hardlab.events import Event, RunFinished
 from hardlab.model import TestStatus
+from hardlab.operators import Answer, DialogRequest, MessageRequest, wait_for_answer
 
 MakePlan = Callable[..., Path]
 

@@ -10,9 +10,8 @@ from typing import Any
 import pytest
 
 import hardlab
-from hardlab.channel import DialogRequest, MessageRequest
 from hardlab.model import ResultRunStore
-from hardlab.runner.operators import ScriptedOperator
+from hardlab.operators import DialogRequest, MessageRequest, ScriptedOperator
 
 MakePlan = Callable[..., Path]
 
@@ -320,9 +319,9 @@ def test_a_custom_operator_object(make_plan: MakePlan) -> None:
         def __init__(self) -> None:
             self.asked: list[str] = []
 
-        def ask(self, request: DialogRequest) -> hardlab.channel.Answer:
+        def ask(self, request: DialogRequest) -> hardlab.operators.Answer:
             self.asked.append(request.title)
-            return hardlab.channel.Answer("confirm", "230")
+            return hardlab.operators.Answer("confirm", "230")
 
         def acknowledge(self, request: MessageRequest) -> None:
             raise AssertionError("no messages expected")

@@ -12,9 +12,15 @@ from typing import Any
 import pytest
 
 import hardlab
-from hardlab.channel import Answer, DialogRequest, MessageRequest
 from hardlab.errors import ConfigError, KernelBlockedError
-from hardlab.runner.operators import ANSWERS_ENV, ScriptedOperator, answers_from_env
+from hardlab.operators import (
+    ANSWERS_ENV,
+    Answer,
+    DialogRequest,
+    MessageRequest,
+    ScriptedOperator,
+    answers_from_env,
+)
 
 MakePlan = Callable[..., Path]
 

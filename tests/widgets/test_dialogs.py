@@ -12,7 +12,6 @@ import pytest
 
 import hardlab
 from hardlab._context import RunState
-from hardlab.channel import Answer, DialogRequest, MessageRequest
 from hardlab.errors import DialogCancelledError
 from hardlab.model import ResultRunStore, TestStatus
 from hardlab.model.dialog import (
@@ -22,6 +21,7 @@ from hardlab.model.dialog import (
     StepWidget,
     TextInputWidget,
 )
+from hardlab.operators import Answer, DialogRequest, MessageRequest
 from hardlab.runner import RunResult
 from hardlab.widgets import DialogView, MessageView, RunPanel, WidgetOperator
 

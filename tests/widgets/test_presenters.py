@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from hardlab._context import CaseRef, RunState
-from hardlab.channel import DialogRequest, MessageRequest
 from hardlab.model import CaseRunStore, Group, ModuleRunStore, TestStatus
 from hardlab.model.dialog import DialogBox, HTMLComponent, ImageComponent
 from hardlab.model.enums import ChartType, ComparisonOperation
@@ -18,6 +17,7 @@ from hardlab.model.measurement import (
     NumericMeasurementRecord,
     StringMeasurementRecord,
 )
+from hardlab.operators import DialogRequest, MessageRequest
 from hardlab.widgets import _presenters as p
 
 PNG = bytes.fromhex(

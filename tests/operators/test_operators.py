@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from hardlab.channel import Answer, DialogRequest, MessageRequest, Operator
 from hardlab.errors import ConfigError, InvalidAnswerError, NoAnswerError, OperatorError
 from hardlab.model import answer_value
 from hardlab.model.dialog import (
@@ -25,7 +24,15 @@ from hardlab.model.dialog import (
     StepWidget,
     TextInputWidget,
 )
-from hardlab.runner.operators import ScriptedOperator, TerminalOperator, to_answer
+from hardlab.operators import (
+    Answer,
+    DialogRequest,
+    MessageRequest,
+    Operator,
+    ScriptedOperator,
+    TerminalOperator,
+    to_answer,
+)
 
 # A 1x1 transparent PNG.
 PNG = bytes.fromhex(

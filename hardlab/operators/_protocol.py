@@ -1,14 +1,16 @@
-"""The operator channel: what a test asks the operator, and what comes back.
+"""The operator protocol: what a test asks the operator, and what comes back.
 
 `run_dialog_box` and a blocking `set_operator_message` build a request and
 hand it to the run's `Operator`, which blocks until the operator answers.
 hardlab ships a scripted operator (answers given up front), a terminal
-operator (prompts on a console) and, in the notebook extra, a widget
-operator; anything that implements `Operator` can be passed to
+operator (prompts on a console), the operator of a run that has none and,
+in the notebook extra, a widget operator; anything that implements `Operator` can be passed to
 ``hardlab.run(operator=...)``.
 
 Answers use HardPy's wire format, so every operator goes through the same
-conversion a HardPy panel answer goes through.
+conversion a HardPy panel answer goes through; every operator builds its
+answer with the one answer table of `hardlab.operators` (one row per
+dialog kind).
 
 An operator that waits for input must give up when the run is stopped
 (``request.stop`` is set): it raises `DialogCancelledError`, which the runner

@@ -1,0 +1,228 @@
+"""The scripted operator: answers given up front, for CI, headless notebooks and demos.
+
+`answers_from_env` builds one from the answers file ``$HARDLAB_ANSWERS``
+names, for runs that were given no operator.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+from hardlab._util import toml_loads
+from hardlab.errors import ConfigError, NoAnswerError
+from hardlab.operators._answers import describe, to_answer
+from hardlab.operators._protocol import Answer, DialogRequest, MessageRequest
+
+__all__ = ["ANSWERS_ENV", "AnswerFunction", "ScriptedOperator", "answers_from_env"]
+
+
+AnswerFunction = Callable[[DialogRequest], Any]
+
+
+class ScriptedOperator:
+    """Answers dialogs from answers given up front: for CI, headless notebooks, demos.
+
+    An answer is looked up, in this order:
+
+    1. `by_case`: by the asking case, as ``"module::case"``, ``"case"`` or
+       the case's display name;
+    2. `by_title`: by the dialog's title (its title bar, or the case name)
+       or its text;
+    3. `in_order`: the next unused answer of the list.
+
+    A plain mapping given as `answers` is searched as `by_case` and then as
+    `by_title`; a list is `in_order`; a function gets the `DialogRequest`
+    and returns the answer. Values are converted by `to_answer` (so a
+    number answers a numeric input, a list a checkbox, ``"pass"`` a
+    pass/fail dialog). The same case key answers every dialog of that case;
+    use titles or the ordered list when one case asks several questions.
+
+    Blocking operator messages are acknowledged at once (set
+    ``acknowledge_messages=False`` to treat one as an error). It never waits,
+    so a stop of the run has nothing to interrupt (an answer function that
+    waits should give up when ``request.stop`` is set).
+
+    Attributes:
+        log: Every dialog asked, with the answer given, in order.
+        messages: Every blocking message acknowledged, in order.
+
+    Example:
+        ```python
+        hardlab.run("plans/board", answers={
+            "test_serial": "SN-0042",            # by case
+            "LED check": "pass",                 # by title
+        })
+        ```
+    """
+
+    def __init__(
+        self,
+        answers: Mapping[str, Any] | Sequence[Any] | AnswerFunction | None = None,
+        *,
+        by_case: Mapping[str, Any] | None = None,
+        by_title: Mapping[str, Any] | None = None,
+        in_order: Iterable[Any] | None = None,
+        acknowledge_messages: bool = True,
+    ) -> None:
+        self._function: AnswerFunction | None = None
+        self._by_case: dict[str, Any] = dict(by_case or {})
+        self._by_title: dict[str, Any] = dict(by_title or {})
+        self._in_order: list[Any] = list(in_order or [])
+        if callable(answers):
+            self._function = answers
+        elif isinstance(answers, Mapping):
+            for key, value in answers.items():
+                self._by_case.setdefault(key, value)
+                self._by_title.setdefault(key, value)
+        elif answers is not None and not isinstance(answers, (str, bytes)):
+            self._in_order.extend(answers)
+        elif answers is not None:
+            msg = (
+                "ScriptedOperator(answers=...) takes a mapping, a list or a function; "
+                "for a file use ScriptedOperator.from_file(path)"
+            )
+            raise ConfigError(msg)
+        self._next = 0
+        self._lock = threading.Lock()
+        self.acknowledge_messages = acknowledge_messages
+        self.log: list[tuple[DialogRequest, Answer]] = []
+        self.messages: list[MessageRequest] = []
+
+    @classmethod
+    def from_file(cls, path: str | PathLike[str]) -> ScriptedOperator:
+        """Read answers from a TOML or JSON file.
+
+        The file may have the tables ``by_case`` and ``by_title`` and the list
+        ``in_order``; any other top-level key is an answer looked up by case,
+        then by title.
+
+        Example:
+            ```toml
+            in_order = ["SN-0042"]
+            [by_case]
+            "test_2_input::test_num_input" = 123
+            [by_title]
+            "LED check" = "pass"
+            ```
+
+        Raises:
+            ConfigError: If the file cannot be read or parsed.
+        """
+        source = Path(path)
+        try:
+            text = source.read_text(encoding="utf-8")
+        except OSError as exc:
+            msg = f"answers file {source}: cannot be read ({exc.strerror})"
+            raise ConfigError(msg) from exc
+        try:
+            data = json.loads(text) if source.suffix.lower() == ".json" else toml_loads(text)
+        except ValueError as exc:
+            kind = "JSON" if source.suffix.lower() == ".json" else "TOML"
+            msg = f"answers file {source} is not valid {kind}: {exc}"
+            raise ConfigError(msg) from exc
+        if isinstance(data, list):
+            return cls(in_order=data)
+        if not isinstance(data, dict):
+            msg = f"answers file {source}: expected a table or a list at the top level"
+            raise ConfigError(msg)
+        data = dict(data)
+        by_case = data.pop("by_case", {})
+        by_title = data.pop("by_title", {})
+        in_order = data.pop("in_order", [])
+        for name, value in (("by_case", by_case), ("by_title", by_title)):
+            if not isinstance(value, dict):
+                msg = f"answers file {source}: {name} must be a table of answers"
+                raise ConfigError(msg)
+        if not isinstance(in_order, list):
+            msg = f"answers file {source}: in_order must be a list of answers"
+            raise ConfigError(msg)
+        return cls(data or None, by_case=by_case, by_title=by_title, in_order=in_order)
+
+    def __repr__(self) -> str:
+        return (
+            f"ScriptedOperator(by_case={len(self._by_case)}, by_title={len(self._by_title)}, "
+            f"in_order={len(self._in_order) - self._next} left)"
+        )
+
+    def _lookup(self, request: DialogRequest) -> Any:
+        if self._function is not None:
+            return self._function(request)
+        for key in (request.node, request.case_id, request.case_name):
+            if key in self._by_case:
+                return self._by_case[key]
+        for key in (request.title, request.dialog.dialog_text):
+            if key in self._by_title:
+                return self._by_title[key]
+        with self._lock:
+            if self._next < len(self._in_order):
+                value = self._in_order[self._next]
+                self._next += 1
+                return value
+        msg = (
+            f"no scripted answer for {describe(request.dialog)} in {request.node} "
+            f"(case {request.case_name!r}). Add one by case ({request.node!r}), by title "
+            f"({request.title!r}) or to the ordered list."
+        )
+        raise NoAnswerError(msg)
+
+    def ask(self, request: DialogRequest) -> Answer:
+        """Answer `request` from the script.
+
+        Raises:
+            NoAnswerError: If the script has no answer for it.
+            InvalidAnswerError: If the scripted answer does not fit the dialog.
+        """
+        answer = to_answer(request.dialog, self._lookup(request))
+        self.log.append((request, answer))
+        return answer
+
+    def acknowledge(self, request: MessageRequest) -> None:
+        """Acknowledge a blocking message at once.
+
+        Raises:
+            NoAnswerError: If ``acknowledge_messages`` is False.
+        """
+        if not self.acknowledge_messages:
+            msg = f"blocking operator message {request.msg!r} and the script acknowledges none"
+            raise NoAnswerError(msg)
+        self.messages.append(request)
+
+
+ANSWERS_ENV = "HARDLAB_ANSWERS"
+"""Names a file of scripted answers for runs that were given no operator.
+
+With it set, a run whose operator was left to hardlab (``hardlab.run``
+without ``operator=`` or ``answers=``, ``pytest --hardlab``, and the
+notebook's ``%hardpy`` magics, which otherwise answer in widgets) takes its
+answers from that TOML or JSON file: how a notebook runs headless under
+nbclient or in CI without changing a cell.
+"""
+
+
+def answers_from_env(base: Path | None = None) -> ScriptedOperator | None:
+    """The scripted operator of the answers file ``$HARDLAB_ANSWERS`` names; None if unset.
+
+    Args:
+        base: The folder a relative path is taken from (default: the working directory).
+
+    Raises:
+        ConfigError: If the file cannot be read or parsed (the message names
+            the variable).
+    """
+    value = os.environ.get(ANSWERS_ENV, "").strip()
+    if not value:
+        return None
+    path = Path(value).expanduser()
+    if base is not None:
+        path = base / path
+    try:
+        return ScriptedOperator.from_file(path)
+    except ConfigError as exc:
+        msg = f"${ANSWERS_ENV}: {exc}; fix the file or unset the variable"
+        raise ConfigError(msg) from exc
