@@ -272,6 +272,7 @@ def _earlier_attempt(attempt: Mapping[str, Any], painter: Painter) -> list[str]:
 def _attempt_case(attempt: Mapping[str, Any]) -> CaseRunStore:
     """A stored attempt (a row of `Store.attempts`) as a report case."""
     from hardlab.model.report import CaseRunStore
+    from hardlab.storage import measurement_from_row
 
     return CaseRunStore.model_validate(
         {
@@ -284,31 +285,6 @@ def _attempt_case(attempt: Mapping[str, Any]) -> CaseRunStore:
             "msg": attempt.get("messages"),
             "chart": attempt.get("chart"),
             "attempt": attempt["attempt"],
-            "measurements": [_measurement(m) for m in attempt.get("measurements", [])],
+            "measurements": [measurement_from_row(m) for m in attempt.get("measurements", [])],
         }
     )
-
-
-def _measurement(row: Mapping[str, Any]) -> dict[str, Any]:
-    """A stored measurement row as a report measurement."""
-    if row["kind"] == "numeric":
-        return {
-            "type": "numeric",
-            "value": row["value_num"],
-            "name": row["name"],
-            "unit": row["unit"],
-            "operation": row["operation"],
-            "comparison_value": row["comparison_num"],
-            "lower_limit": row["lower_limit"],
-            "upper_limit": row["upper_limit"],
-            "result": row["result"],
-        }
-    return {
-        "type": "string",
-        "value": row["value_str"],
-        "name": row["name"],
-        "casesensitive": True if row["casesensitive"] is None else row["casesensitive"],
-        "operation": row["operation"],
-        "comparison_value": row["comparison_str"],
-        "result": row["result"],
-    }

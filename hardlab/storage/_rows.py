@@ -13,6 +13,7 @@ __all__ = [
     "DailyStats",
     "case_row",
     "daily_key",
+    "measurement_from_row",
     "measurement_rows",
     "module_row",
     "rebuild_document",
@@ -314,7 +315,7 @@ def rebuild_document(
             "assertion_msg": case.get("assertion_msg"),
             "msg": case.get("messages"),
             "measurements": [
-                _measurement_dict(m)
+                measurement_from_row(m, whole_as_int=True)
                 for m in sorted(by_case.get(int(case["id"]), []), key=lambda m: m["position"])
             ],
             "chart": case.get("chart"),
@@ -369,10 +370,19 @@ def _epoch(value: datetime | None) -> int | None:
     return None if value is None else int(value.timestamp())
 
 
-def _measurement_dict(row: Mapping[str, Any]) -> dict[str, Any]:
+def measurement_from_row(row: Mapping[str, Any], *, whole_as_int: bool = False) -> dict[str, Any]:
+    """A ``hardlab_measurements`` row as a report measurement (HardPy's schema v1, JSON style).
+
+    The one way back from `measurement_rows`.
+
+    Args:
+        row: The row's columns by name.
+        whole_as_int: Give a whole numeric value as an int, as a plan most
+            likely set it (a rebuilt report); off, values are as stored (floats).
+    """
     if row["kind"] == "numeric":
         value: Any = row["value_num"]
-        if value is not None and float(value).is_integer():
+        if whole_as_int and value is not None and float(value).is_integer():
             value = int(value) if abs(value) < 2**53 else value
         return {
             "type": "numeric",
