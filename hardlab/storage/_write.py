@@ -278,10 +278,18 @@ class RunWriter:
         """Insert `rows` (all with the same columns), updating those that exist (by `KEYS`).
 
         Columns in `kept` are written by the insert only; `kept` None leaves
-        existing rows as they are.
+        existing rows as they are. A new row gets the ORM's defaults
+        (`DEFAULTS`) for the columns `rows` leave out; an existing one keeps
+        what it has there.
         """
         if not rows:
             return
+        defaults = DEFAULTS[table]
+        if defaults:
+            missing = {k: v for k, v in defaults.items() if k not in rows[0]}
+            if missing:
+                rows = [{**row, **missing} for row in rows]
+                kept = None if kept is None else kept | frozenset(missing)
         columns = tuple(rows[0])
         # the values in column order, then the few that need converting (a
         # thousand cases a run: this is the writer's innermost loop)
@@ -354,12 +362,7 @@ class RunWriter:
             "document": _stored_document(message),
             "progress": 0,
         }
-        self._upsert_run(row)
-
-    def _upsert_run(self, row: dict[str, Any]) -> None:
-        """Insert or update the run row; a new row also gets the defaults `row` leaves out."""
-        defaults = {k: v for k, v in DEFAULTS[RUNS].items() if k not in row}
-        self._upsert(RUNS, [{**row, **defaults}], kept=frozenset(defaults))
+        self._upsert(RUNS, [row])
 
     def meta(self, message: Meta) -> None:
         """The run's DUT, stand, process and progress as they are now."""
@@ -488,7 +491,7 @@ class RunWriter:
             )
             row["aggregated"] = True
         # a run that ended before it started (its plan did not collect) has no row yet
-        self._upsert_run(row)
+        self._upsert(RUNS, [row])
         if message.outbox is not None:
             # owed to StandCloud in the same transaction as the final state
             self.queue_upload(run_id, message.outbox.address, message.outbox.api_mode)
@@ -506,7 +509,6 @@ class RunWriter:
         """
         now = _now()
         row = {
-            **DEFAULTS[OUTBOX],
             "run_id": run_id,
             "address": address,
             "api_mode": api_mode,
