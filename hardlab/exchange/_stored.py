@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from hardlab.exchange._common import CaseAttempt
 from hardlab.exchange._formats import ExportedRun
+from hardlab.model.flat import measurement_from_row
 
 if TYPE_CHECKING:
     from hardlab.model.report import CaseRunStore, ResultRunStore
@@ -56,34 +57,9 @@ def stored_attempt_case(attempt: Mapping[str, Any]) -> CaseRunStore:
             "msg": attempt.get("messages"),
             "chart": attempt.get("chart"),
             "attempt": attempt["attempt"],
-            "measurements": [_measurement(m) for m in attempt.get("measurements", [])],
+            "measurements": [measurement_from_row(m) for m in attempt.get("measurements", [])],
         }
     )
-
-
-def _measurement(row: Mapping[str, Any]) -> dict[str, Any]:
-    """A stored measurement row as a report measurement."""
-    if row["kind"] == "numeric":
-        return {
-            "type": "numeric",
-            "value": row["value_num"],
-            "name": row["name"],
-            "unit": row["unit"],
-            "operation": row["operation"],
-            "comparison_value": row["comparison_num"],
-            "lower_limit": row["lower_limit"],
-            "upper_limit": row["upper_limit"],
-            "result": row["result"],
-        }
-    return {
-        "type": "string",
-        "value": row["value_str"],
-        "name": row["name"],
-        "casesensitive": True if row["casesensitive"] is None else row["casesensitive"],
-        "operation": row["operation"],
-        "comparison_value": row["comparison_str"],
-        "result": row["result"],
-    }
 
 
 def _attempts(source: RunSource, run_id: str) -> list[CaseAttempt]:

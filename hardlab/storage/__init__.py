@@ -9,6 +9,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from hardlab.model.flat import measurement_from_row
     from hardlab.storage._outbox import Outbox, OutboxEntry, OutboxResult
     from hardlab.storage._queries import RunFilter
     from hardlab.storage._sink import StoreSink, report_run_id
@@ -25,6 +26,7 @@ __all__ = [
     "Store",
     "StoreSink",
     "default_url",
+    "measurement_from_row",
     "report_run_id",
     "resolve_url",
 ]
@@ -41,6 +43,7 @@ _WHERE = {
     "resolve_url": "hardlab.storage._url",
     "StoreSink": "hardlab.storage._sink",
     "report_run_id": "hardlab.storage._sink",
+    "measurement_from_row": "hardlab.model.flat",
 }
 
 

@@ -7,16 +7,19 @@ running statistics per measurement, day, part number and stand (updated in
 the same transaction as the measurement rows), so Cpk over years of history
 reads a few thousand rows instead of millions.
 
-Alembic commands for developers (the migrations ship in the package)::
+After changing a table, developers write its migration (they ship in the
+package) and regenerate what the writer process knows of the tables
+(`hardlab.storage._schema`; a test fails until it matches)::
 
     alembic -c hardlab/storage/alembic.ini revision --autogenerate -m "..."
+    python -m hardlab.storage._schemagen
 
 Users run ``hardlab db upgrade``.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -38,6 +41,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from hardlab.storage._types import bind_time, read_time
+
 __all__ = [
     "Base",
     "CaseRow",
@@ -54,25 +59,18 @@ class UTCDateTime(TypeDecorator[datetime]):
     """A timezone-aware UTC timestamp on every database.
 
     PostgreSQL keeps ``timestamptz``; SQLite, which has no timestamp type,
-    gets UTC wall time as text, and the time zone is put back on reading.
+    gets UTC wall time as text, and the time zone is put back on reading
+    (`hardlab.storage._types`, which the writer process uses too).
     """
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            msg = f"naive datetime {value!r}: hardlab stores times with a time zone"
-            raise ValueError(msg)
-        value = value.astimezone(timezone.utc)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+        return bind_time(value, dialect.name)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+        return read_time(value)
 
 
 JSONDocument = JSON().with_variant(JSONB(), "postgresql")

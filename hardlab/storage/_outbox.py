@@ -3,8 +3,10 @@
 `Outbox` is the table's whole interface (`Store.outbox`): the runner's
 sync worker claims due entries (a lease, so two drainers never send the
 same report at once), uploads them, and records each answer; the CLI lists,
-retries and drops entries. A run's entry is written by the store writer in
-the transaction that stores the run's final state (`Store.apply`).
+retries and drops entries. Entries are written in one place,
+`hardlab.storage._write.RunWriter.queue_upload`: for a run by the store
+writer in the transaction that stores the run's final state (`Store.apply`),
+for stored runs by `Outbox.enqueue`.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
 
     from hardlab.storage._store import Store
 
-__all__ = ["STATES", "Outbox", "OutboxEntry", "OutboxResult", "queue_run"]
+__all__ = ["STATES", "Outbox", "OutboxEntry", "OutboxResult"]
 
 STATES = ("pending", "parked", "delivered")
 """An entry's states: waiting to be sent, rejected by the server (kept with its reason), done."""
@@ -106,30 +108,6 @@ def _entry(row: Any, document: dict[str, Any] | None = None) -> OutboxEntry:
     return OutboxEntry(**values, document=document)
 
 
-def queue_run(conn: Connection, dialect: str, run_id: str, address: str, api_mode: str) -> None:
-    """Owe StandCloud this run's report (nothing happens if it is owed or delivered already)."""
-    now = _now()
-    row = {
-        "run_id": run_id,
-        "address": address,
-        "api_mode": api_mode,
-        "state": "pending",
-        "queued_at": now,
-        "attempts": 0,
-        "next_attempt_at": now,
-    }
-    statement: Any
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        statement = pg_insert(OutboxRow)
-    else:
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        statement = sqlite_insert(OutboxRow)
-    conn.execute(statement.values(**row).on_conflict_do_nothing())
-
-
 class Outbox:
     """The outbox of a `Store` (``store.outbox``)."""
 
@@ -164,7 +142,7 @@ class Outbox:
                     select(OutboxRow.run_id).where(OutboxRow.run_id == full)
                 ).first()
                 if exists is None:
-                    queue_run(conn, self.store.dialect, full, address, api_mode)
+                    self.store._runs(conn).queue_upload(full, address, api_mode)
                     added.append(full)
         return added
 

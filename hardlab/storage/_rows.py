@@ -9,6 +9,8 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
+from hardlab.model.flat import measurement_from_row
+
 __all__ = [
     "DailyStats",
     "case_row",
@@ -314,7 +316,7 @@ def rebuild_document(
             "assertion_msg": case.get("assertion_msg"),
             "msg": case.get("messages"),
             "measurements": [
-                _measurement_dict(m)
+                measurement_from_row(m, whole_as_int=True)
                 for m in sorted(by_case.get(int(case["id"]), []), key=lambda m: m["position"])
             ],
             "chart": case.get("chart"),
@@ -367,30 +369,3 @@ def run_fields_overlay(run: Mapping[str, Any]) -> dict[str, Any]:
 
 def _epoch(value: datetime | None) -> int | None:
     return None if value is None else int(value.timestamp())
-
-
-def _measurement_dict(row: Mapping[str, Any]) -> dict[str, Any]:
-    if row["kind"] == "numeric":
-        value: Any = row["value_num"]
-        if value is not None and float(value).is_integer():
-            value = int(value) if abs(value) < 2**53 else value
-        return {
-            "type": "numeric",
-            "value": value,
-            "name": row["name"],
-            "unit": row["unit"],
-            "operation": row["operation"],
-            "comparison_value": row["comparison_num"],
-            "lower_limit": row["lower_limit"],
-            "upper_limit": row["upper_limit"],
-            "result": row["result"],
-        }
-    return {
-        "type": "string",
-        "value": row["value_str"],
-        "name": row["name"],
-        "casesensitive": row["casesensitive"] if row["casesensitive"] is not None else True,
-        "operation": row["operation"],
-        "comparison_value": row["comparison_str"],
-        "result": row["result"],
-    }

@@ -18,7 +18,6 @@ This module imports no SQLAlchemy: it is loaded in every run.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import socket
 import subprocess
@@ -26,7 +25,6 @@ import sys
 import threading
 import uuid
 from collections.abc import Callable
-from json.encoder import encode_basestring_ascii as _quote
 from typing import IO, Any
 
 from hardlab.events import (
@@ -38,6 +36,19 @@ from hardlab.events import (
     RunStarted,
 )
 from hardlab.model.report import ResultRunStore
+from hardlab.storage._messages import (
+    Done,
+    Failed,
+    Ready,
+    attempt_prefix,
+    decode_reply,
+    encode_attempt,
+    encode_finish,
+    encode_meta,
+    encode_module,
+    encode_start,
+)
+from hardlab.storage._outcome import SinkOutcome
 from hardlab.storage._version import check_sqlite, sqlite_file
 
 __all__ = ["StoreSink", "report_run_id"]
@@ -104,27 +115,6 @@ def _reap(process: subprocess.Popen[bytes] | None = None) -> None:
         _exiting[:] = [p for p in _exiting if p.poll() is None]
 
 
-def _json_int(value: int | None) -> str:
-    return "null" if value is None else str(int(value))
-
-
-def _line(fields: dict[str, Any], **raw: str) -> bytes:
-    """One message: `fields` as JSON plus already-serialised JSON values in `raw`."""
-    head = json.dumps(fields, separators=(",", ":"))
-    extra = "".join(f',"{key}":{value}' for key, value in raw.items())
-    return (head[:-1] + extra + "}\n").encode()
-
-
-def _attempt_prefix(
-    run_id: str, module_id: str, module_name: str, case_id: str, position: int
-) -> bytes:
-    """The part of a case's ``attempt`` messages that never changes (it is made once a case)."""
-    return (
-        f'{{"op":"attempt","run_id":{_quote(run_id)},"module_id":{_quote(module_id)},'
-        f'"module_name":{_quote(module_name)},"case_id":{_quote(case_id)},"position":{position}'
-    ).encode()
-
-
 _HANDLED: tuple[tuple[type[Event], str], ...] = (
     (ReportUpdated, "_on_report"),
     (CaseFinished, "_on_case"),
@@ -138,6 +128,11 @@ _KINDS: dict[type[Event], str] = {}
 
 class StoreSink:
     """Streams a run into a store through a writer process.
+
+    A sink of the run (the Sink protocol): `open` before the first case
+    says whether the store can take the run, `handle` sends what each event
+    changed, `close` waits for the writer and says what became of the run.
+    `prepare` starts the writer early, `settle` waits for it without closing.
 
     Args:
         url: The store's URL (already resolved).
@@ -210,18 +205,14 @@ class StoreSink:
         if process is None or process.stdout is None:  # pragma: no cover - started together
             return
         for raw in process.stdout:
-            try:
-                reply = json.loads(raw)
-            except ValueError:
-                continue
-            op = reply.get("op")
-            if op == "ready":
+            reply = decode_reply(raw)
+            if isinstance(reply, Ready):
                 self._ready.set()
-            elif op == "error":
-                self._fail(str(reply.get("message")), fatal=bool(reply.get("fatal")))
-            elif op == "done":
+            elif isinstance(reply, Failed):
+                self._fail(reply.message, fatal=reply.fatal)
+            elif isinstance(reply, Done):
                 # the run is committed: nothing the writer does from here concerns it
-                self.saved = bool(reply.get("ok"))
+                self.saved = reply.ok
                 self._done.set()
                 return
         # the writer is gone: whoever waits must not wait any longer
@@ -305,9 +296,19 @@ class StoreSink:
         if self._finished and not self.saved and not self.errors:
             self.errors.append("the store writer ended without confirming the run")
 
-    def close(self, timeout: float = 120.0) -> None:
-        """End the writer: it commits what it has; return once a finished run is committed."""
+    def open(self, run: object = None) -> str | None:
+        """Why the store cannot take the run, or None; once the plan is collected (`ready`)."""
+        return self.ready()
+
+    def close(self, timeout: float = 120.0) -> SinkOutcome:
+        """End the writer: it commits what it has; return once a finished run is committed.
+
+        Returns:
+            The store's errors during the run as notices, and the store's URL if
+            it confirmed the complete run.
+        """
         self.settle(timeout)
+        return SinkOutcome(notices=tuple(self.errors), saved_to=self.url if self.saved else None)
 
     # ------------------------------------------------------------------ events
 
@@ -334,16 +335,14 @@ class StoreSink:
             for m_index, (module_id, module) in enumerate(run.document.modules.items()):
                 self._module_positions[module_id] = m_index
                 for case_id in module.cases:
-                    self._prefixes[(module_id, case_id)] = _attempt_prefix(
+                    self._prefixes[(module_id, case_id)] = attempt_prefix(
                         self._run_id, module_id, module.name, case_id, len(self._prefixes)
                     )
-        header = {
-            "op": "start",
-            "run_id": self._run_id,
-            "started_ns": run.started_ns,
-            "host": socket.gethostname(),
-        }
-        self._send(_line(header, document=document))
+        self._send(
+            encode_start(
+                self._run_id, document, started_ns=run.started_ns, host=socket.gethostname()
+            )
+        )
 
     def _meta(self, event: Event) -> None:
         run = event.run
@@ -351,9 +350,7 @@ class StoreSink:
             document = run.document.model_dump_json(include=_META_FIELDS)
             progress = run.progress
         self._dirty = False
-        self._send(
-            _line({"op": "meta", "run_id": self._run_id, "progress": progress}, document=document)
-        )
+        self._send(encode_meta(self._run_id, document, progress=progress))
 
     def _on_case(self, event: CaseFinished) -> None:
         if self._dirty:
@@ -361,7 +358,7 @@ class StoreSink:
         record = event.attempt
         prefix = self._prefixes.get((record.module_id, record.case_id))
         if prefix is None:  # a case the run did not collect (it cannot happen, but be safe)
-            prefix = _attempt_prefix(
+            prefix = attempt_prefix(
                 self._run_id,
                 record.module_id,
                 record.module_name,
@@ -371,37 +368,37 @@ class StoreSink:
         with event.run.lock:
             # model_dump_json() without its keyword handling and str round trip
             case = type(record.case).__pydantic_serializer__.to_json(record.case)
-        middle = (
-            f',"attempt":{record.attempt},"final":{"true" if record.final else "false"},'
-            f'"started_ns":{_json_int(record.started_ns)},'
-            f'"finished_ns":{_json_int(record.finished_ns)},"case":'
+        self._send(
+            encode_attempt(
+                prefix,
+                attempt=record.attempt,
+                final=record.final,
+                started_ns=record.started_ns,
+                finished_ns=record.finished_ns,
+                case_json=case,
+            )
         )
-        self._send(b"".join((prefix, middle.encode(), case, b"}\n")))
 
     def _on_module(self, event: ModuleFinished) -> None:
         run = event.run
         with run.lock:
             module = run.module(event.module_id).model_dump_json(exclude={"cases"})
-        header = {
-            "op": "module",
-            "run_id": self._run_id,
-            "module_id": event.module_id,
-            "position": self._module_positions.get(event.module_id, 0),
-        }
-        self._send(_line(header, module=module))
+        position = self._module_positions.get(event.module_id, 0)
+        self._send(encode_module(self._run_id, event.module_id, position, module))
 
     def _on_finish(self, event: RunFinished) -> None:
-        header: dict[str, Any] = {
-            "op": "finish",
-            "run_id": self._run_id or str(event.run.run_id),
-            "exit_code": event.exit_code,
-            "finished_ns": event.run.finished_ns,
-            "progress": event.run.progress,
-        }
-        if self.outbox and self._run_id:  # a run that never started is not uploaded
-            header["outbox"] = dict(self.outbox)
         if self._process is not None:
-            self._send(_line(header, document=event.report.model_dump_json()))
+            self._send(
+                encode_finish(
+                    self._run_id or str(event.run.run_id),
+                    event.report.model_dump_json(),
+                    exit_code=event.exit_code,
+                    finished_ns=event.run.finished_ns,
+                    progress=event.run.progress,
+                    # a run that never started is not uploaded
+                    outbox=self.outbox if self._run_id else None,
+                )
+            )
             # The writer commits the end while the run finishes its own work
             # (other listeners, its report file); `settle` waits for it then.
             self._finished = True

@@ -31,6 +31,7 @@ from sqlalchemy.exc import (
 
 from hardlab.errors import ReportFormatError, SchemaOutOfDateError, StorageError
 from hardlab.storage import _migrate
+from hardlab.storage._messages import RunMessage
 from hardlab.storage._orm import CaseRow, MeasurementRow, ModuleRow, RunRow
 from hardlab.storage._outbox import Outbox
 from hardlab.storage._queries import (
@@ -386,12 +387,16 @@ class Store:
         """The run writer (`hardlab.storage._write`) on `conn`'s driver connection."""
         return RunWriter(_DriverSql(conn), self.dialect)
 
-    def apply(self, messages: Iterable[Mapping[str, Any]]) -> None:
+    def apply(self, messages: Iterable[RunMessage | Mapping[str, Any]]) -> None:
         """Write a batch of run messages in one transaction.
 
         Messages are what `hardlab.storage.StoreSink` sends as a run goes:
-        ``start``, ``meta``, ``attempt``, ``module`` and ``finish``; each is
-        idempotent, so a batch written twice leaves the same rows.
+        ``start``, ``meta``, ``attempt``, ``module`` and ``finish``
+        (`hardlab.storage._messages`, or dicts of their fields with their
+        ``op``); each is idempotent, so a batch written twice leaves the same rows.
+
+        Raises:
+            ValueError: If a dict is not a run message.
         """
         with self._write("writing a run") as conn:
             self._runs(conn).apply(messages)

@@ -1,11 +1,12 @@
 """The store writer process: ``python -m hardlab.storage._worker URL``.
 
-Reads run messages (JSON lines) on stdin and commits them in batches: a
-batch is what arrives within 50 ms of its first message (a run's end is
-committed at once), so a fast plan costs few transactions and a slow one
-commits every case moments after it ends. Replies (JSON lines) on stdout: ``ready``, ``error``,
-``done``. If stdin ends before the run's ``finish`` (the run's process died),
-it commits what it has and marks the run ``interrupted``.
+Reads run messages (`hardlab.storage._messages`, one a line) on stdin and
+commits them in batches: a batch is what arrives within 50 ms of its first
+message (a run's end is committed at once), so a fast plan costs few
+transactions and a slow one commits every case moments after it ends.
+Replies on stdout: ``ready``, ``error``, ``done``. If stdin ends before the
+run's ``finish`` (the run's process died), it commits what it has and marks
+the run ``interrupted``.
 
 An SQLite store is written through the standard library's ``sqlite3`` and
 `hardlab.storage._write` only: the writer shares a two-core stand with the
@@ -23,7 +24,7 @@ case does not wake it, and give it the core the run needs, a thousand times.
 from __future__ import annotations
 
 import contextlib
-import json
+import dataclasses
 import os
 import select
 import signal
@@ -37,6 +38,17 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from hardlab.errors import HardlabError, StorageError
+from hardlab.storage._messages import (
+    Done,
+    Failed,
+    Finish,
+    Ready,
+    Reply,
+    RunMessage,
+    Start,
+    decode,
+    encode_reply,
+)
 from hardlab.storage._version import HEAD, VERSION_TABLE, sqlite_file
 from hardlab.storage._write import RunWriter
 
@@ -46,11 +58,11 @@ BATCH_MAX = 2000
 RETRIES = (0.2, 0.5, 1.0, 2.0, 5.0)
 
 
-def _reply(**message: Any) -> None:
+def _reply(reply: Reply) -> None:
     # The run may be gone (killed): its end of the pipe is closed then, and
     # the writer must go on committing what it received rather than fail.
     try:
-        sys.stdout.write(json.dumps(message) + "\n")
+        sys.stdout.buffer.write(encode_reply(reply))
         sys.stdout.flush()
     except (BrokenPipeError, OSError, ValueError):
         pass
@@ -141,49 +153,21 @@ class ThreadInbox:  # pragma: no cover - Windows, whose pipes cannot be polled
         return lines
 
 
-_DOCUMENT = b',"document":'
-
-
-def parse_message(line: bytes) -> dict[str, Any]:
-    """A message from the run; a document comes with its JSON text as ``document_json``.
-
-    The run appends a message's document to it last, as the text it
-    serialised (`hardlab.storage._sink`): kept as it is, it is stored
-    without being serialised again. The marker cannot occur earlier, inside
-    a JSON string, where quotes are escaped.
-    """
-    head, marker, document = line.partition(_DOCUMENT)
-    whole = not marker or not document.endswith(b"}")
-    message = json.loads(line if whole else head + b"}")
-    if not isinstance(message, dict):
-        msg = f"not a run message: {line[:80]!r}"
-        raise ValueError(msg)
-    if not whole:
-        text = document[:-1]
-        message["document"] = json.loads(text)
-        message["document_json"] = text.decode()
-    return message
-
-
-def _parse(lines: list[bytes]) -> list[dict[str, Any]]:
+def _parse(lines: list[bytes]) -> list[RunMessage]:
     messages = []
     for line in lines:
         try:
-            message = parse_message(line)
-            if "op" not in message:
-                raise ValueError(line[:80].decode(errors="replace"))
+            messages.append(decode(line))
         except ValueError as exc:
             # a message the run's death (or an interrupt) cut into the next one
-            _reply(op="error", message=f"dropped a garbled run message: {exc}", fatal=False)
-            continue
-        messages.append(message)
+            _reply(Failed(f"dropped a garbled run message: {exc}", fatal=False))
     return messages
 
 
 class Target(Protocol):
     """What the writer writes to: `SqliteTarget`, or a `hardlab.storage.Store`."""
 
-    def apply(self, messages: Sequence[Mapping[str, Any]]) -> None:
+    def apply(self, messages: Sequence[RunMessage | Mapping[str, Any]]) -> None:
         """Write a batch of run messages in one transaction."""
 
     def heartbeat(self, run_id: str) -> None:
@@ -295,7 +279,7 @@ class SqliteTarget:
             if run.dead(host, now):
                 self.interrupt(run.id)
 
-    def apply(self, messages: Sequence[Mapping[str, Any]]) -> None:
+    def apply(self, messages: Sequence[RunMessage | Mapping[str, Any]]) -> None:
         """Write a batch of run messages in one transaction."""
         with self._write("writing a run") as writer:
             writer.apply(messages)
@@ -375,12 +359,12 @@ def main(argv: list[str]) -> int:
     try:
         store = open_target(argv[0])
     except HardlabError as exc:
-        _reply(op="error", message=str(exc), fatal=True)
+        _reply(Failed(str(exc), fatal=True))
         while not inbox.ended():  # drain, so the run never blocks on a full pipe
             inbox.wait(HEARTBEAT_S)
             inbox.take()
         return 1
-    _reply(op="ready", pid=os.getpid())
+    _reply(Ready(os.getpid()))
 
     run_id: str | None = None
     finished = False
@@ -388,23 +372,23 @@ def main(argv: list[str]) -> int:
     while not inbox.ended():
         inbox.wait(HEARTBEAT_S)
         batch = _parse(inbox.take())
-        if batch and not inbox.ended() and batch[-1]["op"] != "finish":
+        if batch and not inbox.ended() and not isinstance(batch[-1], Finish):
             # Gather what arrives in the next moment into the same transaction:
             # a fast plan then costs a few dozen commits instead of one a case.
             # What is received is never at risk: the writer outlives its run.
             inbox.wait(BATCH_WINDOW_S, hangup_only=True)
             batch += _parse(inbox.take())
-        for message in batch:
-            if message["op"] == "start":
-                run_id = message["run_id"]
-                message["writer_pid"] = os.getpid()
+        for index, message in enumerate(batch):
+            if isinstance(message, Start):
+                run_id = message.run_id
+                batch[index] = dataclasses.replace(message, writer_pid=os.getpid())
         for start in range(0, len(batch), BATCH_MAX):
             part = batch[start : start + BATCH_MAX]
             written = _retry(store.apply, part)
             last_beat = time.monotonic()
-            if any(message["op"] == "finish" for message in part):
+            if any(isinstance(message, Finish) for message in part):
                 finished = True
-                _reply(op="done", ok=written, run_id=run_id)
+                _reply(Done(written, run_id))
         if (
             not batch
             and run_id is not None
@@ -429,7 +413,7 @@ def _retry(action: Any, *args: Any) -> bool:
             action(*args)
         except StorageError as exc:
             if delay is None or not exc.transient:
-                _reply(op="error", message=str(exc), fatal=False)
+                _reply(Failed(str(exc), fatal=False))
                 return False
             time.sleep(delay)
         else:

@@ -7,8 +7,11 @@ stand. `Store` runs the same statements on its SQLAlchemy connection (for
 PostgreSQL, imports, recovery), so there is one implementation of how run
 messages become rows. Values are written as the ORM's column types write
 them (SQLite: UTC timestamps as text, JSON as text, JSON ``null`` for None;
-PostgreSQL: ``timestamptz`` and ``jsonb``), so either side reads what the
-other wrote.
+PostgreSQL: ``timestamptz`` and ``jsonb``, converted by `hardlab.storage._types`),
+so either side reads what the other wrote. What it knows of the tables
+(columns, keys, JSON and timestamp columns, defaults) comes from
+`hardlab.storage._schema`, generated from the ORM; the messages it writes
+are `hardlab.storage._messages`'.
 
 This module imports no SQLAlchemy.
 """
@@ -16,7 +19,6 @@ This module imports no SQLAlchemy.
 from __future__ import annotations
 
 import functools
-import json
 import operator
 import os
 import sys
@@ -24,6 +26,16 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any, NamedTuple, Protocol
 
+from hardlab.storage._messages import (
+    Attempt,
+    Finish,
+    Meta,
+    Module,
+    RunMessage,
+    Start,
+    from_mapping,
+    with_run_id,
+)
 from hardlab.storage._rows import (
     DailyStats,
     case_counts,
@@ -33,15 +45,28 @@ from hardlab.storage._rows import (
     module_row,
     run_fields,
 )
+from hardlab.storage._schema import (
+    CASES,
+    COLUMNS,
+    DEFAULTS,
+    GENERATED,
+    JSON_COLUMNS,
+    KEYS,
+    MEASUREMENT_DAILY,
+    MEASUREMENTS,
+    MODULES,
+    OUTBOX,
+    RUNS,
+    TIME_COLUMNS,
+)
+from hardlab.storage._types import RawJson, json_text, read_time, sqlite_time_text, utc
 
 __all__ = [
     "STALE_AFTER",
     "Executor",
     "OpenRun",
-    "RawJson",
     "RunWriter",
     "pid_alive",
-    "read_time",
 ]
 
 STALE_AFTER = timedelta(minutes=10)
@@ -50,73 +75,12 @@ STALE_AFTER = timedelta(minutes=10)
 OPEN = "run"
 """The status of a run that is still going (or whose process died unnoticed)."""
 
-RUNS = "hardlab_runs"
-MODULES = "hardlab_modules"
-CASES = "hardlab_cases"
-MEASUREMENTS = "hardlab_measurements"
-DAILY = "hardlab_measurement_daily"
-OUTBOX = "hardlab_outbox"
-
-_JSON = frozenset({"document", "messages", "artifact", "chart"})
-"""Columns of type JSON (``jsonb`` on PostgreSQL)."""
-_TIMES = frozenset({"started_at", "stopped_at", "heartbeat_at", "queued_at", "next_attempt_at"})
-"""Columns of type `UTCDateTime`."""
 _CHUNK = 500
 """At most this many values in one ``IN (...)``: well under every database's parameter limit."""
 
-_RUN_DEFAULTS: dict[str, Any] = {
-    "source": "run",
-    "progress": 0,
-    "cases_passed": 0,
-    "cases_failed": 0,
-    "cases_skipped": 0,
-    "aggregated": False,
-}
-"""What a new run row holds where its first message says nothing (the models' defaults)."""
-
-_MEASUREMENT_COLUMNS = (
-    "run_id",
-    "case_row_id",
-    "module_id",
-    "case_id",
-    "attempt",
-    "final",
-    "position",
-    "kind",
-    "name",
-    "value_num",
-    "value_str",
-    "unit",
-    "operation",
-    "comparison_num",
-    "comparison_str",
-    "lower_limit",
-    "upper_limit",
-    "spec_lower",
-    "spec_upper",
-    "casesensitive",
-    "result",
-)
+_MEASUREMENT_COLUMNS = tuple(c for c in COLUMNS[MEASUREMENTS] if c not in GENERATED[MEASUREMENTS])
 _measurement_values = operator.itemgetter(*_MEASUREMENT_COLUMNS)
-
-_DAILY_COLUMNS = (
-    "key",
-    "day",
-    "part_number",
-    "stand_name",
-    "name",
-    "unit",
-    "spec_lower",
-    "spec_upper",
-    "final",
-    "n",
-    "mean",
-    "m2",
-    "minimum",
-    "maximum",
-    "n_pass",
-    "n_fail",
-)
+_daily_values = operator.itemgetter(*COLUMNS[MEASUREMENT_DAILY])
 
 
 class Executor(Protocol):
@@ -178,50 +142,14 @@ def _hostname() -> str:
     return socket.gethostname()
 
 
-def read_time(value: Any) -> datetime | None:
-    """A timestamp column's value as an aware UTC datetime (SQLite gives text, PostgreSQL not)."""
-    if value is None:
-        return None
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
-
-
-def _sqlite_time(value: datetime | None) -> str | None:
-    # SQLAlchemy's text format for SQLite DATETIME, of the UTC wall time
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        msg = f"naive datetime {value!r}: hardlab stores times with a time zone"
-        raise ValueError(msg)
-    return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ", "microseconds")
-
-
 def _pg_time(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        msg = f"naive datetime {value!r}: hardlab stores times with a time zone"
-        raise ValueError(msg)
-    return value.astimezone(timezone.utc)
+    return None if value is None else utc(value)
 
 
-class RawJson(str):
-    """JSON text to store as it is (the run serialised it already)."""
-
-    __slots__ = ()
-
-
-def _json(value: Any) -> str:
-    if isinstance(value, RawJson):
-        return str(value)
-    # None becomes JSON null, as SQLAlchemy's JSON type stores it (most case columns are)
-    return "null" if value is None else json.dumps(value)
-
-
-def _stored_document(message: Mapping[str, Any]) -> Any:
+def _stored_document(message: Start | Finish) -> Any:
     """A message's document for the ``document`` column: its JSON text if it came as text."""
-    text = message.get("document_json")
-    return RawJson(text) if text is not None else message["document"]
+    text = message.document_json
+    return RawJson(text) if text is not None else message.document
 
 
 def _q(name: str) -> str:
@@ -233,8 +161,8 @@ class _Dialect(NamedTuple):
     mark: str
     """The driver's placeholder: ``?`` (sqlite3) or ``%s`` (psycopg)."""
 
-    def placeholder(self, column: str) -> str:
-        if column in _JSON and self.name == "postgresql":
+    def placeholder(self, table: str, column: str) -> str:
+        if self.name == "postgresql" and column in JSON_COLUMNS[table]:
             return f"CAST({self.mark} AS JSONB)"
         return self.mark
 
@@ -265,7 +193,7 @@ def _upsert_sql(
     `kept` None: ``DO NOTHING``.
     """
     d = _dialect(dialect)
-    values = ", ".join(d.placeholder(c) for c in columns)
+    values = ", ".join(d.placeholder(table, c) for c in columns)
     sql = f"INSERT INTO {table} ({', '.join(map(_q, columns))}) VALUES ({values}) ON CONFLICT"
     changed = [c for c in columns if c not in keys and (kept is None or c not in kept)]
     if kept is None or not changed:
@@ -279,7 +207,7 @@ def _merge_daily_sql(dialect: str) -> str:
     """Add a bucket to the daily statistics: Chan's formula when the bucket exists."""
     d = _dialect(dialect)
     smaller, larger = ("min", "max") if dialect == "sqlite" else ("least", "greatest")
-    old = f"{DAILY}."
+    old = f"{MEASUREMENT_DAILY}."
     total = f'({old}"n" + excluded."n")'
     delta = f'(excluded."mean" - {old}"mean")'
     sets = {
@@ -293,10 +221,11 @@ def _merge_daily_sql(dialect: str) -> str:
         "n_pass": f'{old}"n_pass" + excluded."n_pass"',
         "n_fail": f'{old}"n_fail" + excluded."n_fail"',
     }
+    columns = COLUMNS[MEASUREMENT_DAILY]
     return (
-        f"INSERT INTO {DAILY} ({', '.join(map(_q, _DAILY_COLUMNS))}) "
-        f"VALUES ({d.marks(len(_DAILY_COLUMNS))}) "
-        f'ON CONFLICT ("key") DO UPDATE SET '
+        f"INSERT INTO {MEASUREMENT_DAILY} ({', '.join(map(_q, columns))}) "
+        f"VALUES ({d.marks(len(columns))}) "
+        f"ON CONFLICT ({', '.join(map(_q, KEYS[MEASUREMENT_DAILY]))}) DO UPDATE SET "
         + ", ".join(f"{_q(column)} = {value}" for column, value in sets.items())
     )
 
@@ -322,7 +251,7 @@ class RunWriter:
         self.db = db
         self.dialect = dialect
         self._d = _dialect(dialect)
-        self._time = _sqlite_time if dialect == "sqlite" else _pg_time
+        self._time = sqlite_time_text if dialect == "sqlite" else _pg_time
         self._lock = " FOR UPDATE" if dialect == "postgresql" else ""
 
     def __repr__(self) -> str:
@@ -332,36 +261,44 @@ class RunWriter:
         """`text` with ``?`` placeholders in the driver's style."""
         return text if self._d.mark == "?" else text.replace("?", self._d.mark)
 
-    def _value(self, column: str, value: Any) -> Any:
-        if column in _TIMES:
+    def _value(self, table: str, column: str, value: Any) -> Any:
+        if column in TIME_COLUMNS[table]:
             return self._time(value)
-        if column in _JSON:
-            return _json(value)
+        if column in JSON_COLUMNS[table]:
+            return json_text(value)
         return value
 
     def _upsert(
         self,
         table: str,
         rows: Sequence[Mapping[str, Any]],
-        keys: tuple[str, ...],
         *,
         kept: frozenset[str] | None = frozenset(),
     ) -> None:
-        """Insert `rows` (all with the same columns), updating those that exist.
+        """Insert `rows` (all with the same columns), updating those that exist (by `KEYS`).
 
         Columns in `kept` are written by the insert only; `kept` None leaves
-        existing rows as they are.
+        existing rows as they are. A new row gets the ORM's defaults
+        (`DEFAULTS`) for the columns `rows` leave out; an existing one keeps
+        what it has there.
         """
         if not rows:
             return
+        defaults = DEFAULTS[table]
+        if defaults:
+            missing = {k: v for k, v in defaults.items() if k not in rows[0]}
+            if missing:
+                rows = [{**row, **missing} for row in rows]
+                kept = None if kept is None else kept | frozenset(missing)
         columns = tuple(rows[0])
         # the values in column order, then the few that need converting (a
         # thousand cases a run: this is the writer's innermost loop)
         values = operator.itemgetter(*columns)
+        times, documents = TIME_COLUMNS[table], JSON_COLUMNS[table]
         convert: list[tuple[int, Callable[[Any], Any]]] = [
-            (i, self._time if c in _TIMES else _json)
+            (i, self._time if c in times else json_text)
             for i, c in enumerate(columns)
-            if c in _TIMES or c in _JSON
+            if c in times or c in documents
         ]
         params: list[Sequence[Any]] = []
         for row in rows:
@@ -369,7 +306,7 @@ class RunWriter:
             for i, f in convert:
                 row_values[i] = f(row_values[i])
             params.append(row_values)
-        sql = _upsert_sql(self.dialect, table, columns, keys, kept)
+        sql = _upsert_sql(self.dialect, table, columns, KEYS[table], kept)
         if len(params) == 1:
             self.db.execute(sql, params[0])
         else:
@@ -377,115 +314,100 @@ class RunWriter:
 
     # ------------------------------------------------------------------ messages
 
-    def apply(self, messages: Iterable[Mapping[str, Any]]) -> None:
-        """Write run messages: ``start``, ``meta``, ``attempt``, ``module``, ``finish``.
+    def apply(self, messages: Iterable[RunMessage | Mapping[str, Any]]) -> None:
+        """Write run messages (`hardlab.storage._messages`), in order.
 
         Messages are what `hardlab.storage.StoreSink` sends as a run goes;
-        consecutive attempts are written in bulk. A ``start`` or ``finish``
-        may carry its document's JSON text as ``document_json`` too; that text
-        is what is stored.
+        consecutive attempts are written in bulk. A message may also be given
+        as a dict of its fields with its ``op`` (`from_mapping`).
+
+        Raises:
+            ValueError: If a dict is not a run message.
         """
-        pending: list[Mapping[str, Any]] = []
-        for message in messages:
-            op = message["op"]
-            if op == "attempt":
+        pending: list[Attempt] = []
+        for given in messages:
+            message = from_mapping(given)
+            if isinstance(message, Attempt):
                 pending.append(message)
                 continue
             if pending:
                 self.attempts(pending)
                 pending = []
-            if op == "start":
+            if isinstance(message, Start):
                 self.start(message)
-            elif op == "meta":
+            elif isinstance(message, Meta):
                 self.meta(message)
-            elif op == "module":
+            elif isinstance(message, Module):
                 self.module(message)
-            elif op == "finish":
-                self.finish(message)
             else:
-                msg = f"unknown run message {op!r}"
-                raise ValueError(msg)
+                self.finish(message)
         if pending:
             self.attempts(pending)
 
-    def start(self, message: Mapping[str, Any]) -> None:
+    def start(self, message: Start) -> None:
         """The run's row, as the run begins (status ``run``)."""
-        document = message["document"]
-        fields = run_fields(document)
-        started_ns = message.get("started_ns")
-        if started_ns is not None:
-            fields["started_at"] = datetime.fromtimestamp(started_ns / 1e9, tz=timezone.utc)
+        fields = run_fields(message.document)
+        if message.started_ns is not None:
+            fields["started_at"] = datetime.fromtimestamp(message.started_ns / 1e9, tz=timezone.utc)
         row = {
-            "id": message["run_id"],
+            "id": message.run_id,
             **fields,
             "status": OPEN,
             "stopped_at": None,
             "duration_s": None,
             "source": "run",
-            "host": message.get("host") or _hostname(),
-            "writer_pid": message.get("writer_pid") or os.getpid(),
+            "host": message.host or _hostname(),
+            "writer_pid": message.writer_pid or os.getpid(),
             "heartbeat_at": _now(),
             "document": _stored_document(message),
             "progress": 0,
         }
-        self._upsert_run(row)
+        self._upsert(RUNS, [row])
 
-    def _upsert_run(self, row: dict[str, Any]) -> None:
-        """Insert or update the run row; a new row also gets the defaults `row` leaves out."""
-        defaults = {k: v for k, v in _RUN_DEFAULTS.items() if k not in row}
-        self._upsert(RUNS, [{**row, **defaults}], ("id",), kept=frozenset(defaults))
-
-    def meta(self, message: Mapping[str, Any]) -> None:
+    def meta(self, message: Meta) -> None:
         """The run's DUT, stand, process and progress as they are now."""
-        fields = run_fields(message["document"])
+        fields = run_fields(message.document)
         for key in ("name", "status", "started_at", "stopped_at", "duration_s"):
             fields.pop(key)
-        fields["progress"] = int(message.get("progress", 0))
+        fields["progress"] = message.progress
         fields["heartbeat_at"] = _now()
         sets = ", ".join(f"{_q(c)} = {self._d.mark}" for c in fields)
         self.db.execute(
             f"UPDATE {RUNS} SET {sets} WHERE id = {self._d.mark}",
-            (*(self._value(c, v) for c, v in fields.items()), message["run_id"]),
+            (*(self._value(RUNS, c, v) for c, v in fields.items()), message.run_id),
         )
 
-    def module(self, message: Mapping[str, Any]) -> None:
+    def module(self, message: Module) -> None:
         """A module's row, when it ends."""
-        row = module_row(
-            message["run_id"], message["module_id"], message["position"], message["module"]
-        )
-        self._upsert(MODULES, [row], ("run_id", "module_id"))
+        row = module_row(message.run_id, message.module_id, message.position, message.module)
+        self._upsert(MODULES, [row])
 
-    def attempts(self, messages: Sequence[Mapping[str, Any]]) -> None:
+    def attempts(self, messages: Sequence[Attempt]) -> None:
         """Case attempts with their measurements, a few statements for any number.
 
         An attempt sent twice in one batch is written as it was sent last.
         """
-        latest: dict[tuple[str, str, str, int], Mapping[str, Any]] = {}
+        latest: dict[tuple[str, str, str, int], Attempt] = {}
         for message in messages:
-            key = (
-                message["run_id"],
-                message["module_id"],
-                message["case_id"],
-                int(message["attempt"]),
-            )
+            key = (message.run_id, message.module_id, message.case_id, message.attempt)
             latest.pop(key, None)  # keep the order in which they came
             latest[key] = message
         rows = [
             case_row(
-                run_id,
-                module_id,
-                message["module_name"],
-                case_id,
-                message["case"],
-                attempt=attempt,
-                final=bool(message["final"]),
-                position=int(message["position"]),
-                started_ns=message.get("started_ns"),
-                finished_ns=message.get("finished_ns"),
+                m.run_id,
+                m.module_id,
+                m.module_name,
+                m.case_id,
+                m.case,
+                attempt=m.attempt,
+                final=m.final,
+                position=m.position,
+                started_ns=m.started_ns,
+                finished_ns=m.finished_ns,
             )
-            for (run_id, module_id, case_id, attempt), message in latest.items()
+            for m in latest.values()
         ]
-        self._upsert(CASES, rows, ("run_id", "module_id", "case_id", "attempt"))
+        self._upsert(CASES, rows)
         ids = self._case_row_ids(list(latest))
         for chunk in _chunks(list(ids.values())):
             self.db.execute(
@@ -493,16 +415,15 @@ class RunWriter:
                 tuple(chunk),
             )
         measurements: list[tuple[Any, ...]] = []
-        for key, message in latest.items():
-            run_id, module_id, case_id, attempt = key
+        for key, m in latest.items():
             rows_of_case = measurement_rows(
-                run_id,
-                module_id,
-                case_id,
+                m.run_id,
+                m.module_id,
+                m.case_id,
                 ids[key],
-                attempt,
-                bool(message["final"]),
-                message["case"].get("measurements") or [],
+                m.attempt,
+                m.final,
+                m.case.get("measurements") or [],
             )
             measurements.extend(map(_measurement_values, rows_of_case))
         if measurements:
@@ -536,10 +457,10 @@ class RunWriter:
                         ids[key] = int(row_id)
         return ids
 
-    def finish(self, message: Mapping[str, Any]) -> None:
+    def finish(self, message: Finish) -> None:
         """The run's final state, its StandCloud upload if asked for, its daily statistics."""
-        run_id = message["run_id"]
-        document = message["document"]
+        run_id = message.run_id
+        document = message.document
         fields = run_fields(document)
         stored = self.db.execute(
             self._sql(f"SELECT started_at, aggregated FROM {RUNS} WHERE id = ?{self._lock}"),
@@ -547,17 +468,18 @@ class RunWriter:
         ).fetchone()
         if stored is not None and stored[0] is not None:
             fields["started_at"] = read_time(stored[0])  # the precise start written at "start"
-        finished_ns = message.get("finished_ns")
-        if finished_ns is not None:
-            fields["stopped_at"] = datetime.fromtimestamp(finished_ns / 1e9, tz=timezone.utc)
+        if message.finished_ns is not None:
+            fields["stopped_at"] = datetime.fromtimestamp(
+                message.finished_ns / 1e9, tz=timezone.utc
+            )
         if fields["started_at"] is not None and fields["stopped_at"] is not None:
             fields["duration_s"] = (fields["stopped_at"] - fields["started_at"]).total_seconds()
         row = {
             "id": run_id,
             **fields,
             **case_counts(document),
-            "exit_code": message.get("exit_code"),
-            "progress": int(message.get("progress", 100)),
+            "exit_code": message.exit_code,
+            "progress": message.progress,
             "heartbeat_at": _now(),
             "document": _stored_document(message),
         }
@@ -569,21 +491,21 @@ class RunWriter:
             )
             row["aggregated"] = True
         # a run that ended before it started (its plan did not collect) has no row yet
-        self._upsert_run(row)
-        outbox = message.get("outbox")
-        if outbox:
+        self._upsert(RUNS, [row])
+        if message.outbox is not None:
             # owed to StandCloud in the same transaction as the final state
-            self.queue_upload(run_id, outbox["address"], outbox.get("api_mode", "hardpy"))
+            self.queue_upload(run_id, message.outbox.address, message.outbox.api_mode)
         modules = [
             module_row(run_id, module_id, position, module)
             for position, (module_id, module) in enumerate((document.get("modules") or {}).items())
         ]
-        self._upsert(MODULES, modules, ("run_id", "module_id"))
+        self._upsert(MODULES, modules)
 
     def queue_upload(self, run_id: str, address: str, api_mode: str) -> None:
         """Owe StandCloud the run's report (nothing happens if it is owed or delivered already).
 
-        The same row `hardlab.storage._outbox.queue_run` writes (a test holds them equal).
+        The one place an outbox row is written: the run's end (`finish`) and
+        `hardlab.storage.Outbox.enqueue` both come here.
         """
         now = _now()
         row = {
@@ -592,10 +514,9 @@ class RunWriter:
             "api_mode": api_mode,
             "state": "pending",
             "queued_at": now,
-            "attempts": 0,
             "next_attempt_at": now,
         }
-        self._upsert(OUTBOX, [row], ("run_id",), kept=None)
+        self._upsert(OUTBOX, [row], kept=None)
 
     # ------------------------------------------------------------------ whole reports
 
@@ -605,12 +526,13 @@ class RunWriter:
         document: Mapping[str, Any],
         *,
         source: str,
-        attempts: Sequence[Mapping[str, Any]] = (),
+        attempts: Sequence[Attempt | Mapping[str, Any]] = (),
     ) -> bool:
         """Store a finished report at once; False (and nothing written) if the run exists.
 
-        `attempts` are earlier attempts (``attempt`` messages) to keep beside
-        the final ones the document shows.
+        `attempts` are earlier attempts (`Attempt` messages, or dicts of their
+        fields; their run id is `run_id`) to keep beside the final ones the
+        document shows.
         """
         exists = self.db.execute(
             self._sql(f"SELECT 1 FROM {RUNS} WHERE id = ?"), (run_id,)
@@ -626,27 +548,27 @@ class RunWriter:
             "document": document,
             "aggregated": False,
         }
-        self._upsert(RUNS, [row], ("id",), kept=None)
-        messages = [{**message, "run_id": run_id} for message in attempts]
+        self._upsert(RUNS, [row], kept=None)
+        messages = [with_run_id(message, run_id) for message in attempts]
         modules = []
         position = 0
         for module_index, (module_id, module) in enumerate(document["modules"].items()):
             modules.append(module_row(run_id, module_id, module_index, module))
             for case_id, case in module["cases"].items():
                 messages.append(
-                    {
-                        "run_id": run_id,
-                        "module_id": module_id,
-                        "module_name": module["name"],
-                        "case_id": case_id,
-                        "attempt": case.get("attempt", 0),
-                        "final": True,
-                        "position": position,
-                        "case": case,
-                    }
+                    Attempt(
+                        run_id=run_id,
+                        module_id=module_id,
+                        module_name=module["name"],
+                        case_id=case_id,
+                        attempt=int(case.get("attempt", 0)),
+                        final=True,
+                        position=position,
+                        case=case,
+                    )
                 )
                 position += 1
-        self._upsert(MODULES, modules, ("run_id", "module_id"))
+        self._upsert(MODULES, modules)
         if messages:
             self.attempts(messages)
         self.aggregate(run_id)
@@ -733,18 +655,11 @@ class RunWriter:
             # SQLite gives booleans back as 0 and 1
             stats.add(float(value or 0.0), None if result is None else bool(result))
         sql = _merge_daily_sql(self.dialect)
+        names = ("day", "part_number", "stand_name", "name", "unit", "spec_lower", "spec_upper")
         for identity, stats in buckets.items():
-            self.db.execute(
-                sql,
-                (
-                    daily_key(*identity),
-                    *identity,
-                    stats.n,
-                    stats.mean,
-                    stats.m2,
-                    stats.minimum,
-                    stats.maximum,
-                    stats.n_pass,
-                    stats.n_fail,
-                ),
-            )
+            row = {
+                "key": daily_key(*identity),
+                **dict(zip((*names, "final"), identity, strict=True)),
+                **{name: getattr(stats, name) for name in DailyStats.__slots__},
+            }
+            self.db.execute(sql, _daily_values(row))

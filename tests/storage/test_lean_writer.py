@@ -18,10 +18,9 @@ from sqlalchemy import select, text
 
 from hardlab.errors import SchemaOutOfDateError
 from hardlab.storage import Store, _migrate
+from hardlab.storage._messages import Finish, Module, Start, decode, encode, encode_start
 from hardlab.storage._orm import OutboxRow
-from hardlab.storage._outbox import queue_run
-from hardlab.storage._sink import _line
-from hardlab.storage._worker import PipeInbox, SqliteTarget, open_target, parse_message
+from hardlab.storage._worker import PipeInbox, SqliteTarget, open_target
 
 from .test_store import _attempt, _document
 
@@ -120,13 +119,17 @@ def test_the_writer_writes_what_store_writes(tmp_path: Path) -> None:
     assert written["hardlab_outbox"][0]["state"] == "pending"
 
 
-def test_the_outbox_row_is_the_one_queue_run_writes(store_url: str) -> None:
+def test_the_outbox_row_of_a_run_is_the_one_enqueue_writes(store_url: str) -> None:
     with Store(store_url) as store:
         for run_id in ("run-a", "run-b"):
             store.apply([{"op": "start", "run_id": run_id, "document": _document(run_id, "run")}])
-        with store._write("test") as conn:
-            queue_run(conn, store.dialect, "run-a", "sc.example.com", "hardpy")
-            store._runs(conn).queue_upload("run-b", "sc.example.com", "hardpy")
+        # run-a owes its upload from its end, run-b from `hardlab sc-enqueue` once stored
+        outbox = {"address": "sc.example.com", "api_mode": "hardpy"}
+        store.apply(
+            [{"op": "finish", "run_id": "run-a", "document": _document("run-a"), "outbox": outbox}]
+        )
+        store.apply([{"op": "finish", "run_id": "run-b", "document": _document("run-b")}])
+        assert store.outbox.enqueue(["run-b"], address="sc.example.com") == ["run-b"]
         rows = query(store, select(OutboxRow.__table__).order_by(OutboxRow.run_id)).dicts()
     assert len(rows) == 2
     for row in rows:
@@ -244,33 +247,35 @@ def test_waiting_out_a_batch_ends_when_the_run_hangs_up() -> None:
 def test_a_document_is_stored_as_the_run_serialised_it(tmp_path: Path) -> None:
     url = _fresh(tmp_path, "store.db")
     start, *_, finish = _messages()
-    lines = []
-    for message in (start, finish):
-        header = {k: v for k, v in message.items() if k != "document"}
-        # as the run's sink writes it: the document's JSON text last
-        lines.append(_line(header, document=json.dumps(message["document"], separators=(",", ":"))))
-    parsed = [parse_message(line.rstrip(b"\n")) for line in lines]
-    assert [p["document"] for p in parsed] == [start["document"], finish["document"]]
-    assert parsed[1]["outbox"] == finish["outbox"]
+    # as the run's sink writes them: the document's JSON text last, spaced as it was
+    lines = [
+        encode(Start(RUN_ID, {}, document_json=json.dumps(start["document"], indent=1))),
+        encode(Finish(RUN_ID, {}, exit_code=0, document_json=json.dumps(finish["document"]))),
+    ]
+    parsed = [decode(line.rstrip(b"\n")) for line in lines]
+    assert isinstance(parsed[0], Start) and isinstance(parsed[1], Finish)
+    assert [p.document for p in parsed] == [start["document"], finish["document"]]
     target = open_target(url)
     target.apply(parsed)
     target.close()
     with Store(url) as store:
         stored = query(store, text("SELECT document FROM hardlab_runs")).records[0][0]
-        assert stored == parsed[1]["document_json"]
+        assert stored == parsed[1].document_json == json.dumps(finish["document"])
         assert store.get_report(RUN_ID).status.value == "passed"
 
 
 def test_the_document_marker_inside_a_string_is_not_the_document() -> None:
-    message = {"op": "meta", "run_id": "r", "progress": 1, "note": ',"document":{"x":1}}'}
-    line = _line(message, document='{"dut":{"serial_number":"A\\",\\"document\\":"}}')
-    parsed = parse_message(line.rstrip(b"\n"))
-    assert parsed["note"] == message["note"]
-    assert parsed["document"] == {"dut": {"serial_number": 'A","document":'}}
-    assert parse_message(b'{"op":"module","module":{"name":"m"}}') == {
-        "op": "module",
-        "module": {"name": "m"},
-    }
+    host = ',"document":{"x":1}}'
+    document = '{"dut":{"serial_number":"A\\",\\"document\\":"}}'
+    line = encode_start("r", document, started_ns=None, host=host)
+    parsed = decode(line.rstrip(b"\n"))
+    assert isinstance(parsed, Start)
+    assert parsed.host == host
+    assert parsed.document == {"dut": {"serial_number": 'A","document":'}}
+    assert parsed.document_json == document
+    assert decode(
+        b'{"op":"module","run_id":"r","module_id":"m","position":0,"module":{"name":"m"}}'
+    ) == (Module("r", "m", 0, {"name": "m"}))
 
 
 def test_the_writer_process_drops_a_garbled_message_and_goes_on(tmp_path: Path) -> None:
@@ -293,32 +298,3 @@ def test_the_writer_process_drops_a_garbled_message_and_goes_on(tmp_path: Path) 
     with Store(url) as store:
         assert store.run_row(RUN_ID)["status"] == "passed"
         assert len(store.attempts(RUN_ID)) == 4
-
-
-def test_the_writer_knows_the_models_columns() -> None:
-    from sqlalchemy import JSON
-
-    from hardlab.storage import _write
-    from hardlab.storage._orm import Base, MeasurementDaily, MeasurementRow, RunRow, UTCDateTime
-
-    columns = {
-        column.name: column for table in Base.metadata.tables.values() for column in table.columns
-    }
-    json_columns = {n for n, c in columns.items() if isinstance(c.type, JSON)}
-    time_columns = {n for n, c in columns.items() if isinstance(c.type, UTCDateTime)}
-    assert json_columns == _write._JSON
-    # every timestamp the writer writes is converted (the outbox's others are Outbox's own)
-    assert time_columns >= _write._TIMES
-    assert time_columns - _write._TIMES <= {
-        "claimed_until",
-        "last_attempt_at",
-        "delivered_at",
-    }
-    measurement = [c.name for c in MeasurementRow.__table__.columns if c.name != "id"]
-    assert sorted(_write._MEASUREMENT_COLUMNS) == sorted(measurement)
-    assert sorted(_write._DAILY_COLUMNS) == sorted(
-        c.name for c in MeasurementDaily.__table__.columns
-    )
-    for name, value in _write._RUN_DEFAULTS.items():
-        default = RunRow.__table__.columns[name].default
-        assert default is not None and default.arg == value, name
