@@ -293,7 +293,7 @@ def test_text_setter_emits_report_updated(
     setter("v")
     updates = recorder.of(ReportUpdated)
     assert [event.field for event in updates] == [REPORT_FIELD[param]]
-    assert updates[0].run is live_run
+    assert updates[0].run is live_run.view
 
 
 @pytest.mark.parametrize(("setter", "param", "read"), ONCE_SETTERS, ids=ONCE_IDS)
@@ -1470,7 +1470,7 @@ def test_case_updated_events_carry_case_and_field(in_case: RunState, recorder: R
         ("test_module", "test_case", "measurements"),
         ("test_module", "test_case", "chart"),
     ]
-    assert all(e.run is in_case for e in updates)
+    assert all(e.run is in_case.view for e in updates)
     assert recorder.of(ReportUpdated) == []
 
 

@@ -41,12 +41,13 @@ def report_key(report: ResultRunStore) -> str:
 
     run = maybe_current_run() or last_run()
     if run is not None:
-        with run.lock:
-            same = (
-                run.document.start_time == report.start_time
-                and run.document.name == report.name
-                and run.document.dut.serial_number == report.dut.serial_number
+        same = run.view.read(
+            lambda live: (
+                live.start_time == report.start_time
+                and live.name == report.name
+                and live.dut.serial_number == report.dut.serial_number
             )
+        )
         if same:
             return str(run.run_id)
     digest = report.model_dump_json(exclude={"rev"})

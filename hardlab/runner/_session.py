@@ -501,7 +501,7 @@ class HardlabPlugin:
         text = _ANSI.sub("", str(report.longreprtext)).strip()
         self.errors.append(f"{report.nodeid}: {text}")
         run = self._require_run()
-        run.emit(CollectionFailed(run, report.nodeid, text))
+        run.emit(CollectionFailed(run.view, report.nodeid, text))
         run.set_alert(f"Collection error in {report.nodeid or 'the plan'}")
 
     # ================================================================ running
@@ -535,7 +535,7 @@ class HardlabPlugin:
         run.mark_started()
         self._started = True
         self._in_tests = True
-        run.emit(RunStarted(run))
+        run.emit(RunStarted(run.view))
 
     def pytest_runtest_logstart(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
         """A case's protocol begins: it is the running case from setup to teardown."""
@@ -578,10 +578,10 @@ class HardlabPlugin:
                 finished_ns=time.time_ns() if started is not None else None,
             )
         self.attempts.append(record)
-        run.emit(CaseFinished(run, record))
+        run.emit(CaseFinished(run.view, record))
         if info.module_id in self._module_done:
             self._module_done.discard(info.module_id)
-            run.emit(ModuleFinished(run, info.module_id))
+            run.emit(ModuleFinished(run.view, info.module_id))
 
     def _dependency_unmet(self, nodeid: str) -> bool:
         for dep in self._dependencies.get(nodeid, ()):
@@ -628,7 +628,7 @@ class HardlabPlugin:
             if info.critical:
                 self._critical_failed = True
             pytest.skip(f"Test {item.nodeid} is skipped")
-        run.emit(CaseStarted(run, info.module_id, info.case_id, 1))
+        run.emit(CaseStarted(run.view, info.module_id, info.case_id, 1))
         if self.gate is not None:
             self.gate.open()  # the case's fixtures run next
 
@@ -719,7 +719,7 @@ class HardlabPlugin:
                 finished_ns=time.time_ns(),
             )
         self.attempts.append(record)
-        run.emit(CaseFinished(run, record))
+        run.emit(CaseFinished(run.view, record))
         # HardPy pauses a second between attempts, which also lets a stop arrive.
         if run.stop.wait(self._attempt_delay):
             raise StopRun
@@ -737,7 +737,7 @@ class HardlabPlugin:
             if run.document.caused_dut_failure_id is None:
                 run.document.error_code = None
             self._attempt_started[key] = time.time_ns()
-        run.emit(CaseStarted(run, info.module_id, info.case_id, attempt))
+        run.emit(CaseStarted(run.view, info.module_id, info.case_id, attempt))
         try:
             if self.gate is not None:
                 self.gate.open()
@@ -881,7 +881,7 @@ class HardlabPlugin:
                 warnings.warn(text, HardlabWarning, stacklevel=1)
         report = run.snapshot()
         self.final_report = report
-        run.emit(RunFinished(run, status, report, exitstatus))
+        run.emit(RunFinished(run.view, status, report, exitstatus))
         if self.store_sink is not None:
             self.store_sink.settle()  # the writer committed the end while listeners ran
             for error in self.store_sink.errors:

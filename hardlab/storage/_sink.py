@@ -329,14 +329,14 @@ class StoreSink:
         self.prepare()
         run = event.run
         self._run_id = str(run.run_id)
-        with run.lock:
-            document = run.document.model_dump_json()
-            for m_index, (module_id, module) in enumerate(run.document.modules.items()):
-                self._module_positions[module_id] = m_index
-                for case_id in module.cases:
-                    self._prefixes[(module_id, case_id)] = _attempt_prefix(
-                        self._run_id, module_id, module.name, case_id, len(self._prefixes)
-                    )
+        document = run.document_json()
+        layout = run.read(lambda doc: [(k, m.name, list(m.cases)) for k, m in doc.modules.items()])
+        for m_index, (module_id, module_name, case_ids) in enumerate(layout):
+            self._module_positions[module_id] = m_index
+            for case_id in case_ids:
+                self._prefixes[(module_id, case_id)] = _attempt_prefix(
+                    self._run_id, module_id, module_name, case_id, len(self._prefixes)
+                )
         header = {
             "op": "start",
             "run_id": self._run_id,
@@ -347,9 +347,8 @@ class StoreSink:
 
     def _meta(self, event: Event) -> None:
         run = event.run
-        with run.lock:
-            document = run.document.model_dump_json(include=_META_FIELDS)
-            progress = run.progress
+        document = run.document_json(include=_META_FIELDS)
+        progress = run.progress
         self._dirty = False
         self._send(
             _line({"op": "meta", "run_id": self._run_id, "progress": progress}, document=document)
@@ -368,9 +367,9 @@ class StoreSink:
                 record.case_id,
                 len(self._prefixes),
             )
-        with event.run.lock:
-            # model_dump_json() without its keyword handling and str round trip
-            case = type(record.case).__pydantic_serializer__.to_json(record.case)
+        # model_dump_json() without its keyword handling and str round trip; the
+        # record's case is a copy, or the ended case itself, which nothing changes
+        case = type(record.case).__pydantic_serializer__.to_json(record.case)
         middle = (
             f',"attempt":{record.attempt},"final":{"true" if record.final else "false"},'
             f'"started_ns":{_json_int(record.started_ns)},'
@@ -379,9 +378,7 @@ class StoreSink:
         self._send(b"".join((prefix, middle.encode(), case, b"}\n")))
 
     def _on_module(self, event: ModuleFinished) -> None:
-        run = event.run
-        with run.lock:
-            module = run.module(event.module_id).model_dump_json(exclude={"cases"})
+        module = event.run.module_json(event.module_id, exclude={"cases"})
         header = {
             "op": "module",
             "run_id": self._run_id,

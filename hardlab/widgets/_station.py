@@ -312,20 +312,19 @@ def modal_html(
 
 
 def _stand_info(run: RunState) -> tuple[str, str]:
-    """The stand's name and the rest of what the plan said about it (read under the run's lock)."""
-    with run.lock:
-        stand = run.document.test_stand
-        name = stand.name or ""
-        parts = [
-            text
-            for text in (
-                stand.location or "",
-                f"#{stand.number}" if stand.number is not None else "",
-                stand.revision or "",
-            )
-            if text
-        ]
-        parts.extend(f"{key}: {value}" for key, value in stand.info.items())
+    """The stand's name and the rest of what the plan said about it (from a copy of it)."""
+    stand = run.view.read(lambda document: document.test_stand.model_copy(deep=True))
+    name = stand.name or ""
+    parts = [
+        text
+        for text in (
+            stand.location or "",
+            f"#{stand.number}" if stand.number is not None else "",
+            stand.revision or "",
+        )
+        if text
+    ]
+    parts.extend(f"{key}: {value}" for key, value in stand.info.items())
     return name, " · ".join(parts)
 
 
@@ -882,11 +881,10 @@ class Station:
             started = finished = ""
         if run is not None:
             stand, info = _stand_info(run)
-            with run.lock:
-                zone = run.document.test_stand.timezone
-                started = format_when(run.started_ns, zone)
-                finished = format_when(run.finished_ns, zone)
-                alert = alert or run.alert
+            zone = run.view.read(lambda document: document.test_stand.timezone)
+            started = format_when(run.started_ns, zone)
+            finished = format_when(run.finished_ns, zone)
+            alert = alert or run.alert
         return StatusBar(
             status=status,
             stand=stand,
