@@ -17,7 +17,6 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from hardlab._context import CaseRef, RunState, current_run, last_run, maybe_current_run
 from hardlab._util import as_json_value
 from hardlab.channel import MessageRequest
 from hardlab.config import HardpyConfig, load_config
@@ -33,6 +32,7 @@ from hardlab.model.measurement import (
     SubUnit,
 )
 from hardlab.model.report import CaseRunStore, ResultRunStore
+from hardlab.runtime import CaseRef, RunState, current_run, last_run, maybe_current_run
 
 __all__ = [
     "ErrorCode",

@@ -15,9 +15,8 @@ from typing import Any
 import pytest
 
 import hardlab
-import hardlab._context as context_module
+import hardlab.runtime._state as context_module
 from hardlab import api
-from hardlab._context import CaseRef, RunState, activate, deactivate, running
 from hardlab.api import (
     ErrorCode,
     clear_operator_message,
@@ -95,6 +94,7 @@ from hardlab.model import (
     TextInputWidget,
 )
 from hardlab.runner.operators import ScriptedOperator
+from hardlab.runtime import CaseRef, RunState, activate, deactivate, running
 
 # ---------------------------------------------------------------------- helpers
 

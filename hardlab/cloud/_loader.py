@@ -37,7 +37,7 @@ def report_key(report: ResultRunStore) -> str:
     run id, the same key the outbox sends: uploading the report from
     ``post_run_functions`` and by autosync stores it once.
     """
-    from hardlab._context import last_run, maybe_current_run
+    from hardlab.runtime import last_run, maybe_current_run
 
     run = maybe_current_run() or last_run()
     if run is not None:

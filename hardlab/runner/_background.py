@@ -21,7 +21,6 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-from hardlab._context import RunState
 from hardlab._util import uuid7
 from hardlab.channel import AUTO, Operator
 from hardlab.errors import RunNotFinishedError
@@ -35,6 +34,7 @@ from hardlab.runner._run import (
     check_capture,
     run,
 )
+from hardlab.runtime import RunState
 
 __all__ = ["Awaiter", "RunHandle", "set_awaiter", "start"]
 

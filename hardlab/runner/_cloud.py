@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 from hardlab.errors import ConfigError, HardlabError
 
 if TYPE_CHECKING:
-    from hardlab._context import RunState
     from hardlab._sync import SyncResult
     from hardlab.config import HardpyConfig
     from hardlab.model.report import ResultRunStore
+    from hardlab.runtime import RunState
 
 __all__ = ["after_run", "outbox_target", "unavailable"]
 

@@ -15,12 +15,12 @@ from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
-from hardlab._context import RunState
 from hardlab.channel import AUTO, Operator
 from hardlab.errors import ConfigError, KernelBlockedError, PlanError
 from hardlab.events import CaseAttempt, RunListener
 from hardlab.model.enums import TestStatus
 from hardlab.model.report import ResultRunStore
+from hardlab.runtime import RunState
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -27,8 +27,7 @@ from typing import Any, cast
 
 import pytest
 
-from hardlab import _context
-from hardlab._context import CaseRef, RunState
+from hardlab import runtime
 from hardlab.channel import AUTO, Operator
 from hardlab.config import HardpyConfig, load_config
 from hardlab.errors import ConfigError, DialogCancelledError, HardlabWarning
@@ -48,6 +47,7 @@ from hardlab.runner import _cloud
 from hardlab.runner._alias import AliasHandle
 from hardlab.runner._interrupt import StopGate
 from hardlab.runner._nodes import Dependency, NodeInfo, sort_key
+from hardlab.runtime import CaseRef, RunState
 
 __all__ = ["STOP_MESSAGE", "HardlabPlugin", "SessionOptions", "StopRun"]
 
@@ -339,7 +339,7 @@ class HardlabPlugin:
         self.run = run
         if self.store_sink is not None:
             self.store_sink.on_fatal = self._store_lost
-        self._token = _context.activate(run)
+        self._token = runtime.activate(run)
         if self.options.on_run is not None:
             self.options.on_run(run)
         self._install_signal_handlers()
@@ -402,7 +402,7 @@ class HardlabPlugin:
         if self.alias is not None:
             self.alias.remove()
         if self.run is not None:
-            _context.deactivate(self.run, self._token)
+            runtime.deactivate(self.run, self._token)
             self._token = None
 
     def _install_signal_handlers(self) -> None:

@@ -58,9 +58,9 @@ from hardlab.widgets._publisher import Publisher
 from hardlab.widgets._sound import completion_sound
 
 if TYPE_CHECKING:
-    from hardlab._context import RunState
     from hardlab.channel import Operator
     from hardlab.runner import RunHandle, RunResult
+    from hardlab.runtime import RunState
     from hardlab.storage import Store
 
 __all__ = ["HistoryRow", "Station", "StatusBar", "history_html", "station", "status_bar_html"]

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 import hardlab
-from hardlab._context import RunState
 from hardlab.channel import Answer, DialogRequest, MessageRequest
 from hardlab.errors import DialogCancelledError
 from hardlab.model import ResultRunStore, TestStatus
@@ -23,6 +22,7 @@ from hardlab.model.dialog import (
     TextInputWidget,
 )
 from hardlab.runner import RunResult
+from hardlab.runtime import RunState
 from hardlab.widgets import DialogView, MessageView, RunPanel, WidgetOperator
 
 MakePlan = Callable[..., Path]

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from hardlab._context import CaseRef, RunState
 from hardlab.channel import DialogRequest, MessageRequest
 from hardlab.model import CaseRunStore, Group, ModuleRunStore, TestStatus
 from hardlab.model.dialog import DialogBox, HTMLComponent, ImageComponent
@@ -18,6 +17,7 @@ from hardlab.model.measurement import (
     NumericMeasurementRecord,
     StringMeasurementRecord,
 )
+from hardlab.runtime import CaseRef, RunState
 from hardlab.widgets import _presenters as p
 
 PNG = bytes.fromhex(

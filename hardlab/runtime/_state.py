@@ -1,4 +1,4 @@
-"""The live state of a run, and how the setter API finds it.
+"""The live state of a run, its read-only view, and how the setter API finds it.
 
 The pytest plugin creates one `RunState` per run and makes it current for the
 thread running the plan (a `ContextVar`); it also marks which case is running.
