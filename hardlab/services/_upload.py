@@ -1,5 +1,8 @@
 """What a run does about StandCloud: refuse to start without it, queue and send the report.
 
+`UploadSink` is the run's StandCloud sink; `outbox_target` tells the store's
+writer where to queue the report.
+
 With ``[stand_cloud] autosync = true`` the store writer queues the report in
 the outbox in the transaction that stores the run's final state (the sink
 carries the address); after the run one pass of the sync worker sends it,
@@ -11,17 +14,18 @@ be reached or refuses the credentials.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from hardlab.errors import ConfigError, HardlabError
+from hardlab.events import Event, RunFinished, RunView, SinkOutcome
 
 if TYPE_CHECKING:
     from hardlab._sync import SyncResult
-    from hardlab.config import HardpyConfig
+    from hardlab.config import HardpyConfig, StandCloudConfig
     from hardlab.model.report import ResultRunStore
-    from hardlab.runtime import RunState
+    from hardlab.storage import StoreSink
 
-__all__ = ["after_run", "outbox_target", "unavailable"]
+__all__ = ["UploadSink", "outbox_target", "unavailable"]
 
 
 def outbox_target(config: HardpyConfig) -> dict[str, str] | None:
@@ -33,7 +37,7 @@ def outbox_target(config: HardpyConfig) -> dict[str, str] | None:
     section = config.stand_cloud
     if not section.autosync:
         return None
-    from hardlab.cloud._settings import normalize_address
+    from hardlab.cloud import normalize_address
 
     return {"address": normalize_address(section.address), "api_mode": "hardpy"}
 
@@ -74,17 +78,16 @@ def _outcome_lines(run_id: str, result: SyncResult) -> list[str]:
     return []
 
 
-def after_run(run: RunState, report: ResultRunStore, store_sink: Any) -> list[str]:
+def _upload(
+    section: StandCloudConfig, run_id: str, report: ResultRunStore, store: StoreSink | None
+) -> list[str]:
     """Send the finished run's report (autosync); the lines to show when it did not go."""
-    section = run.config.stand_cloud
-    if not section.autosync or run.started_ns is None:  # a run that never started
-        return []
     try:
-        if store_sink is not None and store_sink.saved and store_sink.outbox:
+        if store is not None and store.saved and store.outbox:
             from hardlab._sync import after_run as drain_after_run
 
-            result = drain_after_run(store_sink.url, section, run_id=str(run.run_id))
-            return _outcome_lines(str(run.run_id), result)
+            result = drain_after_run(store.url, section, run_id=run_id)
+            return _outcome_lines(run_id, result)
         from hardlab.cloud import StandCloudLoader
 
         with StandCloudLoader(config=section) as loader:
@@ -98,3 +101,48 @@ def after_run(run: RunState, report: ResultRunStore, store_sink: Any) -> list[st
         ]
     except (HardlabError, ConfigError) as exc:
         return [f"StandCloud: the report was not uploaded ({exc})"]
+
+
+class UploadSink:
+    """The run's StandCloud sink (``[stand_cloud]`` of ``hardpy.toml``).
+
+    With ``connection_only`` it refuses to open while StandCloud cannot be
+    reached or refuses the credentials. With ``autosync`` it sends the
+    finished run's report when it closes: the store's writer has queued it
+    in the outbox (one pass of the sync worker sends it now, a background
+    worker retries), or, for a run without a store, it is uploaded once,
+    directly. Close it after the store's sink.
+
+    Args:
+        config: The plan's ``hardpy.toml``, as the run uses it.
+        store: The run's store sink, if the run has a store.
+    """
+
+    def __init__(self, config: HardpyConfig, store: StoreSink | None = None) -> None:
+        self.config = config
+        self.store = store
+        self._run: RunView | None = None
+        self._report: ResultRunStore | None = None
+
+    def __repr__(self) -> str:
+        return f"UploadSink({self.config.stand_cloud.address!r})"
+
+    def open(self, run: RunView) -> str | None:
+        """With ``connection_only``: why the run must not start, else None."""
+        self._run = run
+        return unavailable(self.config)
+
+    def handle(self, event: Event) -> None:
+        """Keep the final report."""
+        if isinstance(event, RunFinished):
+            self._run = event.run
+            self._report = event.report
+
+    def close(self) -> SinkOutcome:
+        """Send the report (autosync); what to tell the operator when it did not go."""
+        run, report = self._run, self._report
+        section = self.config.stand_cloud
+        if not section.autosync or run is None or report is None or run.started_ns is None:
+            return SinkOutcome()  # no autosync, or a run that never started
+        lines = _upload(section, str(run.run_id), report, self.store)
+        return SinkOutcome(notices=tuple(lines))
