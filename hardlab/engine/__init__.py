@@ -15,27 +15,27 @@ from typing import TYPE_CHECKING
 from hardlab._util import lazy_exports
 
 if TYPE_CHECKING:
-    from hardlab.engine._alias import AliasHandle, install_alias
     from hardlab.engine._interrupt import STOP_MESSAGE, StopRun
-    from hardlab.engine._plugin import HardlabPlugin, QuietTerminal
+    from hardlab.engine._nodes import NodeInfo
+    from hardlab.engine._plugin import Alias, HardlabPlugin, QuietTerminal
     from hardlab.engine._supply import REPORT, STORED_IN, Outlet, Supplier
 
 __all__ = [
     "REPORT",
     "STOP_MESSAGE",
     "STORED_IN",
-    "AliasHandle",
+    "Alias",
     "HardlabPlugin",
+    "NodeInfo",
     "Outlet",
     "QuietTerminal",
     "StopRun",
     "Supplier",
-    "install_alias",
 ]
 
 _WHERE = {
-    "AliasHandle": "hardlab.engine._alias",
-    "install_alias": "hardlab.engine._alias",
+    "Alias": "hardlab.engine._plugin",
+    "NodeInfo": "hardlab.engine._nodes",
     "STOP_MESSAGE": "hardlab.engine._interrupt",
     "StopRun": "hardlab.engine._interrupt",
     "HardlabPlugin": "hardlab.engine._plugin",

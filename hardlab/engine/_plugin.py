@@ -27,14 +27,13 @@ import warnings
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 import pytest
 
 from hardlab import runtime
 from hardlab.channel import AUTO, Operator
 from hardlab.config import HardpyConfig, load_config
-from hardlab.engine._alias import AliasHandle
 from hardlab.engine._interrupt import StopGate, StopRun, cancelled_by_stop
 from hardlab.engine._nodes import Dependency, NodeInfo, sort_key
 from hardlab.engine._supply import Outlet, Supplier
@@ -53,11 +52,18 @@ from hardlab.model.enums import TestStatus
 from hardlab.model.report import CaseRunStore, ModuleRunStore, ResultRunStore
 from hardlab.runtime import CaseRef, CloudPolicy, RunSpec, RunState
 
-__all__ = ["HardlabPlugin", "QuietTerminal"]
+__all__ = ["Alias", "HardlabPlugin", "QuietTerminal"]
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _FINAL = frozenset({TestStatus.PASSED, TestStatus.FAILED, TestStatus.SKIPPED})
 _UNMET = frozenset({TestStatus.FAILED, TestStatus.SKIPPED, TestStatus.ERROR})
+
+
+class Alias(Protocol):
+    """Something the session undoes when it ends (the ``import hardpy`` alias)."""
+
+    def remove(self) -> None:
+        """Undo it."""
 
 
 def _now() -> int:
@@ -129,7 +135,7 @@ class HardlabPlugin:
         spec: RunSpec | None = None,
         *,
         supplier: Supplier | None = None,
-        alias: AliasHandle | None = None,
+        alias: Alias | None = None,
     ) -> None:
         self.spec = spec or RunSpec()
         self.supplier = supplier

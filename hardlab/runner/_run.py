@@ -517,7 +517,8 @@ def execute(spec: RunSpec) -> RunResult:
     """
     import pytest
 
-    from hardlab.engine import REPORT, STORED_IN, HardlabPlugin, QuietTerminal, install_alias
+    from hardlab.engine import REPORT, STORED_IN, HardlabPlugin, QuietTerminal
+    from hardlab.runner._alias import install_alias
     from hardlab.runner._launch import SUPPLIES
 
     refuse_kernel_block(spec.operator)

@@ -167,7 +167,8 @@ def pytest_load_initial_conftests(
         return  # a runner registered its own session plugin
     if not _enabled(early_config):
         return
-    from hardlab.engine import HardlabPlugin, install_alias
+    from hardlab.engine import HardlabPlugin
+    from hardlab.runner._alias import install_alias
     from hardlab.runner._launch import SUPPLIES
     from hardlab.runtime import RunSpec
 

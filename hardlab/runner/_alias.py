@@ -49,7 +49,7 @@ HARDPY_MODULES: dict[str, dict[str, str]] = {
         "Group": "hardlab.model:Group",
         "ChartType": "hardlab.model:ChartType",
         "MeasurementType": "hardlab.model:MeasurementType",
-        "NodeInfo": "hardlab.runner._nodes:NodeInfo",
+        "NodeInfo": "hardlab.engine:NodeInfo",
         "DialogBox": "hardlab.model:DialogBox",
         "PassFailDialog": "hardlab.model:PassFailDialog",
     },
