@@ -17,7 +17,6 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from hardlab._context import CaseRef, RunState, current_run, last_run, maybe_current_run
 from hardlab._util import as_json_value
 from hardlab.config import HardpyConfig, load_config
 from hardlab.errors import DuplicateParameterError, InvalidValueError, TestStandNumberError
@@ -33,6 +32,7 @@ from hardlab.model.measurement import (
 )
 from hardlab.model.report import CaseRunStore, ResultRunStore
 from hardlab.operators import MessageRequest
+from hardlab.runtime import CaseRef, RunState, current_run, last_run, maybe_current_run
 
 __all__ = [
     "ErrorCode",
@@ -94,7 +94,7 @@ def _set_once(function: str, param: str, section: str, attr: str, value: Any) ->
         if getattr(target, attr):
             raise DuplicateParameterError(param)
         setattr(target, attr, value)
-    run.emit(ReportUpdated(run, section or attr))
+    run.emit(ReportUpdated(run.view, section or attr))
 
 
 def _assign(target: dict[str, Any], key: str, value: Any, function: str) -> None:
@@ -255,7 +255,7 @@ def set_dut_info(info: Mapping[str, str | int | float | None]) -> None:
     run = current_run("set_dut_info")
     with run.lock:
         run.document.dut.info = _merge_info("set_dut_info", run.document.dut.info, info)
-    run.emit(ReportUpdated(run, "dut"))
+    run.emit(ReportUpdated(run.view, "dut"))
 
 
 def set_dut_sub_unit(sub_unit: SubUnit) -> int:
@@ -273,7 +273,7 @@ def set_dut_sub_unit(sub_unit: SubUnit) -> int:
     with run.lock:
         run.document.dut.sub_units.append(sub_unit.model_copy(deep=True))
         index = len(run.document.dut.sub_units) - 1
-    run.emit(ReportUpdated(run, "dut"))
+    run.emit(ReportUpdated(run.view, "dut"))
     return index
 
 
@@ -333,7 +333,7 @@ def set_stand_info(info: Mapping[str, str | int | float | None]) -> None:
     with run.lock:
         stand = run.document.test_stand
         stand.info = _merge_info("set_stand_info", stand.info, info)
-    run.emit(ReportUpdated(run, "test_stand"))
+    run.emit(ReportUpdated(run.view, "test_stand"))
 
 
 def set_instrument(instrument: Instrument) -> int:
@@ -351,7 +351,7 @@ def set_instrument(instrument: Instrument) -> int:
     with run.lock:
         run.document.test_stand.instruments.append(instrument.model_copy(deep=True))
         index = len(run.document.test_stand.instruments) - 1
-    run.emit(ReportUpdated(run, "test_stand"))
+    run.emit(ReportUpdated(run.view, "test_stand"))
     return index
 
 
@@ -365,7 +365,7 @@ def set_driver_info(drivers: dict[str, Any]) -> None:
     run = current_run("set_driver_info")
     with run.lock:
         _merge("set_driver_info", run.document.test_stand.drivers, drivers)
-    run.emit(ReportUpdated(run, "test_stand"))
+    run.emit(ReportUpdated(run.view, "test_stand"))
 
 
 def set_process_name(name: str) -> None:
@@ -404,7 +404,7 @@ def set_process_info(info: Mapping[str, str | int | float | None]) -> None:
     with run.lock:
         process = run.document.process
         process.info = _merge_info("set_process_info", process.info, info)
-    run.emit(ReportUpdated(run, "process"))
+    run.emit(ReportUpdated(run.view, "process"))
 
 
 def set_run_artifact(data: dict[str, Any]) -> None:
@@ -419,7 +419,7 @@ def set_run_artifact(data: dict[str, Any]) -> None:
     run = current_run("set_run_artifact")
     with run.lock:
         _merge("set_run_artifact", run.document.artifact, data)
-    run.emit(ReportUpdated(run, "artifact"))
+    run.emit(ReportUpdated(run.view, "artifact"))
 
 
 # ---------------------------------------------------------------------- case fields
@@ -441,7 +441,7 @@ def set_message(msg: str, msg_key: str | None = None) -> None:
         if case.msg is None:
             case.msg = {}
         case.msg[key] = as_json_value(msg)
-    run.emit(CaseUpdated(run, ref.module_id, ref.case_id, "msg"))
+    run.emit(CaseUpdated(run.view, ref.module_id, ref.case_id, "msg"))
 
 
 def set_case_artifact(data: dict[str, Any]) -> None:
@@ -454,7 +454,7 @@ def set_case_artifact(data: dict[str, Any]) -> None:
     run, ref, case = _case_update("set_case_artifact")
     with run.lock:
         _merge("set_case_artifact", case.artifact, data)
-    run.emit(CaseUpdated(run, ref.module_id, ref.case_id, "artifact"))
+    run.emit(CaseUpdated(run.view, ref.module_id, ref.case_id, "artifact"))
 
 
 def set_module_artifact(data: dict[str, Any]) -> None:
@@ -467,7 +467,7 @@ def set_module_artifact(data: dict[str, Any]) -> None:
     run, ref, _ = _case_update("set_module_artifact")
     with run.lock:
         _merge("set_module_artifact", run.module(ref.module_id).artifact, data)
-    run.emit(ReportUpdated(run, "modules"))
+    run.emit(ReportUpdated(run.view, "modules"))
 
 
 def set_case_measurement(measurement: NumericMeasurementRecord | StringMeasurementRecord) -> int:
@@ -495,7 +495,7 @@ def set_case_measurement(measurement: NumericMeasurementRecord | StringMeasureme
     with run.lock:
         case.measurements.append(record)
         index = len(case.measurements) - 1
-    run.emit(CaseUpdated(run, ref.module_id, ref.case_id, "measurements"))
+    run.emit(CaseUpdated(run.view, ref.module_id, ref.case_id, "measurements"))
     return index
 
 
@@ -516,7 +516,7 @@ def set_case_chart(chart: Chart) -> None:
         if case.chart is not None:
             raise DuplicateParameterError("chart")
         case.chart = ChartRecord.model_validate(chart.model_dump())
-    run.emit(CaseUpdated(run, ref.module_id, ref.case_id, "chart"))
+    run.emit(CaseUpdated(run.view, ref.module_id, ref.case_id, "chart"))
 
 
 # ---------------------------------------------------------------------- operator
@@ -661,7 +661,7 @@ class ErrorCode:
                 if run.document.error_code is not None:
                     return
                 run.document.error_code = code
-            run.emit(ReportUpdated(run, "error_code"))
+            run.emit(ReportUpdated(run.view, "error_code"))
 
     def __str__(self) -> str:
         return self.message if self.message is not None else f"Error code = {self.code}"

@@ -15,8 +15,8 @@ from _couchdb import couchdb as couchdb
 from _couchdb import couchdb_server as couchdb_server
 
 from hardlab import services
-from hardlab._context import CaseRef, RunState, running
 from hardlab.model import CaseRunStore, Group, ModuleRunStore, TestStatus
+from hardlab.runtime import CaseRef, RunState, running
 
 # Seconds past a test's own timeout (pytest-timeout, by SIGALRM) after which the
 # session is ended with every thread's stack on stderr: a hang in C code, where

@@ -15,9 +15,8 @@ from typing import Any
 import pytest
 
 import hardlab
-import hardlab._context as context_module
+import hardlab.runtime._state as context_module
 from hardlab import api
-from hardlab._context import CaseRef, RunState, activate, deactivate, running
 from hardlab.api import (
     ErrorCode,
     clear_operator_message,
@@ -94,6 +93,7 @@ from hardlab.model import (
     TextInputWidget,
 )
 from hardlab.operators import Answer, DialogRequest, MessageRequest, ScriptedOperator
+from hardlab.runtime import CaseRef, RunState, activate, deactivate, running
 
 # ---------------------------------------------------------------------- helpers
 
@@ -292,7 +292,7 @@ def test_text_setter_emits_report_updated(
     setter("v")
     updates = recorder.of(ReportUpdated)
     assert [event.field for event in updates] == [REPORT_FIELD[param]]
-    assert updates[0].run is live_run
+    assert updates[0].run is live_run.view
 
 
 @pytest.mark.parametrize(("setter", "param", "read"), ONCE_SETTERS, ids=ONCE_IDS)
@@ -1469,7 +1469,7 @@ def test_case_updated_events_carry_case_and_field(in_case: RunState, recorder: R
         ("test_module", "test_case", "measurements"),
         ("test_module", "test_case", "chart"),
     ]
-    assert all(e.run is in_case for e in updates)
+    assert all(e.run is in_case.view for e in updates)
     assert recorder.of(ReportUpdated) == []
 
 

@@ -11,9 +11,9 @@ __all__ = ["cmd_db_info", "cmd_db_upgrade"]
 
 def _head() -> str:
     # the revision this hardlab's migrations end at (what Store.upgrade() migrates to)
-    from hardlab.storage._migrate import HEAD
+    from hardlab.storage import SCHEMA_HEAD
 
-    return HEAD
+    return SCHEMA_HEAD
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:

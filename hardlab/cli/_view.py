@@ -113,7 +113,7 @@ class TerminalView(Painter):
     def _on_RunStarted(self, event: RunStarted) -> None:  # noqa: N802
         run = event.run
         self._started = time.monotonic()
-        header = f"{self.bold('hardlab')} ▸ {self.bold(run.document.name or 'run')}"
+        header = f"{self.bold('hardlab')} ▸ {self.bold(run.name or 'run')}"
         self._print(header + self.dim(f"   run {run.run_id}"))
 
     def _on_CollectionFailed(self, event: CollectionFailed) -> None:  # noqa: N802
@@ -124,11 +124,14 @@ class TerminalView(Painter):
 
     def _on_CaseStarted(self, event: CaseStarted) -> None:  # noqa: N802
         run = event.run
-        with run.lock:
-            module = run.module(event.module_id)
-            case = module.cases[event.case_id]
-            self._progress = run.progress
-            module_name, case_name = module.name, case.name
+        module_id, case_id = event.module_id, event.case_id
+        module_name, case_name = run.read(
+            lambda report: (
+                report.modules[module_id].name,
+                report.modules[module_id].cases[case_id].name,
+            )
+        )
+        self._progress = run.progress
         if self._module_shown != event.module_id:
             self._module_shown = event.module_id
             self._print(self.bold(module_name))
@@ -141,8 +144,7 @@ class TerminalView(Painter):
     def _on_CaseFinished(self, event: CaseFinished) -> None:  # noqa: N802
         record = event.attempt
         case = record.case
-        with event.run.lock:
-            self._progress = event.run.progress
+        self._progress = event.run.progress
         if self._module_shown != record.module_id:
             self._module_shown = record.module_id
             self._print(self.bold(record.module_name))

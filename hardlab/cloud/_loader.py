@@ -38,16 +38,17 @@ def report_key(report: ResultRunStore) -> str:
     run id, the same key the outbox sends: uploading the report from
     ``post_run_functions`` and by autosync stores it once.
     """
-    from hardlab._context import last_run, maybe_current_run
+    from hardlab.runtime import last_run, maybe_current_run
 
     run = maybe_current_run() or last_run()
     if run is not None:
-        with run.lock:
-            same = (
-                run.document.start_time == report.start_time
-                and run.document.name == report.name
-                and run.document.dut.serial_number == report.dut.serial_number
+        same = run.view.read(
+            lambda live: (
+                live.start_time == report.start_time
+                and live.name == report.name
+                and live.dut.serial_number == report.dut.serial_number
             )
+        )
         if same:
             return str(run.run_id)
     digest = report.model_dump_json(exclude={"rev"})

@@ -15,7 +15,7 @@ from traitlets import Unicode
 
 from hardlab.errors import ConfigError, HardlabError
 from hardlab.labext._handlers import ExportHandler, FiltersHandler, ReportHandler, RunsHandler
-from hardlab.storage._url import resolve_url
+from hardlab.storage import resolve_url
 
 if TYPE_CHECKING:
     from hardlab.config import HardpyConfig

@@ -17,7 +17,7 @@ Load them with ``%load_ext hardlab``, then::
 A run's cell waits until the run has ended, so "Run All" and nbclient run
 the next cell only after it, while the kernel still receives the panel's
 widget messages (on ipykernel 6.29 and later; see
-`hardlab.magics._kernel`). Its `RunResult` is left in ``_``. Interrupting
+`hardlab.widgets.kernel`). Its `RunResult` is left in ``_``. Interrupting
 the kernel stops the run cleanly. ``--no-wait``, and every run in a Voilà
 page, returns a `RunHandle` instead. With ``$HARDLAB_ANSWERS`` naming an
 answers file, runs take their answers from it instead of the panel: how a

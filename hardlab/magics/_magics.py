@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 
-from hardlab.magics import _kernel
 from hardlab.magics._args import (
     CellCommand,
     LoginCommand,
@@ -39,6 +38,7 @@ from hardlab.magics._args import (
 )
 from hardlab.magics._cells import DEFAULT_MODULE_NAME, CellModule, clean_tests, define, name_module
 from hardlab.magics._transform import rewrite
+from hardlab.widgets import kernel as _kernel
 
 if TYPE_CHECKING:
     from hardlab.runner import RunHandle, RunResult
@@ -103,7 +103,7 @@ def _usage(error: MagicUsageError) -> UsageError:
 def _operator_choice(options: RunOptions, panel: RunPanel | None) -> dict[str, Any]:
     """``answers=``/``operator=`` for `hardlab.start`: a file, ``$HARDLAB_ANSWERS``, the panel."""
     from hardlab.operators import answers_from_env
-    from hardlab.runner._run import caller_cwd
+    from hardlab.runner import caller_cwd
 
     if options.answers:
         return {"answers": options.answers}
@@ -226,7 +226,7 @@ def _start_without_waiting(
 
 def _prepare_cell(shell: Any, command: CellCommand, body: str) -> CellModule:
     """Define the cell's tests and register the notebook's module as their file."""
-    from hardlab.runner._run import caller_cwd
+    from hardlab.runner import caller_cwd
 
     CellModule.check_free()
     namespace = shell.user_ns

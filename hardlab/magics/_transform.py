@@ -10,7 +10,7 @@ before IPython turns magics into calls) rewrites
   cell's code as a string.
 
 So the cell waits for the run while the kernel keeps handling widget
-messages (how it waits is `hardlab.magics._kernel`'s business), and "Run All"
+messages (how it waits is `hardlab.widgets.kernel`'s business), and "Run All"
 and nbclient run the next cell only after the run. ``{expression}`` and
 ``$name`` in ARGS are expanded in the cell, as IPython does for magics.
 

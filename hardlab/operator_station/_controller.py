@@ -54,10 +54,10 @@ from hardlab.operators import accepts
 from hardlab.widgets import HistoryRow, Labels, StatusBar, format_when
 
 if TYPE_CHECKING:
-    from hardlab._context import RunState
     from hardlab.events import RunListener
     from hardlab.operators import Operator
     from hardlab.runner import RunHandle, RunResult
+    from hardlab.runtime import RunState
     from hardlab.storage import Store
 
 __all__ = [
@@ -182,28 +182,26 @@ def _blank(spec: StartArgConfig) -> str | None:
 
 
 def _stand_info(run: RunState) -> tuple[str, str]:
-    """The stand's name and the rest of what the plan said about it (read under the run's lock)."""
-    with run.lock:
-        stand = run.document.test_stand
-        name = stand.name or ""
-        parts = [
-            text
-            for text in (
-                stand.location or "",
-                f"#{stand.number}" if stand.number is not None else "",
-                stand.revision or "",
-            )
-            if text
-        ]
-        parts.extend(f"{key}: {value}" for key, value in stand.info.items())
+    """The stand's name and the rest of what the plan said about it (from a copy of it)."""
+    stand = run.view.read(lambda document: document.test_stand.model_copy(deep=True))
+    name = stand.name or ""
+    parts = [
+        text
+        for text in (
+            stand.location or "",
+            f"#{stand.number}" if stand.number is not None else "",
+            stand.revision or "",
+        )
+        if text
+    ]
+    parts.extend(f"{key}: {value}" for key, value in stand.info.items())
     return name, " · ".join(parts)
 
 
 def _run_times(run: RunState) -> tuple[str, str, str]:
-    """The run's start, end (with the stand's time zone) and alert (read under the run's lock)."""
-    with run.lock:
-        zone = run.document.test_stand.timezone
-        return format_when(run.started_ns, zone), format_when(run.finished_ns, zone), run.alert
+    """The run's start, end (with the stand's time zone) and alert."""
+    zone = run.view.read(lambda document: document.test_stand.timezone)
+    return format_when(run.started_ns, zone), format_when(run.finished_ns, zone), run.alert
 
 
 class _RunEvents:
@@ -255,7 +253,7 @@ class StationController:
         clock: Clock | None = None,
     ) -> None:
         from hardlab.operators import ScriptedOperator, answers_from_env
-        from hardlab.runner._run import caller_cwd
+        from hardlab.runner import caller_cwd
 
         base = caller_cwd()
         folder = (base / Path(plan).expanduser()).resolve()

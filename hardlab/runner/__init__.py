@@ -13,13 +13,14 @@ from hardlab._util import lazy_exports
 if TYPE_CHECKING:
     from hardlab.operators import ScriptedOperator, TerminalOperator, to_answer
     from hardlab.runner._background import RunHandle, set_awaiter, start
-    from hardlab.runner._run import RunResult, run
+    from hardlab.runner._run import RunResult, caller_cwd, run
 
 __all__ = [
     "RunHandle",
     "RunResult",
     "ScriptedOperator",
     "TerminalOperator",
+    "caller_cwd",
     "run",
     "set_awaiter",
     "start",
@@ -32,6 +33,7 @@ _WHERE = {
     "start": "hardlab.runner._background",
     "RunResult": "hardlab.runner._run",
     "run": "hardlab.runner._run",
+    "caller_cwd": "hardlab.runner._run",
     "ScriptedOperator": "hardlab.operators",
     "TerminalOperator": "hardlab.operators",
     "to_answer": "hardlab.operators",

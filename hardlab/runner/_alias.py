@@ -20,7 +20,7 @@ import types
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["HARDPY_MODULES", "AliasHandle", "hardpy_installed", "install"]
+__all__ = ["HARDPY_MODULES", "AliasHandle", "hardpy_installed", "install", "install_alias"]
 
 HARDPY_MODULES: dict[str, dict[str, str]] = {
     # filled from hardlab.__all__ (a superset of HardPy's names) on first use
@@ -49,7 +49,7 @@ HARDPY_MODULES: dict[str, dict[str, str]] = {
         "Group": "hardlab.model:Group",
         "ChartType": "hardlab.model:ChartType",
         "MeasurementType": "hardlab.model:MeasurementType",
-        "NodeInfo": "hardlab.runner._nodes:NodeInfo",
+        "NodeInfo": "hardlab.engine:NodeInfo",
         "DialogBox": "hardlab.model:DialogBox",
         "PassFailDialog": "hardlab.model:PassFailDialog",
     },
@@ -194,3 +194,7 @@ def install(force: bool | None = None) -> AliasHandle:
             sys.meta_path.insert(0, _Finder())
         _USERS[0] += 1
     return AliasHandle(active=True)
+
+
+install_alias = install
+"""`install`, under the name `hardlab.engine` exports it by."""

@@ -12,29 +12,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import dataclasses
+import functools
 import logging
-import os
 import threading
 import uuid
 from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
 from os import PathLike
-from pathlib import Path
 from typing import Any
 
-from hardlab._context import RunState
 from hardlab._util import uuid7
 from hardlab.errors import RunNotFinishedError
 from hardlab.events import RunListener
 from hardlab.operators import AUTO, Operator
 from hardlab.runner._run import (
-    Capture,
     RunResult,
     Target,
     _targets,
     caller_cwd,
     check_capture,
-    run,
+    execute,
+    spec_for,
 )
+from hardlab.runtime import Capture, RunSpec, RunState
 
 __all__ = ["Awaiter", "RunHandle", "set_awaiter", "start"]
 
@@ -92,16 +92,14 @@ class RunHandle:
 
     def __init__(
         self,
-        target: Target,
-        options: dict[str, Any],
+        spec: Callable[[], RunSpec],
         run_id: uuid.UUID,
         on_run: Callable[[RunState], None] | None,
     ) -> None:
         self.run_id = run_id
         self.name = f"hardlab-run-{run_id.hex[-8:]}"
         self.ready = threading.Event()
-        self._target = target
-        self._options = options
+        self._spec: Callable[[], RunSpec] | None = spec
         self._user_on_run = on_run
         self._lock = threading.Lock()
         self._state: RunState | None = None
@@ -124,7 +122,9 @@ class RunHandle:
 
     def _work(self) -> None:
         try:
-            result = run(self._target, **self._options, on_run=self._on_run)
+            assert self._spec is not None
+            spec = dataclasses.replace(self._spec(), on_run=self._on_run)
+            result = execute(spec)
         except BaseException as exc:  # noqa: BLE001 - handed to whoever asks for the result
             self._settle(None, exc)
         else:
@@ -146,7 +146,7 @@ class RunHandle:
             self._exception = exception
             self._finished.set()
             callbacks, self._callbacks = self._callbacks, []
-        self._options = {}  # let go of listeners and the operator
+        self._spec = None  # let go of listeners and the operator
         self.ready.set()
         for callback in callbacks:
             self._call(callback)
@@ -353,13 +353,6 @@ def _resolve(future: asyncio.Future[None]) -> None:
         future.set_result(None)
 
 
-def _absolute(value: Any, base: Path) -> Any:
-    """A relative path made absolute against `base`; anything else as it is."""
-    if isinstance(value, (str, PathLike)) and "://" not in os.fspath(value):
-        return base / Path(value).expanduser()
-    return value
-
-
 def start(
     target: Target = ".",
     *,
@@ -422,25 +415,31 @@ def start(
     check_capture(capture)
     base = caller_cwd()
     targets = _targets(target, base)  # a typo fails here, not in the thread
-    options: dict[str, Any] = {
-        "args": args,
-        "select": select,
-        "start_args": start_args,
-        "operator": operator,
-        "answers": _absolute(answers, base),
-        "report_dir": _absolute(report_dir, base),
-        "store": store if isinstance(store, bool) else _absolute(store, base),
-        "listeners": listeners,
-        "tests_name": tests_name,
-        "config_dir": _absolute(config_dir, base),
-        "hardpy_alias": hardpy_alias,
-        "quiet": quiet,
-        "attempt_delay": attempt_delay,
-        "chdir": chdir,
-        "handle_sigterm": handle_sigterm,
-        "run_id": run_id or uuid7(),
-        "capture": capture,
-    }
-    handle = RunHandle(targets, options, options["run_id"], on_run)
+    run_id = run_id or uuid7()
+    # The spec is made in the run's thread (an answers file is read there, and
+    # its errors come out of the handle), with relative paths taken from here.
+    spec = functools.partial(
+        spec_for,
+        targets,
+        base=base,
+        args=args,
+        select=select,
+        start_args=start_args,
+        operator=operator,
+        answers=answers,
+        report_dir=report_dir,
+        store=store,
+        listeners=listeners,
+        tests_name=tests_name,
+        config_dir=config_dir,
+        hardpy_alias=hardpy_alias,
+        quiet=quiet,
+        attempt_delay=attempt_delay,
+        chdir=chdir,
+        handle_sigterm=handle_sigterm,
+        run_id=run_id,
+        capture=capture,
+    )
+    handle = RunHandle(spec, run_id, on_run)
     handle._start()
     return handle

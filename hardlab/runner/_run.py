@@ -1,4 +1,10 @@
-"""``hardlab.run()``: run a plan in this process and return its result."""
+"""``hardlab.run()``: run a plan in this process and return its result.
+
+Every entry point describes its run with one `RunSpec` (`spec_for` maps
+``run()``'s and ``start()``'s parameters onto one) and hands it to
+`execute`, which runs it under pytest with the engine's plugin and the
+sinks `hardlab.runner._launch.build_sinks` makes of it.
+"""
 
 from __future__ import annotations
 
@@ -13,14 +19,14 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
-from hardlab._context import RunState
 from hardlab.errors import ConfigError, KernelBlockedError, PlanError
 from hardlab.events import CaseAttempt, RunListener
 from hardlab.model.enums import TestStatus
 from hardlab.model.report import ResultRunStore
 from hardlab.operators import AUTO, Operator
+from hardlab.runtime import Capture, RunSpec, RunState
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -31,16 +37,15 @@ __all__ = [
     "Target",
     "caller_cwd",
     "check_capture",
+    "execute",
     "kernel_main_thread",
     "refuse_kernel_block",
     "run",
+    "spec_for",
 ]
 
 Target = str | PathLike[str] | Sequence[str | PathLike[str]]
 """A plan folder, a test file, a node id (``file.py::test``) or a list of them."""
-
-Capture = Literal["fd", "sys", "no", "tee-sys"]
-"""pytest's ``--capture`` methods: what happens to a test's prints."""
 
 _CHDIR_LOCK = threading.RLock()
 # (thread, folder): the thread that moved the process into a plan folder, and
@@ -401,23 +406,76 @@ def run(
             thread) with a widget operator, whose answers that thread must
             receive: use ``%hardpy run`` or ``await hardlab.start(...)``.
     """
-    import pytest
+    return execute(
+        spec_for(
+            target,
+            base=caller_cwd(),
+            args=args,
+            select=select,
+            start_args=start_args,
+            operator=operator,
+            answers=answers,
+            report_dir=report_dir,
+            store=store,
+            listeners=listeners,
+            tests_name=tests_name,
+            config_dir=config_dir,
+            hardpy_alias=hardpy_alias,
+            quiet=quiet,
+            attempt_delay=attempt_delay,
+            chdir=chdir,
+            handle_sigterm=handle_sigterm,
+            run_id=run_id,
+            on_run=on_run,
+            capture=capture,
+        )
+    )
 
+
+def spec_for(
+    target: Target,
+    *,
+    base: Path,
+    args: Sequence[str] = (),
+    select: str | None = None,
+    start_args: Mapping[str, Any] | None = None,
+    operator: Operator | None = AUTO,
+    answers: Mapping[str, Any] | Sequence[Any] | str | PathLike[str] | None = None,
+    report_dir: str | PathLike[str] | None = None,
+    store: str | PathLike[str] | bool | None = None,
+    listeners: Sequence[RunListener] = (),
+    tests_name: str | None = None,
+    config_dir: str | PathLike[str] | None = None,
+    hardpy_alias: bool | None = None,
+    quiet: bool = False,
+    attempt_delay: float | None = None,
+    chdir: bool = True,
+    handle_sigterm: bool = True,
+    run_id: uuid.UUID | None = None,
+    on_run: Callable[[RunState], None] | None = None,
+    capture: Capture | None = None,
+) -> RunSpec:
+    """The `RunSpec` for `hardlab.run`'s parameters (see there), relative paths taken from `base`.
+
+    The operator is chosen here (scripted answers, ``$HARDLAB_ANSWERS``)
+    and an explicit store made a URL.
+
+    Raises:
+        PlanError: If a target or `config_dir` does not exist.
+        ConfigError: If `capture` is not pytest's, or the answers are invalid.
+    """
     from hardlab.operators import ScriptedOperator, answers_from_env
-    from hardlab.runner import _alias
-    from hardlab.runner._session import HardlabPlugin, QuietTerminal, SessionOptions
-    from hardlab.runner._sinks import JsonReportSink
 
     check_capture(capture)
-    base = caller_cwd()
     paths = _targets(target, base)
     plan_dir = _plan_dir(paths, config_dir, base)
+    url: str | None = None
     if store is not None and not isinstance(store, bool):
-        from hardlab.storage._url import resolve_url
+        from hardlab.storage import resolve_url
 
         if "://" not in os.fspath(store):
             store = _absolute(store, base)  # the caller's folder, not the plan's
-        store = resolve_url(store)
+        url = resolve_url(store)
     chosen: Any = operator
     if answers is not None:
         if isinstance(answers, (str, PathLike)):
@@ -428,34 +486,60 @@ def run(
         scripted = answers_from_env(base)
         if scripted is not None:
             chosen = scripted
-    refuse_kernel_block(chosen)
-    sinks: list[RunListener] = list(listeners)
-    json_sink = None
-    if report_dir is not None:
-        json_sink = JsonReportSink(_absolute(report_dir, base).resolve())
-        sinks.append(json_sink)
-    options = SessionOptions(
-        operator=chosen,
-        listeners=sinks,
+    return RunSpec(
+        targets=tuple(str(path) for path in paths),
+        plan_dir=plan_dir,
         start_args={str(k): str(v) for k, v in (start_args or {}).items()},
+        operator=chosen,
+        store=False if store is False else url,
+        report_dir=_absolute(report_dir, base).resolve() if report_dir is not None else None,
+        pytest_args=tuple(args),
+        select=select,
+        capture=capture,
+        quiet=quiet,
+        chdir=chdir,
         tests_name=tests_name,
-        config_dir=plan_dir,
-        store=store,
         attempt_delay=attempt_delay,
         handle_sigterm=handle_sigterm,
         run_id=run_id,
+        listeners=tuple(listeners),
         on_run=on_run,
+        hardpy_alias=hardpy_alias,
     )
-    plugin = HardlabPlugin(options)
-    command = build_args(paths, plan_dir, relative=chdir, args=args, select=select, capture=capture)
+
+
+def execute(spec: RunSpec) -> RunResult:
+    """Run `spec` under pytest in this thread and return its result (every entry point ends here).
+
+    Raises:
+        PlanError: If pytest could not run the plan.
+        KernelBlockedError: If the operator needs this thread (a kernel's) for its answers.
+    """
+    import pytest
+
+    from hardlab.engine import REPORT, STORED_IN, HardlabPlugin, QuietTerminal
+    from hardlab.runner._alias import install_alias
+    from hardlab.runner._launch import SUPPLIES
+
+    refuse_kernel_block(spec.operator)
+    plan_dir = spec.plan_dir or caller_cwd()
+    plugin = HardlabPlugin(spec, supplier=SUPPLIES)
+    command = build_args(
+        [Path(target) for target in spec.targets],
+        plan_dir,
+        relative=spec.chdir,
+        args=spec.pytest_args,
+        select=spec.select,
+        capture=spec.capture,
+    )
     started = time.perf_counter()
-    alias = _alias.install(hardpy_alias)
+    alias = install_alias(spec.hardpy_alias)
     try:
         with (
-            _working_directory(plan_dir, chdir),
+            _working_directory(plan_dir, spec.chdir),
             isolated_imports(lambda: [plan_dir, *plugin.roots]),
         ):
-            plugins: list[object] = [plugin, QuietTerminal()] if quiet else [plugin]
+            plugins: list[object] = [plugin, QuietTerminal()] if spec.quiet else [plugin]
             exit_code = int(pytest.main(command, plugins=plugins))
     finally:
         alias.remove()
@@ -473,6 +557,7 @@ def run(
                 "its message is printed above"
             )
             raise PlanError(msg)
+    report_path = plugin.saved.get(REPORT)
     return RunResult(
         run_id=state.run_id,
         status=report.status,
@@ -480,9 +565,9 @@ def run(
         exit_code=exit_code,
         attempts=tuple(plugin.attempts),
         errors=tuple(plugin.errors),
-        report_path=json_sink.paths[-1] if json_sink and json_sink.paths else None,
+        report_path=Path(report_path) if report_path is not None else None,
         duration=time.perf_counter() - started,
-        store_url=plugin.store_sink.url if plugin.store_sink and plugin.store_sink.saved else None,
+        store_url=plugin.saved.get(STORED_IN),
         node_ids=_node_ids(plugin),
     )
 

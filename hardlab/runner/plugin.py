@@ -167,12 +167,16 @@ def pytest_load_initial_conftests(
         return  # a runner registered its own session plugin
     if not _enabled(early_config):
         return
-    from hardlab.runner import _alias
-    from hardlab.runner._session import HardlabPlugin
+    from hardlab.engine import HardlabPlugin
+    from hardlab.runner._alias import install_alias
+    from hardlab.runner._launch import SUPPLIES
+    from hardlab.runtime import RunSpec
 
     choice = getattr(early_config.known_args_namespace, "hardlab_hardpy_alias", "auto")
     force = {"always": True, "never": False}.get(choice)
-    plugin = HardlabPlugin(alias=_alias.install(force))
+    plugin = HardlabPlugin(
+        RunSpec(hardpy_alias=force), supplier=SUPPLIES, alias=install_alias(force)
+    )
     pm.register(plugin, SESSION_PLUGIN_NAME)
     plugin.adopt(early_config)  # registered during this hook, its own copy is not called
 

@@ -1,4 +1,4 @@
-"""What hardlab does with StandCloud and the store together: the sync worker and history().
+"""What combines the store, StandCloud and the file formats: sync, history, a run's sinks.
 
 This layer sits above `hardlab.storage` and `hardlab.cloud` (it uses both,
 they know nothing of each other) and below the runner and the shells:
@@ -9,6 +9,10 @@ they know nothing of each other) and below the runner and the shells:
   `connection_problem` says why StandCloud cannot take reports now
   (``connection_only``). What an upload's answer means is
   `hardlab.cloud.UploadOutcome`'s to say, not this package's.
+- `UploadSink` is a run's StandCloud sink (``connection_only`` before it
+  starts, autosync when it ends); `JsonReportSink` writes ``--report-dir``
+  files and `UnsavedReportSink` keeps a run the store could not take;
+  `hardlab.runner` builds them into a run's sinks.
 - `history` gives the store's runs, or StandCloud's through a local mirror
   (`StandCloudHistory`), as `hardlab.views.History`.
 
@@ -22,6 +26,7 @@ from typing import TYPE_CHECKING
 from hardlab._util import lazy_exports
 
 if TYPE_CHECKING:
+    from hardlab.services._files import JsonReportSink, UnsavedReportSink
     from hardlab.services._history import SCHEME, StandCloudHistory, history, summary_document
     from hardlab.services._sync import (
         LoaderFactory,
@@ -35,13 +40,17 @@ if TYPE_CHECKING:
         stop_background_syncs,
         sync,
     )
+    from hardlab.services._upload import UploadSink, unavailable
 
 __all__ = [
     "SCHEME",
+    "JsonReportSink",
     "LoaderFactory",
     "StandCloudHistory",
     "SyncPolicy",
     "SyncResult",
+    "UnsavedReportSink",
+    "UploadSink",
     "after_run",
     "background_sync",
     "connection_problem",
@@ -51,9 +60,14 @@ __all__ = [
     "stop_background_syncs",
     "summary_document",
     "sync",
+    "unavailable",
 ]
 
 _WHERE = {
+    "JsonReportSink": "hardlab.services._files",
+    "UnsavedReportSink": "hardlab.services._files",
+    "UploadSink": "hardlab.services._upload",
+    "unavailable": "hardlab.services._upload",
     "SCHEME": "hardlab.services._history",
     "LoaderFactory": "hardlab.services._sync",
     "StandCloudHistory": "hardlab.services._history",

@@ -15,9 +15,11 @@ if TYPE_CHECKING:
     from hardlab.storage._sink import StoreSink, report_run_id
     from hardlab.storage._store import Rows, Store
     from hardlab.storage._url import DB_ENV, default_url, resolve_url
+    from hardlab.storage._version import SCHEMA_HEAD
 
 __all__ = [
     "DB_ENV",
+    "SCHEMA_HEAD",
     "Outbox",
     "OutboxEntry",
     "OutboxResult",
@@ -39,6 +41,7 @@ _WHERE = {
     "RunFilter": "hardlab.storage._queries",
     "Rows": "hardlab.storage._store",
     "Store": "hardlab.storage._store",
+    "SCHEMA_HEAD": "hardlab.storage._version",
     "default_url": "hardlab.storage._url",
     "resolve_url": "hardlab.storage._url",
     "StoreSink": "hardlab.storage._sink",

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
 __all__ = [
-    "HEAD",
+    "SCHEMA_HEAD",
     "VERSION_TABLE",
     "alembic_config",
     "create_fresh",
@@ -25,7 +25,7 @@ __all__ = [
     "upgrade",
 ]
 
-from hardlab.storage._version import HEAD, VERSION_TABLE
+from hardlab.storage._version import SCHEMA_HEAD, VERSION_TABLE
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -52,7 +52,7 @@ def current_revision(connection: Connection) -> str | None:
 
 
 def create_fresh(connection: Connection) -> None:
-    """Create hardlab's schema in an empty database, at `HEAD`, without running migrations.
+    """Create hardlab's schema in an empty database, at `SCHEMA_HEAD`, without running migrations.
 
     The same tables the migrations build (a test checks it), in one step and
     without importing Alembic: this is what a new stand's first run does.
@@ -69,7 +69,7 @@ def create_fresh(connection: Connection) -> None:
         PrimaryKeyConstraint("version_num", name=f"{VERSION_TABLE}_pkc"),
     )
     version.create(connection)
-    connection.execute(version.insert().values(version_num=HEAD))
+    connection.execute(version.insert().values(version_num=SCHEMA_HEAD))
 
 
 def upgrade(connection: Connection, revision: str = "head") -> None:

@@ -34,6 +34,8 @@ from hardlab.events import (
     ReportUpdated,
     RunFinished,
     RunStarted,
+    RunView,
+    SinkOutcome,
 )
 from hardlab.model.report import ResultRunStore
 from hardlab.storage._messages import (
@@ -48,7 +50,6 @@ from hardlab.storage._messages import (
     encode_module,
     encode_start,
 )
-from hardlab.storage._outcome import SinkOutcome
 from hardlab.storage._version import check_sqlite, sqlite_file
 
 __all__ = ["StoreSink", "report_run_id"]
@@ -296,7 +297,7 @@ class StoreSink:
         if self._finished and not self.saved and not self.errors:
             self.errors.append("the store writer ended without confirming the run")
 
-    def open(self, run: object = None) -> str | None:
+    def open(self, run: RunView | None = None) -> str | None:
         """Why the store cannot take the run, or None; once the plan is collected (`ready`)."""
         return self.ready()
 
@@ -330,14 +331,14 @@ class StoreSink:
         self.prepare()
         run = event.run
         self._run_id = str(run.run_id)
-        with run.lock:
-            document = run.document.model_dump_json()
-            for m_index, (module_id, module) in enumerate(run.document.modules.items()):
-                self._module_positions[module_id] = m_index
-                for case_id in module.cases:
-                    self._prefixes[(module_id, case_id)] = attempt_prefix(
-                        self._run_id, module_id, module.name, case_id, len(self._prefixes)
-                    )
+        document = run.document_json()
+        layout = run.read(lambda doc: [(k, m.name, list(m.cases)) for k, m in doc.modules.items()])
+        for m_index, (module_id, module_name, case_ids) in enumerate(layout):
+            self._module_positions[module_id] = m_index
+            for case_id in case_ids:
+                self._prefixes[(module_id, case_id)] = attempt_prefix(
+                    self._run_id, module_id, module_name, case_id, len(self._prefixes)
+                )
         self._send(
             encode_start(
                 self._run_id, document, started_ns=run.started_ns, host=socket.gethostname()
@@ -346,9 +347,8 @@ class StoreSink:
 
     def _meta(self, event: Event) -> None:
         run = event.run
-        with run.lock:
-            document = run.document.model_dump_json(include=_META_FIELDS)
-            progress = run.progress
+        document = run.document_json(include=_META_FIELDS)
+        progress = run.progress
         self._dirty = False
         self._send(encode_meta(self._run_id, document, progress=progress))
 
@@ -365,9 +365,9 @@ class StoreSink:
                 record.case_id,
                 len(self._prefixes),
             )
-        with event.run.lock:
-            # model_dump_json() without its keyword handling and str round trip
-            case = type(record.case).__pydantic_serializer__.to_json(record.case)
+        # model_dump_json() without its keyword handling and str round trip; the
+        # record's case is a copy, or the ended case itself, which nothing changes
+        case = type(record.case).__pydantic_serializer__.to_json(record.case)
         self._send(
             encode_attempt(
                 prefix,
@@ -380,9 +380,7 @@ class StoreSink:
         )
 
     def _on_module(self, event: ModuleFinished) -> None:
-        run = event.run
-        with run.lock:
-            module = run.module(event.module_id).model_dump_json(exclude={"cases"})
+        module = event.run.module_json(event.module_id, exclude={"cases"})
         position = self._module_positions.get(event.module_id, 0)
         self._send(encode_module(self._run_id, event.module_id, position, module))
 

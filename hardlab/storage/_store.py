@@ -307,7 +307,7 @@ class Store:
         with _translate("opening the store", self.url):
             with self.engine.connect() as connection:
                 revision = _migrate.current_revision(connection)
-            if revision == _migrate.HEAD:
+            if revision == _migrate.SCHEMA_HEAD:
                 return
             if revision is not None:
                 raise self._out_of_date(revision)
@@ -322,7 +322,7 @@ class Store:
                         _migrate.upgrade(connection)
                     else:
                         _migrate.create_fresh(connection)
-                elif revision != _migrate.HEAD:
+                elif revision != _migrate.SCHEMA_HEAD:
                     raise self._out_of_date(revision)
 
     def _out_of_date(self, revision: str) -> Exception:
@@ -352,7 +352,7 @@ class Store:
                 connection.execute(text("SELECT pg_advisory_xact_lock(4242424242)"))
             _migrate.upgrade(connection)
         self._checked = False
-        return _migrate.HEAD
+        return _migrate.SCHEMA_HEAD
 
     # ------------------------------------------------------------------ liveness
 

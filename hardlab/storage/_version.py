@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["HEAD", "VERSION_TABLE", "check_sqlite", "revision_problem", "sqlite_file"]
+__all__ = ["SCHEMA_HEAD", "VERSION_TABLE", "check_sqlite", "revision_problem", "sqlite_file"]
 
 VERSION_TABLE = "hardlab_alembic_version"
 """Alembic's version table, named so another application's Alembic is not disturbed."""
 
-HEAD = "20261122_0002"
+SCHEMA_HEAD = "20261122_0002"
 """The newest revision; a test checks it against the revision files."""
 
 
@@ -24,15 +24,15 @@ def revision_problem(revision: str | None, where: str) -> tuple[str, str] | None
     a newer hardlab). A database without hardlab's schema (None) is fine: the
     schema is created on first use.
     """
-    if revision is None or revision == HEAD:
+    if revision is None or revision == SCHEMA_HEAD:
         return None
-    if revision > HEAD:
+    if revision > SCHEMA_HEAD:
         return "new", (
-            f"the store at {where} has schema {revision}, newer than this hardlab ({HEAD}); "
+            f"the store at {where} has schema {revision}, newer than this hardlab ({SCHEMA_HEAD}); "
             "upgrade hardlab (pip install -U hardlab)"
         )
     return "old", (
-        f"the store at {where} has schema {revision}; this hardlab needs {HEAD}. "
+        f"the store at {where} has schema {revision}; this hardlab needs {SCHEMA_HEAD}. "
         f"Upgrade it with: hardlab db upgrade --db {where}"
     )
 

@@ -49,7 +49,7 @@ from hardlab.storage._messages import (
     decode,
     encode_reply,
 )
-from hardlab.storage._version import HEAD, VERSION_TABLE, sqlite_file
+from hardlab.storage._version import SCHEMA_HEAD, VERSION_TABLE, sqlite_file
 from hardlab.storage._write import RunWriter
 
 HEARTBEAT_S = 30.0
@@ -220,7 +220,7 @@ class SqliteTarget:
         except sqlite3.Error:
             self.close()
             return False
-        return row is not None and row[0] == HEAD
+        return row is not None and row[0] == SCHEMA_HEAD
 
     @property
     def _db(self) -> sqlite3.Connection:

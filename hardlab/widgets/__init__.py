@@ -54,6 +54,7 @@ if TYPE_CHECKING:
         station_css,
         status_bar_html,
     )
+    from hardlab.widgets._svg import chart_svg
 
 __all__ = [
     "DialogView",
@@ -65,6 +66,7 @@ __all__ = [
     "Station",
     "StatusBar",
     "WidgetOperator",
+    "chart_svg",
     "completion_sound",
     "format_when",
     "heading_html",
@@ -87,6 +89,7 @@ _WHERE = {
     "sanitize_html": "hardlab.widgets._sanitize",
     "Labels": "hardlab.widgets._i18n",
     "completion_sound": "hardlab.widgets._sound",
+    "chart_svg": "hardlab.widgets._svg",
     "HistoryRow": "hardlab.widgets._station_html",
     "StatusBar": "hardlab.widgets._station_html",
     "format_when": "hardlab.widgets._station_html",

@@ -389,7 +389,7 @@ class WidgetOperator(ViewOperator[DialogView, MessageView]):
         super().__init__(before_show=before_show, poll=poll)
         self.area: Any = area if area is not None else widgets.VBox()
         self.labels = labels
-        from hardlab.magics import _kernel
+        from hardlab.widgets import kernel as _kernel
 
         _kernel.install()
 

@@ -29,7 +29,6 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from hardlab._context import RunState
 from hardlab.events import (
     AlertRaised,
     CaseFinished,
@@ -44,8 +43,10 @@ from hardlab.events import (
     ReportUpdated,
     RunFinished,
     RunStarted,
+    RunView,
 )
 from hardlab.model.enums import TestStatus
+from hardlab.model.report import ResultRunStore
 from hardlab.widgets import _presenters as present
 from hardlab.widgets._dialogs import WidgetOperator
 from hardlab.widgets._i18n import ENGLISH, Labels
@@ -147,7 +148,7 @@ class RunPanel:
         self.measurement_display = measurement_display
         self.labels = labels
         self.final: RunFinished | None = None
-        self._run: RunState | None = None
+        self._run: RunView | None = None
         self._lock = threading.Lock()
         self._durations: dict[tuple[str, str], float | None] = {}
         self._pending_charts: dict[tuple[str, str], tuple[Any, str]] = {}
@@ -250,7 +251,7 @@ class RunPanel:
             self.flush()
 
     @property
-    def run(self) -> RunState | None:
+    def run(self) -> RunView | None:
         """The run the panel shows (the last one it got an event of)."""
         return self._run
 
@@ -345,7 +346,7 @@ class RunPanel:
         elif isinstance(event, RunFinished):
             self._finish(event)
 
-    def _adopt(self, run: RunState) -> None:
+    def _adopt(self, run: RunView) -> None:
         """Start showing `run` (a panel can show several runs, one after another)."""
         with self._lock:
             self._reset = self._run is not None
@@ -412,17 +413,18 @@ class RunPanel:
         titles: dict[str, tuple[str, bool]] = {}
         blocks: dict[tuple[str, int], str] = {}
         if run is not None:
-            # Everything read from the live document is read under its lock
-            # and turned into strings there; widgets are set outside it.
-            with run.lock:
+            # Everything read from the live document is read while the run
+            # holds still and turned into strings there; widgets are set after.
+            def read(document: ResultRunStore) -> None:
+                nonlocal header
                 if _HEADER in keys or _FINAL in keys:
                     header = present.run_header(run, labels=labels)
                 wanted: set[tuple[str, int]] = set()
                 for key in keys:
                     if not isinstance(key, tuple):
                         continue
-                    if key[0] == "module" and key[1] in run.document.modules:
-                        state = present.module_state(key[1], run.document.modules[key[1]])
+                    if key[0] == "module" and key[1] in document.modules:
+                        state = present.module_state(key[1], document.modules[key[1]])
                         titles[key[1]] = (present.module_title(state, labels), state.expanded)
                         view = self._modules.get(key[1])
                         if view is not None and state.expanded and not view.expanded:
@@ -433,12 +435,14 @@ class RunPanel:
                 for module_id, index in wanted:
                     view = self._modules[module_id]
                     blocks[(module_id, index)] = self._rows_html(
-                        run.document.modules[module_id],
+                        document.modules[module_id],
                         module_id,
                         self._chunk(view.case_ids, index),
                         durations,
                         labels,
                     )
+
+            run.read(read)
         self._drawing_thread = threading.get_ident()
         try:
             if header is not None:
@@ -482,7 +486,7 @@ class RunPanel:
         return case_ids[start : start + self.rows_per_block]
 
     def _build_structure(
-        self, run: RunState, durations: dict[tuple[str, str], float | None], labels: Labels
+        self, run: RunView, durations: dict[tuple[str, str], float | None], labels: Labels
     ) -> tuple[set[Hashable], int]:
         """Create sections for modules not shown yet, drawn as they are now.
 
@@ -491,8 +495,9 @@ class RunPanel:
             widget messages sent.
         """
         added: list[tuple[str, list[str], tuple[str, bool, list[str]] | None]] = []
-        with run.lock:
-            for module_id, module in run.document.modules.items():
+
+        def read(document: ResultRunStore) -> None:
+            for module_id, module in document.modules.items():
                 case_ids = list(module.cases)
                 view = self._modules.get(module_id)
                 if view is not None and view.case_ids == case_ids:
@@ -509,6 +514,8 @@ class RunPanel:
                     ]
                     drawn = (present.module_title(state, labels), state.expanded, texts)
                 added.append((module_id, case_ids, drawn))
+
+        run.read(read)
         keys: set[Hashable] = set()
         new: list[Any] = []
         sent = 0
@@ -595,7 +602,7 @@ class RunPanel:
 
     def _draw_controls(self, final: RunFinished | None, labels: Labels) -> int:
         if final is None:
-            running = self._run is not None and not self._run.stop.is_set()
+            running = self._run is not None and not self._run.stopping
             if running and not self._stopping:
                 return _set(self.stop_button, disabled=False)
             return 0

@@ -37,7 +37,7 @@ from hardlab.widgets._sanitize import safe_url, sanitize_html
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from hardlab._context import RunState
+    from hardlab.events import RunView
     from hardlab.model.measurement import ChartRecord
     from hardlab.model.report import CaseRunStore, ModuleRunStore, ResultRunStore
     from hardlab.operators import MessageRequest
@@ -199,12 +199,10 @@ def header_state(
     )
 
 
-def run_header(
-    run: RunState, *, now_ns: int | None = None, labels: Labels = ENGLISH
-) -> HeaderState:
-    """The header of the live `run` (read under its lock)."""
-    with run.lock:
-        report = run.document
+def run_header(run: RunView, *, now_ns: int | None = None, labels: Labels = ENGLISH) -> HeaderState:
+    """The header of the live `run` (read while the run holds still)."""
+
+    def read(report: ResultRunStore) -> HeaderState:
         current = ""
         if run.current is not None and report.status == TestStatus.RUN:
             module = report.modules.get(run.current.module_id)
@@ -226,6 +224,8 @@ def run_header(
             waiting=waiting,
             labels=labels,
         )
+
+    return run.read(read)
 
 
 def header_html(state: HeaderState, labels: Labels = ENGLISH) -> str:

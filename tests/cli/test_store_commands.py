@@ -20,7 +20,7 @@ import pytest
 from hardlab.exchange import JsonLoader
 from hardlab.model import ResultRunStore
 from hardlab.storage import Store
-from hardlab.storage._migrate import HEAD
+from hardlab.storage._migrate import SCHEMA_HEAD
 
 pytestmark = pytest.mark.slow
 
@@ -553,12 +553,12 @@ def test_db_info_and_upgrade_on_a_fresh_store(cli: Cli, tmp_path: Path) -> None:
     assert not db.exists()
 
     upgraded = ok(cli("db", "upgrade", "--db", db))
-    assert f"Created hardlab's schema (revision {HEAD})" in upgraded
+    assert f"Created hardlab's schema (revision {SCHEMA_HEAD})" in upgraded
     assert "already at revision" in ok(cli("db", "upgrade", "--db", db))
 
     info = ok(cli("db", "info", HARDLAB_DB_URL=f"sqlite:///{db}"))
     assert re.search(r"^chosen by +\$HARDLAB_DB_URL$", info, re.MULTILINE), info
-    assert re.search(rf"^schema +{HEAD} \(up to date\)$", info, re.MULTILINE), info
+    assert re.search(rf"^schema +{SCHEMA_HEAD} \(up to date\)$", info, re.MULTILINE), info
     assert re.search(r"^runs +0$", info, re.MULTILINE), info
 
 

@@ -76,7 +76,7 @@ def test_connection_only_refuses_to_start_without_standcloud(
     result = hardlab.run(plan, operator=None, store=tmp_path / "runs.db", quiet=True)
     assert result.exit_code == 3  # pytest's INTERNAL_ERROR, as HardPy
     assert not ran.exists()
-    from hardlab._context import last_run
+    from hardlab.runtime import last_run
 
     alert = last_run().alert  # type: ignore[union-attr]
     assert f"StandCloud service at the address {server.address} not available" in alert
@@ -121,7 +121,7 @@ def test_autosync_parks_a_rejected_report_and_says_why(
     db = tmp_path / "runs.db"
     result = hardlab.run(plan, operator=None, store=db, quiet=True)
     assert result.passed  # an upload problem never fails the test
-    from hardlab._context import last_run
+    from hardlab.runtime import last_run
 
     alert = last_run().alert  # type: ignore[union-attr]
     assert "StandCloud rejected the report (422: test_stand.name: test stand name is required)" in (

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 import hardlab
-from hardlab.magics import _kernel
 from hardlab.runner import _background
+from hardlab.widgets import kernel as _kernel
 
 MakePlan = Callable[..., Path]
 

@@ -19,11 +19,11 @@ from typing import Any
 import pytest
 
 import hardlab
-from hardlab._context import current_run, maybe_current_run
 from hardlab.errors import ConfigError, PlanError, RunNotFinishedError
 from hardlab.events import Event, RunFinished
 from hardlab.model import TestStatus
 from hardlab.operators import Answer, DialogRequest, MessageRequest, wait_for_answer
+from hardlab.runtime import current_run, maybe_current_run
 
 MakePlan = Callable[..., Path]
 
@@ -462,7 +462,7 @@ def test_the_callers_context_reaches_the_tests(
             "test_1.py": """
                 import hardlab
                 import hardlab_probe as probe
-                from hardlab._context import _CURRENT
+                from hardlab.runtime._state import _CURRENT
 
                 def test_sees_the_context():
                     hardlab.set_message(probe.VAR.get("unset"), "var")

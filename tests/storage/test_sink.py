@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import hardlab
+from hardlab.events import SinkOutcome
 from hardlab.storage import StoreSink
-from hardlab.storage._outcome import SinkOutcome
 
 
 def test_a_run_is_saved_and_close_says_where(
@@ -15,15 +15,22 @@ def test_a_run_is_saved_and_close_says_where(
 ) -> None:
     plan = make_plan({"test_1.py": "def test_one():\n    pass\n"})
     sinks: list[StoreSink] = []
+    states: list[Any] = []  # the live run, whose listeners include the store's sink
 
     class FindTheSink:
         def handle(self, event: Any) -> None:
             from hardlab.events import RunFinished
 
             if isinstance(event, RunFinished):
-                sinks.extend(s for s in event.run.listeners if isinstance(s, StoreSink))
+                sinks.extend(s for s in states[0].listeners if isinstance(s, StoreSink))
 
-    result = hardlab.run(plan, store=tmp_path / "store.db", listeners=[FindTheSink()], quiet=True)
+    result = hardlab.run(
+        plan,
+        store=tmp_path / "store.db",
+        listeners=[FindTheSink()],
+        quiet=True,
+        on_run=states.append,
+    )
     assert result.passed and result.store_url is not None
     (sink,) = sinks
     assert sink.close() == SinkOutcome(notices=(), saved_to=result.store_url)

@@ -51,7 +51,7 @@ def test_head_matches_the_revision_files() -> None:
     from alembic.script import ScriptDirectory
 
     script = ScriptDirectory.from_config(_migrate.alembic_config())
-    assert script.get_heads() == [_migrate.HEAD]
+    assert script.get_heads() == [_migrate.SCHEMA_HEAD]
 
 
 @pytest.mark.parametrize("how", ["migrations", "first use"])
@@ -62,10 +62,10 @@ def test_schema_matches_the_models(store_url: str, how: str) -> None:
 
     store = Store(store_url)
     if how == "migrations":
-        assert store.upgrade() == _migrate.HEAD
+        assert store.upgrade() == _migrate.SCHEMA_HEAD
     else:
         assert store.count_runs() == 0
-    assert store.revision() == _migrate.HEAD
+    assert store.revision() == _migrate.SCHEMA_HEAD
     engine = create_engine(store.url)
     with engine.connect() as conn:
         context = MigrationContext.configure(
@@ -374,6 +374,8 @@ def test_a_lost_writer_keeps_the_report_as_json(
 ) -> None:
     plan = make_plan({"test_1.py": "def test_one():\n    pass\n\ndef test_two():\n    pass\n"})
 
+    states: list[Any] = []  # the live run, whose listeners include the store's sink
+
     class KillTheWriter:
         """Kills the store's writer process once the first case has ended."""
 
@@ -382,13 +384,19 @@ def test_a_lost_writer_keeps_the_report_as_json(
             from hardlab.storage import StoreSink
 
             if isinstance(event, CaseFinished) and event.attempt.case_id == "test_one":
-                (sink,) = [s for s in event.run.listeners if isinstance(s, StoreSink)]
+                (sink,) = [s for s in states[0].listeners if isinstance(s, StoreSink)]
                 process = sink._process
                 assert process is not None
                 process.kill()
                 process.wait()
 
-    result = hardlab.run(plan, store=tmp_path / "store.db", listeners=[KillTheWriter()], quiet=True)
+    result = hardlab.run(
+        plan,
+        store=tmp_path / "store.db",
+        listeners=[KillTheWriter()],
+        quiet=True,
+        on_run=states.append,
+    )
     assert result.passed
     assert result.store_url is None
     saved = hardlab_home / "unsaved" / f"{result.run_id}.json"

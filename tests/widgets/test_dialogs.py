@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 import hardlab
-from hardlab._context import RunState
 from hardlab.errors import DialogCancelledError
 from hardlab.model import ResultRunStore, TestStatus
 from hardlab.model.dialog import (
@@ -23,6 +22,7 @@ from hardlab.model.dialog import (
 )
 from hardlab.operators import Answer, DialogRequest, MessageRequest
 from hardlab.runner import RunResult
+from hardlab.runtime import RunState
 from hardlab.widgets import DialogView, MessageView, RunPanel, WidgetOperator
 
 MakePlan = Callable[..., Path]

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 import hardlab
-from hardlab._context import CaseRef, RunState
 from hardlab.events import CaseUpdated, CollectionFailed, RunFinished, RunStarted
 from hardlab.model import CaseRunStore, Group, ModuleRunStore, TestStatus
 from hardlab.operators import MessageRequest
+from hardlab.runtime import CaseRef, RunState
 from hardlab.widgets import RunPanel
 from hardlab.widgets._presenters import STATUS_COLOR
 

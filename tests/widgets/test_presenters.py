@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from hardlab._context import CaseRef, RunState
 from hardlab.model import CaseRunStore, Group, ModuleRunStore, TestStatus
 from hardlab.model.dialog import DialogBox, HTMLComponent, ImageComponent
 from hardlab.model.enums import ChartType, ComparisonOperation
@@ -18,6 +17,7 @@ from hardlab.model.measurement import (
     StringMeasurementRecord,
 )
 from hardlab.operators import DialogRequest, MessageRequest
+from hardlab.runtime import CaseRef, RunState
 from hardlab.widgets import _presenters as p
 
 PNG = bytes.fromhex(
@@ -74,7 +74,7 @@ def test_case_row_escapes_every_user_text() -> None:
 def test_header_and_banner_escape() -> None:
     run = RunState(name="<b>run</b>")
     run.document.dut.serial_number = "<SN>"
-    html = p.header_html(p.run_header(run))
+    html = p.header_html(p.run_header(run.view))
     assert "&lt;b&gt;run&lt;/b&gt;" in html and "DUT &lt;SN&gt;" in html
     banner = p.banner_html(p.banner_state(run.document))
     assert "DUT &lt;SN&gt;" in banner
@@ -162,7 +162,7 @@ def test_run_header_reads_the_live_run() -> None:
     run.progress = 42
     run.alert = "low <battery>"
     assert run.started_ns is not None
-    state = p.run_header(run, now_ns=run.started_ns + 12_300_000_000)
+    state = p.run_header(run.view, now_ns=run.started_ns + 12_300_000_000)
     assert state.badge == "RUNNING" and state.color == p.STATUS_COLOR[TestStatus.RUN]
     assert (state.progress, state.elapsed, state.dut, state.stand) == (
         42,
@@ -179,7 +179,7 @@ def test_run_header_reads_the_live_run() -> None:
         dialog=DialogBox("Scan", title_bar="Serial"), run_id="r", module_id="m",
         case_id="test_0", module_name="Power", case_name="Probe", attempt=1,
     )  # fmt: skip
-    waiting = p.header_html(p.run_header(run))
+    waiting = p.header_html(p.run_header(run.view))
     assert "waiting for the operator: Serial" in waiting and "▶" not in waiting
 
 

@@ -1,4 +1,4 @@
-"""The live state of a run, and how the setter API finds it.
+"""The live state of a run, its read-only view, and how the setter API finds it.
 
 The pytest plugin creates one `RunState` per run and makes it current for the
 thread running the plan (a `ContextVar`); it also marks which case is running.
@@ -24,7 +24,7 @@ import uuid
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from hardlab._util import local_timezone, machine_id
 from hardlab.config import HardpyConfig
@@ -53,7 +53,17 @@ from hardlab.model.report import (
 )
 from hardlab.operators import Answer, DialogRequest, MessageRequest, NoOperator, Operator
 
-__all__ = ["CaseRef", "RunState", "activate", "current_run", "deactivate", "last_run"]
+__all__ = [
+    "CaseRef",
+    "RunState",
+    "StateView",
+    "activate",
+    "current_run",
+    "deactivate",
+    "last_run",
+]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +91,8 @@ class RunState:
         message: The operator message on show, or None.
         dialog: The dialog waiting for the operator, or None.
         stop: Set when a stop is requested; dialogs waiting for input give up.
+        view: The run's read-only view (`hardlab.events.RunView`), the one
+            its events carry.
         uninterruptible: Returns a context manager around code that an
             asynchronous stop (`request_stop` with ``interrupt=True``) must
             not break into: listeners and the operator. The runner sets it.
@@ -137,6 +149,7 @@ class RunState:
         )
         self.interrupter: Callable[[], bool] | None = None
         self._broken_listeners: set[int] = set()
+        self.view = StateView(self)
 
     def __repr__(self) -> str:
         return (
@@ -168,7 +181,7 @@ class RunState:
         """Show `text` as the run's alert (HardPy's panel alert line)."""
         with self.lock:
             self.alert = text
-        self.emit(AlertRaised(self, text))
+        self.emit(AlertRaised(self.view, text))
 
     # ------------------------------------------------------------------ lookups
 
@@ -284,7 +297,7 @@ class RunState:
         with self.uninterruptible():
             with self.lock:
                 self.dialog = request
-            self.emit(DialogOpened(self, request))
+            self.emit(DialogOpened(self.view, request))
             payload: str | None = None
             try:
                 with self.operator_guard():
@@ -298,7 +311,7 @@ class RunState:
             finally:
                 with self.lock:
                     self.dialog = None
-                self.emit(DialogClosed(self, request, payload))
+                self.emit(DialogClosed(self.view, request, payload))
         return answer_value(dialog, payload)
 
     def show_message(self, request: MessageRequest) -> None:
@@ -311,7 +324,7 @@ class RunState:
         with self.uninterruptible():
             with self.lock:
                 self.message = request
-            self.emit(OperatorMessageChanged(self, request))
+            self.emit(OperatorMessageChanged(self.view, request))
             if not request.block:
                 return
             try:
@@ -330,7 +343,7 @@ class RunState:
             had = self.message is not None
             self.message = None
         if had:
-            self.emit(OperatorMessageChanged(self, None))
+            self.emit(OperatorMessageChanged(self.view, None))
 
     def request_stop(self, *, interrupt: bool = False) -> bool:
         """Ask the run to stop: open dialogs give up, no further case starts.
@@ -356,6 +369,119 @@ class RunState:
             self.document.status = TestStatus.RUN
             self.progress = 0
             self.alert = ""
+
+
+class StateView:
+    """The read-only view of a `RunState` its events carry (implements `hardlab.events.RunView`).
+
+    Made once per run (`RunState.view`); every reader takes the run's lock
+    itself and returns a copy, so listeners never lock the run.
+    """
+
+    __slots__ = ("_run",)
+
+    def __init__(self, run: RunState) -> None:
+        self._run = run
+
+    def __repr__(self) -> str:
+        return f"<RunView of {self._run!r}>"
+
+    @property
+    def run_id(self) -> uuid.UUID:
+        """The run's unique id."""
+        return self._run.run_id
+
+    @property
+    def name(self) -> str:
+        """The run's name."""
+        return self._run.document.name
+
+    @property
+    def config(self) -> HardpyConfig:
+        """The plan's ``hardpy.toml``."""
+        return self._run.config
+
+    @property
+    def start_args(self) -> dict[str, str]:
+        """A copy of the run's start arguments."""
+        return dict(self._run.start_args)
+
+    @property
+    def started_ns(self) -> int | None:
+        """When the run started, or None."""
+        return self._run.started_ns
+
+    @property
+    def finished_ns(self) -> int | None:
+        """When the run finished, or None."""
+        return self._run.finished_ns
+
+    @property
+    def progress(self) -> int:
+        """Percentage of cases done."""
+        return self._run.progress
+
+    @property
+    def alert(self) -> str:
+        """The last alert text."""
+        return self._run.alert
+
+    @property
+    def current(self) -> CaseRef | None:
+        """The running case, or None."""
+        return self._run.current
+
+    @property
+    def dialog(self) -> DialogRequest | None:
+        """The dialog waiting for the operator, or None."""
+        return self._run.dialog
+
+    @property
+    def message(self) -> MessageRequest | None:
+        """The operator message on show, or None."""
+        return self._run.message
+
+    @property
+    def stopping(self) -> bool:
+        """Whether a stop was requested."""
+        return self._run.stop.is_set()
+
+    def request_stop(self, *, interrupt: bool = False) -> bool:
+        """Ask the run to stop (see `RunState.request_stop`)."""
+        return self._run.request_stop(interrupt=interrupt)
+
+    def document(self) -> ResultRunStore:
+        """A validated copy of the report."""
+        return self._run.snapshot()
+
+    def document_json(self, *, include: Any = None, exclude: Any = None) -> str:
+        """The report as JSON."""
+        with self._run.lock:
+            return self._run.document.model_dump_json(include=include, exclude=exclude)
+
+    def case(self, module_id: str, case_id: str) -> CaseRunStore:
+        """A copy of a case."""
+        return self._run.case_copy(module_id, case_id)
+
+    def module(self, module_id: str, *, cases: bool = True) -> ModuleRunStore:
+        """A copy of a module, with or without its cases."""
+        run = self._run
+        with run.lock:
+            module = run.module(module_id)
+            if not cases:
+                return module.model_copy(update={"cases": {}})
+            copied = {case_id: run.case_copy(module_id, case_id) for case_id in module.cases}
+            return module.model_copy(update={"cases": copied})
+
+    def module_json(self, module_id: str, *, exclude: Any = None) -> str:
+        """A module as JSON."""
+        with self._run.lock:
+            return self._run.module(module_id).model_dump_json(exclude=exclude)
+
+    def read(self, reader: Callable[[ResultRunStore], T]) -> T:
+        """``reader(report)`` on the live report under the run's lock."""
+        with self._run.lock:
+            return reader(self._run.document)
 
 
 # ---------------------------------------------------------------------- registry

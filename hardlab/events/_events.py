@@ -1,22 +1,4 @@
-"""What happens during a run, as events for listeners.
-
-A run publishes events to its listeners: the store writer, the notebook
-panel, the terminal view, your own code. Listeners are called synchronously
-in the thread where the event happened (usually the test's thread), so they
-must be quick: record what changed and do the slow work elsewhere. A
-listener that raises is reported once and then kept out of the way; the run
-goes on.
-
-Example:
-    ```python
-    class Printer:
-        def handle(self, event: hardlab.events.Event) -> None:
-            if isinstance(event, hardlab.events.CaseFinished):
-                print(event.attempt.case_id, event.attempt.status)
-
-    hardlab.run("plan/", listeners=[Printer()])
-    ```
-"""
+"""The run's events, what each carries, and the listener protocol."""
 
 from __future__ import annotations
 
@@ -24,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from hardlab._context import RunState
+    from hardlab.events._view import RunView
     from hardlab.model.enums import TestStatus
     from hardlab.model.report import CaseRunStore, ResultRunStore
     from hardlab.operators import DialogRequest, MessageRequest
@@ -91,9 +73,22 @@ class CaseAttempt:
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """Base of all run events. `run` gives access to the live run."""
+    """Base of all run events.
 
-    run: RunState
+    Attributes:
+        run: A read-only view of the run the event belongs to (`RunView`):
+            its id, name, progress and copies of its report. An event made
+            with the live run itself (``RunStarted(run_state)``) carries that
+            run's view instead.
+    """
+
+    run: RunView
+
+    def __post_init__(self) -> None:
+        # The engine and the setters hand in the live run; listeners get its view.
+        view = getattr(self.run, "view", None)
+        if view is not None:
+            object.__setattr__(self, "run", view)
 
 
 @dataclass(frozen=True, slots=True)

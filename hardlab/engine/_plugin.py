@@ -4,6 +4,13 @@ One `HardlabPlugin` instance serves one pytest session. It owns the run's
 `RunState`, tracks which case is running (no parsing of
 ``PYTEST_CURRENT_TEST``, so tests in classes work), and publishes events
 that listeners turn into files, database rows and screens.
+
+The engine knows where a run goes only through the `Sink` protocol: a
+`Supplier` (the launch, in `hardlab.runner`) gives it the run's sinks once
+``hardpy.toml`` is read, and the operator pytest's options ask for. The
+engine opens every sink before the first case (a reason stops the run),
+hands it every event, closes it after the end and tells the operator what
+the sinks had to say.
 """
 
 from __future__ import annotations
@@ -11,26 +18,25 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
-import os
 import re
 import signal
 import sys
 import threading
 import time
-import uuid
 import warnings
-from collections.abc import Callable, Generator, Iterator, Sequence
-from dataclasses import dataclass, field
-from os import PathLike
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 import pytest
 
-from hardlab import _context
-from hardlab._context import CaseRef, RunState
+from hardlab import runtime
 from hardlab.config import HardpyConfig, load_config
-from hardlab.errors import ConfigError, DialogCancelledError, HardlabWarning
+from hardlab.engine._interrupt import StopGate, StopRun, cancelled_by_stop
+from hardlab.engine._nodes import Dependency, NodeInfo, sort_key
+from hardlab.engine._supply import Outlet, Supplier
+from hardlab.errors import ConfigError, HardlabWarning
 from hardlab.events import (
     CaseAttempt,
     CaseFinished,
@@ -38,54 +44,26 @@ from hardlab.events import (
     CollectionFailed,
     ModuleFinished,
     RunFinished,
-    RunListener,
     RunStarted,
+    SinkOutcome,
 )
 from hardlab.model.enums import TestStatus
 from hardlab.model.report import CaseRunStore, ModuleRunStore, ResultRunStore
 from hardlab.operators import AUTO, Operator
-from hardlab.runner import _cloud
-from hardlab.runner._alias import AliasHandle
-from hardlab.runner._interrupt import StopGate
-from hardlab.runner._nodes import Dependency, NodeInfo, sort_key
+from hardlab.runtime import CaseRef, CloudPolicy, RunSpec, RunState
 
-__all__ = ["STOP_MESSAGE", "HardlabPlugin", "SessionOptions", "StopRun"]
+__all__ = ["Alias", "HardlabPlugin", "QuietTerminal"]
 
-STOP_MESSAGE = "Tests stopped by user"
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _FINAL = frozenset({TestStatus.PASSED, TestStatus.FAILED, TestStatus.SKIPPED})
 _UNMET = frozenset({TestStatus.FAILED, TestStatus.SKIPPED, TestStatus.ERROR})
 
 
-class StopRun(pytest.exit.Exception):  # type: ignore[name-defined,misc]
-    """Raised in the running test to stop the run (as SIGTERM does in HardPy)."""
+class Alias(Protocol):
+    """Something the session undoes when it ends (the ``import hardpy`` alias)."""
 
-    def __init__(self) -> None:
-        super().__init__(STOP_MESSAGE, int(pytest.ExitCode.INTERRUPTED))
-
-
-@dataclass
-class SessionOptions:
-    """What the entry point (``hardlab.run``, the CLI, a notebook) decided for a run.
-
-    Anything left at its default is taken from pytest's command line, the ini
-    file and ``hardpy.toml``, in that order.
-    """
-
-    operator: Operator | None = AUTO
-    listeners: Sequence[RunListener] = ()
-    start_args: dict[str, str] | None = None
-    tests_name: str | None = None
-    config_dir: Path | None = None
-    config: HardpyConfig | None = None
-    report_dir: Path | None = None
-    store: str | os.PathLike[str] | bool | None = None
-    """The run store: a URL or SQLite path, None for the default, False for none."""
-    run_id: uuid.UUID | None = None
-    attempt_delay: float | None = None
-    handle_sigterm: bool = True
-    on_run: Callable[[RunState], None] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    def remove(self) -> None:
+        """Undo it."""
 
 
 def _now() -> int:
@@ -119,20 +97,6 @@ def _exception_text(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
     return _ANSI.sub("", excinfo.exconly(tryshort=True))
 
 
-def _cancelled_by_stop(run: RunState | None, exc: BaseException) -> bool:
-    """Whether `exc` comes of a dialog the run's stop cancelled (then the case is stopped)."""
-    if run is None or not run.stop.is_set():
-        return False
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, DialogCancelledError):
-            return True
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return False
-
-
 class QuietTerminal:
     """Takes pytest's terminal reporter out once it is configured.
 
@@ -152,19 +116,33 @@ class HardlabPlugin:
     """pytest plugin for one hardlab run.
 
     Args:
-        options: Decisions of the entry point; defaults come from pytest's
-            options and ``hardpy.toml``.
+        spec: The entry point's run; what it leaves at its default comes
+            from pytest's options and ``hardpy.toml``.
+        supplier: Gives the run its sinks and pytest's operator; None: no
+            sinks, and the operator is the spec's (nobody for ``AUTO``).
         alias: The ``import hardpy`` alias to remove when the session ends.
+
+    Attributes:
+        spec: The run, completed from pytest's options (once configured).
+        saved: Where the sinks put the run, by `Outlet.label`.
     """
 
     __hardlab_session__ = True
     """Lets the entry-point module see that a run's plugin is already registered."""
 
     def __init__(
-        self, options: SessionOptions | None = None, alias: AliasHandle | None = None
+        self,
+        spec: RunSpec | None = None,
+        *,
+        supplier: Supplier | None = None,
+        alias: Alias | None = None,
     ) -> None:
-        self.options = options or SessionOptions()
+        self.spec = spec or RunSpec()
+        self.supplier = supplier
         self.alias = alias
+        self.outlets: list[Outlet] = []
+        self.saved: dict[str, str] = {}
+        self._closed: set[int] = set()
         self.roots: list[Path] = []
         self.run: RunState | None = None
         self.nodes: dict[str, NodeInfo] = {}
@@ -190,8 +168,6 @@ class HardlabPlugin:
         self._attempt_delay = 1.0
         self._frozen = False
         self._adopted = False
-        self._json_sink: Any = None
-        self.store_sink: Any = None
         self.gate: StopGate | None = None
 
     @property
@@ -201,75 +177,86 @@ class HardlabPlugin:
 
     # ================================================================ setup
 
-    def _resolve_config(self, config: pytest.Config) -> HardpyConfig:
-        if self.options.config is not None:
-            hp = self.options.config
-        else:
-            folder = self.options.config_dir
-            if folder is None:
-                option = config.getoption("hardpy_config_file", None)
-                folder = Path(option) if option else Path(config.rootpath)
-            try:
-                hp = load_config(folder)
-            except ConfigError as exc:
-                raise pytest.UsageError(str(exc)) from None
+    def _complete(self, config: pytest.Config) -> RunSpec:
+        """The entry point's spec with what pytest's options add to it."""
+        spec = self.spec
+        store = spec.store
+        if config.getoption("hardlab_no_store", False):
+            store = False
+        elif store is None:
+            option = config.getoption("hardlab_db", None)
+            store = str(option) if option else None
+        report_dir = spec.report_dir
+        if report_dir is None:
+            option = config.getoption("hardlab_report_dir", None)
+            report_dir = Path(option) if option else None
+        attempt_delay = spec.attempt_delay
+        if attempt_delay is None:
+            attempt_delay = config.getoption("hardlab_attempt_delay", None)
+        cloud = CloudPolicy(
+            address=spec.cloud.address or config.getoption("sc_address", None) or None,
+            connection_only=spec.cloud.connection_only
+            or bool(config.getoption("sc_connection_only", False)),
+            autosync=spec.cloud.autosync or bool(config.getoption("sc_autosync", False)),
+        )
+        return replace(
+            spec,
+            store=store,
+            report_dir=report_dir,
+            attempt_delay=attempt_delay,
+            start_args=self._start_args(config),
+            cloud=cloud,
+        )
+
+    def _resolve_config(self, config: pytest.Config, spec: RunSpec) -> HardpyConfig:
+        folder = spec.plan_dir
+        if folder is None:
+            option = config.getoption("hardpy_config_file", None)
+            folder = Path(option) if option else Path(config.rootpath)
+        try:
+            hp = load_config(folder)
+        except ConfigError as exc:
+            raise pytest.UsageError(str(exc)) from None
         current = config.getoption("hardpy_current_test_config", None)
         if current:
             hp.current_test_config = str(current)
-        address = config.getoption("sc_address", None)
-        if address:
-            hp.stand_cloud.address = str(address)
-        if config.getoption("sc_connection_only", False):
+        if spec.cloud.address:
+            hp.stand_cloud.address = str(spec.cloud.address)
+        if spec.cloud.connection_only:
             hp.stand_cloud.connection_only = True
-        if config.getoption("sc_autosync", False):
+        if spec.cloud.autosync:
             hp.stand_cloud.autosync = True
         return hp
 
     def _tests_name(self, config: pytest.Config, hp: HardpyConfig) -> str:
-        if self.options.tests_name:
-            return self.options.tests_name
+        if self.spec.tests_name:
+            return self.spec.tests_name
         option = config.getoption("hardpy_tests_name", None)
         if option:
             return str(option)
         if hp.tests_name:
             suffix = f" {hp.current_test_config}" if hp.current_test_config else ""
             return hp.tests_name + suffix
-        folder = self.options.config_dir or Path(config.rootpath)
+        folder = self.spec.plan_dir or Path(config.rootpath)
         return Path(folder).name
 
     def _start_args(self, config: pytest.Config) -> dict[str, str]:
         raw = config.getoption("hardpy_start_arg", None) or []
         args = dict(str(arg).split("=", 1) for arg in raw if "=" in str(arg))
-        args.update(self.options.start_args or {})
+        args.update(self.spec.start_args)
         return args
 
     def _operator(self, config: pytest.Config) -> Operator | None:
-        if self.options.operator is not AUTO:
-            return self.options.operator
+        if self.spec.operator is not AUTO:
+            return self.spec.operator
+        if self.supplier is None:
+            return None
         answers = config.getoption("hardlab_answers", None)
-        if answers:
-            from hardlab.operators import ScriptedOperator
-
-            try:
-                return ScriptedOperator.from_file(answers)
-            except ConfigError as exc:
-                raise pytest.UsageError(str(exc)) from None
         choice = config.getoption("hardlab_operator", None) or "auto"
-        if choice == "auto":
-            from hardlab.operators import answers_from_env
-
-            try:
-                scripted = answers_from_env()
-            except ConfigError as exc:
-                raise pytest.UsageError(str(exc)) from None
-            if scripted is not None:
-                return scripted
-        tty = sys.stdin is not None and sys.stdin.isatty()
-        if choice == "terminal" or (choice == "auto" and tty):
-            from hardlab.operators import TerminalOperator
-
-            return TerminalOperator(stdin=sys.__stdin__, stdout=sys.__stdout__)
-        return None
+        try:
+            return self.supplier.operator(str(answers) if answers else None, str(choice))
+        except ConfigError as exc:
+            raise pytest.UsageError(str(exc)) from None
 
     def _notice_ignored_options(self, config: pytest.Config) -> None:
         ignored = []
@@ -293,41 +280,27 @@ class HardlabPlugin:
         self._collect_only = bool(config.getoption("collectonly", False))
         self.roots = [Path(config.rootpath)]
         self._notice_ignored_options(config)
-        hp = self._resolve_config(config)
-        listeners = list(self.options.listeners)
-        store = self._store_url(config, hp)
-        if store is not None:
-            from hardlab.storage._sink import StoreSink
-
-            self.store_sink = StoreSink(store)
-            # the writer process starts now, so that it has opened the store
-            # (and imported its database driver) while pytest collects
-            self.store_sink.prepare()
-            listeners.append(self.store_sink)
-            try:
-                # autosync: the report is queued with the run's final state
-                self.store_sink.outbox = _cloud.outbox_target(hp)
-            except ConfigError as exc:
-                raise pytest.UsageError(str(exc)) from None
-        report_dir = self.options.report_dir or config.getoption("hardlab_report_dir", None)
-        if report_dir:
-            from hardlab.runner._sinks import JsonReportSink
-
-            self._json_sink = JsonReportSink(Path(report_dir))
-            listeners.append(self._json_sink)
-        delay = self.options.attempt_delay
-        if delay is None:
-            delay = config.getoption("hardlab_attempt_delay", None)
+        spec = self.spec = self._complete(config)
+        hp = self._resolve_config(config, spec)
+        delay = spec.attempt_delay
         self._attempt_delay = 1.0 if delay is None else float(delay)
         operator = self._operator(config)
         run = RunState(
             config=hp,
             name=self._tests_name(config, hp),
             operator=operator,
-            listeners=listeners,
-            start_args=self._start_args(config),
-            run_id=self.options.run_id,
+            listeners=spec.listeners,
+            start_args=dict(spec.start_args),
+            run_id=spec.run_id,
         )
+        if self.supplier is not None:
+            try:
+                # a store's writer process starts now, so that it has opened the
+                # store (and imported its database driver) while pytest collects
+                self.outlets = list(self.supplier.sinks(spec, hp, run.set_alert))
+            except ConfigError as exc:
+                raise pytest.UsageError(str(exc)) from None
+            run.listeners.extend(outlet.sink for outlet in self.outlets)
         # The thread configuring the session is the one that runs the tests.
         self.gate = StopGate(threading.get_ident(), StopRun)
         run.uninterruptible = self.gate.shield
@@ -337,11 +310,9 @@ class HardlabPlugin:
             if capman is not None:
                 run.operator_guard = functools.partial(_console, capman)
         self.run = run
-        if self.store_sink is not None:
-            self.store_sink.on_fatal = self._store_lost
-        self._token = _context.activate(run)
-        if self.options.on_run is not None:
-            self.options.on_run(run)
+        self._token = runtime.activate(run)
+        if spec.on_run is not None:
+            spec.on_run(run)
         self._install_signal_handlers()
         # pytest runs full garbage collections at the end of a session; the
         # objects that already exist now (modules, pydantic's schemas, the
@@ -372,42 +343,35 @@ class HardlabPlugin:
             gc.unfreeze()
             self._frozen = False
 
-    def _store_lost(self, message: str) -> None:
-        """The store failed during the run: say so; the run goes on and is kept as a file."""
-        if self.run is not None and self._started:
-            self.run.set_alert(
-                f"the run store failed ({message}); the run goes on and its report will be "
-                "saved as a file when it ends"
-            )
-
-    def _store_url(self, config: pytest.Config, hp: HardpyConfig) -> str | None:
-        choice = self.options.store
-        if choice is False or config.getoption("hardlab_no_store", False):
+    def _close(self, outlet: Outlet) -> SinkOutcome | None:
+        """Close `outlet`'s sink once; None if it was closed already."""
+        if id(outlet) in self._closed:
             return None
-        from hardlab.storage._url import resolve_url
-
-        option = config.getoption("hardlab_db", None)
-        explicit = option if choice is None or choice is True else choice
-        return resolve_url(explicit if explicit is not True else None, hp)
+        self._closed.add(id(outlet))
+        try:
+            return outlet.sink.close()
+        except Exception as exc:  # noqa: BLE001 - one sink's failure must not lose the others
+            text = f"sink {outlet.sink!r} failed to close: {type(exc).__name__}: {exc}"
+            return SinkOutcome(notices=(text,))
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         """Put back signal handlers and unbind the run."""
         if self.gate is not None:
             self.gate.disable()
-        if self.store_sink is not None:
-            self.store_sink.close()
+        for outlet in self.outlets:  # a run that never finished: end the sinks all the same
+            self._close(outlet)
         if not self._adopted:
             self._thaw()
         self._restore_signal_handlers()
         if self.alias is not None:
             self.alias.remove()
         if self.run is not None:
-            _context.deactivate(self.run, self._token)
+            runtime.deactivate(self.run, self._token)
             self._token = None
 
     def _install_signal_handlers(self) -> None:
         if (
-            not self.options.handle_sigterm
+            not self.spec.handle_sigterm
             or threading.current_thread() is not threading.main_thread()
         ):
             return
@@ -501,7 +465,7 @@ class HardlabPlugin:
         text = _ANSI.sub("", str(report.longreprtext)).strip()
         self.errors.append(f"{report.nodeid}: {text}")
         run = self._require_run()
-        run.emit(CollectionFailed(run, report.nodeid, text))
+        run.emit(CollectionFailed(run.view, report.nodeid, text))
         run.set_alert(f"Collection error in {report.nodeid or 'the plan'}")
 
     # ================================================================ running
@@ -520,22 +484,17 @@ class HardlabPlugin:
             pytest.exit(text, pytest.ExitCode.NO_TESTS_COLLECTED)
         if self.errors and not session.config.getoption("continue_on_collection_errors", False):
             return  # pytest interrupts the session itself; nothing runs
-        cloud_problem = _cloud.unavailable(run.config)
-        if cloud_problem is not None:
-            run.set_alert(cloud_problem)
-            pytest.exit(f"hardlab: {cloud_problem}", pytest.ExitCode.INTERNAL_ERROR)
-        if self.store_sink is not None:
-            problem = self.store_sink.ready()
-            if problem is not None:
-                text = f"the run store cannot be used: {problem}"
-                run.set_alert(text)
-                pytest.exit(f"hardlab: {text}", pytest.ExitCode.INTERNAL_ERROR)
+        for outlet in self.outlets:
+            reason = outlet.sink.open(run.view)
+            if reason is not None:
+                run.set_alert(reason)
+                pytest.exit(f"hardlab: {reason}", pytest.ExitCode.INTERNAL_ERROR)
         if self._frozen:
             gc.freeze()  # the collected plan lives until the end too; spare it the scans
         run.mark_started()
         self._started = True
         self._in_tests = True
-        run.emit(RunStarted(run))
+        run.emit(RunStarted(run.view))
 
     def pytest_runtest_logstart(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
         """A case's protocol begins: it is the running case from setup to teardown."""
@@ -578,10 +537,10 @@ class HardlabPlugin:
                 finished_ns=time.time_ns() if started is not None else None,
             )
         self.attempts.append(record)
-        run.emit(CaseFinished(run, record))
+        run.emit(CaseFinished(run.view, record))
         if info.module_id in self._module_done:
             self._module_done.discard(info.module_id)
-            run.emit(ModuleFinished(run, info.module_id))
+            run.emit(ModuleFinished(run.view, info.module_id))
 
     def _dependency_unmet(self, nodeid: str) -> bool:
         for dep in self._dependencies.get(nodeid, ()):
@@ -628,7 +587,7 @@ class HardlabPlugin:
             if info.critical:
                 self._critical_failed = True
             pytest.skip(f"Test {item.nodeid} is skipped")
-        run.emit(CaseStarted(run, info.module_id, info.case_id, 1))
+        run.emit(CaseStarted(run.view, info.module_id, info.case_id, 1))
         if self.gate is not None:
             self.gate.open()  # the case's fixtures run next
 
@@ -638,7 +597,7 @@ class HardlabPlugin:
         try:
             return (yield)
         except Exception as exc:
-            if _cancelled_by_stop(self.run, exc):
+            if cancelled_by_stop(self.run, exc):
                 raise StopRun from exc
             raise
         finally:
@@ -656,7 +615,7 @@ class HardlabPlugin:
         try:
             return (yield)
         except Exception as exc:
-            if _cancelled_by_stop(self.run, exc):
+            if cancelled_by_stop(self.run, exc):
                 raise StopRun from exc
             raise
         finally:
@@ -719,7 +678,7 @@ class HardlabPlugin:
                 finished_ns=time.time_ns(),
             )
         self.attempts.append(record)
-        run.emit(CaseFinished(run, record))
+        run.emit(CaseFinished(run.view, record))
         # HardPy pauses a second between attempts, which also lets a stop arrive.
         if run.stop.wait(self._attempt_delay):
             raise StopRun
@@ -737,7 +696,7 @@ class HardlabPlugin:
             if run.document.caused_dut_failure_id is None:
                 run.document.error_code = None
             self._attempt_started[key] = time.time_ns()
-        run.emit(CaseStarted(run, info.module_id, info.case_id, attempt))
+        run.emit(CaseStarted(run.view, info.module_id, info.case_id, attempt))
         try:
             if self.gate is not None:
                 self.gate.open()
@@ -749,7 +708,7 @@ class HardlabPlugin:
         except (KeyboardInterrupt, SystemExit, pytest.exit.Exception):
             raise
         except BaseException as exc:  # any failure of the body is a failed attempt
-            if _cancelled_by_stop(run, exc):
+            if cancelled_by_stop(run, exc):
                 raise StopRun from exc
             call.excinfo = pytest.ExceptionInfo.from_exception(exc)
             with run.lock:
@@ -881,37 +840,19 @@ class HardlabPlugin:
                 warnings.warn(text, HardlabWarning, stacklevel=1)
         report = run.snapshot()
         self.final_report = report
-        run.emit(RunFinished(run, status, report, exitstatus))
-        if self.store_sink is not None:
-            self.store_sink.settle()  # the writer committed the end while listeners ran
-            for error in self.store_sink.errors:
-                self.errors.append(f"store: {error}")
-                self.notices.append(f"store: {error}")
-                run.set_alert(error)
-            if not self.store_sink.saved:
-                self._save_unstored(run, report)
-        for text in _cloud.after_run(run, report, self.store_sink):
-            self.notices.append(text)
-            run.set_alert(text)
-
-    def _save_unstored(self, run: RunState, report: ResultRunStore) -> None:
-        """Keep a run the store could not take: as a HardPy JSON file, and say where."""
-        from hardlab.config import data_dir
-        from hardlab.exchange.json_loader import JsonLoader
-
-        loader = JsonLoader(data_dir() / "unsaved")
-        run_id = str(run.run_id)
-        if loader.load(report, new_report_id=run_id):
-            path = loader.path_for(run_id)
-            text = (
-                f"the run is not in the store; its report was saved to {path} "
-                f"(bring it in later with: hardlab import {path})"
-            )
-        else:  # pragma: no cover - the store and the disk both failed
-            text = f"the run could not be stored nor saved under {loader.storage_dir}"
-        self.errors.append(text)
-        self.notices.append(text)
-        run.set_alert(text)
+        run.emit(RunFinished(run.view, status, report, exitstatus))
+        for outlet in self.outlets:
+            outcome = self._close(outlet)
+            if outcome is None:
+                continue
+            with contextlib.suppress(ValueError):  # a closed sink gets no more events
+                run.listeners.remove(outlet.sink)
+            if outcome.saved_to is not None and outlet.label:
+                self.saved[outlet.label] = outcome.saved_to
+            for text in outcome.notices:
+                self.errors.append(text)
+                self.notices.append(text)
+                run.set_alert(text)
 
     # ================================================================ terminal
 
@@ -934,10 +875,8 @@ class HardlabPlugin:
             write(f"error code {report.error_code}")
         if report.caused_dut_failure_id:
             write(f"first failure: {report.caused_dut_failure_id}")
-        if self.store_sink is not None and self.store_sink.saved:
-            write(f"stored in: {self.store_sink.url}")
-        if self._json_sink is not None and self._json_sink.paths:
-            write(f"report: {self._json_sink.paths[-1]}")
+        for label, where in self.saved.items():
+            write(f"{label}: {where}")
         for notice in self.notices:
             write(f"! {notice}", yellow=True)
 
@@ -948,12 +887,3 @@ class HardlabPlugin:
             msg = "hardlab's plugin was used before pytest_configure"
             raise RuntimeError(msg)
         return self.run
-
-
-def plan_relative(path: str | PathLike[str], base: Path) -> str:
-    """`path` relative to `base` when inside it, else absolute (for pytest arguments)."""
-    resolved = Path(path).resolve()
-    try:
-        return str(resolved.relative_to(base))
-    except ValueError:
-        return str(resolved)

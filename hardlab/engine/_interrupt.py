@@ -32,8 +32,39 @@ import contextlib
 import ctypes
 import threading
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-__all__ = ["StopGate"]
+import pytest
+
+from hardlab.errors import DialogCancelledError
+
+if TYPE_CHECKING:
+    from hardlab.runtime import RunState
+
+__all__ = ["STOP_MESSAGE", "StopGate", "StopRun", "cancelled_by_stop"]
+
+STOP_MESSAGE = "Tests stopped by user"
+
+
+class StopRun(pytest.exit.Exception):  # type: ignore[name-defined,misc]
+    """Raised in the running test to stop the run (as SIGTERM does in HardPy)."""
+
+    def __init__(self) -> None:
+        super().__init__(STOP_MESSAGE, int(pytest.ExitCode.INTERRUPTED))
+
+
+def cancelled_by_stop(run: RunState | None, exc: BaseException) -> bool:
+    """Whether `exc` comes of a dialog the run's stop cancelled (then the case is stopped)."""
+    if run is None or not run.stop.is_set():
+        return False
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, DialogCancelledError):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def _set_async_exc(thread_id: int, exception: type[BaseException] | None) -> bool:

@@ -1,0 +1,37 @@
+"""A run while it goes: what it was asked to do (`RunSpec`) and its live state (`RunState`).
+
+The engine makes one `RunState` per run and makes it current for the thread
+running the plan; HardPy's setters find it through `current_run`. Listeners
+never get the state itself: events carry its read-only view
+(`RunState.view`, a `hardlab.events.RunView`).
+"""
+
+from __future__ import annotations
+
+from hardlab.runtime._spec import Capture, CloudPolicy, RunSpec
+from hardlab.runtime._state import (
+    CaseRef,
+    RunState,
+    StateView,
+    activate,
+    current_run,
+    deactivate,
+    last_run,
+    maybe_current_run,
+    running,
+)
+
+__all__ = [
+    "Capture",
+    "CaseRef",
+    "CloudPolicy",
+    "RunSpec",
+    "RunState",
+    "StateView",
+    "activate",
+    "current_run",
+    "deactivate",
+    "last_run",
+    "maybe_current_run",
+    "running",
+]
