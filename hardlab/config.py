@@ -450,18 +450,31 @@ def load_config(directory: str | os.PathLike[str] | None = None) -> HardpyConfig
     A missing file gives the defaults, as in HardPy.
 
     Raises:
-        ConfigError: If the file is not valid TOML or a value has the wrong type.
+        ConfigError: If the file is not UTF-8, not valid TOML, nested too
+            deeply, or a value has the wrong type; the message names the file.
     """
     folder = Path(directory) if directory is not None else Path.cwd()
     path = folder / CONFIG_FILE
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         return parse_config({}, str(path), folder)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from exc
     try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        msg = (
+            f"{path} is not UTF-8 text (byte {exc.start} is {data[exc.start]:#04x}); "
+            "TOML files are UTF-8: save it as UTF-8"
+        )
+        raise ConfigError(msg) from None
+    try:
         raw = toml_loads(text)
     except ValueError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+    except RecursionError:
+        # tomllib parses nested arrays and tables recursively
+        msg = f"{path} nests arrays or tables too deeply to be read; flatten it"
+        raise ConfigError(msg) from None
     return parse_config(raw, str(path), folder)
