@@ -157,7 +157,7 @@ def _json_value(function: str, what: str, value: Any) -> Any:
         try:
             text = json.dumps(value, ensure_ascii=False)
         except TypeError:
-            text = json.dumps(json.dumps(value, default=str, ensure_ascii=False))
+            text = json.dumps(json.dumps(value, default=_str_of, ensure_ascii=False))
     except RecursionError:
         msg = f"{function}(): {what} is nested too deeply to be stored; flatten it"
         raise InvalidValueError(msg) from None
@@ -175,6 +175,15 @@ def _json_value(function: str, what: str, value: Any) -> Any:
     return stored
 
 
+def _str_of(value: object) -> str:
+    """HardPy's ``default=str``, with a failing ``__str__`` told as a refusal."""
+    try:
+        return str(value)
+    except Exception as exc:  # noqa: BLE001 - a plan's object may fail any way
+        msg = f"str() of a {type(value).__name__} raised {type(exc).__name__}: {exc}"
+        raise ValueError(msg) from None
+
+
 def _text(function: str, value: Any) -> str | None:
     """Accept text; numbers become their decimal text; anything else is refused."""
     if value is None or isinstance(value, str):
@@ -182,7 +191,7 @@ def _text(function: str, value: Any) -> str | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
     msg = (
-        f"{function}() takes text, got {type(value).__name__} {value!r}; "
+        f"{function}() takes text, got {type(value).__name__} {_shown(value)}; "
         f"pass str(...) of it if that is what you mean"
     )
     raise InvalidValueError(msg)
@@ -199,9 +208,28 @@ def _set_once(function: str, param: str, section: str, attr: str, value: Any) ->
     run.emit(ReportUpdated(run, section or attr))
 
 
+def _shown(value: object) -> str:
+    """`value`'s repr for a message, short, even when its ``__repr__`` fails."""
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - a plan's object may fail any way
+        return f"<a {type(value).__name__}>"
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def _key_text(function: str, key: object) -> str:
+    """A mapping key as the report's text key (HardPy takes ``str()`` of it)."""
+    try:
+        return str(key)
+    except Exception as exc:  # noqa: BLE001 - a plan's object may fail any way
+        msg = f"{function}(): a key has no text: str() of it raised {type(exc).__name__}: {exc}"
+        raise InvalidValueError(msg) from None
+
+
 def _assign(target: dict[str, Any], key: str, value: Any, function: str) -> None:
     """HardPy's dotted-key write: ``"a.b"`` creates ``{"a": {"b": value}}``."""
-    parts = str(key).split(".")
+    key = _key_text(function, key)
+    parts = key.split(".")
     node = target
     for part in parts[:-1]:
         child = node.get(part)
@@ -210,7 +238,7 @@ def _assign(target: dict[str, Any], key: str, value: Any, function: str) -> None
         elif not isinstance(child, dict):
             msg = (
                 f"{function}(): key {key!r} needs {part!r} to be a mapping, but it already "
-                f"holds {child!r}; use another key"
+                f"holds {_shown(child)}; use another key"
             )
             raise InvalidValueError(msg)
         node = child
@@ -222,7 +250,7 @@ def _assign(target: dict[str, Any], key: str, value: Any, function: str) -> None
 def _check(function: str, value: object, expected: type | tuple[type, ...], wanted: str) -> None:
     """Refuse a value of the wrong type (callers without a type checker pass anything)."""
     if not isinstance(value, expected):
-        msg = f"{function}() takes {wanted}, got {type(value).__name__} {value!r}"
+        msg = f"{function}() takes {wanted}, got {type(value).__name__} {_shown(value)}"
         raise InvalidValueError(msg)
 
 
@@ -233,7 +261,7 @@ def _is_int(value: object) -> bool:
 def _merge(function: str, target: dict[str, Any], data: Mapping[str, Any]) -> None:
     """Write all of `data` into `target`, or (on a refused key) none of it."""
     _check(function, data, Mapping, "a mapping of keys to values")
-    touched = {str(key).split(".")[0] for key in data}
+    touched = {_key_text(function, key).split(".")[0] for key in data}
     staged = {key: copy.deepcopy(target[key]) for key in touched if key in target}
     for key, value in data.items():
         _assign(staged, key, value, function)
@@ -245,7 +273,7 @@ def _merge_info(function: str, target: Any, data: Mapping[str, Any]) -> dict[str
     _check(function, data, Mapping, "a mapping of keys to values")
     merged = dict(target)
     for key, raw in data.items():
-        key_text = str(key)
+        key_text = _key_text(function, key)
         if "." in key_text:
             fixed = key_text.replace(".", "_")
             msg = (
@@ -257,7 +285,7 @@ def _merge_info(function: str, target: Any, data: Mapping[str, Any]) -> dict[str
         value = _json_value(function, f"the value of {key_text!r}", raw)
         if not (value is None or isinstance(value, (str, int, float))):
             msg = (
-                f"{function}(): {key_text!r} is {type(raw).__name__} {raw!r}; info values "
+                f"{function}(): {key_text!r} is {type(raw).__name__} {_shown(raw)}; info values "
                 f"are text, numbers or None; use set_run_artifact() for structured data"
             )
             raise InvalidValueError(msg)
@@ -302,7 +330,8 @@ def set_dut_serial_number(serial_number: str) -> None:
         DuplicateParameterError: If it was already set in this run.
         NotInRunError: If called outside a run.
     """
-    value = _checked_text("set_dut_serial_number", "the serial number", str(serial_number))
+    text = _key_text("set_dut_serial_number", serial_number)
+    value = _checked_text("set_dut_serial_number", "the serial number", text)
     _set_once("set_dut_serial_number", "dut_serial_number", "dut", "serial_number", value)
 
 
@@ -493,7 +522,7 @@ def set_process_number(number: int) -> None:
         NotInRunError: If called outside a run.
     """
     if not _is_int(number):
-        msg = f"set_process_number() takes an int, got {type(number).__name__} {number!r}"
+        msg = f"set_process_number() takes an int, got {type(number).__name__} {_shown(number)}"
         raise InvalidValueError(msg)
     _set_once("set_process_number", "process_number", "process", "number", number)
 
@@ -673,11 +702,24 @@ def set_operator_message(
 
     Raises:
         ValueError: If `msg` is empty or `font_size` < 1.
+        InvalidValueError: If `msg` or `title` is not text (numbers are
+            shown as their text) or `font_size` is not a number.
         NotInRunError: If called outside a run.
         NoOperatorError: If the message blocks and the run has no operator.
     """
     run = current_run("set_operator_message")
     run.clear_message()
+    function = "set_operator_message"
+    msg = _text(function, msg) or ""
+    title = _text(function, title)
+    size: object = font_size  # callers without a type checker pass anything
+    if (
+        not isinstance(size, (int, float))
+        or isinstance(size, bool)
+        or (isinstance(size, float) and not math.isfinite(size))
+    ):
+        message = f"{function}() takes a number as font_size, got {_shown(font_size)}"
+        raise InvalidValueError(message)
     if font_size < 1:
         message = "The 'font_size' argument cannot be less than 1"
         raise ValueError(message)

@@ -1793,3 +1793,28 @@ def test_stored_values_are_what_json_reads_back(in_case: RunState) -> None:
     case = case_of(in_case)
     assert case.artifact == {"pair": [1, 2], "by_channel": {"1": "on"}}
     assert case.msg == {"7": ["a", 1]}
+
+
+class _NoText:
+    def __str__(self) -> str:
+        raise RuntimeError("no text")
+
+    __repr__ = __str__
+
+
+def test_objects_without_text_and_wrong_font_sizes_are_invalid_values(in_case: RunState) -> None:
+    calls: list[Callable[[], Any]] = [
+        lambda: set_user_name(_NoText()),  # type: ignore[arg-type]
+        lambda: set_dut_serial_number(_NoText()),  # type: ignore[arg-type]
+        lambda: set_run_artifact({_NoText(): 1}),  # type: ignore[dict-item]
+        lambda: set_case_artifact({"a": {"b": _NoText()}}),
+        lambda: set_message(_NoText()),
+        lambda: set_operator_message("Unplug", block=False, font_size="14"),  # type: ignore[arg-type]
+        lambda: set_operator_message("Unplug", block=False, font_size=math.nan),  # type: ignore[arg-type]
+        lambda: set_operator_message(["Unplug"], block=False),  # type: ignore[arg-type]
+        lambda: set_operator_message(SURROGATE, block=False),
+    ]
+    for call in calls:
+        with pytest.raises(InvalidValueError):
+            call()
+    in_case.snapshot()

@@ -41,8 +41,17 @@ def _require(
 ) -> None:
     """Refuse an argument of the wrong type with HardPy's `WidgetInfoError`, not a TypeError."""
     if not isinstance(value, kind) or (isinstance(value, bool) and bool not in _kinds(kind)):
-        msg = f"{owner}: {name} must be {wanted}, got {type(value).__name__} {value!r:.80}"
+        msg = f"{owner}: {name} must be {wanted}, got {type(value).__name__} {_shown(value)}"
         raise WidgetInfoError(msg)
+
+
+def _shown(value: object) -> str:
+    """`value`'s repr for a message, short, even when its ``__repr__`` fails."""
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - a plan's object may fail any way
+        return f"<a {type(value).__name__}>"
+    return text if len(text) <= 80 else text[:79] + "…"
 
 
 def _kinds(kind: type | tuple[type, ...]) -> tuple[type, ...]:
