@@ -407,6 +407,23 @@ def api_key_override(directory: Path | None = None) -> str | None:
     return None
 
 
+_MAX_DEPTH = 64
+"""The deepest nesting of arrays and tables a configuration may have (JSON copies of it
+must stay well inside pydantic's serialisation limit)."""
+
+
+def _check_depth(raw: dict[str, Any], source: str) -> None:
+    stack: list[tuple[Any, int]] = [(raw, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth >= _MAX_DEPTH:
+                msg = f"{source} nests arrays or tables deeper than {_MAX_DEPTH} levels; flatten it"
+                raise ConfigError(msg)
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+
+
 def parse_config(
     raw: dict[str, Any], source: str = CONFIG_FILE, directory: Path | None = None
 ) -> HardpyConfig:
@@ -423,8 +440,9 @@ def parse_config(
         (the environment, or a ``.env`` file) when it is set.
 
     Raises:
-        ConfigError: If a value has the wrong type.
+        ConfigError: If a value has the wrong type, or the tables nest too deeply.
     """
+    _check_depth(raw, source)
     data = copy.deepcopy(raw)
     for _ in range(20):  # each pass drops the unknown keys one validation error reports
         try:

@@ -377,13 +377,14 @@ def test_a_hardpy_toml_that_is_not_utf8_is_a_config_error_naming_it(
         "x = " + "[" * 100_000 + "]" * 100_000 + "\n",
         "x = " + "{a = " * 5_000 + "1" + "}" * 5_000 + "\n",
         "[extra]\nx = " + "[" * 2_000 + "]" * 2_000 + "\n",
+        "[extra]\nx = " + "[" * 300 + "]" * 300 + "\n",  # tomllib reads it; JSON copies could not
     ],
 )
 def test_a_hardpy_toml_nested_too_deeply_is_a_config_error_naming_it(
     tmp_path: Path, text: str
 ) -> None:
     _write(tmp_path, text)
-    with pytest.raises(ConfigError, match="nests arrays or tables too deeply") as caught:
+    with pytest.raises(ConfigError, match="nests arrays or tables") as caught:
         load_config(tmp_path)
     assert str(tmp_path / "hardpy.toml") in str(caught.value)
 
