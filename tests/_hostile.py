@@ -8,12 +8,19 @@ circular and unserialisable objects, non-UTF-8 bytes.
 
 from __future__ import annotations
 
+import json
 import math
 import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any
 
 from hypothesis import strategies as st
+
+from hardlab._context import CaseRef, RunState, running
+from hardlab.errors import HardlabError
+from hardlab.model import CaseRunStore, Group, ModuleRunStore, ResultRunStore, TestStatus
 
 PROFILE = os.environ.get("HARDLAB_HYPOTHESIS", "suite")
 """The Hypothesis profile (tests/properties/conftest.py): ``suite``, or ``long`` for a soak."""
@@ -137,3 +144,59 @@ mappings = st.one_of(
     anything,
 )
 """Mostly mappings (for the mapping setters), sometimes not."""
+
+
+# ---------------------------------------------------------------- a live run
+
+
+HARDPYS_OWN = {
+    "x_data and y_data must be set",  # set_case_chart of an empty chart
+    "The 'msg' argument cannot be empty.",  # set_operator_message("")
+    "The 'font_size' argument cannot be less than 1",
+}
+"""HardPy's plain ValueErrors, which hardlab keeps (hardpy-contract §1)."""
+
+
+@contextmanager
+def live_case() -> Iterator[RunState]:
+    """A current run with its case ``test_module::test_case`` running."""
+    run = RunState(name="properties")
+    with run.lock:
+        module = run.document.modules["test_module"] = ModuleRunStore(
+            status=TestStatus.RUN, name="test_module", group=Group.MAIN,
+            start_time=None, stop_time=None,
+        )  # fmt: skip
+        module.cases["test_case"] = CaseRunStore(
+            status=TestStatus.RUN, name="test_case", group=Group.MAIN,
+            start_time=None, stop_time=None, attempt=1,
+        )  # fmt: skip
+    with running(run):
+        run.current = CaseRef("test_module", "test_case")
+        yield run
+
+
+def _no_constants(token: str) -> None:
+    raise AssertionError(f"the report's JSON holds {token}")
+
+
+def assert_report_is_sound(run: RunState) -> ResultRunStore:
+    """The report serialises to strict JSON and validates back to itself."""
+    report = run.snapshot()
+    text = report.model_dump_json()
+    json.loads(text, parse_constant=_no_constants)
+    text.encode("utf-8")
+    assert ResultRunStore.model_validate_json(text) == report
+    return report
+
+
+def call(setter: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
+    """Call a setter; True if it took the value, False if it refused it as documented."""
+    try:
+        setter(*args, **kwargs)
+    except HardlabError:
+        return False
+    except ValueError as exc:
+        if type(exc) is ValueError and str(exc) in HARDPYS_OWN:
+            return False
+        raise
+    return True

@@ -8,83 +8,22 @@ and validates back to the same report.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
+from contextlib import suppress
 from typing import Any
 
-from _hostile import anything, mappings, numbers, texts
+from _hostile import anything, assert_report_is_sound, call, live_case, mappings, numbers, texts
 from hypothesis import given
 from hypothesis import strategies as st
 
 from hardlab import api
-from hardlab._context import CaseRef, RunState, running
-from hardlab.errors import HardlabError
 from hardlab.model import (
-    CaseRunStore,
     Chart,
-    Group,
     Instrument,
-    ModuleRunStore,
     NumericMeasurement,
-    ResultRunStore,
     StringMeasurement,
     SubUnit,
-    TestStatus,
 )
-
-HARDPYS_OWN = {
-    "x_data and y_data must be set",  # set_case_chart of an empty chart
-    "The 'msg' argument cannot be empty.",  # set_operator_message("")
-    "The 'font_size' argument cannot be less than 1",
-}
-"""HardPy's plain ValueErrors, which hardlab keeps (hardpy-contract §1)."""
-
-
-@contextmanager
-def live_case() -> Iterator[RunState]:
-    """A current run with its case ``test_module::test_case`` running."""
-    run = RunState(name="properties")
-    with run.lock:
-        module = run.document.modules["test_module"] = ModuleRunStore(
-            status=TestStatus.RUN, name="test_module", group=Group.MAIN,
-            start_time=None, stop_time=None,
-        )  # fmt: skip
-        module.cases["test_case"] = CaseRunStore(
-            status=TestStatus.RUN, name="test_case", group=Group.MAIN,
-            start_time=None, stop_time=None, attempt=1,
-        )  # fmt: skip
-    with running(run):
-        run.current = CaseRef("test_module", "test_case")
-        yield run
-
-
-def _no_constants(token: str) -> None:
-    raise AssertionError(f"the report's JSON holds {token}")
-
-
-def assert_report_is_sound(run: RunState) -> ResultRunStore:
-    """The report serialises to strict JSON and validates back to itself."""
-    report = run.snapshot()
-    text = report.model_dump_json()
-    json.loads(text, parse_constant=_no_constants)
-    text.encode("utf-8")
-    assert ResultRunStore.model_validate_json(text) == report
-    return report
-
-
-def call(setter: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
-    """Call a setter; True if it took the value, False if it refused it as documented."""
-    try:
-        setter(*args, **kwargs)
-    except HardlabError:
-        return False
-    except ValueError as exc:
-        if type(exc) is ValueError and str(exc) in HARDPYS_OWN:
-            return False
-        raise
-    return True
-
 
 TEXT_SETTERS = [
     api.set_user_name, api.set_batch_serial_number, api.set_dut_serial_number,
