@@ -22,6 +22,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import sys
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -258,6 +259,29 @@ def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+_INT64 = range(-(2**63), 2**63)
+
+
+def _check_int64(function: str, value: int) -> None:
+    """Refuse an integer the store's 64-bit integer columns cannot hold."""
+    if value not in _INT64:
+        msg = (
+            f"{function}() takes an integer from -2**63 to 2**63-1 (what databases store), "
+            f"got one of {len(str(abs(value)))} digits"
+        )
+        raise InvalidValueError(msg)
+
+
+def _check_float_range(function: str, what: str, value: object) -> None:
+    """Refuse an integer beyond float range: numeric measurement columns are floats."""
+    if _is_int(value) and abs(value) > sys.float_info.max:  # type: ignore[arg-type]
+        msg = (
+            f"{function}(): {what} is an integer beyond the range of floats (about 1.8e308), "
+            "which the store and JSON readers cannot hold; store it as text"
+        )
+        raise InvalidValueError(msg)
+
+
 def _merge(function: str, target: dict[str, Any], data: Mapping[str, Any]) -> None:
     """Write all of `data` into `target`, or (on a refused key) none of it."""
     _check(function, data, Mapping, "a mapping of keys to values")
@@ -447,11 +471,13 @@ def set_stand_number(number: int) -> None:
 
     Raises:
         TestStandNumberError: If `number` is not a non-negative integer.
+        InvalidValueError: If it does not fit 64 bits (what databases store).
         DuplicateParameterError: If a (non-zero) number was already set in this run.
         NotInRunError: If called outside a run.
     """
     if not _is_int(number) or number < 0:
         raise TestStandNumberError
+    _check_int64("set_stand_number", number)
     _set_once("set_stand_number", "stand_number", "test_stand", "number", number)
 
 
@@ -517,13 +543,14 @@ def set_process_number(number: int) -> None:
     """Set the number of the production process step.
 
     Raises:
-        InvalidValueError: If `number` is not an integer.
+        InvalidValueError: If `number` is not an integer, or does not fit 64 bits.
         DuplicateParameterError: If a (non-zero) number was already set in this run.
         NotInRunError: If called outside a run.
     """
     if not _is_int(number):
         msg = f"set_process_number() takes an int, got {type(number).__name__} {_shown(number)}"
         raise InvalidValueError(msg)
+    _check_int64("set_process_number", number)
     _set_once("set_process_number", "process_number", "process", "number", number)
 
 
@@ -618,7 +645,8 @@ def set_case_measurement(measurement: NumericMeasurementRecord | StringMeasureme
 
     Raises:
         InvalidValueError: If `measurement` is not a numeric or string
-            measurement, or holds NaN, an infinity or a lone surrogate.
+            measurement, or holds NaN, an infinity, an integer beyond float
+            range or a lone surrogate.
         NotInRunError: If no test is running.
     """
     _check(
@@ -630,6 +658,7 @@ def set_case_measurement(measurement: NumericMeasurementRecord | StringMeasureme
     # the fields are scalars: checking them directly is much cheaper than a dump
     for field, item in measurement.__dict__.items():
         _check_storable("set_case_measurement", f"the measurement's {field}", item)
+        _check_float_range("set_case_measurement", f"the measurement's {field}", item)
     run, ref, case = _case_update("set_case_measurement")
     # A shallow copy keeps the user's later changes out of the report (the
     # fields are scalars); it is ten times cheaper than building a record.

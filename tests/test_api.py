@@ -1818,3 +1818,20 @@ def test_objects_without_text_and_wrong_font_sizes_are_invalid_values(in_case: R
         with pytest.raises(InvalidValueError):
             call()
     in_case.snapshot()
+
+
+def test_integers_the_store_cannot_hold_are_refused_at_the_call(in_case: RunState) -> None:
+    # the writer crashed on these, losing the whole run (issue 14)
+    with pytest.raises(InvalidValueError, match="2\\*\\*63-1"):
+        set_stand_number(2**63)
+    with pytest.raises(InvalidValueError, match="2\\*\\*63-1"):
+        set_process_number(-(2**64))
+    for measurement in (
+        NumericMeasurement(value=10**400),
+        NumericMeasurement(value=1, operation=ComparisonOperation.LT, comparison_value=10**309),
+    ):
+        with pytest.raises(InvalidValueError, match="beyond the range of floats"):
+            set_case_measurement(measurement)
+    set_stand_number(2**63 - 1)
+    set_case_measurement(NumericMeasurement(value=2**64))  # a float column holds it
+    assert in_case.snapshot().test_stand.number == 2**63 - 1

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _hostile import anything, assert_report_is_sound, call, live_case, mappings, numbers, texts
+from _hostile import anything, assert_report_is_sound, call, live_case, mappings, texts
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -82,8 +82,8 @@ def hostile_reports(draw: st.DrawFn) -> ResultRunStore:
 
 
 @pytest.fixture(scope="module")
-def store_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    yield tmp_path_factory.mktemp("store") / "runs.db"
+def store_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("store") / "runs.db"
 
 
 @pytest.fixture(scope="module")
