@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
-_RELATIVE = re.compile(r"(\d+(?:\.\d+)?)\s*(s|m|h|d|w)")
+# ASCII digits only: "\d" would also take Arabic-Indic and other digits.
+_RELATIVE = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*(s|m|h|d|w)", re.ASCII)
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
@@ -23,13 +24,32 @@ def parse_iso(text: str) -> datetime:
     return datetime.fromisoformat(iso)
 
 
+def in_utc_range(moment: datetime) -> datetime:
+    """`moment` (aware), if it can be told in UTC, as the store compares in UTC.
+
+    ``0001-01-01T00:00+14:00`` is a valid ISO time that falls before year 1
+    in UTC, and ``9999-12-31T23:59-14:00`` after year 9999: Python cannot
+    represent either in UTC.
+
+    Raises:
+        ValueError: If it cannot (the message says the range).
+    """
+    try:
+        moment.astimezone(timezone.utc)
+    except OverflowError:
+        msg = f"{moment.isoformat()} is outside the years 1 to 9999 in UTC"
+        raise ValueError(msg) from None
+    return moment
+
+
 def parse_when(text: str) -> datetime:
     """A ``--since``/``--until`` value as an aware datetime.
 
     Accepts ISO dates and times (``2026-11-21``, ``2026-11-21T08:00``,
     ``2026-11-21T08:00+02:00``; without an offset they are local time),
     ``today``, ``yesterday``, ``now``, and ages such as ``30m``, ``2h``,
-    ``7d`` or ``2w`` (that long ago).
+    ``7d`` or ``2w`` (that long ago, in ASCII digits). The result can be
+    told in UTC (it lies within the years 1 to 9999 there).
 
     Raises:
         argparse.ArgumentTypeError: If `text` is none of these.
@@ -46,7 +66,11 @@ def parse_when(text: str) -> datetime:
     relative = _RELATIVE.fullmatch(value)
     if relative:
         amount, unit = float(relative.group(1)), relative.group(2)
-        return now - timedelta(**{_UNITS[unit]: amount})
+        try:
+            return in_utc_range(now - timedelta(**{_UNITS[unit]: amount}))
+        except (OverflowError, ValueError):
+            msg = f"{text!r} reaches back before the year 1; give a shorter age or a date"
+            raise argparse.ArgumentTypeError(msg) from None
     try:
         parsed = parse_iso(text)
     except ValueError:
@@ -55,4 +79,11 @@ def parse_when(text: str) -> datetime:
             f"or an age (30m, 2h, 7d, 2w), got {text!r}"
         )
         raise argparse.ArgumentTypeError(msg) from None
-    return parsed if parsed.tzinfo is not None else parsed.astimezone()
+    try:
+        return in_utc_range(parsed if parsed.tzinfo is not None else parsed.astimezone())
+    except (OverflowError, ValueError) as exc:
+        # astimezone() of a naive time at the ends of the calendar overflows too
+        msg = f"{text!r}: {exc}" if isinstance(exc, ValueError) else f"{text!r} is out of range"
+        raise argparse.ArgumentTypeError(
+            f"{msg}; give a date between the years 1 and 9999"
+        ) from None

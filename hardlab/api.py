@@ -8,16 +8,25 @@ saving, uploading and drawing happen in listeners, off the test's path.
 Where HardPy would store a value that later makes the report invalid (a
 number as a part number, a dotted key in an info mapping), hardlab raises
 `InvalidValueError` at the call instead, naming the field and what fits.
+The same goes for what JSON and the store cannot hold: NaN and infinite
+numbers (HardPy's JSON files would hold the non-JSON token ``NaN``), text
+with lone surrogates (``errors="surrogateescape"`` decoding leaves them; UTF-8
+cannot encode them), values that contain themselves, keys JSON cannot
+write, and nesting deeper than 100 levels. `InvalidValueError` is a
+`ValueError` and a `TypeError`, so code that caught HardPy's raw errors for
+such values keeps working.
 """
 
 from __future__ import annotations
 
 import copy
+import json
+import math
+import sys
 import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from hardlab._util import as_json_value
 from hardlab.config import HardpyConfig, load_config
 from hardlab.errors import DuplicateParameterError, InvalidValueError, TestStandNumberError
 from hardlab.events import CaseUpdated, ReportUpdated
@@ -73,14 +82,117 @@ __all__ = [
 # ---------------------------------------------------------------------- helpers
 
 
+_MAX_DEPTH = 100
+"""The deepest nesting a value in the report may have.
+
+The report's JSON reader stops at about 200 levels and the report itself
+takes a few, so a value nested deeper could be written but never read back.
+"""
+
+
+def _checked_text(function: str, what: str, text: str) -> str:
+    """`text`, if UTF-8 can encode it (it has no lone surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        msg = (
+            f"{function}(): {what} holds {text[exc.start]!r} at position {exc.start}, a lone "
+            "surrogate (left by decoding bytes with errors='surrogateescape') that UTF-8, "
+            "JSON reports and the store cannot hold; decode with errors='replace' or "
+            "errors='backslashreplace' instead"
+        )
+        raise InvalidValueError(msg) from None
+    return text
+
+
+def _check_storable(function: str, what: str, value: Any) -> None:
+    """Refuse what the report's JSON cannot hold: NaN, ±inf, lone surrogates, deep nesting.
+
+    `value` is made of JSON types (dict, list, str, int, float, bool, None);
+    it is walked without recursion, so no depth makes it fail.
+    """
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, float):
+            if not math.isfinite(item):
+                msg = (
+                    f"{function}(): {what} holds {item!r}, which a JSON report cannot hold; "
+                    "store None, or the reason as text, instead"
+                )
+                raise InvalidValueError(msg)
+        elif isinstance(item, str):
+            _checked_text(function, what, item)
+        elif isinstance(item, (dict, list, tuple)):
+            if depth >= _MAX_DEPTH:
+                msg = (
+                    f"{function}(): {what} is nested deeper than {_MAX_DEPTH} levels, "
+                    "more than a stored report can be read back with; flatten it"
+                )
+                raise InvalidValueError(msg)
+            if isinstance(item, dict):
+                for key, child in item.items():
+                    if isinstance(key, str):
+                        _checked_text(function, f"{what} (a key)", key)
+                    stack.append((child, depth + 1))
+            else:
+                stack.extend((child, depth + 1) for child in item)
+
+
+def _json_value(function: str, what: str, value: Any) -> Any:
+    """`value` as the report stores it: JSON types, or HardPy's text for anything else.
+
+    HardPy stores a value that JSON cannot encode (a datetime, a set, a custom
+    object) as the string ``json.dumps(value, default=str)``. Everything else
+    goes through JSON once, as HardPy's document store does, so the report
+    holds a copy the caller cannot change later (tuples become lists, number
+    keys text).
+
+    Raises:
+        InvalidValueError: If the value cannot be stored at all (see the module).
+    """
+    if value is None or isinstance(value, (str, int, float)):
+        _check_storable(function, what, value)
+        return value
+    try:
+        try:
+            text = json.dumps(value, ensure_ascii=False)
+        except TypeError:
+            text = json.dumps(json.dumps(value, default=_str_of, ensure_ascii=False))
+    except RecursionError:
+        msg = f"{function}(): {what} is nested too deeply to be stored; flatten it"
+        raise InvalidValueError(msg) from None
+    except (TypeError, ValueError) as exc:
+        # a value that contains itself, keys that are not text, numbers or None,
+        # an int too long for text
+        msg = f"{function}(): {what} cannot be stored as JSON ({exc}); pass plain data"
+        raise InvalidValueError(msg) from None
+    try:
+        stored = json.loads(text)
+    except RecursionError:
+        msg = f"{function}(): {what} is nested too deeply to be stored; flatten it"
+        raise InvalidValueError(msg) from None
+    _check_storable(function, what, stored)
+    return stored
+
+
+def _str_of(value: object) -> str:
+    """HardPy's ``default=str``, with a failing ``__str__`` told as a refusal."""
+    try:
+        return str(value)
+    except Exception as exc:  # noqa: BLE001 - a plan's object may fail any way
+        msg = f"str() of a {type(value).__name__} raised {type(exc).__name__}: {exc}"
+        raise ValueError(msg) from None
+
+
 def _text(function: str, value: Any) -> str | None:
     """Accept text; numbers become their decimal text; anything else is refused."""
     if value is None or isinstance(value, str):
-        return value
+        return value if value is None else _checked_text(function, "the text", value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
     msg = (
-        f"{function}() takes text, got {type(value).__name__} {value!r}; "
+        f"{function}() takes text, got {type(value).__name__} {_shown(value)}; "
         f"pass str(...) of it if that is what you mean"
     )
     raise InvalidValueError(msg)
@@ -97,9 +209,28 @@ def _set_once(function: str, param: str, section: str, attr: str, value: Any) ->
     run.emit(ReportUpdated(run.view, section or attr))
 
 
+def _shown(value: object) -> str:
+    """`value`'s repr for a message, short, even when its ``__repr__`` fails."""
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - a plan's object may fail any way
+        return f"<a {type(value).__name__}>"
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def _key_text(function: str, key: object) -> str:
+    """A mapping key as the report's text key (HardPy takes ``str()`` of it)."""
+    try:
+        return str(key)
+    except Exception as exc:  # noqa: BLE001 - a plan's object may fail any way
+        msg = f"{function}(): a key has no text: str() of it raised {type(exc).__name__}: {exc}"
+        raise InvalidValueError(msg) from None
+
+
 def _assign(target: dict[str, Any], key: str, value: Any, function: str) -> None:
     """HardPy's dotted-key write: ``"a.b"`` creates ``{"a": {"b": value}}``."""
-    parts = str(key).split(".")
+    key = _key_text(function, key)
+    parts = key.split(".")
     node = target
     for part in parts[:-1]:
         child = node.get(part)
@@ -108,19 +239,19 @@ def _assign(target: dict[str, Any], key: str, value: Any, function: str) -> None
         elif not isinstance(child, dict):
             msg = (
                 f"{function}(): key {key!r} needs {part!r} to be a mapping, but it already "
-                f"holds {child!r}; use another key"
+                f"holds {_shown(child)}; use another key"
             )
             raise InvalidValueError(msg)
         node = child
-    value = as_json_value(value)
-    # a copy: changing the caller's object later must not change the report
-    node[parts[-1]] = copy.deepcopy(value) if isinstance(value, (dict, list)) else value
+    _checked_text(function, "a key", parts[-1])
+    # a copy (through JSON): changing the caller's object later must not change the report
+    node[parts[-1]] = _json_value(function, f"the value of {key!r}", value)
 
 
 def _check(function: str, value: object, expected: type | tuple[type, ...], wanted: str) -> None:
     """Refuse a value of the wrong type (callers without a type checker pass anything)."""
     if not isinstance(value, expected):
-        msg = f"{function}() takes {wanted}, got {type(value).__name__} {value!r}"
+        msg = f"{function}() takes {wanted}, got {type(value).__name__} {_shown(value)}"
         raise InvalidValueError(msg)
 
 
@@ -128,10 +259,33 @@ def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+_INT64 = range(-(2**63), 2**63)
+
+
+def _check_int64(function: str, value: int) -> None:
+    """Refuse an integer the store's 64-bit integer columns cannot hold."""
+    if value not in _INT64:
+        msg = (
+            f"{function}() takes an integer from -2**63 to 2**63-1 (what databases store), "
+            f"got one of {len(str(abs(value)))} digits"
+        )
+        raise InvalidValueError(msg)
+
+
+def _check_float_range(function: str, what: str, value: object) -> None:
+    """Refuse an integer beyond float range: numeric measurement columns are floats."""
+    if _is_int(value) and abs(value) > sys.float_info.max:  # type: ignore[arg-type]
+        msg = (
+            f"{function}(): {what} is an integer beyond the range of floats (about 1.8e308), "
+            "which the store and JSON readers cannot hold; store it as text"
+        )
+        raise InvalidValueError(msg)
+
+
 def _merge(function: str, target: dict[str, Any], data: Mapping[str, Any]) -> None:
     """Write all of `data` into `target`, or (on a refused key) none of it."""
     _check(function, data, Mapping, "a mapping of keys to values")
-    touched = {str(key).split(".")[0] for key in data}
+    touched = {_key_text(function, key).split(".")[0] for key in data}
     staged = {key: copy.deepcopy(target[key]) for key in touched if key in target}
     for key, value in data.items():
         _assign(staged, key, value, function)
@@ -143,7 +297,7 @@ def _merge_info(function: str, target: Any, data: Mapping[str, Any]) -> dict[str
     _check(function, data, Mapping, "a mapping of keys to values")
     merged = dict(target)
     for key, raw in data.items():
-        key_text = str(key)
+        key_text = _key_text(function, key)
         if "." in key_text:
             fixed = key_text.replace(".", "_")
             msg = (
@@ -151,10 +305,11 @@ def _merge_info(function: str, target: Any, data: Mapping[str, Any]) -> dict[str
                 f"nested mapping that the report's info cannot hold; use {fixed!r}"
             )
             raise InvalidValueError(msg)
-        value = as_json_value(raw)
+        _checked_text(function, "a key", key_text)
+        value = _json_value(function, f"the value of {key_text!r}", raw)
         if not (value is None or isinstance(value, (str, int, float))):
             msg = (
-                f"{function}(): {key_text!r} is {type(raw).__name__} {raw!r}; info values "
+                f"{function}(): {key_text!r} is {type(raw).__name__} {_shown(raw)}; info values "
                 f"are text, numbers or None; use set_run_artifact() for structured data"
             )
             raise InvalidValueError(msg)
@@ -199,7 +354,8 @@ def set_dut_serial_number(serial_number: str) -> None:
         DuplicateParameterError: If it was already set in this run.
         NotInRunError: If called outside a run.
     """
-    value = str(serial_number)
+    text = _key_text("set_dut_serial_number", serial_number)
+    value = _checked_text("set_dut_serial_number", "the serial number", text)
     _set_once("set_dut_serial_number", "dut_serial_number", "dut", "serial_number", value)
 
 
@@ -269,6 +425,7 @@ def set_dut_sub_unit(sub_unit: SubUnit) -> int:
         NotInRunError: If called outside a run.
     """
     _check("set_dut_sub_unit", sub_unit, SubUnit, "a hardlab.SubUnit")
+    _check_storable("set_dut_sub_unit", "the sub-unit", sub_unit.model_dump())
     run = current_run("set_dut_sub_unit")
     with run.lock:
         run.document.dut.sub_units.append(sub_unit.model_copy(deep=True))
@@ -314,11 +471,13 @@ def set_stand_number(number: int) -> None:
 
     Raises:
         TestStandNumberError: If `number` is not a non-negative integer.
+        InvalidValueError: If it does not fit 64 bits (what databases store).
         DuplicateParameterError: If a (non-zero) number was already set in this run.
         NotInRunError: If called outside a run.
     """
     if not _is_int(number) or number < 0:
         raise TestStandNumberError
+    _check_int64("set_stand_number", number)
     _set_once("set_stand_number", "stand_number", "test_stand", "number", number)
 
 
@@ -347,6 +506,7 @@ def set_instrument(instrument: Instrument) -> int:
         NotInRunError: If called outside a run.
     """
     _check("set_instrument", instrument, Instrument, "a hardlab.Instrument")
+    _check_storable("set_instrument", "the instrument", instrument.model_dump())
     run = current_run("set_instrument")
     with run.lock:
         run.document.test_stand.instruments.append(instrument.model_copy(deep=True))
@@ -383,13 +543,14 @@ def set_process_number(number: int) -> None:
     """Set the number of the production process step.
 
     Raises:
-        InvalidValueError: If `number` is not an integer.
+        InvalidValueError: If `number` is not an integer, or does not fit 64 bits.
         DuplicateParameterError: If a (non-zero) number was already set in this run.
         NotInRunError: If called outside a run.
     """
     if not _is_int(number):
-        msg = f"set_process_number() takes an int, got {type(number).__name__} {number!r}"
+        msg = f"set_process_number() takes an int, got {type(number).__name__} {_shown(number)}"
         raise InvalidValueError(msg)
+    _check_int64("set_process_number", number)
     _set_once("set_process_number", "process_number", "process", "number", number)
 
 
@@ -413,7 +574,7 @@ def set_run_artifact(data: dict[str, Any]) -> None:
     A key with dots (``"psu.voltage"``) is written as nested mappings, as in HardPy.
 
     Raises:
-        InvalidValueError: If `data` is not a mapping.
+        InvalidValueError: If `data` is not a mapping, or a value cannot be stored.
         NotInRunError: If called outside a run.
     """
     run = current_run("set_run_artifact")
@@ -433,14 +594,18 @@ def set_message(msg: str, msg_key: str | None = None) -> None:
         msg_key: Its key; without one every call adds a new message.
 
     Raises:
+        InvalidValueError: If `msg_key` is not text (or a number), or `msg`
+            cannot be stored (NaN, lone surrogates, a value that contains itself).
         NotInRunError: If no test is running.
     """
     run, ref, case = _case_update("set_message")
-    key = msg_key if msg_key is not None else str(uuid.uuid4())
+    key = _text("set_message", msg_key) if msg_key is not None else str(uuid.uuid4())
+    assert key is not None  # _text keeps only None as None
+    value = _json_value("set_message", "the message", msg)
     with run.lock:
         if case.msg is None:
             case.msg = {}
-        case.msg[key] = as_json_value(msg)
+        case.msg[key] = value
     run.emit(CaseUpdated(run.view, ref.module_id, ref.case_id, "msg"))
 
 
@@ -448,7 +613,7 @@ def set_case_artifact(data: dict[str, Any]) -> None:
     """Add entries to the running case's ``artifact``.
 
     Raises:
-        InvalidValueError: If `data` is not a mapping.
+        InvalidValueError: If `data` is not a mapping, or a value cannot be stored.
         NotInRunError: If no test is running.
     """
     run, ref, case = _case_update("set_case_artifact")
@@ -461,7 +626,7 @@ def set_module_artifact(data: dict[str, Any]) -> None:
     """Add entries to the ``artifact`` of the running case's module.
 
     Raises:
-        InvalidValueError: If `data` is not a mapping.
+        InvalidValueError: If `data` is not a mapping, or a value cannot be stored.
         NotInRunError: If no test is running.
     """
     run, ref, _ = _case_update("set_module_artifact")
@@ -479,7 +644,9 @@ def set_case_measurement(measurement: NumericMeasurementRecord | StringMeasureme
         The measurement's index in the case's ``measurements``.
 
     Raises:
-        InvalidValueError: If `measurement` is not a numeric or string measurement.
+        InvalidValueError: If `measurement` is not a numeric or string
+            measurement, or holds NaN, an infinity, an integer beyond float
+            range or a lone surrogate.
         NotInRunError: If no test is running.
     """
     _check(
@@ -488,6 +655,10 @@ def set_case_measurement(measurement: NumericMeasurementRecord | StringMeasureme
         (NumericMeasurementRecord, StringMeasurementRecord),
         "a hardlab.NumericMeasurement or hardlab.StringMeasurement",
     )
+    # the fields are scalars: checking them directly is much cheaper than a dump
+    for field, item in measurement.__dict__.items():
+        _check_storable("set_case_measurement", f"the measurement's {field}", item)
+        _check_float_range("set_case_measurement", f"the measurement's {field}", item)
     run, ref, case = _case_update("set_case_measurement")
     # A shallow copy keeps the user's later changes out of the report (the
     # fields are scalars); it is ten times cheaper than building a record.
@@ -504,10 +675,12 @@ def set_case_chart(chart: Chart) -> None:
 
     Raises:
         ValueError: If the chart has no x or no y data.
+        InvalidValueError: If the chart holds NaN, an infinity or a lone surrogate.
         DuplicateParameterError: If the case already has a chart.
         NotInRunError: If no test is running.
     """
     _check("set_case_chart", chart, ChartRecord, "a hardlab.Chart")
+    _check_storable("set_case_chart", "the chart", chart.model_dump())
     if not chart.x_data or not chart.y_data:
         msg = "x_data and y_data must be set"
         raise ValueError(msg)
@@ -558,11 +731,24 @@ def set_operator_message(
 
     Raises:
         ValueError: If `msg` is empty or `font_size` < 1.
+        InvalidValueError: If `msg` or `title` is not text (numbers are
+            shown as their text) or `font_size` is not a number.
         NotInRunError: If called outside a run.
         NoOperatorError: If the message blocks and the run has no operator.
     """
     run = current_run("set_operator_message")
     run.clear_message()
+    function = "set_operator_message"
+    msg = _text(function, msg) or ""
+    title = _text(function, title)
+    size: object = font_size  # callers without a type checker pass anything
+    if (
+        not isinstance(size, (int, float))
+        or isinstance(size, bool)
+        or (isinstance(size, float) and not math.isfinite(size))
+    ):
+        message = f"{function}() takes a number as font_size, got {_shown(font_size)}"
+        raise InvalidValueError(message)
     if font_size < 1:
         message = "The 'font_size' argument cannot be less than 1"
         raise ValueError(message)

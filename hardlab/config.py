@@ -407,6 +407,23 @@ def api_key_override(directory: Path | None = None) -> str | None:
     return None
 
 
+_MAX_DEPTH = 64
+"""The deepest nesting of arrays and tables a configuration may have (JSON copies of it
+must stay well inside pydantic's serialisation limit)."""
+
+
+def _check_depth(raw: dict[str, Any], source: str) -> None:
+    stack: list[tuple[Any, int]] = [(raw, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth >= _MAX_DEPTH:
+                msg = f"{source} nests arrays or tables deeper than {_MAX_DEPTH} levels; flatten it"
+                raise ConfigError(msg)
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+
+
 def parse_config(
     raw: dict[str, Any], source: str = CONFIG_FILE, directory: Path | None = None
 ) -> HardpyConfig:
@@ -423,8 +440,9 @@ def parse_config(
         (the environment, or a ``.env`` file) when it is set.
 
     Raises:
-        ConfigError: If a value has the wrong type.
+        ConfigError: If a value has the wrong type, or the tables nest too deeply.
     """
+    _check_depth(raw, source)
     data = copy.deepcopy(raw)
     for _ in range(20):  # each pass drops the unknown keys one validation error reports
         try:
@@ -450,18 +468,31 @@ def load_config(directory: str | os.PathLike[str] | None = None) -> HardpyConfig
     A missing file gives the defaults, as in HardPy.
 
     Raises:
-        ConfigError: If the file is not valid TOML or a value has the wrong type.
+        ConfigError: If the file is not UTF-8, not valid TOML, nested too
+            deeply, or a value has the wrong type; the message names the file.
     """
     folder = Path(directory) if directory is not None else Path.cwd()
     path = folder / CONFIG_FILE
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         return parse_config({}, str(path), folder)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from exc
     try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        msg = (
+            f"{path} is not UTF-8 text (byte {exc.start} is {data[exc.start]:#04x}); "
+            "TOML files are UTF-8: save it as UTF-8"
+        )
+        raise ConfigError(msg) from None
+    try:
         raw = toml_loads(text)
     except ValueError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+    except RecursionError:
+        # tomllib parses nested arrays and tables recursively
+        msg = f"{path} nests arrays or tables too deeply to be read; flatten it"
+        raise ConfigError(msg) from None
     return parse_config(raw, str(path), folder)

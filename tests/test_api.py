@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import json
+import math
 import threading
 import uuid
 import warnings
@@ -1662,3 +1663,174 @@ def test_no_dialog_once_the_run_is_stopping(in_case: RunState) -> None:
         hardlab.api.set_operator_message("Unplug the board")
     assert operator.log == [] and operator.messages == []
     assert in_case.message is None
+
+
+# ---------------------------------------------------------------------- what JSON cannot hold
+
+SURROGATE = b"caf\xe9".decode("utf-8", "surrogateescape")  # 'caf\udce9'
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_a_non_finite_measurement_is_refused_at_the_call(in_case: RunState, bad: float) -> None:
+    # HardPy's JSON would hold the token NaN; the report must stay valid JSON
+    for measurement in (
+        NumericMeasurement(value=bad, name="rail"),
+        NumericMeasurement(value=1.0, operation=ComparisonOperation.GT, comparison_value=bad),
+        NumericMeasurement(
+            value=1.0, operation=ComparisonOperation.GTLT, lower_limit=0.0, upper_limit=bad
+        ),
+    ):
+        with pytest.raises(InvalidValueError, match="a JSON report cannot hold"):
+            set_case_measurement(measurement)
+    assert case_of(in_case).measurements == []
+    in_case.snapshot()  # the report still serialises
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf])
+def test_non_finite_numbers_are_refused_in_charts_info_and_artifacts(
+    in_case: RunState, bad: float
+) -> None:
+    chart = Chart()
+    chart.add_series([1.0, 2.0], [1.0, bad])
+    calls: list[Callable[[], Any]] = [
+        lambda: set_case_chart(chart),
+        lambda: set_dut_info({"gain": bad}),
+        lambda: set_stand_info({"gain": bad}),
+        lambda: set_process_info({"gain": bad}),
+        lambda: set_case_artifact({"scope": {"samples": [1.0, bad]}}),
+        lambda: set_module_artifact({"gain": bad}),
+        lambda: set_run_artifact({"gain": (bad,)}),
+        lambda: set_driver_info({"psu": {"v": bad}}),
+        lambda: set_message(bad),
+        lambda: set_instrument(Instrument(name="psu", info={"v": bad})),
+        lambda: set_dut_sub_unit(SubUnit(name="board", info={"v": bad})),
+    ]
+    for call in calls:
+        with pytest.raises(InvalidValueError, match="a JSON report cannot hold"):
+            call()
+    in_case.snapshot()
+
+
+def test_surrogateescape_text_is_refused_in_every_setter(in_case: RunState) -> None:
+    text_setters = [
+        set_user_name, set_batch_serial_number, set_dut_serial_number, set_dut_part_number,
+        set_dut_name, set_dut_type, set_dut_revision, set_stand_name, set_stand_revision,
+        set_stand_location, set_process_name,
+    ]  # fmt: skip
+    for setter in text_setters:
+        with pytest.raises(InvalidValueError, match="errors='replace'"):
+            setter(SURROGATE)
+    calls: list[Callable[[], Any]] = [
+        lambda: set_message(SURROGATE),
+        lambda: set_message("ok", SURROGATE),
+        lambda: set_message({"nested": [SURROGATE]}),
+        lambda: set_dut_info({"fw": SURROGATE}),
+        lambda: set_dut_info({SURROGATE: "1.0"}),
+        lambda: set_case_artifact({"a": {SURROGATE: 1}}),
+        lambda: set_run_artifact({SURROGATE: 1}),
+        lambda: set_case_measurement(StringMeasurement(value=SURROGATE)),
+        lambda: set_case_measurement(NumericMeasurement(value=1, unit=SURROGATE)),
+        lambda: set_instrument(Instrument(name=SURROGATE)),
+    ]
+    for call in calls:
+        with pytest.raises(InvalidValueError, match="lone surrogate"):
+            call()
+    chart = Chart(title=SURROGATE)
+    chart.add_series([1], [2])
+    with pytest.raises(InvalidValueError, match="lone surrogate"):
+        set_case_chart(chart)
+    report = in_case.snapshot()
+    assert report.dut.serial_number is None and case_of(in_case).msg is None
+
+
+def test_values_json_cannot_write_are_invalid_values_not_raw_errors(in_case: RunState) -> None:
+    circular: dict[str, Any] = {}
+    circular["self"] = circular
+    looped: list[Any] = []
+    looped.append(looped)
+    deep: list[Any] = []
+    for _ in range(100_000):
+        deep = [deep]
+    calls: list[Callable[[], Any]] = [
+        lambda: set_case_artifact({"loop": circular}),
+        lambda: set_run_artifact({"loop": looped}),
+        lambda: set_message(circular),
+        lambda: set_case_artifact({"pairs": {(1, 2): "x"}}),
+        lambda: set_message({(1, 2): "x"}),
+        lambda: set_message("ok", ["unhashable"]),
+        lambda: set_message("ok", {"a": 1}),
+        lambda: set_case_artifact({"deep": deep}),
+        lambda: set_module_artifact({"deep": deep}),
+    ]
+    for call in calls:
+        with pytest.raises(InvalidValueError):
+            call()
+    assert case_of(in_case).artifact == {} and case_of(in_case).msg is None
+    in_case.snapshot()
+
+
+def test_nesting_a_stored_report_can_read_back_is_kept_deeper_is_refused(
+    in_case: RunState,
+) -> None:
+    def nested(depth: int) -> Any:
+        value: Any = "leaf"
+        for _ in range(depth):
+            value = [value]
+        return value
+
+    set_case_artifact({"ok": nested(100)})
+    with pytest.raises(InvalidValueError, match="deeper than 100 levels"):
+        set_case_artifact({"too_deep": nested(101)})
+    report = ResultRunStore.model_validate_json(in_case.snapshot().model_dump_json())
+    assert report.modules["test_module"].cases["test_case"].artifact == {"ok": nested(100)}
+
+
+def test_stored_values_are_what_json_reads_back(in_case: RunState) -> None:
+    # HardPy's documents go through JSON: tuples are lists, number keys text
+    set_case_artifact({"pair": (1, 2), "by_channel": {1: "on"}})
+    set_message(("a", 1), 7)
+    case = case_of(in_case)
+    assert case.artifact == {"pair": [1, 2], "by_channel": {"1": "on"}}
+    assert case.msg == {"7": ["a", 1]}
+
+
+class _NoText:
+    def __str__(self) -> str:
+        raise RuntimeError("no text")
+
+    __repr__ = __str__
+
+
+def test_objects_without_text_and_wrong_font_sizes_are_invalid_values(in_case: RunState) -> None:
+    calls: list[Callable[[], Any]] = [
+        lambda: set_user_name(_NoText()),  # type: ignore[arg-type]
+        lambda: set_dut_serial_number(_NoText()),  # type: ignore[arg-type]
+        lambda: set_run_artifact({_NoText(): 1}),  # type: ignore[dict-item]
+        lambda: set_case_artifact({"a": {"b": _NoText()}}),
+        lambda: set_message(_NoText()),
+        lambda: set_operator_message("Unplug", block=False, font_size="14"),  # type: ignore[arg-type]
+        lambda: set_operator_message("Unplug", block=False, font_size=math.nan),  # type: ignore[arg-type]
+        lambda: set_operator_message(["Unplug"], block=False),  # type: ignore[arg-type]
+        lambda: set_operator_message(SURROGATE, block=False),
+    ]
+    for call in calls:
+        with pytest.raises(InvalidValueError):
+            call()
+    in_case.snapshot()
+
+
+def test_integers_the_store_cannot_hold_are_refused_at_the_call(in_case: RunState) -> None:
+    # the writer crashed on these, losing the whole run (issue 14)
+    with pytest.raises(InvalidValueError, match="2\\*\\*63-1"):
+        set_stand_number(2**63)
+    with pytest.raises(InvalidValueError, match="2\\*\\*63-1"):
+        set_process_number(-(2**64))
+    for measurement in (
+        NumericMeasurement(value=10**400),
+        NumericMeasurement(value=1, operation=ComparisonOperation.LT, comparison_value=10**309),
+    ):
+        with pytest.raises(InvalidValueError, match="beyond the range of floats"):
+            set_case_measurement(measurement)
+    set_stand_number(2**63 - 1)
+    set_case_measurement(NumericMeasurement(value=2**64))  # a float column holds it
+    assert in_case.snapshot().test_stand.number == 2**63 - 1

@@ -354,6 +354,41 @@ def test_invalid_toml_raises_config_error(tmp_path: Path, text: str) -> None:
         load_config(tmp_path)
 
 
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'title = "caf\xe9"\n',  # Latin-1
+        b"\xff\xfetitle = 1\n",  # UTF-16 with its byte order mark
+        "title = 'x'\n".encode("utf-16"),
+    ],
+)
+def test_a_hardpy_toml_that_is_not_utf8_is_a_config_error_naming_it(
+    tmp_path: Path, data: bytes
+) -> None:
+    (tmp_path / "hardpy.toml").write_bytes(data)
+    with pytest.raises(ConfigError, match="is not UTF-8 text") as caught:
+        load_config(tmp_path)
+    assert str(tmp_path / "hardpy.toml") in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x = " + "[" * 100_000 + "]" * 100_000 + "\n",
+        "x = " + "{a = " * 5_000 + "1" + "}" * 5_000 + "\n",
+        "[extra]\nx = " + "[" * 2_000 + "]" * 2_000 + "\n",
+        "[extra]\nx = " + "[" * 300 + "]" * 300 + "\n",  # tomllib reads it; JSON copies could not
+    ],
+)
+def test_a_hardpy_toml_nested_too_deeply_is_a_config_error_naming_it(
+    tmp_path: Path, text: str
+) -> None:
+    _write(tmp_path, text)
+    with pytest.raises(ConfigError, match="nests arrays or tables") as caught:
+        load_config(tmp_path)
+    assert str(tmp_path / "hardpy.toml") in str(caught.value)
+
+
 # ------------------------------------------------------------------ api key
 
 

@@ -408,6 +408,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             for path in written:
                 print(f"wrote {path}")
+            if args.sc_api_key:
+                print(f"{written[0]} holds the API key: only you can read it (mode 0600)")
             print(
                 f"hardlab plan {Path(args.path).resolve().name} initialized; run it with: "
                 f"hardlab run {args.path}"

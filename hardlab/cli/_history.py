@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from hardlab._format import STATUS_SYMBOL, format_duration
 from hardlab.cli._common import CliError, open_store, safe_url, short_ids
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 
 _NAME_WIDTH = 32
 
-__all__ = ["cmd_runs", "cmd_show", "runs_table", "show_lines"]
+__all__ = ["cmd_runs", "cmd_show", "runs_table", "show_lines", "visible"]
 
 # ---------------------------------------------------------------------- runs
 
@@ -59,11 +60,39 @@ def cmd_runs(args: argparse.Namespace) -> int:
             print(f"No runs in {where} yet; record one with: hardlab run PLAN (or: hardlab demo)")
         return 0
     painter = Painter(wants_color(sys.stdout))
-    for line in runs_table(rows, shorts, painter):
+    for line in runs_table([visible(row) for row in rows], shorts, painter):
         print(line)
     if args.limit and len(rows) == args.limit:
         print(painter.dim(f"(the newest {args.limit}; --limit N shows more, --limit 0 all)"))
     return 0
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+# C0 controls but tab and line feed, DEL, C1 controls (0x9b is a one-byte CSI
+# to some terminals), and the bidirectional overrides that reorder what is shown
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+T = TypeVar("T")
+
+
+def visible(value: T) -> T:
+    r"""`value` with control characters in its text written out (``\x1b``), walked through.
+
+    A stored run holds whatever its test wrote: an escape sequence in a
+    message would otherwise clear the screen, retitle the window or hide
+    lines when shown.
+    """
+    if isinstance(value, str):
+        return _CONTROL.sub(_escape, value)  # type: ignore[return-value]
+    if isinstance(value, Mapping):
+        return {visible(key): visible(item) for key, item in value.items()}  # type: ignore[return-value]
+    if isinstance(value, list):
+        return [visible(item) for item in value]  # type: ignore[return-value]
+    return value
 
 
 def _json_value(value: Any) -> Any:
@@ -131,6 +160,9 @@ def cmd_show(args: argparse.Namespace) -> int:
         row = store.run_row(args.run_id)
         report = store.get_report(row["id"])
         attempts = store.attempts(row["id"])
+    # What a test stored reaches the terminal as text, never as its escape sequences.
+    row, attempts = visible(row), [visible(attempt) for attempt in attempts]
+    report = type(report).model_validate(visible(report.model_dump(by_alias=True)))
     painter = Painter(wants_color(sys.stdout))
     for line in show_lines(row, report, attempts, painter, all_attempts=args.attempts):
         print(line)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from hardlab.errors import ConfigError
@@ -130,7 +131,8 @@ def init_plan(
         tests_name: The plan's name; the folder's name if None.
         force: Overwrite files that exist.
         sc_address: StandCloud address for a ``[stand_cloud]`` section.
-        sc_api_key: StandCloud API key for it.
+        sc_api_key: StandCloud API key for it. ``hardpy.toml`` is then
+            written readable by its owner only (mode 0600).
         sc_autosync: Upload every finished report.
         sc_connection_only: Refuse to run while StandCloud is unreachable.
 
@@ -157,6 +159,18 @@ def init_plan(
     written = []
     for file, text in files.items():
         path = folder / file
-        path.write_text(text, encoding="utf-8")
+        if file == "hardpy.toml" and sc_api_key:
+            _write_private(path, text)
+        else:
+            path.write_text(text, encoding="utf-8")
         written.append(path)
     return written
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write `text` readable and writable by its owner only (0600): it holds a secret."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        # an existing file (--force) keeps its mode through O_CREAT: set it
+        os.chmod(path, 0o600)
+        handle.write(text)

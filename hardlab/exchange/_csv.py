@@ -13,7 +13,7 @@ from hardlab.exchange._common import CaseAttempt, final_times, ms
 from hardlab.model.measurement import NumericMeasurementRecord, StringMeasurementRecord
 from hardlab.model.report import CaseRunStore, ResultRunStore
 
-__all__ = ["CSV_COLUMNS", "to_csv"]
+__all__ = ["CSV_COLUMNS", "FORMULA_START", "to_csv"]
 
 CSV_COLUMNS = (
     "run_id",
@@ -52,6 +52,10 @@ def _iso(millis: int | None) -> str:
     return datetime.fromtimestamp(millis / 1000, tz=timezone.utc).isoformat(timespec="milliseconds")
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""A text cell starting with one of these gets a leading ``'`` (see `to_csv`)."""
+
+
 def _cell(value: Any) -> Any:
     if value is None:
         return ""
@@ -59,6 +63,10 @@ def _cell(value: Any) -> Any:
         return "true" if value else "false"
     if isinstance(value, float):
         return repr(value)  # every digit, so numbers read back exactly
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        # OWASP's advice against CSV injection: a spreadsheet would run
+        # "=HYPERLINK(...)" or "@SUM(...)" typed in by a test as a formula.
+        return "'" + value
     return value
 
 
@@ -75,6 +83,12 @@ def to_csv(
     (ISO 8601), booleans are ``true``/``false``, absent values are empty,
     floats keep every digit. ``result`` is the measurement's own verdict
     (empty when nothing was checked). Cases without measurements have no rows.
+
+    A text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a
+    carriage return is written with a leading ``'``, as OWASP advises against
+    CSV (formula) injection: a spreadsheet shows it as text instead of
+    running it. Numbers are written as they are (``-0.5`` stays a number);
+    a string measurement ``-0.5`` reads ``'-0.5``.
 
     Args:
         report: The report.

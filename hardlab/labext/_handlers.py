@@ -61,12 +61,14 @@ class _StoreHandler(ExtensionHandlerMixin, APIHandler):
         """The query string, decoded (names to every value given).
 
         JupyterLab's `ServerConnection` appends a cache buster to every GET
-        (``?limit=50&1795277089739``): a bare number, which is left out.
+        (``?limit=50&1795277089739``): a bare number, which is left out. So
+        is ``token``: jupyter_server authenticates ``?token=...`` (the link it
+        prints at start), which is no filter of ours.
         """
         return {
             name: [value.decode("utf-8", "replace") for value in values]
             for name, values in self.request.query_arguments.items()
-            if not (name.isdigit() and values == [b""])
+            if not (name.isdigit() and values == [b""]) and name != "token"
         }
 
     async def read(self, work: Callable[[Store], T]) -> T:

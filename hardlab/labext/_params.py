@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from hardlab._when import parse_iso
+from hardlab._when import in_utc_range, parse_iso
 
 if TYPE_CHECKING:
     from hardlab.exchange import ExportFormat
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_LIMIT",
     "MAX_LIMIT",
+    "OFFSET_MAX",
     "RUN_ID_MAX",
     "RUN_STATUSES",
     "ParameterError",
@@ -35,6 +36,8 @@ DEFAULT_LIMIT = 50
 """Runs per page when the request does not say."""
 MAX_LIMIT = 500
 """The most runs one page may hold."""
+OFFSET_MAX = 2**63 - 1
+"""The largest offset: databases count rows in signed 64-bit integers."""
 RUN_ID_MAX = 200
 """The longest run id accepted (ids are UUIDs, or a HardPy report's id when imported)."""
 
@@ -105,7 +108,12 @@ def _when(name: str, text: str | None) -> datetime | None:
             "e.g. 2026-11-21 or 2026-11-21T08:00:00+02:00 (UTC when no offset is given)"
         )
         raise ParameterError(msg) from None
-    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+    try:
+        return in_utc_range(
+            value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+        )
+    except ValueError as exc:
+        raise ParameterError(f"{name}={text!r}: {exc}; give a later or earlier time") from None
 
 
 def _values(arguments: Mapping[str, Sequence[str]], name: str) -> list[str] | None:
@@ -136,6 +144,9 @@ def parse_runs_query(arguments: Mapping[str, Sequence[str]]) -> RunsQuery:
         raise ParameterError(msg)
     limit = _whole("limit", _one(arguments, "limit"), DEFAULT_LIMIT, 1, MAX_LIMIT)
     offset = _whole("offset", _one(arguments, "offset"), 0, 0, None)
+    if offset > OFFSET_MAX:
+        msg = f"offset={offset}: no store holds that many runs; give at most {OFFSET_MAX}"
+        raise ParameterError(msg)
     chosen = {name: _values(arguments, name) for name in _LIST_FILTERS}
     for status in chosen["status"] or ():
         if status not in RUN_STATUSES:

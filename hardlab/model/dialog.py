@@ -11,6 +11,8 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import math
+import os
 import uuid
 from ast import literal_eval
 from dataclasses import dataclass
@@ -32,6 +34,36 @@ __all__ = [
     "TextInputWidget",
     "answer_value",
 ]
+
+
+def _require(
+    owner: str, name: str, value: object, kind: type | tuple[type, ...], wanted: str
+) -> None:
+    """Refuse an argument of the wrong type with HardPy's `WidgetInfoError`, not a TypeError."""
+    if not isinstance(value, kind) or (isinstance(value, bool) and bool not in _kinds(kind)):
+        msg = f"{owner}: {name} must be {wanted}, got {type(value).__name__} {_shown(value)}"
+        raise WidgetInfoError(msg)
+
+
+def _shown(value: object) -> str:
+    """`value`'s repr for a message, short, even when its ``__repr__`` fails."""
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - a plan's object may fail any way
+        return f"<a {type(value).__name__}>"
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def _kinds(kind: type | tuple[type, ...]) -> tuple[type, ...]:
+    return kind if isinstance(kind, tuple) else (kind,)
+
+
+def _require_size(owner: str, name: str, value: object) -> None:
+    """A width, border or font size: a finite number (not a bool)."""
+    _require(owner, name, value, (int, float), "a number")
+    if isinstance(value, float) and not math.isfinite(value):
+        msg = f"{owner}: {name} must be a finite number, got {value!r}"
+        raise WidgetInfoError(msg)
 
 
 class _Widget:
@@ -84,6 +116,9 @@ class NumericInputWidget(_Widget):
 
 
 def _check_fields(kind: str, fields: list[str]) -> list[str]:
+    _require(kind, "fields", fields, (list, tuple), "a list of texts")
+    for field in fields:
+        _require(kind, "each field", field, str, "text")
     if not fields:
         msg = f"{kind} must have at least one field"
         raise ValueError(msg)
@@ -146,6 +181,11 @@ class ImageComponent:
     """
 
     def __init__(self, address: str, width: int = 100, border: int = 0) -> None:
+        _require_size("ImageComponent", "width", width)
+        _require_size("ImageComponent", "border", border)
+        if not isinstance(address, (str, bytes, os.PathLike)):
+            # an int would be taken as an open file descriptor
+            raise ImageError("The image address is invalid")
         if width < 1:
             raise WidgetInfoError("Width must be positive")
         if border < 0:
@@ -153,7 +193,7 @@ class ImageComponent:
         try:
             with open(address, "rb") as handle:
                 data = handle.read()
-        except OSError as exc:
+        except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
             raise ImageError("The image address is invalid") from exc
         self.address = address
         self.width = width
@@ -183,12 +223,17 @@ class HTMLComponent:
         is_raw_html: Whether `html` is code (True) or a URL (False).
 
     Raises:
-        WidgetInfoError: If `width` < 1 or `border` < 0.
+        WidgetInfoError: If `html` is not text, `width` < 1, `border` < 0, or
+            an argument has the wrong type.
     """
 
     def __init__(
         self, html: str, width: int = 100, border: int = 0, is_raw_html: bool = True
     ) -> None:
+        _require("HTMLComponent", "html", html, str, "text (HTML code or a URL)")
+        _require_size("HTMLComponent", "width", width)
+        _require_size("HTMLComponent", "border", border)
+        _require("HTMLComponent", "is_raw_html", is_raw_html, bool, "True or False")
         if width < 1:
             raise WidgetInfoError("Width must be positive")
         if border < 0:
@@ -215,7 +260,8 @@ class StepWidget(_Widget):
     """One step of a `MultistepWidget`: a title with text, an image and/or HTML.
 
     Raises:
-        WidgetInfoError: If `text`, `image` and `html` are all None.
+        WidgetInfoError: If `text`, `image` and `html` are all None, or an
+            argument has the wrong type.
     """
 
     type = "step"
@@ -228,6 +274,10 @@ class StepWidget(_Widget):
         html: HTMLComponent | None = None,
     ) -> None:
         super().__init__()
+        _require("StepWidget", "title", title, str, "text")
+        _require("StepWidget", "text", text, (str, type(None)), "text or None")
+        _require("StepWidget", "image", image, (ImageComponent, type(None)), "an ImageComponent")
+        _require("StepWidget", "html", html, (HTMLComponent, type(None)), "an HTMLComponent")
         if text is None and image is None and html is None:
             raise WidgetInfoError("Text, image or html must be provided")
         self.info["title"] = title
@@ -250,6 +300,9 @@ class MultistepWidget(_Widget):
 
     def __init__(self, steps: list[StepWidget]) -> None:
         super().__init__()
+        _require("MultistepWidget", "steps", steps, (list, tuple), "a list of StepWidgets")
+        for step in steps:
+            _require("MultistepWidget", "each step", step, StepWidget, "a StepWidget")
         if not steps:
             msg = "MultistepWidget must have at least one step"
             raise ValueError(msg)
@@ -290,6 +343,7 @@ class DialogBox:
 
     Raises:
         ValueError: If `font_size` < 1.
+        WidgetInfoError: If an argument has the wrong type (a `ValueError` too).
     """
 
     def __init__(
@@ -303,6 +357,18 @@ class DialogBox:
         pass_fail: bool = False,
         button_text: list[str] | None = None,
     ) -> None:
+        owner = "DialogBox"
+        _require(owner, "dialog_text", dialog_text, str, "text")
+        _require(owner, "title_bar", title_bar, (str, type(None)), "text or None")
+        _require(owner, "widget", widget, (_Widget, type(None)), "a dialog widget or None")
+        _require(owner, "image", image, (ImageComponent, type(None)), "an ImageComponent")
+        _require(owner, "html", html, (HTMLComponent, type(None)), "an HTMLComponent")
+        _require_size(owner, "font_size", font_size)
+        _require(owner, "pass_fail", pass_fail, bool, "True or False")
+        if button_text is not None:
+            _require(owner, "button_text", button_text, (list, tuple), "a list of texts")
+            for label in button_text:
+                _require(owner, "each button_text label", label, str, "text")
         if font_size < 1:
             msg = "The 'font_size' argument cannot be less than 1"
             raise ValueError(msg)

@@ -117,12 +117,12 @@ class ScriptedOperator:
         source = Path(path)
         try:
             text = source.read_text(encoding="utf-8")
-        except OSError as exc:
-            msg = f"answers file {source}: cannot be read ({exc.strerror})"
+        except (OSError, UnicodeDecodeError) as exc:  # not UTF-8: the decode error says where
+            msg = f"answers file {source}: cannot be read ({getattr(exc, 'strerror', 0) or exc})"
             raise ConfigError(msg) from exc
         try:
             data = json.loads(text) if source.suffix.lower() == ".json" else toml_loads(text)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested too deeply
             kind = "JSON" if source.suffix.lower() == ".json" else "TOML"
             msg = f"answers file {source} is not valid {kind}: {exc}"
             raise ConfigError(msg) from exc

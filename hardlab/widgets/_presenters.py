@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from hardlab.operators import MessageRequest
 
 __all__ = [
+    "IFRAME_SANDBOX",
     "STATUS_COLOR",
     "BannerState",
     "HeaderState",
@@ -518,6 +519,10 @@ def image_html(image: ImageComponent | Mapping[str, Any]) -> str:
     )
 
 
+IFRAME_SANDBOX = "allow-scripts allow-forms allow-popups"
+"""What a URL shown in a dialog may do: no same origin, no top navigation, no downloads."""
+
+
 def html_block(component: HTMLComponent | Mapping[str, Any], *, frame_height: int = 400) -> str:
     """Dialog HTML: sanitised raw HTML, or a URL in an ``<iframe>``."""
     fields = _html_fields(component)
@@ -529,9 +534,14 @@ def html_block(component: HTMLComponent | Mapping[str, Any], *, frame_height: in
         return f'<div class="hardlab-html" style="{box}">{sanitize_html(code)}</div>'
     if not safe_url(code):
         return f'<div style="color:{_MUTED}">[page not shown: {_e(code)}]</div>'
+    # sandbox without allow-same-origin: the page runs in an opaque origin, so
+    # even a page served by this Jupyter server cannot reach its API, cookies
+    # or the notebook around it; scripts, forms and links that open a window
+    # still work for documentation pages that need them.
     return (
         f'<iframe class="hardlab-html" src="{_e(code)}" '
-        f'style="{box};height:{frame_height}px"></iframe>'
+        f'style="{box};height:{frame_height}px" sandbox="{IFRAME_SANDBOX}" '
+        'referrerpolicy="no-referrer"></iframe>'
     )
 
 

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import select
+import stat
 import subprocess
 import sys
 import time
@@ -460,6 +461,20 @@ def test_init_stand_cloud_section(
     assert config["stand_cloud"]["api_key"] == "key-123"
     assert config["stand_cloud"]["autosync"] is True
     assert config["stand_cloud"]["connection_only"] is False
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
+def test_init_with_an_api_key_writes_hardpy_toml_for_its_owner_only(
+    cli: Callable[..., subprocess.CompletedProcess[str]], tmp_path: Path
+) -> None:
+    folder = tmp_path / "plan"
+    assert cli("init", folder).returncode == 0
+    assert (folder / "hardpy.toml").stat().st_mode & 0o077 != 0  # no secret: the usual mode
+    result = cli("init", folder, "--force", "--sc-address", "sc.example", "--sc-api-key", "k-1")
+    assert result.returncode == 0, show(result)
+    assert stat.S_IMODE((folder / "hardpy.toml").stat().st_mode) == 0o600
+    assert "holds the API key: only you can read it (mode 0600)" in result.stdout
+    assert stat.S_IMODE((folder / "test_1.py").stat().st_mode) != 0o600
 
 
 def test_initialized_plan_passes(

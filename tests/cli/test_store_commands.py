@@ -419,6 +419,22 @@ def test_show_unknown_ambiguous_and_missing(cli: Cli, tmp_path: Path) -> None:
     assert not nowhere.exists()
 
 
+def test_show_and_runs_write_stored_escape_sequences_out(cli: Cli, tmp_path: Path) -> None:
+    db = tmp_path / "store.db"
+    doc = report_doc(name="Board\x1b]0;pwned\x07 check", serial="SN\x1b[2J-1")
+    case = doc["modules"]["test_power"]["cases"]["test_fw"]
+    case["msg"] = {"fw": "firmware\x1b[8m hidden \x9b31m\u202eok"}
+    case["measurements"][0]["name"] = "fw\x1b[1A"
+    (run_id,) = store_reports(db, doc)
+    for out in (ok(cli("show", run_id, "--db", db)), ok(cli("runs", "--db", db))):
+        assert "\x1b" not in out and "\x07" not in out and "\x9b" not in out, out
+        assert "\u202e" not in out
+        assert "Board\\x1b]0;pwned\\x07 check" in out
+    shown = ok(cli("show", run_id, "--db", db))
+    assert "firmware\\x1b[8m hidden \\x9b31m\\u202eok" in shown
+    assert "fw\\x1b[1A" in shown
+
+
 # ====================================================================== export and import
 
 

@@ -6,6 +6,7 @@ import csv
 import io
 import re
 import xml.etree.ElementTree as ET
+from typing import Any
 
 from _reports import START, report_doc, sample_report
 
@@ -204,3 +205,35 @@ def test_csv_with_earlier_attempts() -> None:
         ("1", "false", "3.7"),
         ("2", "true", "3.6"),
     ]
+
+
+def test_csv_text_that_a_spreadsheet_would_run_gets_a_leading_quote() -> None:
+    # OWASP's CSV injection advice: = + - @ tab and CR start a formula
+    hostile = ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
+    measurements: list[dict[str, Any]] = [
+        {"type": "string", "name": text, "value": text} for text in hostile
+    ]
+    measurements.append({"type": "numeric", "name": "offset", "value": -0.5, "lower_limit": -1})
+    report = ResultRunStore.model_validate(
+        {
+            "_id": "r", "_rev": "1", "name": "=cmd|' /C calc'!A0", "status": "passed",
+            "start_time": 0, "stop_time": 1,
+            "dut": {"serial_number": "@SN", "part_number": "PN-1"}, "test_stand": {},
+            "process": {},
+            "modules": {"m": {
+                "status": "passed", "name": "M", "group": "main", "start_time": 0,
+                "stop_time": 1, "cases": {"c": {
+                    "status": "passed", "name": "-C", "group": "main", "start_time": 0,
+                    "stop_time": 1, "attempt": 1, "measurements": measurements,
+                }},
+            }},
+        }
+    )  # fmt: skip
+    rows = list(csv.DictReader(io.StringIO(to_csv(report), newline="")))
+    for row, text in zip(rows, hostile, strict=False):
+        assert row["name"] == row["value"] == "'" + text
+    assert rows[0]["run_name"] == "'=cmd|' /C calc'!A0"
+    assert (rows[0]["serial_number"], rows[0]["case_name"]) == ("'@SN", "'-C")
+    number = rows[-1]
+    assert (number["value"], number["lower_limit"]) == ("-0.5", "-1")  # numbers stay numbers
+    assert number["name"] == "offset" and rows[0]["part_number"] == "PN-1"

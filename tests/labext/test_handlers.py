@@ -191,6 +191,9 @@ async def test_runs_are_filtered_by_part_status_stand_and_time(
         ({"since": "yesterday"}, "since='yesterday': give an ISO 8601 date or time"),
         ({"since": "2026-11-03", "until": "2026-11-02"}, "must be before until"),
         ({"part": "PB-100"}, "unknown parameter 'part'; the parameters are part_number,"),
+        ({"offset": "99999999999999999999"}, "no store holds that many runs; give at most"),
+        ({"since": "0001-01-01T00:00:00+14:00"}, "outside the years 1 to 9999 in UTC"),
+        ({"until": "9999-12-31T23:59:59-14:00"}, "outside the years 1 to 9999 in UTC"),
     ],
 )
 async def test_bad_parameters_are_refused_with_the_fix(
@@ -456,3 +459,17 @@ async def test_jupyterlabs_cache_buster_is_not_a_parameter(
     code, message = await error_of(jp_fetch, "runs", **{"1795277089739": "x"})
     assert code == 400
     assert message.startswith("unknown parameter '1795277089739'")
+
+
+async def test_jupyters_token_query_authentication_is_not_a_filter(
+    jp_fetch: Fetch, stored: list[str], jp_serverapp: Any
+) -> None:
+    # the link jupyter_server prints at start authenticates with ?token=...
+    token = jp_serverapp.identity_provider.token
+    for parts in (("runs",), ("filters",), ("runs", stored[0]), ("runs", stored[0], "export")):
+        reply = await jp_fetch(
+            "hardlab", "api", *parts, params=[("token", token)], headers={"Authorization": ""}
+        )
+        assert reply.code == 200, parts
+    page = await get_json(jp_fetch, "runs", token=token, status="failed")
+    assert [run["id"] for run in page["runs"]] == [stored[3]]

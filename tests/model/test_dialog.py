@@ -482,3 +482,46 @@ def test_pass_fail_dialog_defaults_and_bool() -> None:
 def test_pass_fail_dialog_equality() -> None:
     assert PassFailDialog(True, "x") == PassFailDialog(result=True, data="x")
     assert PassFailDialog(True, "x") != PassFailDialog(False, "x")
+
+
+# ---------------------------------------------------------------- wrong types
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: DialogBox(None),  # type: ignore[arg-type]
+        lambda: DialogBox(["Confirm"]),  # type: ignore[arg-type]
+        lambda: DialogBox("Confirm", title_bar=3),  # type: ignore[arg-type]
+        lambda: DialogBox("Confirm", widget="textinput"),  # type: ignore[arg-type]
+        lambda: DialogBox("Confirm", image="board.png"),  # type: ignore[arg-type]
+        lambda: DialogBox("Confirm", html="<b>x</b>"),  # type: ignore[arg-type]
+        lambda: DialogBox("Confirm", font_size="14"),  # type: ignore[arg-type]
+        lambda: DialogBox("Confirm", font_size=None),  # type: ignore[arg-type]
+        lambda: DialogBox("Confirm", font_size=float("nan")),
+        lambda: DialogBox("Confirm", pass_fail="yes"),  # type: ignore[arg-type]
+        lambda: DialogBox("Confirm", button_text="Pass"),  # type: ignore[arg-type]
+        lambda: DialogBox("Confirm", button_text=["Pass", 1]),  # type: ignore[list-item]
+        lambda: HTMLComponent(None),  # type: ignore[arg-type]
+        lambda: HTMLComponent(b"<b>x</b>"),  # type: ignore[arg-type]
+        lambda: HTMLComponent("<b>x</b>", width="100"),  # type: ignore[arg-type]
+        lambda: HTMLComponent("<b>x</b>", border=None),  # type: ignore[arg-type]
+        lambda: HTMLComponent("<b>x</b>", is_raw_html="no"),  # type: ignore[arg-type]
+        lambda: RadiobuttonWidget("ab"),  # type: ignore[arg-type]
+        lambda: RadiobuttonWidget([["a"], ["b"]]),  # type: ignore[list-item]
+        lambda: CheckboxWidget([1, 2]),  # type: ignore[list-item]
+        lambda: StepWidget(None, "text"),  # type: ignore[arg-type]
+        lambda: StepWidget("Step", 3),  # type: ignore[arg-type]
+        lambda: MultistepWidget("steps"),  # type: ignore[arg-type]
+        lambda: MultistepWidget([StepWidget("a", "x"), "b"]),  # type: ignore[list-item]
+    ],
+)
+def test_wrong_types_raise_hardpys_widget_info_error(build: Any) -> None:
+    with pytest.raises(WidgetInfoError):
+        build()
+
+
+@pytest.mark.parametrize("address", [None, 3, "bad\x00path", b"\xff"])
+def test_an_image_address_that_is_no_path_is_an_image_error(address: Any) -> None:
+    with pytest.raises(ImageError):
+        ImageComponent(address)

@@ -358,3 +358,10 @@ def test_presenters_import_no_widgets() -> None:
         "assert 'ipywidgets' not in sys.modules, 'ipywidgets loaded'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_url_dialog_is_framed_in_a_sandbox_without_same_origin() -> None:
+    page = p.html_block(HTMLComponent("/files/instructions.html", is_raw_html=False))
+    assert 'sandbox="allow-scripts allow-forms allow-popups"' in page
+    assert "allow-same-origin" not in page and "allow-top-navigation" not in page
+    assert 'referrerpolicy="no-referrer"' in page
