@@ -24,6 +24,7 @@ LAYERS = {
     "hardlab._format": 1,
     "hardlab.sim": 1,
     "hardlab.api": 2,
+    "hardlab.compat": 2,
     "hardlab._context": 2,
     "hardlab.events": 2,
     "hardlab.channel": 2,
