@@ -10,8 +10,9 @@ is compatible with (what ``hardpy.__version__`` reports under the alias).
 from __future__ import annotations
 
 from hardlab.compat._modules import HARDPY_MODULES
+from hardlab.compat._rules import config_file_args, panel_tests_name, run_name
 
-__all__ = ["HARDPY_MODULES", "HARDPY_VERSION"]
+__all__ = ["HARDPY_MODULES", "HARDPY_VERSION", "config_file_args", "panel_tests_name", "run_name"]
 
 HARDPY_VERSION = "0.25.2"
 """The HardPy release whose behaviour, modules and names hardlab follows."""

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from hardlab._context import RunState
 from hardlab.channel import AUTO, Operator
+from hardlab.compat import config_file_args
 from hardlab.errors import ConfigError, KernelBlockedError, PlanError
 from hardlab.events import CaseAttempt, RunListener
 from hardlab.model.enums import TestStatus
@@ -445,8 +446,10 @@ def run(
         handle_sigterm=handle_sigterm,
         run_id=run_id,
         on_run=on_run,
+        launched=True,
     )
     plugin = HardlabPlugin(options)
+    args = [*config_file_args(plan_dir, args), *args]  # current_test_config, as HardPy's panel
     command = build_args(paths, plan_dir, relative=chdir, args=args, select=select, capture=capture)
     started = time.perf_counter()
     alias = _alias.install(hardpy_alias)

@@ -30,6 +30,7 @@ import pytest
 from hardlab import _context
 from hardlab._context import CaseRef, RunState
 from hardlab.channel import AUTO, Operator
+from hardlab.compat import run_name
 from hardlab.config import HardpyConfig, load_config
 from hardlab.errors import ConfigError, DialogCancelledError, HardlabWarning
 from hardlab.events import (
@@ -86,6 +87,8 @@ class SessionOptions:
     handle_sigterm: bool = True
     on_run: Callable[[RunState], None] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    launched: bool = False
+    """A hardlab entry point started the run (it names the run as HardPy's panel does)."""
 
 
 def _now() -> int:
@@ -231,11 +234,8 @@ class HardlabPlugin:
         option = config.getoption("hardpy_tests_name", None)
         if option:
             return str(option)
-        if hp.tests_name:
-            suffix = f" {hp.current_test_config}" if hp.current_test_config else ""
-            return hp.tests_name + suffix
-        folder = self.options.config_dir or Path(config.rootpath)
-        return Path(folder).name
+        # HardPy's rules: the panel's name for hardlab's entry points, the rootdir for pytest
+        return run_name(hp, Path(config.rootpath), option=None, launched=self.options.launched)
 
     def _start_args(self, config: pytest.Config) -> dict[str, str]:
         raw = config.getoption("hardpy_start_arg", None) or []
