@@ -282,6 +282,8 @@ class HardpyConfig(BaseModel):
     frontend: FrontendConfig = Field(default_factory=FrontendConfig)
     stand_cloud: StandCloudConfig = Field(default_factory=StandCloudConfig)
     hardlab: HardlabConfig = Field(default_factory=HardlabConfig)
+    extra_info: dict[str, Any] = Field(default_factory=dict)
+    """HardPy's ``[extra_info]`` table of custom fields (``{}`` when the file has none)."""
 
     def model_post_init(self, context: Any, /) -> None:
         """Fill in HardPy's derived ``database.doc_id``."""

@@ -27,7 +27,9 @@ are translated where they enter hardlab, so callers catch one family::
     │   ├── NoAnswerError            a scripted operator has no answer for a dialog
     │   ├── InvalidAnswerError       an answer does not fit the dialog's widget
     │   └── DialogCancelledError     the run was stopped while a dialog was open
-    └── MissingExtraError            an optional dependency is not installed (also ImportError)
+    ├── MissingExtraError            an optional dependency is not installed (also ImportError)
+    └── NotSupportedError            a HardPy internal hardlab does not run (its CouchDB stores,
+                                     reporters, panel wrapper); also RuntimeError
 
     HardlabWarning                   input accepted but not used (a UserWarning, not an error)
 
@@ -53,6 +55,7 @@ __all__ = [
     "NoAnswerError",
     "NoOperatorError",
     "NotInRunError",
+    "NotSupportedError",
     "OperatorError",
     "PlanError",
     "ReportFormatError",
@@ -265,6 +268,15 @@ class MissingExtraError(HardlabError, ImportError):
             f"{package} is not installed; it comes with hardlab's {extra!r} extra: "
             f'pip install "hardlab[{extra}]"'
         )
+
+
+class NotSupportedError(HardlabError, RuntimeError):
+    """A HardPy internal that hardlab does not run was used.
+
+    A plan that imports HardPy's storage backends, reporters or panel wrapper
+    still collects under hardlab; using one raises this error, which says
+    what hardlab offers instead (runs are kept in SQL by hardlab itself).
+    """
 
 
 class HardlabWarning(UserWarning):

@@ -79,7 +79,7 @@ SIGNATURES: dict[str, list[tuple[str, object]]] = {
     "CheckboxWidget": [("fields", None)],
     "TextInputWidget": [],
     "NumericInputWidget": [],
-    "BaseWidget": [],
+    "BaseWidget": [("widget_type", "<WidgetType.BASE: 'base'>")],
     "JsonLoader": [("storage_dir", "None")],
     "PassFailDialog": [("result", "False"), ("data", "None")],
     "DuplicateParameterError": [("param_name", None)],

@@ -37,7 +37,7 @@ def board():
 def finish():
     report = hardlab.get_current_report()
     if report is not None:
-        print(f"Testing completed: {report.status} ({report.dut.serial_number})")
+        print(f"Testing completed: {report.status.value} ({report.dut.serial_number})")
 
 
 @pytest.fixture(scope="session", autouse=True)

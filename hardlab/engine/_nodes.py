@@ -54,14 +54,21 @@ def _module_node(item: pytest.Item) -> pytest.Module | None:
 
 
 def module_file_name(item: pytest.Item) -> str:
-    """The file name of the item's module (``test_2.py``): HardPy's sort key."""
+    """The file name of the item's module (``test_2.py``)."""
     module = _module_node(item)
     return (module.path if module is not None else item.path).name
 
 
 def sort_key(item: pytest.Item) -> tuple[tuple[int, int | str], ...]:
-    """Natural order of module file names; stable, so definition order is kept within one."""
-    return natural_key(module_file_name(item))
+    """HardPy's run order: the natural order of each item's parent's name.
+
+    The parent of a test function is its module (``test_2.py``), that of a
+    method its class (``TestPower``), so, as under HardPy, a class's cases
+    come before the plain functions of the modules (capitals sort first).
+    The sort is stable: definition order is kept within one parent.
+    """
+    parent = item.parent
+    return natural_key(parent.name if parent is not None else item.name)
 
 
 def _group(value: object, where: str) -> Group:

@@ -32,6 +32,7 @@ from typing import Any, Protocol, cast
 import pytest
 
 from hardlab import runtime
+from hardlab.compat import run_name
 from hardlab.config import HardpyConfig, load_config
 from hardlab.engine._interrupt import StopGate, StopRun, cancelled_by_stop
 from hardlab.engine._nodes import Dependency, NodeInfo, sort_key
@@ -234,11 +235,8 @@ class HardlabPlugin:
         option = config.getoption("hardpy_tests_name", None)
         if option:
             return str(option)
-        if hp.tests_name:
-            suffix = f" {hp.current_test_config}" if hp.current_test_config else ""
-            return hp.tests_name + suffix
-        folder = self.spec.plan_dir or Path(config.rootpath)
-        return Path(folder).name
+        # HardPy's rules: the panel's name for hardlab's entry points, the rootdir for pytest
+        return run_name(hp, Path(config.rootpath), option=None, launched=self.spec.launched)
 
     def _start_args(self, config: pytest.Config) -> dict[str, str]:
         raw = config.getoption("hardpy_start_arg", None) or []

@@ -16,6 +16,7 @@ import os
 import uuid
 from ast import literal_eval
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 from hardlab.errors import ImageError, WidgetInfoError
@@ -25,6 +26,7 @@ __all__ = [
     "CheckboxWidget",
     "DialogBox",
     "HTMLComponent",
+    "IWidget",
     "ImageComponent",
     "MultistepWidget",
     "NumericInputWidget",
@@ -32,6 +34,7 @@ __all__ = [
     "RadiobuttonWidget",
     "StepWidget",
     "TextInputWidget",
+    "WidgetType",
     "answer_value",
 ]
 
@@ -66,16 +69,39 @@ def _require_size(owner: str, name: str, value: object) -> None:
         raise WidgetInfoError(msg)
 
 
-class _Widget:
-    """Common shape of dialog widgets: a ``type`` string and an ``info`` dict."""
+class WidgetType(Enum):
+    """The ``type`` a dialog widget is shown as (HardPy's names and values)."""
+
+    BASE = "base"
+    TEXT_INPUT = "textinput"
+    NUMERIC_INPUT = "numericinput"
+    RADIOBUTTON = "radiobutton"
+    CHECKBOX = "checkbox"
+    STEP = "step"
+    MULTISTEP = "multistep"
+
+
+class IWidget:
+    """Common shape of dialog widgets: a ``type`` string and an ``info`` dict.
+
+    Args:
+        widget_type: Shown as this kind of widget; by default the class's own.
+    """
 
     type: str = "base"
 
-    def __init__(self) -> None:
+    def __init__(self, widget_type: WidgetType | None = None) -> None:
+        if widget_type is not None:
+            self.type = widget_type.value
         self.info: dict[str, Any] = {}
 
-    def convert_data(self, input_data: str | None) -> Any:
-        """Turn the operator's raw input into the value `run_dialog_box` returns."""
+    def convert_data(self, input_data: str | None = None) -> Any:
+        """Turn the operator's raw input into the value `run_dialog_box` returns.
+
+        Args:
+            input_data: The panel's answer text; None (or nothing) when the
+                widget takes no input.
+        """
         return True
 
     def to_dict(self) -> dict[str, Any]:
@@ -86,28 +112,41 @@ class _Widget:
         return f"{type(self).__name__}(info={self.info!r})"
 
 
-class BaseWidget(_Widget):
-    """No input: the operator confirms. `run_dialog_box` returns True."""
+class BaseWidget(IWidget):
+    """No input: the operator confirms. `run_dialog_box` returns True.
+
+    Args:
+        widget_type: Shown as this kind of widget (HardPy's parameter); `BASE` by default.
+    """
 
     type = "base"
 
+    def __init__(self, widget_type: WidgetType = WidgetType.BASE) -> None:
+        super().__init__(widget_type)
 
-class TextInputWidget(_Widget):
+
+class TextInputWidget(IWidget):
     """A text field. `run_dialog_box` returns the entered text."""
 
     type = "textinput"
 
-    def convert_data(self, input_data: str | None) -> Any:
+    def __init__(self) -> None:
+        super().__init__()
+
+    def convert_data(self, input_data: str | None = None) -> Any:
         """Return the text as entered."""
         return input_data
 
 
-class NumericInputWidget(_Widget):
+class NumericInputWidget(IWidget):
     """A number field (dot decimal, negatives, e-notation). Returns a float, or None."""
 
     type = "numericinput"
 
-    def convert_data(self, input_data: str | None) -> Any:
+    def __init__(self) -> None:
+        super().__init__()
+
+    def convert_data(self, input_data: str | None = None) -> Any:
         """Return the number as a float, or None if the text is not a number."""
         try:
             return float(input_data)  # type: ignore[arg-type]
@@ -128,7 +167,7 @@ def _check_fields(kind: str, fields: list[str]) -> list[str]:
     return list(fields)
 
 
-class RadiobuttonWidget(_Widget):
+class RadiobuttonWidget(IWidget):
     """One choice among `fields`. Returns the chosen field.
 
     Raises:
@@ -141,12 +180,12 @@ class RadiobuttonWidget(_Widget):
         super().__init__()
         self.info["fields"] = _check_fields("RadiobuttonWidget", fields)
 
-    def convert_data(self, input_data: str | None) -> Any:
+    def convert_data(self, input_data: str | None = None) -> Any:
         """Return the chosen field."""
         return input_data
 
 
-class CheckboxWidget(_Widget):
+class CheckboxWidget(IWidget):
     """Any number of `fields`. Returns the list of checked fields, or None.
 
     Raises:
@@ -159,7 +198,7 @@ class CheckboxWidget(_Widget):
         super().__init__()
         self.info["fields"] = _check_fields("CheckboxWidget", fields)
 
-    def convert_data(self, input_data: str | None) -> Any:
+    def convert_data(self, input_data: str | None = None) -> Any:
         """Return the checked fields from the panel's list literal, or None."""
         try:
             return literal_eval(input_data)  # type: ignore[arg-type]
@@ -256,7 +295,7 @@ class HTMLComponent:
         return f"HTMLComponent(html={self.code_or_url[:40]!r}, is_raw_html={self.is_raw_html})"
 
 
-class StepWidget(_Widget):
+class StepWidget(IWidget):
     """One step of a `MultistepWidget`: a title with text, an image and/or HTML.
 
     Raises:
@@ -289,7 +328,7 @@ class StepWidget(_Widget):
             self.info["html"] = html.to_dict()
 
 
-class MultistepWidget(_Widget):
+class MultistepWidget(IWidget):
     """Steps the operator pages through before confirming. Returns True.
 
     Raises:
@@ -350,7 +389,7 @@ class DialogBox:
         self,
         dialog_text: str,
         title_bar: str | None = None,
-        widget: _Widget | None = None,
+        widget: IWidget | None = None,
         image: ImageComponent | None = None,
         html: HTMLComponent | None = None,
         font_size: int = 14,
@@ -360,7 +399,7 @@ class DialogBox:
         owner = "DialogBox"
         _require(owner, "dialog_text", dialog_text, str, "text")
         _require(owner, "title_bar", title_bar, (str, type(None)), "text or None")
-        _require(owner, "widget", widget, (_Widget, type(None)), "a dialog widget or None")
+        _require(owner, "widget", widget, (IWidget, type(None)), "a dialog widget or None")
         _require(owner, "image", image, (ImageComponent, type(None)), "an ImageComponent")
         _require(owner, "html", html, (HTMLComponent, type(None)), "an HTMLComponent")
         _require_size(owner, "font_size", font_size)
@@ -372,7 +411,7 @@ class DialogBox:
         if font_size < 1:
             msg = "The 'font_size' argument cannot be less than 1"
             raise ValueError(msg)
-        self.widget: _Widget = BaseWidget() if widget is None else widget
+        self.widget: IWidget = BaseWidget() if widget is None else widget
         self.image = image
         self.html = html
         self.dialog_text = dialog_text

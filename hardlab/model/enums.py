@@ -14,13 +14,13 @@ __all__ = [
 
 
 class _StrEnum(str, Enum):
-    """A string enum whose ``str()`` and format are its value on every Python version."""
+    """A string enum that prints as HardPy's do.
 
-    def __str__(self) -> str:
-        return str(self.value)
-
-    def __format__(self, format_spec: str) -> str:
-        return format(str(self.value), format_spec)
+    HardPy's enums are plain ``(str, Enum)`` classes, so ``str()`` and
+    f-strings give what Python gives for those (``TestStatus.RUN`` on 3.11 and
+    later): a plan's messages and artifacts must read the same under hardlab.
+    The stored value (``.value``, JSON) is the lowercase string either way.
+    """
 
 
 class TestStatus(_StrEnum):

@@ -18,6 +18,7 @@ from hardlab.model.enums import ChartType, ComparisonOperation, MeasurementType
 __all__ = [
     "Chart",
     "ChartRecord",
+    "IBaseMeasurement",
     "Instrument",
     "MeasurementRecord",
     "NumericMeasurement",
@@ -58,30 +59,48 @@ class Instrument(_Record):
     info: Mapping[str, InfoValue] = {}
 
 
-class NumericMeasurementRecord(_Record):
+class IBaseMeasurement(BaseModel):
+    """What both kinds of measurement have (HardPy's base class, same field order)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: MeasurementType
+    name: str | None = None
+    operation: ComparisonOperation | None = None
+    result: bool | None = None
+
+
+class NumericMeasurementRecord(IBaseMeasurement):
     """A numeric measurement as stored in the report document."""
 
+    model_config = ConfigDict(extra="forbid")
+
+    # HardPy's field order (its repr is what a failed ``assert m.result``
+    # shows), and ``int`` first in each union so that a whole-number limit is
+    # written back as an int, as HardPy writes it, not as a float.
     type: Literal[MeasurementType.NUMERIC] = Field(default=MeasurementType.NUMERIC, frozen=True)
-    value: int | float
     name: str | None = None
-    unit: str | None = None
     operation: ComparisonOperation | None = None
-    comparison_value: float | int | None = None
-    lower_limit: float | int | None = None
-    upper_limit: float | int | None = None
     result: bool | None = None
+    value: int | float
+    unit: str | None = None
+    comparison_value: int | float | None = None
+    lower_limit: int | float | None = None
+    upper_limit: int | float | None = None
 
 
-class StringMeasurementRecord(_Record):
+class StringMeasurementRecord(IBaseMeasurement):
     """A string measurement as stored in the report document."""
 
+    model_config = ConfigDict(extra="forbid")
+
     type: Literal[MeasurementType.STRING] = Field(default=MeasurementType.STRING, frozen=True)
-    value: str
     name: str | None = None
-    casesensitive: bool = True
     operation: ComparisonOperation | None = None
-    comparison_value: str | None = None
     result: bool | None = None
+    value: str
+    casesensitive: bool = True
+    comparison_value: str | None = None
 
 
 def _measurement_tag(value: Any) -> str:
@@ -104,7 +123,8 @@ def _require_inputs(
     upper_limit: object,
 ) -> None:
     if not operation.is_range and comparison_value is None:
-        msg = f"Comparison_value required for {operation.value} operation"
+        # str() of the member, as HardPy formats it (``ComparisonOperation.EQ``)
+        msg = f"Comparison_value required for {operation} operation"
         raise ValueError(msg)
     if operation.is_range and (lower_limit is None or upper_limit is None):
         msg = "lower_limit and upper_limit required for range operations"
@@ -165,7 +185,12 @@ class NumericMeasurement(NumericMeasurementRecord):
     """
 
     @model_validator(mode="after")
-    def _evaluate(self) -> NumericMeasurement:
+    def validate_operation_requirements(self) -> NumericMeasurement:
+        """Check the operation has its inputs and compute `result` (HardPy's validator).
+
+        Raises:
+            ValueError: If the operation lacks its comparison value or limits.
+        """
         if self.operation is not None:
             _require_inputs(
                 self.operation, self.comparison_value, self.lower_limit, self.upper_limit
@@ -192,12 +217,17 @@ class StringMeasurement(StringMeasurementRecord):
     """
 
     @model_validator(mode="after")
-    def _evaluate(self) -> StringMeasurement:
+    def validate_operation_requirements(self) -> StringMeasurement:
+        """Check the operation applies to strings and compute `result` (HardPy's validator).
+
+        Raises:
+            ValueError: For an operation other than EQ/NE, or a missing comparison value.
+        """
         operation = self.operation
         if operation is None:
             return self
         if operation not in (ComparisonOperation.EQ, ComparisonOperation.NE):
-            msg = f"{operation.value} is not a valid string operation"
+            msg = f"{operation} is not a valid string operation"
             raise ValueError(msg)
         _require_inputs(operation, self.comparison_value, None, None)
         value, expected = self.value, str(self.comparison_value)
@@ -219,6 +249,10 @@ class ChartRecord(_Record):
     y_data: list[list[int | float]] = []
 
 
+_SERIES_LENGTH = "data in single series must have the same length"
+_SERIES_EMPTY = "data series cannot be empty"
+
+
 class Chart(ChartRecord):
     """A line chart of one or more series, shown with its case.
 
@@ -236,17 +270,20 @@ class Chart(ChartRecord):
     """
 
     @model_validator(mode="after")
-    def _check_series(self) -> Chart:
+    def validate_lines(self) -> Chart:
+        """Check the series line up (HardPy's validator, with its messages).
+
+        Raises:
+            ValueError: If x, y and marker lists differ in length, a series' x
+                and y differ in length, or the first series or the markers are empty.
+        """
         if not len(self.x_data) == len(self.y_data) == len(self.marker_name):
-            msg = "x_data, y_data and marker_name must have the same number of series"
-            raise ValueError(msg)
-        for index, (xs, ys) in enumerate(zip(self.x_data, self.y_data, strict=True)):
+            raise ValueError(_SERIES_LENGTH)
+        for xs, ys in zip(self.x_data, self.y_data, strict=True):
             if len(xs) != len(ys):
-                msg = f"series {index}: x_data and y_data must have the same length"
-                raise ValueError(msg)
-        if self.x_data and not self.x_data[0]:
-            msg = "x_data must not be empty"
-            raise ValueError(msg)
+                raise ValueError(_SERIES_LENGTH)
+        if self.x_data and (not self.x_data[0] or not self.marker_name):
+            raise ValueError(_SERIES_EMPTY)
         return self
 
     def add_series(
@@ -266,11 +303,9 @@ class Chart(ChartRecord):
             ValueError: If the series is empty or x and y differ in length.
         """
         if len(x_data) != len(y_data):
-            msg = "x_data and y_data must have the same length"
-            raise ValueError(msg)
+            raise ValueError(_SERIES_LENGTH)
         if not x_data:
-            msg = "x_data and y_data must not be empty"
-            raise ValueError(msg)
+            raise ValueError(_SERIES_EMPTY)
         self.x_data.append(list(x_data))
         self.y_data.append(list(y_data))
         self.marker_name.append(marker_name)

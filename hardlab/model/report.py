@@ -56,12 +56,13 @@ class IBaseResult(BaseModel):
 
 
 class _CaseBase(IBaseResult):
-    group: Group
+    # HardPy's field order: a report's keys come out in the same order
     assertion_msg: str | None = None
     msg: dict[str, Any] | None = None
     measurements: list[MeasurementRecord] = []
     chart: ChartRecord | None = None
     attempt: int = 0
+    group: Group
 
 
 class CaseRunStore(_CaseBase):
@@ -79,16 +80,16 @@ class CaseStateStore(_CaseBase):
 class ModuleRunStore(IBaseResult):
     """A module (one test file) in the report."""
 
-    group: Group
     cases: dict[str, CaseRunStore] = {}
+    group: Group
     artifact: dict[str, Any] = {}
 
 
 class ModuleStateStore(IBaseResult):
     """A module in the UI-state document."""
 
-    group: Group
     cases: dict[str, CaseStateStore] = {}
+    group: Group
 
 
 class Dut(BaseModel):

@@ -2,8 +2,8 @@
 
 HardPy plans say ``import hardpy`` or ``from hardpy import ...``. While
 hardlab runs a plan, an import hook serves a module called ``hardpy`` (and
-the few sub-modules HardPy users import names from) whose names are
-hardlab's. By default the hook is installed only when the real HardPy is not
+every sub-module of HardPy a plan or a user imports, see `hardlab.compat`)
+whose names are hardlab's. By default the hook is installed only when the real HardPy is not
 installed; ``hardpy_alias=True`` (``--hardlab-hardpy-alias=always``)
 installs it anyway and hides a real HardPy for the duration of the run.
 """
@@ -20,50 +20,13 @@ import types
 from collections.abc import Sequence
 from typing import Any
 
+from hardlab.compat import HARDPY_MODULES as _COMPAT_MODULES
+from hardlab.compat import HARDPY_VERSION
+
 __all__ = ["HARDPY_MODULES", "AliasHandle", "hardpy_installed", "install", "install_alias"]
 
-HARDPY_MODULES: dict[str, dict[str, str]] = {
-    # filled from hardlab.__all__ (a superset of HardPy's names) on first use
-    "hardpy": {},
-    "hardpy.pytest_hardpy": {},
-    "hardpy.pytest_hardpy.db": {
-        "ResultRunStore": "hardlab.model:ResultRunStore",
-        "ResultStateStore": "hardlab.model:ResultStateStore",
-    },
-    "hardpy.pytest_hardpy.db.schema": {
-        "ResultRunStore": "hardlab.model:ResultRunStore",
-        "ResultStateStore": "hardlab.model:ResultStateStore",
-    },
-    "hardpy.pytest_hardpy.result": {
-        "JsonLoader": "hardlab.exchange:JsonLoader",
-        "CouchdbLoader": "hardlab.exchange:CouchdbLoader",
-        "CouchdbReader": "hardlab.exchange:CouchdbReader",
-        "StandCloudLoader": "hardlab.cloud:StandCloudLoader",
-    },
-    "hardpy.pytest_hardpy.result.couchdb_config": {
-        "CouchdbConfig": "hardlab.exchange:CouchdbConfig",
-    },
-    "hardpy.pytest_hardpy.utils": {
-        "TestStatus": "hardlab.model:TestStatus",
-        "ComparisonOperation": "hardlab.model:ComparisonOperation",
-        "Group": "hardlab.model:Group",
-        "ChartType": "hardlab.model:ChartType",
-        "MeasurementType": "hardlab.model:MeasurementType",
-        "NodeInfo": "hardlab.engine:NodeInfo",
-        "DialogBox": "hardlab.model:DialogBox",
-        "PassFailDialog": "hardlab.model:PassFailDialog",
-    },
-    "hardpy.pytest_hardpy.utils.exception": {
-        "HardpyError": "hardlab.errors:HardpyError",
-        "DuplicateParameterError": "hardlab.errors:DuplicateParameterError",
-        "TestStandNumberError": "hardlab.errors:TestStandNumberError",
-        "WidgetInfoError": "hardlab.errors:WidgetInfoError",
-        "ImageError": "hardlab.errors:ImageError",
-    },
-    "hardpy.common": {},
-    "hardpy.common.config": {"HardpyConfig": "hardlab.config:HardpyConfig"},
-}
-"""Module name -> {attribute: "module:name" of the hardlab object it is}."""
+# every HardPy module path and its names (hardlab.compat keeps the table)
+HARDPY_MODULES = _COMPAT_MODULES
 
 
 def _resolve(target: str) -> Any:
@@ -87,9 +50,8 @@ class _AliasModule(types.ModuleType):
         self.__hardlab_names__ = names
         self.__all__ = sorted(names)
         if name == "hardpy":
-            from hardlab._version import __version__
-
-            self.__version__ = __version__
+            # the HardPy release hardlab follows: tools that check HardPy's version
+            self.__version__ = HARDPY_VERSION
 
     def __getattr__(self, attr: str) -> Any:
         names = self.__dict__.get("__hardlab_names__", {})

@@ -21,6 +21,7 @@ from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args
 
+from hardlab.compat import config_file_args
 from hardlab.errors import ConfigError, KernelBlockedError, PlanError
 from hardlab.events import CaseAttempt, RunListener
 from hardlab.model.enums import TestStatus
@@ -505,6 +506,7 @@ def spec_for(
         listeners=tuple(listeners),
         on_run=on_run,
         hardpy_alias=hardpy_alias,
+        launched=True,
     )
 
 
@@ -528,7 +530,8 @@ def execute(spec: RunSpec) -> RunResult:
         [Path(target) for target in spec.targets],
         plan_dir,
         relative=spec.chdir,
-        args=spec.pytest_args,
+        # current_test_config: the configuration's files, as HardPy's panel runs them
+        args=[*config_file_args(plan_dir, spec.pytest_args), *spec.pytest_args],
         select=spec.select,
         capture=spec.capture,
     )

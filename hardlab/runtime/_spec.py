@@ -75,6 +75,9 @@ class RunSpec:
         on_run: Called with the live `RunState` once the run is set up.
         hardpy_alias: Serve ``import hardpy`` from hardlab: None when HardPy
             is not installed, True always, False never.
+        launched: A hardlab entry point (``hardlab.run``, the CLI, a
+            notebook, the station) started the run, so it is named as HardPy's
+            panel names it; plain pytest names it after the rootdir.
         slot: Which of a stand's parallel slots the run occupies; None for
             a stand that runs one board at a time.
     """
@@ -98,4 +101,5 @@ class RunSpec:
     listeners: tuple[RunListener, ...] = ()
     on_run: Callable[[RunState], None] | None = None
     hardpy_alias: bool | None = None
+    launched: bool = False
     slot: int | None = None

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from enum import Enum
 from typing import Any
 
 import pytest
@@ -116,13 +117,16 @@ def test_lower_greater_than_upper_is_not_checked() -> None:
 @pytest.mark.parametrize("op", SINGLE_OPS, ids=lambda op: op.value)
 def test_single_value_operation_requires_comparison_value(op: ComparisonOperation) -> None:
     with pytest.raises(
-        ValidationError, match=f"Comparison_value required for {op.value} operation"
+        ValidationError,
+        match=f"Comparison_value required for ComparisonOperation.{op.name} operation",
     ):
         NumericMeasurement(value=1, operation=op, lower_limit=0, upper_limit=2)
 
 
 def test_comparison_value_error_is_a_value_error() -> None:
-    with pytest.raises(ValueError, match="Comparison_value required for eq operation"):
+    with pytest.raises(
+        ValueError, match=r"Comparison_value required for ComparisonOperation\.EQ operation"
+    ):
         NumericMeasurement(value=1, operation=Op.EQ)
 
 
@@ -262,8 +266,11 @@ def test_string_json_dump_uses_lowercase_values() -> None:
 @pytest.mark.parametrize("op", list(ComparisonOperation), ids=lambda op: op.value)
 def test_operation_values_are_lowercase_names(op: ComparisonOperation) -> None:
     assert op.value == op.name.lower()
-    assert str(op) == op.value
-    assert f"{op}" == op.value
+    # HardPy's enum is a plain (str, Enum): str() and f-strings print what
+    # Python prints for one of those (``ComparisonOperation.EQ`` on 3.11+)
+    plain = Enum("ComparisonOperation", {op.name: op.value}, type=str)[op.name]
+    assert str(op) == str(plain) == f"ComparisonOperation.{op.name}"
+    assert f"{op}" == f"{plain}"
 
 
 def test_measurement_type_values() -> None:
@@ -326,14 +333,17 @@ def test_string_comparison_value_without_operation_is_not_evaluated() -> None:
 @pytest.mark.parametrize("op", [Op.EQ, Op.NE], ids=lambda op: op.value)
 def test_string_operation_requires_comparison_value(op: ComparisonOperation) -> None:
     with pytest.raises(
-        ValidationError, match=f"Comparison_value required for {op.value} operation"
+        ValidationError,
+        match=f"Comparison_value required for ComparisonOperation.{op.name} operation",
     ):
         StringMeasurement(value="x", operation=op)
 
 
 @pytest.mark.parametrize("op", [*SINGLE_OPS[2:], *RANGE_OPS], ids=lambda op: op.value)
 def test_invalid_string_operation(op: ComparisonOperation) -> None:
-    with pytest.raises(ValidationError, match=f"{op.value} is not a valid string operation"):
+    with pytest.raises(
+        ValidationError, match=f"ComparisonOperation.{op.name} is not a valid string operation"
+    ):
         StringMeasurement(value="b", operation=op, comparison_value="a")
 
 

@@ -814,7 +814,9 @@ def test_hardpy_toml_name_config_file_option_and_extra_tables(hl: Session) -> No
     )
     config_dir = hl.pytester.path / "cfg"
     hl.run(f"--hardpy-config-file={config_dir}", "--sc-autosync").assert_outcomes(passed=1)
-    assert hl.report()["name"] == "From toml"
+    # plain pytest names the run after the rootdir, as HardPy's plugin does (tests_name is
+    # what HardPy's panel, and hardlab's entry points, pass as --hardpy-tests-name)
+    assert hl.report()["name"] == hl.pytester.path.name
 
 
 def test_name_falls_back_to_the_rootdir_name(hl: Session) -> None:
