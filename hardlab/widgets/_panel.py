@@ -443,8 +443,11 @@ class RunPanel:
         try:
             if header is not None:
                 sent += self._draw_header(header, labels)
-            for module_id, (title, expanded) in titles.items():
+            for module_id, (title, unfolds) in titles.items():
                 view = self._modules[module_id]
+                # The run's end folds nothing: what the operator was watching
+                # (its rows, measurements, charts) stays open.
+                expanded = unfolds or (final is not None and bool(view.expanded))
                 if expanded != view.expanded:
                     view.expanded = expanded
                     selected = 0 if expanded else None
@@ -597,10 +600,13 @@ class RunPanel:
         if final is None:
             running = self._run is not None and not self._run.stop.is_set()
             if running and not self._stopping:
-                return _set(self.stop_button, disabled=False)
+                sent = _set(self.stop_button.layout, display=None)
+                return sent + _set(self.stop_button, disabled=False)
             return 0
         self._stopping = False
-        sent = _set(self.stop_button, disabled=True, description=labels("button.stop"))
+        # An ended run has nothing to stop: the button goes, not just greys out.
+        sent = _set(self.stop_button.layout, display="none")
+        sent += _set(self.stop_button, disabled=True, description=labels("button.stop"))
         run = final.run
         seconds = None
         if run.started_ns is not None and run.finished_ns is not None:

@@ -295,13 +295,20 @@ def test_lab_panel_renders_a_thousand_cases_exactly(
     expect(banner).to_contain_text(f"{total} passed")
     expect(panel.locator(".hardlab-header")).to_contain_text("100%")
     expect(panel.locator(".widget-hprogress .widget-label")).to_have_text("100%")
-    # Every module's title counts all its cases; the modules passed and folded.
+    # Every module's title counts all its cases; the modules passed. Those that
+    # passed while the run went on folded; the run's end folds none (the one
+    # it ended in stays open when the panel showed it running).
     titles = panel.get_by_text(re.compile(rf"{CASES}/{CASES} · {CASES} passed"))
     expect(titles).to_have_count(MODULES)
+    # A finished run has nothing to stop: no faded Stop button stays.
+    expect(panel.get_by_role("button", name=re.compile(r"Stop$"))).to_be_hidden()
     # A folded module's rows are drawn when it is opened: open each one (the
     # click goes to the kernel, which sends the rows), every row in its final state.
-    for n in range(MODULES):
-        titles.nth(n).click()
+    folded = panel.locator(
+        ".jupyter-widget-Collapse:not(.jupyter-widget-Collapse-open) .jupyter-widget-Collapse-header"
+    )
+    for _ in range(folded.count()):
+        folded.first.click()
     expect(panel.locator(".hardlab-case")).to_have_count(total)
     expect(panel.locator(".hardlab-case.hardlab-passed")).to_have_count(total)
     assert panel.get_by_text(f"case {CASES - 1} of module {MODULES}", exact=True).count() == 1
