@@ -23,6 +23,7 @@ __all__ = [
     "EXPORT_FORMATS",
     "MAX_LIMIT",
     "RUN_ID_MAX",
+    "RUN_OUTCOMES",
     "RUN_STATUSES",
     "ParameterError",
     "RunsQuery",
@@ -43,6 +44,13 @@ RUN_STATUSES = ("passed", "failed", "skipped", "error", "run", "ready", "stopped
 
 Written out rather than taken from `TestStatus`, so that jupyter_server imports
 this extension without the report model (tests/labext checks the two agree).
+"""
+
+RUN_OUTCOMES = ("passed", "failed", "stopped", "interrupted", "run")
+"""The statuses hardlab's runs end with (or have while they go on), in the order filters offer them.
+
+A run is never ``skipped``, ``error`` or ``ready`` (those are cases'); an
+imported report may still carry one, and then the filter offers it too.
 """
 
 EXPORT_FORMATS = ("hardpy-json",)
