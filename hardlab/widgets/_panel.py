@@ -410,6 +410,7 @@ class RunPanel:
             sent += built
         header: present.HeaderState | None = None
         titles: dict[str, tuple[str, bool]] = {}
+        moving_on = False  # a section opens in this publish: the run left the others
         blocks: dict[tuple[str, int], str] = {}
         if run is not None:
             # Everything read from the live document is read under its lock
@@ -430,6 +431,15 @@ class RunPanel:
                                 wanted.update((key[1], n) for n in view.stale)
                     elif key[0] == "block" and key[1] in self._modules:
                         wanted.add((key[1], key[2]))
+                moving_on = any(
+                    unfolds and not self._modules[module_id].expanded
+                    for module_id, (_, unfolds) in titles.items()
+                    if module_id in self._modules
+                )
+                left = [m for m, v in self._modules.items() if v.expanded and m not in titles]
+                for module_id in left if moving_on else ():  # do the sections it left fold?
+                    state = present.module_state(module_id, run.document.modules[module_id])
+                    titles[module_id] = (present.module_title(state, labels), state.expanded)
                 for module_id, index in wanted:
                     view = self._modules[module_id]
                     blocks[(module_id, index)] = self._rows_html(
@@ -445,9 +455,12 @@ class RunPanel:
                 sent += self._draw_header(header, labels)
             for module_id, (title, unfolds) in titles.items():
                 view = self._modules[module_id]
-                # The run's end folds nothing: what the operator was watching
-                # (its rows, measurements, charts) stays open.
-                expanded = unfolds or (final is not None and bool(view.expanded))
+                # A section that passed folds when the run moves on to the next
+                # one, not at its own end: the run's end folds nothing, and
+                # what the operator was watching (rows, measurements, charts)
+                # stays open.
+                stays = bool(view.expanded) and (not moving_on or final is not None)
+                expanded = unfolds or stays
                 if expanded != view.expanded:
                     view.expanded = expanded
                     selected = 0 if expanded else None

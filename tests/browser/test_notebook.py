@@ -28,8 +28,8 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from _browser import PAGE_TIMEOUT, JupyterServer, LabPage, VoilaPage
-from _kernels import KernelPython
+from _browser import PAGE_TIMEOUT, JupyterServer, LabPage, VoilaPage, docs_image
+from _kernels import KernelPython, newest_line
 from playwright.sync_api import Locator, Page, expect
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
@@ -185,6 +185,9 @@ def test_lab_runs_the_bring_up_notebook_and_the_operator_answers(
     assert model_cells(lab)[after_cell]["count"] is None
     assert panel.locator(".hardlab-banner").count() == 0
     shot(lab.page, artifacts, f"lab-{kernel_python.line}-dialog", dialog)
+    docs = kernel_python.line == newest_line()  # one kernel line makes the docs' pictures
+    if docs:
+        docs_image(panel, "notebook-dialog")
 
     lab.fill(TEXT_PLACEHOLDER, SERIAL)
     lab.click("Confirm")
@@ -199,6 +202,12 @@ def test_lab_runs_the_bring_up_notebook_and_the_operator_answers(
     expect(banner).to_contain_text(f"DUT {SERIAL}")
     expect(after).to_contain_text("passed")
     expect(dialog).to_have_count(0)  # the answered dialog is gone
+    # The run's end folds nothing: the module the operator watched (the one
+    # that asked) stays open, and a run that ended has no Stop button.
+    last = panel.locator(".jupyter-widget-Collapse").last
+    expect(last).to_have_class(re.compile(r"jupyter-widget-Collapse-open"))
+    expect(last).to_contain_text("Serial number")
+    expect(panel.get_by_role("button", name=re.compile(r"Stop$"))).to_be_hidden()
 
     wait_all_ran(lab, timeout=PAGE_TIMEOUT * 2)
     cells = model_cells(lab)
@@ -208,6 +217,8 @@ def test_lab_runs_the_bring_up_notebook_and_the_operator_answers(
     assert counts == sorted(counts)
     assert lab.page.locator(".hardlab-banner").count() == 2
     shot(lab.page, artifacts, f"lab-{kernel_python.line}-done", banner)
+    if docs:
+        docs_image(panel, "notebook-run-panel")
 
 
 # ---------------------------------------------------------------------- bring-up, Voilà

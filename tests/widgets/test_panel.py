@@ -13,6 +13,7 @@ import hardlab
 from hardlab._context import CaseRef, RunState
 from hardlab.channel import MessageRequest
 from hardlab.events import (
+    CaseStarted,
     CaseUpdated,
     CollectionFailed,
     ModuleFinished,
@@ -206,19 +207,31 @@ def test_the_runs_end_keeps_open_sections_open_and_hides_stop(record: Any) -> No
     finish(second, panel)
 
 
-def test_a_closed_section_is_drawn_when_it_opens(record: Any) -> None:
+def test_a_passed_section_folds_when_the_run_moves_on(record: Any) -> None:
     run = big_run(3)
+    with run.lock:
+        run.document.modules["next"] = run.document.modules["m"].model_copy(
+            update={"status": TestStatus.READY, "name": "Next"}, deep=True
+        )
     panel = RunPanel(interval=60)
     run.listeners.append(panel)
     run.mark_started()
     run.emit(RunStarted(run))
     panel.flush()
-    view = panel._modules["m"]
+    view, following = panel._modules["m"], panel._modules["next"]
+    assert (view.accordion.selected_index, following.accordion.selected_index) == (0, None)
     with run.lock:
         run.document.modules["m"].status = TestStatus.PASSED
     run.emit(ModuleFinished(run, "m"))
     panel.flush()
-    assert view.accordion.selected_index is None  # passed while the run goes on: folds
+    assert view.accordion.selected_index == 0  # its own end folds nothing
+    with run.lock:
+        run.document.modules["next"].status = TestStatus.RUN
+        run.case("next", "test_0").status = TestStatus.RUN
+    run.emit(CaseStarted(run, "next", "test_0", 1))
+    panel.flush()
+    # the run moved on: the passed section folds, the running one opens
+    assert (view.accordion.selected_index, following.accordion.selected_index) == (None, 0)
     with run.lock:
         run.case("m", "test_2").msg = {"note": "late <note>"}
     run.emit(CaseUpdated(run, "m", "test_2", "msg"))
