@@ -157,3 +157,28 @@ def test_the_query_is_read_without_a_server() -> None:
     assert query.run_filter.stand == ["A"] and query.run_filter.part_number is None
     with pytest.raises(ParameterError, match="must be before"):
         parse_history_query({"since": ["2026-11-03"], "until": ["2026-11-02"]})
+
+
+async def test_the_history_needs_the_token(jp_fetch: Fetch, stored: None) -> None:
+    with pytest.raises(HTTPClientError) as caught:
+        await jp_fetch("hardlab", "api", "history", headers={"Authorization": ""})
+    assert caught.value.code == 403
+
+
+@pytest.fixture
+def broken_store(tmp_path: Path, jp_server_config: dict[str, Any]) -> Path:
+    """A configured store that is not a database at all."""
+    path = tmp_path / "not-a-database.db"
+    path.write_bytes(b"this is not SQLite" * 100)
+    jp_server_config["HardlabExtension"] = {"store_url": str(path)}
+    return path
+
+
+async def test_a_store_that_cannot_be_read_is_503(broken_store: Path, jp_fetch: Fetch) -> None:
+    with pytest.raises(HTTPClientError) as caught:
+        await get_json(jp_fetch, measurement="3V3")
+    assert caught.value.code == 503
+    assert (
+        "not-a-database.db: file is not a database"
+        in json.loads(caught.value.response.body)["message"]
+    )
