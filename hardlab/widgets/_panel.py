@@ -62,8 +62,9 @@ _BAR_STYLE = {
     TestStatus.PASSED: "success",
     TestStatus.FAILED: "danger",
     TestStatus.ERROR: "danger",
-    TestStatus.STOPPED: "warning",
+    TestStatus.STOPPED: "",  # no stock style is its purple: `bar_color` sets it
 }
+_BAR_COLOR = {TestStatus.STOPPED: present.STATUS_COLOR[TestStatus.STOPPED]}
 
 
 @dataclass
@@ -602,6 +603,7 @@ class RunPanel:
 
     def _draw_header(self, state: present.HeaderState, labels: Labels) -> int:
         sent = _set(self.header, value=present.header_html(state, labels))
+        sent += _set(self.progress.style, bar_color=_BAR_COLOR.get(state.status))
         return sent + _set(
             self.progress,
             value=state.progress,

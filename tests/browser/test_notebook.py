@@ -379,5 +379,8 @@ def test_lab_stop_button_stops_exactly_one_case(
     expect(panel.locator(".hardlab-case.hardlab-stopped")).to_have_count(1)
     expect(panel.locator(".hardlab-case.hardlab-passed")).to_have_count(counts["passed"])
     expect(panel.locator(".hardlab-case.hardlab-skipped")).to_have_count(counts.get("skipped", 0))
-    expect(stop).to_be_disabled()
+    expect(stop).to_be_hidden()  # an ended run has nothing to stop: no faded button stays
+    # stopped is the panel's purple in the bar too (as in the badge), not orange
+    bar = panel.locator(".widget-hprogress .progress-bar")
+    assert bar.evaluate("el => getComputedStyle(el).backgroundColor") == "rgb(123, 31, 162)"
     shot(lab.page, artifacts, "lab-stopped", banner)

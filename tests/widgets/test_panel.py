@@ -368,6 +368,10 @@ def test_stop_button_calls_on_stop(record: Any, front: Any) -> None:
     finish(run, panel, TestStatus.STOPPED)
     assert panel.stop_button.description == "Stop" and panel.stop_button.disabled
     assert ">STOPPED<" in panel.banner.value
+    # stopped is purple in the bar too, as in the badge and the station (not orange)
+    assert panel.progress.style.bar_color == STATUS_COLOR[TestStatus.STOPPED] == "#7b1fa2"
+    assert panel.progress.bar_style == ""
+    assert f"background:{STATUS_COLOR[TestStatus.STOPPED]}" in panel.banner.value
 
 
 def test_stop_button_stops_the_panels_run_by_default(record: Any) -> None:
