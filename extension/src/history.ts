@@ -36,6 +36,11 @@ function s(tag: string, attrs: Attrs = {}, ...children: (Node | string | null)[]
   return element;
 }
 
+/** A chart label (axis ticks, dates) at `x`, `y`. */
+function label(x: number, y: number, text: string, anchor = 'end'): SVGElement {
+  return s('text', { x, y, 'text-anchor': anchor, class: 'hl-Chart-label' }, text);
+}
+
 function percent(ratio: number | null): string {
   return ratio === null ? '–' : `${(ratio * 100).toFixed(ratio === 1 || ratio === 0 ? 0 : 1)}%`;
 }
@@ -45,7 +50,8 @@ export function shortNumber(value: number): string {
   if (value === 0) {
     return '0';
   }
-  const text = Math.abs(value) >= 1e5 || Math.abs(value) < 1e-3 ? value.toExponential(2) : value.toPrecision(3);
+  const tiny = Math.abs(value) < 1e-3;
+  const text = Math.abs(value) >= 1e5 || tiny ? value.toExponential(2) : value.toPrecision(3);
   return String(Number(text));
 }
 
@@ -69,7 +75,7 @@ export function yieldChart(days: IYieldDay[]): SVGElement {
     const y = top + plotH * (1 - level);
     svg.append(
       s('line', { x1: left, x2: left + plotW, y1: y, y2: y, class: 'hl-Chart-grid' }),
-      s('text', { x: left - 4, y: y + 3, 'text-anchor': 'end', class: 'hl-Chart-label' }, `${level * 100}%`)
+      label(left - 4, y + 3, `${level * 100}%`)
     );
   }
   const slot = plotW / Math.max(days.length, 1);
@@ -88,27 +94,33 @@ export function yieldChart(days: IYieldDay[]): SVGElement {
           `passed first time (${percent(day.first_pass_yield)})`
       ),
       s('rect', { x, y: top, width: barW, height: plotH - passH, class: 'hl-YieldBar-fail' }),
-      s('rect', { x, y: top + plotH - passH, width: barW, height: passH, class: 'hl-YieldBar-pass' })
+      s('rect', {
+        x,
+        y: top + plotH - passH,
+        width: barW,
+        height: passH,
+        class: 'hl-YieldBar-pass'
+      })
     );
     svg.append(bar);
   });
   if (days.length) {
     const first = days[0].day;
     const last = days[days.length - 1].day;
-    svg.append(
-      s('text', { x: left, y: height - 6, 'text-anchor': 'start', class: 'hl-Chart-label' }, first)
-    );
+    svg.append(label(left, height - 6, first, 'start'));
     if (last !== first) {
-      svg.append(
-        s('text', { x: left + plotW, y: height - 6, 'text-anchor': 'end', class: 'hl-Chart-label' }, last)
-      );
+      svg.append(label(left + plotW, height - 6, last));
     }
   }
   return svg;
 }
 
 /** The limit in force at each point as a step line (a limit that changed shows where). */
-function stepPath(points: (number | null)[], x: (i: number) => number, y: (v: number) => number): string {
+function stepPath(
+  points: (number | null)[],
+  x: (index: number) => number,
+  y: (value: number) => number
+): string {
   let path = '';
   let drawing = false;
   points.forEach((value, index) => {
@@ -118,13 +130,14 @@ function stepPath(points: (number | null)[], x: (i: number) => number, y: (v: nu
     }
     const x0 = x(index) - (index === 0 ? 0 : (x(index) - x(index - 1)) / 2);
     const x1 = index === points.length - 1 ? x(index) : x(index) + (x(index + 1) - x(index)) / 2;
-    path += `${drawing ? 'L' : 'M'}${x0.toFixed(1)} ${y(value).toFixed(1)}L${x1.toFixed(1)} ${y(value).toFixed(1)}`;
+    const level = y(value).toFixed(1);
+    path += `${drawing ? 'L' : 'M'}${x0.toFixed(1)} ${level}L${x1.toFixed(1)} ${level}`;
     drawing = true;
   });
   return path;
 }
 
-/** A measurement's values, oldest to newest, failed ones marked, with its limits as dashed steps. */
+/** A measurement's values, oldest to newest, failed ones marked, its limits as dashed steps. */
 export function trendChart(points: ITrendPoint[], unit: string | null): SVGElement {
   const width = 300;
   const height = 170;
@@ -141,7 +154,9 @@ export function trendChart(points: ITrendPoint[], unit: string | null): SVGEleme
     'aria-label': 'Measurement trend'
   });
   const seen = points.flatMap(point =>
-    [point.value, point.lower, point.upper].filter((v): v is number => v !== null && Number.isFinite(v))
+    [point.value, point.lower, point.upper].filter(
+      (v): v is number => v !== null && Number.isFinite(v)
+    )
   );
   let low = Math.min(...seen);
   let high = Math.max(...seen);
@@ -158,7 +173,7 @@ export function trendChart(points: ITrendPoint[], unit: string | null): SVGEleme
   for (const value of [low + pad, high - pad]) {
     svg.append(
       s('line', { x1: left, x2: left + plotW, y1: y(value), y2: y(value), class: 'hl-Chart-grid' }),
-      s('text', { x: left - 4, y: y(value) + 3, 'text-anchor': 'end', class: 'hl-Chart-label' }, shortNumber(value))
+      label(left - 4, y(value) + 3, shortNumber(value))
     );
   }
   for (const [which, name] of [
@@ -171,12 +186,16 @@ export function trendChart(points: ITrendPoint[], unit: string | null): SVGEleme
       y
     );
     if (path) {
-      svg.append(s('path', { d: path, class: `hl-Trend-limit hl-Trend-${which}` }, s('title', {}, name)));
+      const line = s('path', { d: path, class: `hl-Trend-limit hl-Trend-${which}` });
+      line.append(s('title', {}, name));
+      svg.append(line);
     }
   }
   svg.append(
     s('polyline', {
-      points: points.map((point, index) => `${x(index).toFixed(1)},${y(point.value).toFixed(1)}`).join(' '),
+      points: points
+        .map((point, index) => `${x(index).toFixed(1)},${y(point.value).toFixed(1)}`)
+        .join(' '),
       class: 'hl-Trend-line'
     })
   );
@@ -208,17 +227,9 @@ export function trendChart(points: ITrendPoint[], unit: string | null): SVGEleme
   });
   if (points.length) {
     const date = (point: ITrendPoint) => localTime(point.started_at).slice(0, 10);
-    svg.append(
-      s('text', { x: left, y: height - 6, 'text-anchor': 'start', class: 'hl-Chart-label' }, date(points[0]))
-    );
+    svg.append(label(left, height - 6, date(points[0]), 'start'));
     if (points.length > 1) {
-      svg.append(
-        s(
-          'text',
-          { x: left + plotW, y: height - 6, 'text-anchor': 'end', class: 'hl-Chart-label' },
-          date(points[points.length - 1])
-        )
-      );
+      svg.append(label(left + plotW, height - 6, date(points[points.length - 1])));
     }
   }
   return svg;
@@ -282,7 +293,9 @@ export class HistoryView {
     } catch (error) {
       if (request === this._request) {
         const message = error instanceof Error ? error.message : String(error);
-        this._yield.replaceChildren(h('div', { class: 'hl-RunList-error', attrs: { role: 'alert' } }, message));
+        this._yield.replaceChildren(
+          h('div', { class: 'hl-RunList-error', attrs: { role: 'alert' } }, message)
+        );
         this._trend.replaceChildren();
       }
     } finally {
@@ -300,10 +313,15 @@ export class HistoryView {
       measurement = names[0];
     }
     this._measurement.replaceChildren(
-      h('option', { attrs: { value: '' } }, names.length ? 'Measurement: choose' : 'No numeric measurements'),
-      ...history.measurements.map(entry =>
-        h('option', { attrs: { value: entry.name } }, `${entry.name}${entry.unit ? ` [${entry.unit}]` : ''} (${entry.n})`)
-      )
+      h(
+        'option',
+        { attrs: { value: '' } },
+        names.length ? 'Measurement: choose' : 'No numeric measurements'
+      ),
+      ...history.measurements.map(entry => {
+        const unit = entry.unit ? ` [${entry.unit}]` : '';
+        return h('option', { attrs: { value: entry.name } }, `${entry.name}${unit} (${entry.n})`);
+      })
     );
     if (measurement && !names.includes(measurement)) {
       this._measurement.append(h('option', { attrs: { value: measurement } }, measurement));
@@ -354,8 +372,8 @@ export class HistoryView {
       return;
     }
     const failed = trend.points.filter(point => point.result === false).length;
-    const shown =
-      trend.total > trend.points.length ? `the newest ${trend.points.length} of ${trend.total}` : `${trend.total}`;
+    const some = trend.total > trend.points.length;
+    const shown = some ? `the newest ${trend.points.length} of ${trend.total}` : `${trend.total}`;
     this._trend.replaceChildren(
       heading,
       h(

@@ -68,7 +68,12 @@ export class RunsPanel extends Widget {
         'button',
         {
           class: 'hl-ViewButton',
-          attrs: { type: 'button', role: 'tab', 'data-view': view, 'aria-selected': String(view === 'runs') }
+          attrs: {
+            type: 'button',
+            role: 'tab',
+            'data-view': view,
+            'aria-selected': String(view === 'runs')
+          }
         },
         label
       );
