@@ -71,6 +71,36 @@ def artifacts_dir() -> Path:
     return folder
 
 
+DOCS_IMAGES = Path(__file__).resolve().parent.parent / "docs" / "images"
+"""Where the screenshots the README and the docs show are written (committed, kept current)."""
+
+
+def docs_image(target: Locator | Page, name: str, *, padding: int = 8) -> Path:
+    """Screenshot `target` (an element, or the page) as ``docs/images/<name>.png``.
+
+    The browser tests that show a feature at its best call this, so the
+    pictures in the README and the docs are of the code as it is. An element
+    is shot with `padding` pixels of the page around it.
+    """
+    DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
+    path = DOCS_IMAGES / f"{name}.png"
+    if hasattr(target, "bounding_box"):
+        target.scroll_into_view_if_needed()
+        box = target.bounding_box()
+        if box is None:
+            raise AssertionError(f"{name}: the element to shoot is not visible")
+        clip = {
+            "x": max(0.0, box["x"] - padding),
+            "y": max(0.0, box["y"] - padding),
+            "width": box["width"] + 2 * padding,
+            "height": box["height"] + 2 * padding,
+        }
+        target.page.screenshot(path=str(path), clip=clip, animations="disabled", caret="hide")
+    else:
+        target.screenshot(path=str(path), animations="disabled", caret="hide")
+    return path
+
+
 def safe_name(text: str) -> str:
     """A file name made from a test id."""
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_")[:150]
@@ -187,6 +217,23 @@ class JupyterServer:
         settings = {"fetchNews": "false", "checkForUpdates": False}
         (folder / "notification.jupyterlab-settings").write_text(json.dumps(settings), "utf-8")
 
+    def _checkout_labextensions(self) -> list[str]:
+        """``--LabApp.extra_labextensions_path`` naming the checkout's build of the extension.
+
+        Extra paths come before the venv's on JupyterLab's extension path, so
+        the tests load the front end as the checkout builds it now, not the
+        copy ``pip install`` put into the venv.
+        """
+        built = Path(__file__).resolve().parent.parent / "hardlab" / "labextension"
+        if not (built / "package.json").is_file():
+            return []
+        folder = self.home / "checkout-labextensions"
+        linked = folder / "hardlab"
+        if not linked.exists():
+            folder.mkdir(parents=True, exist_ok=True)
+            linked.symlink_to(built.resolve(), target_is_directory=True)
+        return [f"--LabApp.extra_labextensions_path={folder}"]
+
     def _command(self) -> list[str]:
         if self.kind == "lab":
             return [
@@ -207,6 +254,7 @@ class JupyterServer:
                 "--LabApp.expose_app_in_browser=True",
                 "--LabApp.news_url=None",
                 "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+                *self._checkout_labextensions(),
             ]
         return [
             sys.executable,

@@ -169,6 +169,12 @@ def kernel_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
         for key, value in os.environ.items()
         if not key.startswith("PYTEST_") and key != "PYTHONPATH"
     }
+    # Except this checkout, when the suite was told to test it (a git worktree
+    # next to an editable install of another): kernels and servers then run
+    # the hardlab under test, not the installed one.
+    checkout = str(Path(__file__).resolve().parent.parent)
+    if checkout in os.environ.get("PYTHONPATH", "").split(os.pathsep):
+        env["PYTHONPATH"] = checkout
     env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
     env["JUPYTER_PLATFORM_DIRS"] = "1"
     env.update(extra or {})

@@ -59,6 +59,52 @@ export interface IRunFilters {
   part_number: string;
   status: string;
   stand: string;
+  /** A DUT's serial number, exactly (what a scanner types). */
+  serial_number: string;
+}
+
+/** One UTC day of first-pass yield (`GET /hardlab/api/history`). */
+export interface IYieldDay {
+  /** `YYYY-MM-DD` (UTC). */
+  day: string;
+  units: number;
+  first_pass: number;
+  /** 0 to 1. */
+  first_pass_yield: number | null;
+}
+
+/** One value of a measurement's trend, with the limits in force. */
+export interface ITrendPoint {
+  run_id: string;
+  started_at: string | null;
+  serial_number: string | null;
+  value: number;
+  result: boolean | null;
+  lower: number | null;
+  upper: number | null;
+}
+
+/** What the history view draws (`GET /hardlab/api/history`). */
+export interface IHistory {
+  yield: IYieldDay[];
+  measurements: { name: string; unit: string | null; n: number }[];
+  trend: {
+    name: string;
+    unit: string | null;
+    /** Values stored; `points` holds the newest of them. */
+    total: number;
+    points: ITrendPoint[];
+  } | null;
+  store: { url: string | null; exists: boolean };
+}
+
+/** What the history view asks about; an empty string means "any" / "none". */
+export interface IHistoryQuery {
+  part_number: string;
+  stand: string;
+  /** ISO 8601: runs started since then. */
+  since: string;
+  measurement: string;
 }
 
 export interface IMeasurement {
@@ -187,12 +233,23 @@ export async function fetchRuns(
     ['limit', String(limit)],
     ['offset', String(offset)]
   ];
-  for (const name of ['part_number', 'status', 'stand'] as const) {
+  for (const name of ['part_number', 'status', 'stand', 'serial_number'] as const) {
     if (filters[name]) {
       query.push([name, filters[name]]);
     }
   }
   return (await request(['runs'], query)).json();
+}
+
+/** First-pass yield by day and a measurement's trend. */
+export async function fetchHistory(query: IHistoryQuery): Promise<IHistory> {
+  const params: [string, string][] = [];
+  for (const name of ['part_number', 'stand', 'since', 'measurement'] as const) {
+    if (query[name]) {
+      params.push([name, query[name]]);
+    }
+  }
+  return (await request(['history'], params)).json();
 }
 
 /** The values the filters can take. */

@@ -1,6 +1,7 @@
 /**
- * The "Test runs" side panel: recent runs from the configured store, filtered,
- * refreshed every few seconds while a run is going.
+ * The "Test runs" side panel: recent runs from the configured store, filtered
+ * and searched by serial number, refreshed every few seconds while a run is
+ * going; and their history (first-pass yield by day, a measurement's trend).
  */
 
 import { Poll } from '@lumino/polling';
@@ -16,6 +17,7 @@ import {
   IRunSummary
 } from './api';
 import { elapsed, h, localTime, statusBadge, statusLabel } from './dom';
+import { HistoryView } from './history';
 
 /** Runs fetched per page ("Load more" fetches the next one). */
 export const PAGE_SIZE = 50;
@@ -23,8 +25,13 @@ export const PAGE_SIZE = 50;
 export const LIVE_INTERVAL = 2;
 /** Seconds between refreshes otherwise (new runs from other stands appear). */
 export const IDLE_INTERVAL = 15;
+/** Milliseconds the serial number search waits for the typing to stop. */
+export const SEARCH_DELAY = 300;
 
-const FILTERS: { name: keyof IRunFilters; label: string; short: string }[] = [
+/** The run fields the panel filters by with a drop-down. */
+type SelectName = 'part_number' | 'status' | 'stand';
+
+const FILTERS: { name: SelectName; label: string; short: string }[] = [
   { name: 'part_number', label: 'Part number', short: 'Part' },
   { name: 'status', label: 'Status', short: 'Status' },
   { name: 'stand', label: 'Stand', short: 'Stand' }
@@ -51,7 +58,61 @@ export class RunsPanel extends Widget {
       refreshButton
     );
 
+    // Runs | History: the list, or what the runs add up to
+    const views = h('div', { class: 'hl-RunsPanel-views', attrs: { role: 'tablist' } });
+    for (const [view, label] of [
+      ['runs', 'Runs'],
+      ['history', 'History']
+    ] as const) {
+      const button = h(
+        'button',
+        {
+          class: 'hl-ViewButton',
+          attrs: {
+            type: 'button',
+            role: 'tab',
+            'data-view': view,
+            'aria-selected': String(view === 'runs')
+          }
+        },
+        label
+      );
+      button.addEventListener('click', () => this.showView(view));
+      this._viewButtons[view] = button;
+      views.append(button);
+    }
+
     const form = h('div', { class: 'hl-RunsPanel-filters' });
+    this._search = h('input', {
+      class: 'hl-Search',
+      attrs: {
+        type: 'search',
+        placeholder: 'Serial number',
+        'aria-label': 'Serial number',
+        title: 'Runs of this serial number (the whole number, as a scanner types it)',
+        'data-filter': 'serial_number'
+      }
+    });
+    const search = () => {
+      window.clearTimeout(this._searchTimer);
+      const value = this._search.value.trim();
+      if (value === this._filters.serial_number) {
+        return;
+      }
+      this._filters.serial_number = value;
+      this._loaded = PAGE_SIZE;
+      void this.refresh();
+    };
+    this._search.addEventListener('input', () => {
+      window.clearTimeout(this._searchTimer);
+      this._searchTimer = window.setTimeout(search, SEARCH_DELAY);
+    });
+    this._search.addEventListener('keydown', event => {
+      if (event.key === 'Enter') {
+        search();
+      }
+    });
+    form.append(this._search);
     for (const { name, label, short } of FILTERS) {
       const select = h('select', {
         class: 'hl-Filter',
@@ -62,6 +123,9 @@ export class RunsPanel extends Widget {
         this._filters[name] = select.value;
         this._loaded = PAGE_SIZE;
         void this.refresh();
+        if (this._view === 'history') {
+          void this._refreshHistory();
+        }
       });
       this._selects[name] = select;
       form.append(select);
@@ -87,7 +151,10 @@ export class RunsPanel extends Widget {
     const footer = h('div', { class: 'hl-RunsPanel-footer' }, this._status, this._more);
     this._store = h('div', { class: 'hl-RunsPanel-store' });
 
-    this.node.append(header, form, this._list, footer, this._store);
+    this._runsView = h('div', { class: 'hl-RunsPanel-runs' }, this._list, footer);
+    this._history = new HistoryView();
+    this._history.node.hidden = true;
+    this.node.append(header, views, form, this._runsView, this._history.node, this._store);
 
     this._poll = new Poll<void, Error, 'standby'>({
       factory: () => this.refresh(),
@@ -100,6 +167,28 @@ export class RunsPanel extends Widget {
   /** Emitted with a run's id when the user opens it. */
   get runOpened(): ISignal<this, string> {
     return this._runOpened;
+  }
+
+  /** The view shown: the run list or the history. */
+  get view(): 'runs' | 'history' {
+    return this._view;
+  }
+
+  /** Show the run list or the history (fetched for the part number and stand chosen). */
+  showView(view: 'runs' | 'history'): void {
+    this._view = view;
+    for (const [name, button] of Object.entries(this._viewButtons)) {
+      button.setAttribute('aria-selected', String(name === view));
+      button.classList.toggle('hl-mod-selected', name === view);
+    }
+    this._runsView.hidden = view !== 'runs';
+    this._history.node.hidden = view !== 'history';
+    // the history counts units, not runs: the status and serial filters do not apply
+    this._search.hidden = view !== 'runs';
+    this._selects.status.hidden = view !== 'runs';
+    if (view === 'history') {
+      void this._refreshHistory();
+    }
   }
 
   /** The runs listed now, newest first. */
@@ -145,6 +234,7 @@ export class RunsPanel extends Widget {
     if (this.isDisposed) {
       return;
     }
+    window.clearTimeout(this._searchTimer);
     this._poll.dispose();
     Signal.clearData(this);
     super.dispose();
@@ -152,6 +242,11 @@ export class RunsPanel extends Widget {
 
   protected onAfterShow(): void {
     void this._poll.refresh();
+  }
+
+  private _refreshHistory(): Promise<void> {
+    this._history.scope = { part_number: this._filters.part_number, stand: this._filters.stand };
+    return this._history.refresh();
   }
 
   private _onActivate(event: Event): void {
@@ -163,7 +258,7 @@ export class RunsPanel extends Widget {
   }
 
   private _renderFilters(values: IFilterValues | null): void {
-    const choices: Record<keyof IRunFilters, string[]> = {
+    const choices: Record<SelectName, string[]> = {
       part_number: values?.part_number ?? [],
       stand: values?.stand ?? [],
       status: values?.statuses ?? []
@@ -206,16 +301,15 @@ export class RunsPanel extends Widget {
     const now = new Date();
     this._list.replaceChildren(...page.runs.map(run => this._item(run, now)));
     if (page.runs.length === 0) {
-      const filtered = Object.values(this._filters).some(Boolean);
-      this._list.append(
-        h(
-          'li',
-          { class: 'hl-RunList-empty' },
-          filtered
-            ? 'No runs match these filters.'
-            : 'No runs yet. Run a plan (hardlab run, %hardpy run or hardlab.run) and it appears here.'
-        )
-      );
+      const { serial_number: serial, ...others } = this._filters;
+      const filtered = Object.values(others).some(Boolean);
+      let text = filtered
+        ? 'No runs match these filters.'
+        : 'No runs yet. Run a plan (hardlab run, %hardpy run or hardlab.run) and it appears here.';
+      if (serial) {
+        text = `No runs of serial number “${serial}”${filtered ? ' match these filters' : ''}.`;
+      }
+      this._list.append(h('li', { class: 'hl-RunList-empty' }, text));
     }
     this._status.textContent = page.total
       ? `${page.runs.length} of ${page.total} run${page.total === 1 ? '' : 's'}`
@@ -248,6 +342,7 @@ export class RunsPanel extends Widget {
       h(
         'div',
         { class: 'hl-RunItem-meta' },
+        h('span', { class: 'hl-RunItem-plan' }, run.name || 'no plan name'),
         h('span', { class: 'hl-RunItem-stand' }, run.stand || 'no stand'),
         h('span', { class: 'hl-RunItem-time' }, localTime(run.started_at)),
         h('span', { class: 'hl-RunItem-duration' }, duration)
@@ -255,8 +350,14 @@ export class RunsPanel extends Widget {
     );
   }
 
-  private _filters: IRunFilters = { part_number: '', status: '', stand: '' };
-  private _selects = {} as Record<keyof IRunFilters, HTMLSelectElement>;
+  private _filters: IRunFilters = { part_number: '', status: '', stand: '', serial_number: '' };
+  private _selects = {} as Record<SelectName, HTMLSelectElement>;
+  private _search: HTMLInputElement;
+  private _searchTimer = 0;
+  private _view: 'runs' | 'history' = 'runs';
+  private _viewButtons = {} as Record<'runs' | 'history', HTMLButtonElement>;
+  private _runsView: HTMLDivElement;
+  private _history: HistoryView;
   private _values: IFilterValues | null = null;
   private _page: IRunPage | null = null;
   private _error: string | null = null;

@@ -1,9 +1,9 @@
 """hardlab in JupyterLab: the server side of the "Test runs" panel.
 
 A jupyter_server extension with a small read-only REST API over the run store
-(``/hardlab/api/runs``, ``/filters``, ``/runs/{id}``, ``/runs/{id}/export``),
-which the prebuilt JupyterLab extension shipped in the wheel
-(``share/jupyter/labextensions/hardlab``, built from ``extension/``) calls.
+(``/hardlab/api/runs``, ``/filters``, ``/history``, ``/runs/{id}``,
+``/runs/{id}/export``), which the prebuilt JupyterLab extension shipped in the
+wheel (``share/jupyter/labextensions/hardlab``, built from ``extension/``) calls.
 Both are installed and enabled with hardlab; ``jupyter labextension list``
 and ``jupyter server extension list`` show them.
 

@@ -15,6 +15,7 @@ from traitlets import Unicode
 
 from hardlab.errors import ConfigError, HardlabError
 from hardlab.labext._handlers import ExportHandler, FiltersHandler, ReportHandler, RunsHandler
+from hardlab.labext._history import HistoryHandler
 from hardlab.storage import resolve_url
 
 if TYPE_CHECKING:
@@ -103,6 +104,7 @@ class HardlabExtension(ExtensionApp):
             [
                 (rf"{API_PREFIX}/runs", RunsHandler),
                 (rf"{API_PREFIX}/filters", FiltersHandler),
+                (rf"{API_PREFIX}/history", HistoryHandler),
                 (rf"{API_PREFIX}/runs/([^/]+)", ReportHandler),
                 (rf"{API_PREFIX}/runs/([^/]+)/export", ExportHandler),
             ]

@@ -29,6 +29,7 @@ from tornado import web
 
 from hardlab.errors import HardlabError, ReportFormatError
 from hardlab.labext._params import (
+    RUN_OUTCOMES,
     RUN_STATUSES,
     ParameterError,
     check_run_id,
@@ -160,8 +161,9 @@ class FiltersHandler(_StoreHandler):
     """``GET /hardlab/api/filters``: the values the run filters can take.
 
     Answer: ``part_number``, ``stand`` and ``status``, each the sorted
-    distinct values stored runs have, and ``statuses``, every status a run
-    can have.
+    distinct values stored runs have, and ``statuses``, the statuses the
+    status filter offers: those runs have (`RUN_OUTCOMES`), and any other
+    a stored run has.
     """
 
     @web.authenticated
@@ -178,7 +180,8 @@ class FiltersHandler(_StoreHandler):
                 return {field: store.run_values(field) for field in values}
 
             values = await self.read(distinct)
-        self.reply({**values, "statuses": list(RUN_STATUSES)})
+        offered = [s for s in RUN_STATUSES if s in RUN_OUTCOMES or s in values["status"]]
+        self.reply({**values, "statuses": offered})
 
 
 class _RunHandler(_StoreHandler):

@@ -24,6 +24,7 @@ __all__ = [
     "MAX_LIMIT",
     "OFFSET_MAX",
     "RUN_ID_MAX",
+    "RUN_OUTCOMES",
     "RUN_STATUSES",
     "ParameterError",
     "RunsQuery",
@@ -46,6 +47,13 @@ RUN_STATUSES = ("passed", "failed", "skipped", "error", "run", "ready", "stopped
 
 Written out rather than taken from `TestStatus`, so that jupyter_server imports
 this extension without the report model (tests/labext checks the two agree).
+"""
+
+RUN_OUTCOMES = ("passed", "failed", "stopped", "interrupted", "run")
+"""The statuses hardlab's runs end with (or have while they go on), in the order filters offer them.
+
+A run is never ``skipped``, ``error`` or ``ready`` (those are cases'); an
+imported report may still carry one, and then the filter offers it too.
 """
 
 _LIST_FILTERS = ("part_number", "serial_number", "stand", "status", "name")

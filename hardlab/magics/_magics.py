@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 
+from hardlab._format import format_duration
 from hardlab.magics._args import (
     CellCommand,
     LoginCommand,
@@ -44,26 +45,27 @@ if TYPE_CHECKING:
     from hardlab.runner import RunHandle, RunResult
     from hardlab.widgets import RunPanel
 
-__all__ = ["HardpyMagics", "cell_async", "line_async", "load", "unload"]
+__all__ = ["HardpyMagics", "cell_async", "line_async", "load", "runs_table", "unload"]
 
 # What `%%hardpy` adds to pytest's command line: the cell module is found in
 # sys.modules only in prepend mode (an ini file may ask for importlib), and a
 # cache folder beside the notebook would only be clutter.
 _CELL_ARGS = ("--import-mode=prepend", "-p", "no:cacheprovider")
 
-_RUNS_COLUMNS = (
-    "started_at",
-    "status",
-    "name",
-    "serial_number",
-    "part_number",
-    "stand",
-    "duration_s",
-    "cases_passed",
-    "cases_failed",
-    "error_code",
-    "run_id",
-)
+_RUNS_COLUMNS = {
+    "started_at": "started",
+    "status": "status",
+    "name": "plan",
+    "serial_number": "serial number",
+    "part_number": "part number",
+    "stand": "stand",
+    "duration_s": "duration",
+    "cases_passed": "passed",
+    "cases_failed": "failed",
+    "error_code": "error code",
+    "run_id": "run id",
+}
+"""What ``%hardpy runs`` shows of a run, and the column's title."""
 
 _NOT_WAITING = (
     "The cell does not wait for this run: %hardpy waits in a line of its own at the top "
@@ -285,10 +287,42 @@ def _runs(command: RunsCommand) -> Any:
     return frame
 
 
+def runs_table(frame: Any) -> Any:
+    """The telling columns of a `History.runs` frame, as an operator reads them.
+
+    Times are local, to the second; durations read as ``1.23s`` or ``4m05s``
+    (`hardlab._format.format_duration`, as every hardlab view writes them);
+    counts are whole numbers; a missing value is an empty cell, not NaN.
+    The column titles are words (``started``, ``plan``, ``serial number``).
+    """
+    import pandas as pd
+
+    def text(column: str, value: Any) -> str:
+        if value is None or bool(pd.isna(value)):
+            return ""
+        if column == "started_at":
+            moment = pd.Timestamp(value)
+            if moment.tzinfo is None:  # the store's times are UTC
+                moment = moment.tz_localize("UTC")
+            return str(moment.to_pydatetime().astimezone().strftime("%Y-%m-%d %H:%M:%S"))
+        if column == "duration_s":
+            return format_duration(float(value))
+        if column in ("cases_passed", "cases_failed", "error_code"):
+            return str(int(value))
+        return str(value)
+
+    shown = {
+        title: [text(column, value) for value in frame[column].tolist()]
+        for column, title in _RUNS_COLUMNS.items()
+        if column in frame.columns
+    }
+    return pd.DataFrame(shown, index=pd.RangeIndex(1, len(frame) + 1))
+
+
 def _show_runs(shell: Any, frame: Any) -> None:
-    """Show the telling columns of `frame`; leave all of it in ``_``."""
+    """Show `frame` as `runs_table` formats it; leave the whole frame in ``_``."""
     if not frame.empty:
-        _display(frame[[column for column in _RUNS_COLUMNS if column in frame.columns]])
+        _display(runs_table(frame))
     _leave(shell, frame)
 
 

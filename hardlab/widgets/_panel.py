@@ -63,8 +63,9 @@ _BAR_STYLE = {
     TestStatus.PASSED: "success",
     TestStatus.FAILED: "danger",
     TestStatus.ERROR: "danger",
-    TestStatus.STOPPED: "warning",
+    TestStatus.STOPPED: "",  # no stock style is its purple: `bar_color` sets it
 }
+_BAR_COLOR = {TestStatus.STOPPED: present.STATUS_COLOR[TestStatus.STOPPED]}
 
 
 @dataclass
@@ -411,12 +412,13 @@ class RunPanel:
             sent += built
         header: present.HeaderState | None = None
         titles: dict[str, tuple[str, bool]] = {}
+        moving_on = False  # a section opens in this publish: the run left the others
         blocks: dict[tuple[str, int], str] = {}
         if run is not None:
             # Everything read from the live document is read while the run
             # holds still and turned into strings there; widgets are set after.
             def read(document: ResultRunStore) -> None:
-                nonlocal header
+                nonlocal header, moving_on
                 if _HEADER in keys or _FINAL in keys:
                     header = present.run_header(run, labels=labels)
                 wanted: set[tuple[str, int]] = set()
@@ -432,6 +434,15 @@ class RunPanel:
                                 wanted.update((key[1], n) for n in view.stale)
                     elif key[0] == "block" and key[1] in self._modules:
                         wanted.add((key[1], key[2]))
+                moving_on = any(
+                    unfolds and not self._modules[module_id].expanded
+                    for module_id, (_, unfolds) in titles.items()
+                    if module_id in self._modules
+                )
+                left = [m for m, v in self._modules.items() if v.expanded and m not in titles]
+                for module_id in left if moving_on else ():  # do the sections it left fold?
+                    state = present.module_state(module_id, document.modules[module_id])
+                    titles[module_id] = (present.module_title(state, labels), state.expanded)
                 for module_id, index in wanted:
                     view = self._modules[module_id]
                     blocks[(module_id, index)] = self._rows_html(
@@ -447,8 +458,14 @@ class RunPanel:
         try:
             if header is not None:
                 sent += self._draw_header(header, labels)
-            for module_id, (title, expanded) in titles.items():
+            for module_id, (title, unfolds) in titles.items():
                 view = self._modules[module_id]
+                # A section that passed folds when the run moves on to the next
+                # one, not at its own end: the run's end folds nothing, and
+                # what the operator was watching (rows, measurements, charts)
+                # stays open.
+                stays = bool(view.expanded) and (not moving_on or final is not None)
+                expanded = unfolds or stays
                 if expanded != view.expanded:
                     view.expanded = expanded
                     selected = 0 if expanded else None
@@ -593,6 +610,7 @@ class RunPanel:
 
     def _draw_header(self, state: present.HeaderState, labels: Labels) -> int:
         sent = _set(self.header, value=present.header_html(state, labels))
+        sent += _set(self.progress.style, bar_color=_BAR_COLOR.get(state.status))
         return sent + _set(
             self.progress,
             value=state.progress,
@@ -604,10 +622,13 @@ class RunPanel:
         if final is None:
             running = self._run is not None and not self._run.stopping
             if running and not self._stopping:
-                return _set(self.stop_button, disabled=False)
+                sent = _set(self.stop_button.layout, display=None)
+                return sent + _set(self.stop_button, disabled=False)
             return 0
         self._stopping = False
-        sent = _set(self.stop_button, disabled=True, description=labels("button.stop"))
+        # An ended run has nothing to stop: the button goes, not just greys out.
+        sent = _set(self.stop_button.layout, display="none")
+        sent += _set(self.stop_button, disabled=True, description=labels("button.stop"))
         run = final.run
         seconds = None
         if run.started_ns is not None and run.finished_ns is not None:

@@ -33,6 +33,7 @@ from hardlab.model.dialog import HTMLComponent, ImageComponent
 from hardlab.model.enums import ChartType, TestStatus
 from hardlab.widgets._i18n import ENGLISH, Labels
 from hardlab.widgets._sanitize import safe_url, sanitize_html
+from hardlab.widgets._svg import icon_svg
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -246,7 +247,7 @@ def header_html(state: HeaderState, labels: Labels = ENGLISH) -> str:
     if state.waiting:
         lines.append(
             f'<div style="color:{STATUS_COLOR[TestStatus.RUN]}">'
-            f"⏸ {_e(labels('header.waiting', title=state.waiting))}</div>"
+            f"{icon_svg('pause')} {_e(labels('header.waiting', title=state.waiting))}</div>"
         )
     elif state.current:
         lines.append(f'<div style="color:{_MUTED}">▶ {_e(state.current)}</div>')
@@ -361,7 +362,7 @@ def case_row_html(
         details.extend(_measurement_html(m) for m in case.measurements)
     if case.chart is not None:
         summary = chart_summary(case.chart, labels)
-        details.append(f'<div style="color:{_MUTED}">📈 {_e(summary)}</div>')
+        details.append(f'<div style="color:{_MUTED}">{icon_svg("chart")} {_e(summary)}</div>')
     if case.assertion_msg and status in _BAD:
         lines = case.assertion_msg.splitlines()
         shown = "\n".join(lines[:_ASSERTION_LINES])
@@ -655,7 +656,7 @@ def chart_html(
         uri = chart_image_uri(chart, fmt=fmt)
     except ImportError:
         hint = labels("chart.no_matplotlib")
-        return f'<div style="color:{_MUTED}">📈 {_e(label)} ({_e(hint)})</div>'
+        return f'<div style="color:{_MUTED}">{icon_svg("chart")} {_e(label)} ({_e(hint)})</div>'
     return (
         '<figure class="hardlab-chart" style="margin:4px 0">'
         f'<img src="{uri}" alt="{_e(label)}" style="max-width:100%">'

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from hardlab.model.enums import ChartType
 from hardlab.model.measurement import ChartRecord
 
-__all__ = ["PALETTE", "chart_svg"]
+__all__ = ["ICONS", "PALETTE", "chart_svg", "icon_svg"]
 
 PALETTE = (
     "#1f77b4",
@@ -36,6 +36,46 @@ PALETTE = (
     "#17becf",
 )
 """Series colours, in order (they repeat after the eighth series)."""
+
+ICONS: dict[str, str] = {
+    # a pause sign: two bars
+    "pause": '<rect x="3" y="2" width="3.5" height="12" rx="1"/>'
+    '<rect x="9.5" y="2" width="3.5" height="12" rx="1"/>',
+    # a line chart: axes and a rising polyline
+    "chart": '<path d="M2 2v12h12" fill="none" stroke="currentColor" stroke-width="1.5"/>'
+    '<path d="M4 11l3-4 3 2 4-6" fill="none" stroke="currentColor" stroke-width="1.5" '
+    'stroke-linejoin="round" stroke-linecap="round"/>',
+}
+"""The panel's icons, as the inside of a 16 x 16 ``<svg>`` (filled with ``currentColor``).
+
+Inline SVG rather than emoji (⏸, 📈): a stand PC without an emoji font shows
+those as empty boxes.
+"""
+
+
+def icon_svg(name: str, title: str = "") -> str:
+    """Icon `name` of `ICONS` as an inline ``<svg>`` one text line high, in the text's colour.
+
+    Args:
+        name: A key of `ICONS`.
+        title: What a screen reader says for it (none: the icon is decoration).
+
+    Raises:
+        KeyError: If there is no such icon.
+    """
+    shape = ICONS[name]
+    label = (
+        f' role="img" aria-label="{html.escape(title, quote=True)}"'
+        if title
+        else ' aria-hidden="true"'
+    )
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16" width="1em" height="1em"'
+        f' fill="currentColor" class="hardlab-icon hardlab-icon-{name}"{label}'
+        ' style="vertical-align:-0.125em">'
+        f"{shape}</svg>"
+    )
+
 
 _LOG_X = frozenset({ChartType.LINE_LOG_X, ChartType.LOG_X_Y})
 _LOG_Y = frozenset({ChartType.LINE_LOG_Y, ChartType.LOG_X_Y})

@@ -9,16 +9,21 @@ the report are saved beside the per-test ones (``extension-*.png``).
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 import sys
 import textwrap
+import uuid
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from _browser import PAGE_TIMEOUT, JupyterServer, write_notebook
+from _browser import PAGE_TIMEOUT, JupyterServer, docs_image, write_notebook
 
+import hardlab
+from hardlab.model.report import ResultRunStore
 from hardlab.storage import Store
 
 if TYPE_CHECKING:
@@ -262,3 +267,166 @@ def test_the_store_the_server_reads_is_the_one_the_suite_wrote(
     page = lab_server.api(f"/hardlab/api/runs?serial_number={demo_run['dut_serial_number']}")
     assert [run["id"] for run in page["runs"]] == [demo_run["id"]]
     assert page["store"]["url"] == store_url(lab_server)
+
+
+# ---------------------------------------------------------------- badges, search, history
+
+LONG_SERIAL = "SN-2026-LONG-SERIAL-NUMBER-FROM-A-LASER-ETCHED-LABEL-0042"
+HISTORY_DAYS = 5
+
+
+def board_report(
+    serial: str, status: str, start: datetime, value: float, upper: float = 3.4
+) -> ResultRunStore:
+    """A "Board test" run of part PB-100 measuring its 3V3 rail (limits 3.2 .. `upper`)."""
+    t = int(start.timestamp())
+    ok = status == "passed"
+    rail = {
+        "type": "numeric", "name": "3V3", "value": value, "unit": "V", "operation": "gele",
+        "lower_limit": 3.2, "upper_limit": upper, "result": ok,
+    }  # fmt: skip
+    case = {
+        "status": status, "name": "3V3 rail", "group": "main", "start_time": t,
+        "stop_time": t + 3, "attempt": 1, "measurements": [rail],
+    }  # fmt: skip
+    return ResultRunStore.model_validate(
+        {
+            "_id": str(uuid.uuid4()), "_rev": "1", "name": "Board test", "status": status,
+            "start_time": t, "stop_time": t + 3, "test_stand": {"name": "line 2"},
+            "dut": {"serial_number": serial, "part_number": "PB-100"}, "process": {"name": "EOL"},
+            "modules": {
+                "test_power": {
+                    "status": status, "name": "Power", "group": "main", "start_time": t,
+                    "stop_time": t + 3, "cases": {"test_3v3": case},
+                },
+            },
+        }
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def board_runs(lab_server: JupyterServer, demo_run: dict[str, object]) -> list[ResultRunStore]:
+    """Five days of PB-100 runs (three units a day, some failing first), and a stopped one today."""
+    rng = random.Random(7)
+    noon = datetime.now(timezone.utc).replace(hour=12, minute=0, second=0, microsecond=0)
+    reports = []
+    for back in range(HISTORY_DAYS, 0, -1):
+        day = noon - timedelta(days=back)
+        for unit in range(3):
+            serial = f"U-{back}{unit:02d}"
+            value = round(rng.gauss(3.30, 0.04), 3)
+            upper = 3.4 if back > 2 else 3.45  # the limit was widened two days ago
+            failed = (back + unit) % 4 == 0
+            if failed:
+                reports.append(
+                    board_report(
+                        serial, "failed", day + timedelta(minutes=unit), 3.47 + unit / 100, upper
+                    )
+                )
+                reports.append(
+                    board_report(serial, "passed", day + timedelta(minutes=30 + unit), value, upper)
+                )
+            else:
+                reports.append(
+                    board_report(serial, "passed", day + timedelta(minutes=unit), value, upper)
+                )
+    reports.append(board_report(LONG_SERIAL, "stopped", noon + timedelta(minutes=1), 3.31))
+    with Store(store_url(lab_server)) as store:
+        for report in reports:
+            store.save_report(report)
+    return reports
+
+
+def test_the_panel_shows_the_plan_whole_badges_a_serial_search_and_run_statuses(
+    page: Page, lab_server: JupyterServer, board_runs: list[ResultRunStore]
+) -> None:
+    open_lab(page, lab_server)
+    panel = show_panel(page)
+    item = panel.locator(".hl-RunItem", has_text=LONG_SERIAL)
+    item.wait_for(state="visible", timeout=TIMEOUT_MS)
+    assert "Board test" in item.inner_text()  # the plan's name
+    badge = item.locator(".hl-Status")
+    assert badge.inner_text() == "STOPPED"
+    # the whole badge shows (the long serial number gives way, not the badge)
+    fits = badge.evaluate(
+        """el => {
+            const box = el.getBoundingClientRect();
+            const row = el.closest('.hl-RunItem').getBoundingClientRect();
+            return el.scrollWidth <= el.clientWidth && box.left >= row.left && box.right <= row.right;
+        }"""
+    )
+    assert fits
+    # stopped is the purple of the notebook panel and the station (#7b1fa2)
+    assert badge.evaluate("el => getComputedStyle(el).backgroundColor") == "rgb(123, 31, 162)"
+    # the status filter offers what runs can be, not cases' statuses
+    offered = panel.locator('select[data-filter="status"] option').evaluate_all(
+        "options => options.map(option => option.value)"
+    )
+    assert offered[0] == "" and set(offered[1:]) <= {
+        "passed",
+        "failed",
+        "run",
+        "stopped",
+        "interrupted",
+    }
+    assert {"passed", "failed", "stopped"} <= set(offered)
+    docs_image(panel, "test-runs-panel", padding=0)
+
+    search = panel.get_by_label("Serial number")
+    search.fill("U-100")  # the whole serial number, as a scanner types it
+    search.press("Enter")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#hardlab-runs .hl-RunItem-dut')]"
+        ".every(el => el.textContent.startsWith('U-100 '))",
+        timeout=TIMEOUT_MS,
+    )
+    shown = panel.locator(".hl-RunItem")
+    assert shown.count() == 1 and "U-100 · PB-100" in shown.first.inner_text()
+    search.fill("NOBODY-1")  # searched once the typing stops, without Enter
+    panel.get_by_text("No runs of serial number “NOBODY-1”.").wait_for(timeout=TIMEOUT_MS)
+    search.fill("")
+    item.wait_for(state="visible", timeout=TIMEOUT_MS)
+
+
+def test_the_history_view_draws_first_pass_yield_and_a_trend_with_limits(
+    page: Page, lab_server: JupyterServer, board_runs: list[ResultRunStore]
+) -> None:
+    open_lab(page, lab_server)
+    panel = show_panel(page)
+    panel.locator('select[data-filter="part_number"] option[value="PB-100"]').wait_for(
+        state="attached", timeout=TIMEOUT_MS
+    )
+    panel.locator('select[data-filter="part_number"]').select_option("PB-100")
+    panel.locator('[data-view="history"]').click()
+    history = panel.locator(".hl-History")
+    history.locator(".hl-TrendChart").wait_for(state="visible", timeout=TIMEOUT_MS)
+    assert panel.locator(".hl-RunList").is_hidden()
+
+    since = datetime.now(timezone.utc) - timedelta(days=31)
+    with hardlab.history(store_url(lab_server)) as store_history:
+        yields = store_history.first_pass_yield(by="day", part_number="PB-100", since=since)
+        values = store_history.measurements(
+            measurement="3V3", attempts="final", numeric=True, part_number="PB-100", since=since
+        )
+    bars = history.locator(".hl-YieldBar")
+    assert bars.count() == len(yields) == HISTORY_DAYS
+    days = list(yields["day"].dt.strftime("%Y-%m-%d"))
+    assert bars.evaluate_all("bars => bars.map(bar => bar.dataset.day)") == days
+    first = yields.iloc[0]
+    assert f"{int(first['first_pass'])} of {int(first['units'])} units" in (
+        bars.first.text_content() or ""
+    )
+    units, passed = int(yields["units"].sum()), int(yields["first_pass"].sum())
+    assert f"first time: {passed} of {units} units" in history.inner_text()
+
+    assert panel.locator('select[data-history="measurement"]').input_value() == "3V3"
+    points = history.locator(".hl-TrendChart .hl-Trend-point")
+    assert points.count() == len(values)
+    failed = history.locator(".hl-TrendChart .hl-Trend-failed")
+    assert failed.count() == int((values["result"] == False).sum()) > 0  # noqa: E712
+    assert history.locator(".hl-Trend-upper").count() == 1
+    assert history.locator(".hl-Trend-lower").count() == 1
+    docs_image(panel, "test-runs-history", padding=0)
+
+    panel.locator('[data-view="runs"]').click()
+    panel.locator(".hl-RunItem").first.wait_for(state="visible", timeout=TIMEOUT_MS)

@@ -28,8 +28,8 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from _browser import PAGE_TIMEOUT, JupyterServer, LabPage, VoilaPage
-from _kernels import KernelPython
+from _browser import PAGE_TIMEOUT, JupyterServer, LabPage, VoilaPage, docs_image
+from _kernels import KernelPython, newest_line
 from playwright.sync_api import Locator, Page, expect
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
@@ -185,6 +185,9 @@ def test_lab_runs_the_bring_up_notebook_and_the_operator_answers(
     assert model_cells(lab)[after_cell]["count"] is None
     assert panel.locator(".hardlab-banner").count() == 0
     shot(lab.page, artifacts, f"lab-{kernel_python.line}-dialog", dialog)
+    docs = kernel_python.line == newest_line()  # one kernel line makes the docs' pictures
+    if docs:
+        docs_image(panel, "notebook-dialog")
 
     lab.fill(TEXT_PLACEHOLDER, SERIAL)
     lab.click("Confirm")
@@ -199,6 +202,12 @@ def test_lab_runs_the_bring_up_notebook_and_the_operator_answers(
     expect(banner).to_contain_text(f"DUT {SERIAL}")
     expect(after).to_contain_text("passed")
     expect(dialog).to_have_count(0)  # the answered dialog is gone
+    # The run's end folds nothing: the module the operator watched (the one
+    # that asked) stays open, and a run that ended has no Stop button.
+    last = panel.locator(".jupyter-widget-Collapse").last
+    expect(last).to_have_class(re.compile(r"jupyter-widget-Collapse-open"))
+    expect(last).to_contain_text("Serial number")
+    expect(panel.get_by_role("button", name=re.compile(r"Stop$"))).to_be_hidden()
 
     wait_all_ran(lab, timeout=PAGE_TIMEOUT * 2)
     cells = model_cells(lab)
@@ -208,6 +217,8 @@ def test_lab_runs_the_bring_up_notebook_and_the_operator_answers(
     assert counts == sorted(counts)
     assert lab.page.locator(".hardlab-banner").count() == 2
     shot(lab.page, artifacts, f"lab-{kernel_python.line}-done", banner)
+    if docs:
+        docs_image(panel, "notebook-run-panel")
 
 
 # ---------------------------------------------------------------------- bring-up, Voilà
@@ -295,13 +306,20 @@ def test_lab_panel_renders_a_thousand_cases_exactly(
     expect(banner).to_contain_text(f"{total} passed")
     expect(panel.locator(".hardlab-header")).to_contain_text("100%")
     expect(panel.locator(".widget-hprogress .widget-label")).to_have_text("100%")
-    # Every module's title counts all its cases; the modules passed and folded.
+    # Every module's title counts all its cases; the modules passed. Those that
+    # passed while the run went on folded; the run's end folds none (the one
+    # it ended in stays open when the panel showed it running).
     titles = panel.get_by_text(re.compile(rf"{CASES}/{CASES} · {CASES} passed"))
     expect(titles).to_have_count(MODULES)
+    # A finished run has nothing to stop: no faded Stop button stays.
+    expect(panel.get_by_role("button", name=re.compile(r"Stop$"))).to_be_hidden()
     # A folded module's rows are drawn when it is opened: open each one (the
     # click goes to the kernel, which sends the rows), every row in its final state.
-    for n in range(MODULES):
-        titles.nth(n).click()
+    folded = panel.locator(
+        ".jupyter-widget-Collapse:not(.jupyter-widget-Collapse-open) .jupyter-widget-Collapse-header"
+    )
+    for _ in range(folded.count()):
+        folded.first.click()
     expect(panel.locator(".hardlab-case")).to_have_count(total)
     expect(panel.locator(".hardlab-case.hardlab-passed")).to_have_count(total)
     assert panel.get_by_text(f"case {CASES - 1} of module {MODULES}", exact=True).count() == 1
@@ -361,5 +379,8 @@ def test_lab_stop_button_stops_exactly_one_case(
     expect(panel.locator(".hardlab-case.hardlab-stopped")).to_have_count(1)
     expect(panel.locator(".hardlab-case.hardlab-passed")).to_have_count(counts["passed"])
     expect(panel.locator(".hardlab-case.hardlab-skipped")).to_have_count(counts.get("skipped", 0))
-    expect(stop).to_be_disabled()
+    expect(stop).to_be_hidden()  # an ended run has nothing to stop: no faded button stays
+    # stopped is the panel's purple in the bar too (as in the badge), not orange
+    bar = panel.locator(".widget-hprogress .progress-bar")
+    assert bar.evaluate("el => getComputedStyle(el).backgroundColor") == "rgb(123, 31, 162)"
     shot(lab.page, artifacts, "lab-stopped", banner)

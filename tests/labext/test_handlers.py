@@ -212,8 +212,8 @@ async def test_an_empty_store_lists_nothing_and_is_not_created(
     assert page["store"]["exists"] is False
     assert await get_json(jp_fetch, "filters") == {
         "part_number": [], "stand": [], "status": [],
-        "statuses": ["passed", "failed", "skipped", "error", "run", "ready", "stopped",
-                     "interrupted"],
+        # what runs have: never a case's skipped, error or ready
+        "statuses": ["passed", "failed", "run", "stopped", "interrupted"],
     }  # fmt: skip
     assert not (hardlab_home / "hardlab.db").exists()
 
@@ -223,8 +223,19 @@ async def test_filters_offer_the_stored_values(jp_fetch: Fetch, stored: list[str
     assert values["part_number"] == ["PB-100", "PB-200"]
     assert values["stand"] == ["A", "B"]
     assert values["status"] == ["failed", "passed"]
+    assert values["statuses"] == ["passed", "failed", "run", "stopped", "interrupted"]
     code, message = await error_of(jp_fetch, "filters", stand="A")
     assert (code, message) == (400, "unknown parameter 'stand'; this endpoint takes none")
+
+
+async def test_a_stored_run_with_a_case_status_is_still_offered(
+    jp_fetch: Fetch, hardlab_home: Path
+) -> None:
+    # an imported HardPy report that never started: its run status is "ready"
+    with Store() as store:
+        store.save_report(make_report("SN-9", "ready", START))
+    values = await get_json(jp_fetch, "filters")
+    assert values["statuses"] == ["passed", "failed", "run", "ready", "stopped", "interrupted"]
 
 
 # ---------------------------------------------------------------- one run

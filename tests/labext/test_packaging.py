@@ -12,7 +12,7 @@ import pytest
 import hardlab
 from hardlab.labext import _jupyter_labextension_paths, _jupyter_server_extension_points
 from hardlab.labext._app import HardlabExtension, hide_password
-from hardlab.labext._params import RUN_STATUSES
+from hardlab.labext._params import RUN_OUTCOMES, RUN_STATUSES
 from hardlab.model import TestStatus
 
 REPO = Path(hardlab.__file__).resolve().parent.parent
@@ -45,6 +45,24 @@ def test_jupyter_server_imports_the_extension_without_the_model_or_sqlalchemy() 
 
 def test_the_run_statuses_are_hardpys_and_interrupted() -> None:
     assert (*(status.value for status in TestStatus), "interrupted") == RUN_STATUSES
+
+
+def test_the_filter_offers_statuses_runs_have() -> None:
+    assert set(RUN_OUTCOMES) < set(RUN_STATUSES)
+    assert not {"skipped", "error", "ready"} & set(RUN_OUTCOMES)  # cases' statuses
+
+
+def test_stopped_is_the_same_colour_in_the_extension_as_in_the_panel_and_station() -> None:
+    from hardlab.widgets._presenters import STATUS_COLOR
+
+    css = (REPO / "extension" / "style" / "base.css").read_text(encoding="utf-8")
+    # one definition of each status colour, used by every rule that colours by status
+    assert css.count("--hl-status-stopped:") == 1
+    assert f"--hl-status-stopped: {STATUS_COLOR[TestStatus.STOPPED]};" in css
+    rules = css.split("}")
+    stopped = next(rule for rule in rules if ".hl-Status-stopped" in rule and "background" in rule)
+    assert "background: var(--hl-status-stopped)" in stopped
+    assert "--jp-warn-color1" not in stopped
 
 
 def test_extension_points_name_the_app_and_the_built_extension() -> None:

@@ -41,7 +41,7 @@ def test_the_cell_waits_for_the_operators_answer(bench: Bench) -> None:
         if "application/vnd.jupyter.widget-view+json" in d
     ]
     assert len(panels) == 1
-    strategy = kernel.run("from hardlab.magics import _kernel\nprint(_kernel.choose_strategy())")
+    strategy = kernel.run("from hardlab.widgets import kernel\nprint(kernel.choose_strategy())")
     assert strategy.stdout.strip() == ("await" if bench.python.awaits_comms else "ui-poll")
 
 

@@ -10,8 +10,16 @@ from typing import Any
 import pytest
 
 import hardlab
-from hardlab.events import CaseUpdated, CollectionFailed, RunFinished, RunStarted
+from hardlab.events import (
+    CaseStarted,
+    CaseUpdated,
+    CollectionFailed,
+    ModuleFinished,
+    RunFinished,
+    RunStarted,
+)
 from hardlab.model import CaseRunStore, Group, ModuleRunStore, TestStatus
+from hardlab.model.measurement import NumericMeasurementRecord
 from hardlab.operators import MessageRequest
 from hardlab.runtime import CaseRef, RunState
 from hardlab.widgets import RunPanel
@@ -36,9 +44,12 @@ PLAN = {
             hardpy.set_case_chart(chart)
     """,
     "test_2_func.py": """
+        import time
+
         import pytest
 
         def test_led():
+            time.sleep(0.3)  # the panel publishes while this module runs
             assert 1 == 2, "LED <off>"
 
         @pytest.mark.skip(reason="no fixture")
@@ -64,22 +75,16 @@ def test_panel_shows_a_real_run(make_plan: MakePlan, record: Any) -> None:
     assert "first failure: test_2_func::test_led" in banner
     assert (panel.progress.value, panel.progress.description) == (100, "100%")
     assert panel.progress.bar_style == "danger"
-    assert panel.stop_button.disabled
+    assert panel.stop_button.disabled and panel.stop_button.layout.display == "none"
     assert ">FAILED<" in panel.header.value and "DUT SN-&lt;7&gt;" in panel.header.value
     power, func = (panel.modules.children[n] for n in range(2))
     assert power.titles == ("✓ test_1_power  2/2 · 2 passed",)
     assert func.titles == ("✗ test_2_func  2/2 · 1 failed, 1 skipped",)
     assert (power.selected_index, func.selected_index) == (None, 0)  # passed folds, failed opens
     (block,) = panel._modules["test_1_power"].blocks
-    # A closed section is drawn when it is opened, not while it is closed.
-    assert "vcc 3.3 V ✓" not in block.value and panel._modules["test_1_power"].stale == {0}
-    sent = panel.publisher.sent
     power.selected_index = 0  # what the operator's click does
     assert rows(block) == 2 and "vcc 3.3 V ✓" in block.value and "[3.2 .. 3.4]" in block.value
-    assert panel._modules["test_1_power"].stale == set() and panel.publisher.sent == sent + 1
-    power.selected_index = None
-    power.selected_index = 0  # nothing left to draw: no message
-    assert panel.publisher.sent == sent + 1
+    assert panel._modules["test_1_power"].stale == set()
     (failed,) = panel._modules["test_2_func"].blocks
     assert "LED &lt;off&gt;" in failed.value and "no fixture" in failed.value
     charts = panel._modules["test_1_power"].charts.children
@@ -156,9 +161,8 @@ def test_a_burst_of_events_is_published_at_ten_hertz_at_most(record: Any) -> Non
         assert 1 <= len(record.updates(widget)) <= allowed, widget
     assert panel.publisher.count <= allowed
     assert len(record.updates()) <= allowed * (3 + len(panel._modules["m"].blocks)) + 10
-    # the module passed and folded: its rows are drawn, exactly, once it is opened
-    assert panel._modules["m"].accordion.selected_index is None
-    panel._modules["m"].accordion.selected_index = 0
+    # the module passed; the run's end leaves it open, its rows drawn exactly
+    assert panel._modules["m"].accordion.selected_index == 0
     blocks = panel._modules["m"].blocks
     assert len(blocks) == 2 and all(rows(block) == 100 for block in blocks)
     text = "".join(block.value for block in blocks)
@@ -167,6 +171,82 @@ def test_a_burst_of_events_is_published_at_ten_hertz_at_most(record: Any) -> Non
     assert "update 9799<" not in text
     assert (panel.progress.value, panel.progress.bar_style) == (100, "success")
     assert ">PASSED<" in panel.banner.value
+
+
+def test_the_runs_end_keeps_open_sections_open_and_hides_stop(record: Any) -> None:
+    run = big_run(3)
+    with run.lock:
+        case = run.case("m", "test_1")
+        case.status = TestStatus.PASSED
+        case.measurements.append(NumericMeasurementRecord(value=3.3, unit="V", name="vcc"))
+    panel = RunPanel(interval=60)
+    run.listeners.append(panel)
+    run.mark_started()
+    run.emit(RunStarted(run))
+    panel.flush()
+    view = panel._modules["m"]
+    assert view.accordion.selected_index == 0  # a running module opens
+    assert panel.stop_button.layout.display is None and not panel.stop_button.disabled
+    with run.lock:
+        for case in run.document.modules["m"].cases.values():
+            case.status = TestStatus.PASSED
+    finish(run, panel)
+    # what the operator was watching stays: the section, its measurements
+    assert view.accordion.selected_index == 0
+    assert "vcc 3.3 V" in view.blocks[0].value and rows(view.blocks[0]) == 3
+    assert view.accordion.titles == ("✓ Big  3/3 · 3 passed",)
+    # a finished run has nothing to stop: the button is gone, not greyed
+    assert panel.stop_button.layout.display == "none"
+    # the next run shows it again
+    second = big_run(1)
+    second.listeners.append(panel)
+    second.mark_started()
+    second.emit(RunStarted(second))
+    panel.flush()
+    assert panel.stop_button.layout.display is None and not panel.stop_button.disabled
+    finish(second, panel)
+
+
+def test_a_passed_section_folds_when_the_run_moves_on(record: Any) -> None:
+    run = big_run(3)
+    with run.lock:
+        run.document.modules["next"] = run.document.modules["m"].model_copy(
+            update={"status": TestStatus.READY, "name": "Next"}, deep=True
+        )
+    panel = RunPanel(interval=60)
+    run.listeners.append(panel)
+    run.mark_started()
+    run.emit(RunStarted(run))
+    panel.flush()
+    view, following = panel._modules["m"], panel._modules["next"]
+    assert (view.accordion.selected_index, following.accordion.selected_index) == (0, None)
+    with run.lock:
+        run.document.modules["m"].status = TestStatus.PASSED
+    run.emit(ModuleFinished(run, "m"))
+    panel.flush()
+    assert view.accordion.selected_index == 0  # its own end folds nothing
+    with run.lock:
+        run.document.modules["next"].status = TestStatus.RUN
+        run.case("next", "test_0").status = TestStatus.RUN
+    run.emit(CaseStarted(run, "next", "test_0", 1))
+    panel.flush()
+    # the run moved on: the passed section folds, the running one opens
+    assert (view.accordion.selected_index, following.accordion.selected_index) == (None, 0)
+    with run.lock:
+        run.case("m", "test_2").msg = {"note": "late <note>"}
+    run.emit(CaseUpdated(run, "m", "test_2", "msg"))
+    panel.flush()
+    finish(run, panel)
+    (block,) = view.blocks
+    # A closed section is drawn when it is opened, not while it is closed.
+    assert "late &lt;note&gt;" not in block.value and view.stale == {0}
+    sent = panel.publisher.sent
+    view.accordion.selected_index = 0  # what the operator's click does
+    assert "late &lt;note&gt;" in block.value and rows(block) == 3
+    assert view.stale == set() and panel.publisher.sent == sent + 1
+    view.accordion.selected_index = None
+    view.accordion.selected_index = 0  # nothing left to draw: no message
+    assert panel.publisher.sent == sent + 1
 
 
 def test_one_case_change_resends_only_its_block(record: Any) -> None:
@@ -288,6 +368,10 @@ def test_stop_button_calls_on_stop(record: Any, front: Any) -> None:
     finish(run, panel, TestStatus.STOPPED)
     assert panel.stop_button.description == "Stop" and panel.stop_button.disabled
     assert ">STOPPED<" in panel.banner.value
+    # stopped is purple in the bar too, as in the badge and the station (not orange)
+    assert panel.progress.style.bar_color == STATUS_COLOR[TestStatus.STOPPED] == "#7b1fa2"
+    assert panel.progress.bar_style == ""
+    assert f"background:{STATUS_COLOR[TestStatus.STOPPED]}" in panel.banner.value
 
 
 def test_stop_button_stops_the_panels_run_by_default(record: Any) -> None:

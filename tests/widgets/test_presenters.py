@@ -181,6 +181,9 @@ def test_run_header_reads_the_live_run() -> None:
     )  # fmt: skip
     waiting = p.header_html(p.run_header(run.view))
     assert "waiting for the operator: Serial" in waiting and "▶" not in waiting
+    # an icon every browser draws, not an emoji a stand PC may lack a font for
+    assert '<svg xmlns="http://www.w3.org/2000/svg"' in waiting and "hardlab-icon-pause" in waiting
+    assert "\u23f8" not in waiting
 
 
 def test_header_state_clamps_progress() -> None:
@@ -343,6 +346,7 @@ def test_chart_without_matplotlib_is_a_summary(monkeypatch: pytest.MonkeyPatch) 
     html = p.chart_html(chart(), caption="sweep")
     assert "<img" not in html and "sweep — Response: 2 series, 6 points" in html
     assert "install matplotlib" in html
+    assert "hardlab-icon-chart" in html and "\U0001f4c8" not in html
 
 
 def test_chart_summary() -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from hardlab.model.enums import ChartType
 from hardlab.model.measurement import Chart
-from hardlab.widgets._svg import PALETTE, chart_svg
+from hardlab.widgets._svg import ICONS, PALETTE, chart_svg, icon_svg
 
 NS = "{http://www.w3.org/2000/svg}"
 
@@ -150,3 +150,16 @@ def test_constant_series_gets_a_range() -> None:
     c.add_series([1, 2, 3], [4, 4, 4])
     (line,) = polylines(chart_svg(c))
     assert len({y for _, y in line}) == 1
+
+
+def test_icons_are_inline_svg_in_the_texts_colour() -> None:
+    for name in ICONS:
+        svg = icon_svg(name)
+        root = ET.fromstring(svg)
+        assert root.tag == "{http://www.w3.org/2000/svg}svg"
+        assert root.get("width") == "1em" and root.get("fill") == "currentColor"
+        assert root.get("aria-hidden") == "true" and len(root) >= 1
+    labelled = ET.fromstring(icon_svg("pause", title='wait "here" <now>'))
+    assert labelled.get("role") == "img" and labelled.get("aria-label") == 'wait "here" <now>'
+    with pytest.raises(KeyError):
+        icon_svg("nope")
