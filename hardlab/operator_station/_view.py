@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -52,14 +53,20 @@ from hardlab.widgets import (
 )
 
 if TYPE_CHECKING:
-    import threading
     from pathlib import Path
 
     from hardlab.config import FrontendConfig, HardpyConfig
     from hardlab.runner import RunHandle, RunResult
     from hardlab.widgets import HistoryRow
 
-__all__ = ["Station", "station"]
+__all__ = ["SHARED_ENV", "Station", "station"]
+
+SHARED_ENV = "HARDLAB_STATION_SHARED"
+"""Set to ``1`` in a kernel that several pages share (``hardlab station`` sets it):
+there `station` returns the station already open for the same arguments."""
+
+_shared: dict[str, Station] = {}
+_shared_lock = threading.Lock()
 
 # The space bar presses the visible result's OK, else Start/Stop, unless the
 # operator is typing or on another control (a focused button takes the key
@@ -708,6 +715,9 @@ class Station:
 
     def close(self) -> None:
         """Stop the station's threads and close its widgets (a run going is stopped)."""
+        with _shared_lock:
+            for key in [key for key, shared in _shared.items() if shared is self]:
+                del _shared[key]
         self.controller.close()
         self._publisher.stop(flush=False)
         self.panel.close()
@@ -737,6 +747,10 @@ def station(
     a sound and the stand's history, run after run, as ``hardpy.toml``'s
     ``[frontend]`` section asks. See `Station` for the arguments.
 
+    In the kernel of a ``hardlab station`` server (``$HARDLAB_STATION_SHARED``
+    is ``1``), which every page of the server shares, the same arguments
+    give the same station: a page opened later shows the run in progress.
+
     Example:
         ```python
         import hardlab
@@ -744,11 +758,22 @@ def station(
         hardlab.station("plans/power_board")   # the cell's value: shown below it
         ```
     """
-    return Station(
-        plan,
-        language=language,
-        store=store,
-        stand=stand,
-        history_size=history_size,
-        answers=answers,
-    )
+    options: dict[str, Any] = {
+        "language": language,
+        "store": store,
+        "stand": stand,
+        "history_size": history_size,
+        "answers": answers,
+    }
+    if os.environ.get(SHARED_ENV) != "1":
+        return Station(plan, **options)
+    # The kernel of a `hardlab station` server, which every page shares: a
+    # page opening (a reload, a second tab) shows the station already there,
+    # so the stand keeps one run, which the new page shows and answers.
+    # (Not keyed by the working directory: a run changes it while it goes.)
+    key = repr((os.fspath(plan), sorted(options.items())))
+    with _shared_lock:
+        shared = _shared.get(key)
+        if shared is None:
+            shared = _shared[key] = Station(plan, **options)
+    return shared

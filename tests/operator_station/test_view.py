@@ -522,3 +522,37 @@ def test_hardlab_station_is_a_lazy_export(make_plan: MakePlan, record: Any) -> N
         assert isinstance(station, Station) and repr(station) == "<Station 'plan' ready runs=0>"
     finally:
         station.close()
+
+
+# ---------------------------------------------------------------------- one station for every page
+
+
+def test_pages_sharing_a_kernel_share_its_station(
+    make_plan: MakePlan, tmp_path: Path, record: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hardlab.operator_station._view import SHARED_ENV
+
+    plan = make_plan({**PLAN, "hardpy.toml": toml("", "")})
+    store = tmp_path / "runs.db"
+    alone = hardlab.station(plan, store=store)
+    try:
+        assert hardlab.station(plan, store=store) is not alone  # a notebook: a station a call
+    finally:
+        alone.close()
+    monkeypatch.setenv(SHARED_ENV, "1")  # as `hardlab station` sets it in its kernel
+    first = hardlab.station(plan, store=store)
+    other = hardlab.station(plan, store=store, language="de")
+    try:
+        again = hardlab.station(plan, store=store)  # a reload, a second tab
+        assert again is first and other is not first
+        handle = again.start()
+        assert hardlab.station(plan, store=store).handle is handle  # a page opened mid-run
+        handle.wait(60)
+    finally:
+        first.close()
+        other.close()
+    fresh = hardlab.station(plan, store=store)
+    try:
+        assert fresh is not first  # a closed station is not handed out
+    finally:
+        fresh.close()
