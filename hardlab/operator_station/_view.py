@@ -47,6 +47,7 @@ from hardlab.widgets import (
     history_html,
     language_options,
     modal_html,
+    plan_html,
     problems_html,
     station_css,
     status_bar_html,
@@ -431,6 +432,11 @@ class Station:
             labels=labels,
         )
         self.panel.stop_button.layout.display = "none"  # the big button stops the run
+        # Until its first run the panel would show an empty bar and a second
+        # READY; the plan's cases show instead (with manual_collect, as choices).
+        self.panel.widget.layout.display = "none"
+        self.plan_view = widgets.HTML("")
+        self.plan_view.add_class("hardlab-plan-view")
 
         self.history_title = widgets.HTML(heading_html(labels("station.history")))
         self.history = widgets.HTML("")
@@ -461,6 +467,7 @@ class Station:
                 self.start_button,
                 self.message,
                 self.status_bar,
+                self.plan_view,
                 self.panel.widget,
                 self.history_box,
                 self.modal,
@@ -549,12 +556,14 @@ class Station:
         shows[type(event)](event)
 
     def _show_state(self, event: StateChanged) -> None:
+        self._sync_panel()
         self._sync_controls()
         self._publisher.mark("status")
         if event.state.ended:
             self._publisher.flush()  # the result shows before the sound and the modal
 
     def _show_status(self, event: StatusChanged) -> None:
+        self._sync_panel()
         self._publisher.mark("status")
         if event.now:
             self._publisher.flush()
@@ -587,6 +596,7 @@ class Station:
         for widget in old:
             widget.close()
         self._draw_selection_title()
+        self._draw_plan()
 
     def _box(self, key: str, name: str, kind: str, *, indent: bool = False) -> Any:
         box = widgets.Checkbox(
@@ -640,6 +650,7 @@ class Station:
         self.select_none.description = labels("station.none")
         self.recollect.description = labels("station.recollect")
         self._draw_selection_title()
+        self._draw_plan()
         self.history_title.value = heading_html(labels("station.history"))
         self._draw_history()
         shown = self.controller.modal
@@ -692,6 +703,18 @@ class Station:
             widget.disabled = locked
         if self.test_config is not None:
             self.test_config.disabled = locked
+
+    def _sync_panel(self) -> None:
+        """The run panel once it has a run to show; before that, the plan's cases."""
+        if self.panel.run is not None and self.panel.widget.layout.display == "none":
+            self.panel.widget.layout.display = "flex"
+            self.plan_view.layout.display = "none"
+
+    def _draw_plan(self) -> None:
+        if self.frontend.manual_collect:
+            return  # the cases are listed to choose from
+        tree = [(m.name, [c.name for c in m.cases]) for m in self.controller.tree]
+        self.plan_view.value = plan_html(tree, self.labels)
 
     def _publish(self, _keys: frozenset[Any]) -> None:
         self._draw_status()
