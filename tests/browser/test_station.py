@@ -161,6 +161,11 @@ def test_the_kiosk_runs_unit_after_unit(kiosk: KioskServer, page: Page, artifact
     expect(start).to_have_text("Start", timeout=timeout)
     assert page.locator(".jp-InputArea, .jp-CodeMirrorEditor").count() == 0  # no code shown
     expect(page.locator(".hardlab-status-bar")).to_contain_text("READY")
+    # before Start: the plan's cases, READY once, no empty run panel
+    expect(page.locator(".hardlab-plan")).to_contain_text("Status LED")
+    expect(page.locator(".hardlab-plan")).to_contain_text("test_identify")
+    expect(page.locator(".hardlab-panel")).to_be_hidden()
+    assert page.locator(".hardlab-station").inner_text().count("READY") == 1
     serial = page.locator(".hardlab-station .widget-text input")
     shot(page, artifacts, "1-ready")
 
@@ -178,6 +183,8 @@ def test_the_kiosk_runs_unit_after_unit(kiosk: KioskServer, page: Page, artifact
     passed.wait_for(state="visible", timeout=timeout)
     expect(page.locator(".hardlab-dialog")).to_contain_text("Is the green LED on?")
     expect(start).to_have_text("Stop")
+    expect(page.locator(".hardlab-panel .hardlab-header")).to_contain_text("Kiosk board")
+    expect(page.locator(".hardlab-plan")).to_be_hidden()
     shot(page, artifacts, "2-dialog")
     DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(DOCS_IMAGES / "station.png"))
