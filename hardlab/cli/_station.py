@@ -7,9 +7,14 @@ no code. The notebook is generated for the plan (in hardlab's data folder,
 ``stations/<host>_<port>/``), or is one the user wrote (``--notebook``).
 
 The station never makes a cell wait (Voilà could not show it), so the page
-works run after run for as long as it is open. Several stations on one
-machine take different ports; they share hardlab's store unless told
-otherwise, and each lists its own stand's runs.
+works run after run for as long as it is open. Every page of one server
+shares ONE kernel and so one station (`StationKernelManager`): a reload or
+a second tab shows the run in progress, its dialog and its result, and a
+stand never runs two DUTs at once. The page is Voilà's "lab" template
+without its CDN links (``hardlab-station``, in ``_voila/``): every asset
+comes from the station's server, as an offline production line needs.
+Several stations on one machine take different ports; they share hardlab's
+store unless told otherwise, and each lists its own stand's runs.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import re
 import signal
 import socket
@@ -33,6 +39,7 @@ __all__ = [
     "port_in_use",
     "station_notebook",
     "voila_command",
+    "voila_environment",
     "write_station_notebook",
 ]
 
@@ -144,8 +151,17 @@ def write_station_notebook(
     return path
 
 
+_KERNEL_MANAGER = "hardlab.cli._station_kernels.StationKernelManager"
+_TEMPLATES = Path(__file__).with_name("_voila")  # voila/templates/hardlab-station
+
+
 def voila_command(notebook: Path, host: str, port: int, *, open_browser: bool = False) -> list[str]:
-    """Voilà's command line for the station: no code shown, no tracebacks to the operator."""
+    """Voilà's command line for the station.
+
+    No code shown, no tracebacks to the operator; one kernel for every page
+    (`StationKernelManager`); the ``hardlab-station`` template, which links
+    nothing outside the server (run it with `voila_environment`).
+    """
     command = [
         sys.executable,
         "-m",
@@ -157,10 +173,20 @@ def voila_command(notebook: Path, host: str, port: int, *, open_browser: bool = 
         "--VoilaConfiguration.strip_sources=True",
         "--VoilaConfiguration.show_tracebacks=False",
         "--theme=light",
+        "--template=hardlab-station",
+        f"--VoilaConfiguration.multi_kernel_manager_class={_KERNEL_MANAGER}",
     ]
     if not open_browser:
         command.append("--no-browser")
     return command
+
+
+def voila_environment(base: dict[str, str] | None = None) -> dict[str, str]:
+    """Voilà's environment: `base` (default: this process's), our templates on JUPYTER_PATH."""
+    env = dict(os.environ if base is None else base)
+    paths = [str(_TEMPLATES), *filter(None, env.get("JUPYTER_PATH", "").split(os.pathsep))]
+    env["JUPYTER_PATH"] = os.pathsep.join(paths)
+    return env
 
 
 def _voila_missing() -> bool:
@@ -215,7 +241,7 @@ def cmd_station(args: argparse.Namespace) -> int:
         )
     print(f"hardlab station for {plan} at http://{host}:{port}/  (Ctrl-C stops it)", flush=True)
     command = voila_command(notebook, host, port, open_browser=args.open)
-    process = subprocess.Popen(command, cwd=notebook.parent)
+    process = subprocess.Popen(command, cwd=notebook.parent, env=voila_environment())
 
     def forward(signum: int, _frame: Any) -> None:
         process.send_signal(signum)

@@ -8,7 +8,8 @@ checks it), so it is tested directly:
   ready, collecting, run, stopping, and how the last run ended;
 * the start arguments (``[[hardlab.start_args]]``), the test configuration
   and their checks before Start, in the station's language;
-* the collection tree (``manual_collect``) as data, and which cases are chosen;
+* the collection tree as data (shown before Start) and which cases are chosen
+  (``manual_collect``);
 * the history of this stand's runs, read from the store;
 * the full-panel result and its auto-dismiss timer, on an injectable `Clock`
   so that tests need not sleep;
@@ -337,11 +338,19 @@ class StationController:
         self._listeners = tuple(listeners)
 
     def open(self) -> None:
-        """Begin as a new station does: collect the plan (``manual_collect``), read the history."""
+        """Begin as a new station does: collect the plan, read the history.
+
+        The plan is collected in any case, so that the operator sees its
+        cases before Start, as in HardPy. With ``manual_collect`` the station
+        is collecting until the cases are there to choose from; otherwise it
+        is ready at once and lists them when they come (Start waits the
+        second it takes).
+        """
         if self.frontend.manual_collect:
             self.collect()
         else:
             self.collected.set()
+            self._collect(preview=True)
         if self.frontend.test_history:
             self.refresh_history()
 
@@ -446,7 +455,7 @@ class StationController:
 
     @property
     def tree(self) -> tuple[ModuleNode, ...]:
-        """The collected modules and cases (``manual_collect``), in plan order."""
+        """The collected modules and cases, in plan order (shown before Start)."""
         return self._tree
 
     def chosen(self, key: str) -> bool:
@@ -505,12 +514,16 @@ class StationController:
         self._emit(SelectionChanged())
 
     def collect(self) -> RunHandle | None:
-        """Collect the plan (``--collect-only``) for the operator to choose tests from.
+        """Collect the plan (``--collect-only``): its cases, shown before Start or to choose from.
 
         Runs in the background; `collected` is set when it has ended. With
         test configurations and none chosen there is nothing to collect yet
         (None is returned), as in HardPy; nor while a run goes.
         """
+        return self._collect(preview=False)
+
+    def _collect(self, *, preview: bool) -> RunHandle | None:
+        """Collect the plan; a `preview` only lists its cases and leaves the state as it is."""
         import hardlab
 
         problems: list[str] = []
@@ -523,7 +536,8 @@ class StationController:
                 return self._collecting
             if StationState.COLLECTING not in TRANSITIONS[self._state]:
                 return None  # a run is going; its end allows the next collection
-            self.collected.clear()
+            if not preview:
+                self.collected.clear()
             handle = hardlab.start(
                 self.plan,
                 args=[*args, "--collect-only"],
@@ -534,12 +548,16 @@ class StationController:
                 capture="sys",
             )
             self._collecting = handle
-            self._move(StationState.COLLECTING)
-        self._emit(StateChanged(StationState.COLLECTING))
-        handle.add_done_callback(self._on_collected)
+            if not preview:
+                self._move(StationState.COLLECTING)
+        if preview:
+            handle.add_done_callback(lambda done: self._on_collected(done, preview=True))
+        else:
+            self._emit(StateChanged(StationState.COLLECTING))
+            handle.add_done_callback(self._on_collected)
         return handle
 
-    def _on_collected(self, handle: RunHandle) -> None:
+    def _on_collected(self, handle: RunHandle, *, preview: bool = False) -> None:
         error = handle.exception()
         tree: tuple[ModuleNode, ...] = ()
         if error is None:
@@ -558,14 +576,15 @@ class StationController:
             }
             self._node_ids = node_ids
             self._collecting = None
-            self._move(StationState.READY)
+            if not preview:
+                self._move(StationState.READY)
             self._alert = (
                 self.labels("station.collect_failed", error=errors[0].splitlines()[0])
                 if errors
                 else ""
             )
         self._emit(TreeChanged())
-        self._emit(StateChanged(StationState.READY))
+        self._emit(StateChanged(StationState.READY) if not preview else StatusChanged(now=True))
         self.collected.set()
 
     # ------------------------------------------------------------------ running
@@ -596,7 +615,9 @@ class StationController:
 
         collecting = self._collecting
         if collecting is not None:
-            collecting.wait()  # a second or so; it needs no kernel message
+            # A second or so; it needs no kernel message. Its failure is its
+            # own to report (the alert), not this start's.
+            collecting.thread.join()
         problems: list[str] = []
         handle: RunHandle | None = None
         with self._lock:

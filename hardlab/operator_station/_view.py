@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -46,20 +47,27 @@ from hardlab.widgets import (
     history_html,
     language_options,
     modal_html,
+    plan_html,
     problems_html,
     station_css,
     status_bar_html,
 )
 
 if TYPE_CHECKING:
-    import threading
     from pathlib import Path
 
     from hardlab.config import FrontendConfig, HardpyConfig
     from hardlab.runner import RunHandle, RunResult
     from hardlab.widgets import HistoryRow
 
-__all__ = ["Station", "station"]
+__all__ = ["SHARED_ENV", "Station", "station"]
+
+SHARED_ENV = "HARDLAB_STATION_SHARED"
+"""Set to ``1`` in a kernel that several pages share (``hardlab station`` sets it):
+there `station` returns the station already open for the same arguments."""
+
+_shared: dict[str, Station] = {}
+_shared_lock = threading.Lock()
 
 # The space bar presses the visible result's OK, else Start/Stop, unless the
 # operator is typing or on another control (a focused button takes the key
@@ -424,6 +432,11 @@ class Station:
             labels=labels,
         )
         self.panel.stop_button.layout.display = "none"  # the big button stops the run
+        # Until its first run the panel would show an empty bar and a second
+        # READY; the plan's cases show instead (with manual_collect, as choices).
+        self.panel.widget.layout.display = "none"
+        self.plan_view = widgets.HTML("")
+        self.plan_view.add_class("hardlab-plan-view")
 
         self.history_title = widgets.HTML(heading_html(labels("station.history")))
         self.history = widgets.HTML("")
@@ -454,6 +467,7 @@ class Station:
                 self.start_button,
                 self.message,
                 self.status_bar,
+                self.plan_view,
                 self.panel.widget,
                 self.history_box,
                 self.modal,
@@ -542,12 +556,14 @@ class Station:
         shows[type(event)](event)
 
     def _show_state(self, event: StateChanged) -> None:
+        self._sync_panel()
         self._sync_controls()
         self._publisher.mark("status")
         if event.state.ended:
             self._publisher.flush()  # the result shows before the sound and the modal
 
     def _show_status(self, event: StatusChanged) -> None:
+        self._sync_panel()
         self._publisher.mark("status")
         if event.now:
             self._publisher.flush()
@@ -580,6 +596,7 @@ class Station:
         for widget in old:
             widget.close()
         self._draw_selection_title()
+        self._draw_plan()
 
     def _box(self, key: str, name: str, kind: str, *, indent: bool = False) -> Any:
         box = widgets.Checkbox(
@@ -633,6 +650,7 @@ class Station:
         self.select_none.description = labels("station.none")
         self.recollect.description = labels("station.recollect")
         self._draw_selection_title()
+        self._draw_plan()
         self.history_title.value = heading_html(labels("station.history"))
         self._draw_history()
         shown = self.controller.modal
@@ -686,6 +704,18 @@ class Station:
         if self.test_config is not None:
             self.test_config.disabled = locked
 
+    def _sync_panel(self) -> None:
+        """The run panel once it has a run to show; before that, the plan's cases."""
+        if self.panel.run is not None and self.panel.widget.layout.display == "none":
+            self.panel.widget.layout.display = "flex"
+            self.plan_view.layout.display = "none"
+
+    def _draw_plan(self) -> None:
+        if self.frontend.manual_collect:
+            return  # the cases are listed to choose from
+        tree = [(m.name, [c.name for c in m.cases]) for m in self.controller.tree]
+        self.plan_view.value = plan_html(tree, self.labels)
+
     def _publish(self, _keys: frozenset[Any]) -> None:
         self._draw_status()
 
@@ -708,6 +738,9 @@ class Station:
 
     def close(self) -> None:
         """Stop the station's threads and close its widgets (a run going is stopped)."""
+        with _shared_lock:
+            for key in [key for key, shared in _shared.items() if shared is self]:
+                del _shared[key]
         self.controller.close()
         self._publisher.stop(flush=False)
         self.panel.close()
@@ -737,6 +770,10 @@ def station(
     a sound and the stand's history, run after run, as ``hardpy.toml``'s
     ``[frontend]`` section asks. See `Station` for the arguments.
 
+    In the kernel of a ``hardlab station`` server (``$HARDLAB_STATION_SHARED``
+    is ``1``), which every page of the server shares, the same arguments
+    give the same station: a page opened later shows the run in progress.
+
     Example:
         ```python
         import hardlab
@@ -744,11 +781,22 @@ def station(
         hardlab.station("plans/power_board")   # the cell's value: shown below it
         ```
     """
-    return Station(
-        plan,
-        language=language,
-        store=store,
-        stand=stand,
-        history_size=history_size,
-        answers=answers,
-    )
+    options: dict[str, Any] = {
+        "language": language,
+        "store": store,
+        "stand": stand,
+        "history_size": history_size,
+        "answers": answers,
+    }
+    if os.environ.get(SHARED_ENV) != "1":
+        return Station(plan, **options)
+    # The kernel of a `hardlab station` server, which every page shares: a
+    # page opening (a reload, a second tab) shows the station already there,
+    # so the stand keeps one run, which the new page shows and answers.
+    # (Not keyed by the working directory: a run changes it while it goes.)
+    key = repr((os.fspath(plan), sorted(options.items())))
+    with _shared_lock:
+        shared = _shared.get(key)
+        if shared is None:
+            shared = _shared[key] = Station(plan, **options)
+    return shared

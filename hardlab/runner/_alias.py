@@ -92,19 +92,25 @@ class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
 
 def hardpy_installed() -> bool:
-    """Whether the real HardPy can be imported (the alias hook left out)."""
-    finders = [f for f in sys.meta_path if isinstance(f, _Finder)]
-    for finder in finders:
-        sys.meta_path.remove(finder)
-    try:
-        module = sys.modules.get("hardpy")
-        if module is not None and not isinstance(module, _AliasModule):
-            return True
-        return importlib.util.find_spec("hardpy") is not None
-    except (ImportError, ValueError):
-        return False
-    finally:
-        sys.meta_path[0:0] = finders
+    """Whether the real HardPy can be imported (the alias hook left out).
+
+    Asks every finder but the alias's, without changing ``sys.meta_path``
+    and without taking the alias found in ``sys.modules`` for HardPy: a run
+    in another thread may be importing ``hardpy`` through the alias meanwhile.
+    """
+    module = sys.modules.get("hardpy")
+    if module is not None and not isinstance(module, _AliasModule):
+        return True
+    for finder in list(sys.meta_path):
+        find = getattr(finder, "find_spec", None)
+        if isinstance(finder, _Finder) or find is None:
+            continue
+        try:
+            if find("hardpy", None) is not None:
+                return True
+        except (ImportError, ValueError):
+            continue
+    return False
 
 
 _LOCK = threading.Lock()

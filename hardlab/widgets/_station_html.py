@@ -31,6 +31,7 @@ __all__ = [
     "history_html",
     "language_options",
     "modal_html",
+    "plan_html",
     "problems_html",
     "station_css",
     "status_bar_html",
@@ -66,6 +67,8 @@ _CSS = """
 .hardlab-station .hardlab-modal-verdict { font-size: 72px; line-height: 1.25; font-weight: bold;
   letter-spacing: 3px; color: #fff; border-radius: 6px; padding: 8px 40px; text-align: center; }
 .hardlab-station .hardlab-modal-dismiss { font-size: 22px; height: 48px; min-width: 160px; }
+.hardlab-station .hardlab-plan-module { margin-top: 6px; font-weight: bold; }
+.hardlab-station .hardlab-plan-case { margin-left: 2em; padding: 1px 0; }
 .hardlab-station table.hardlab-history { border-collapse: collapse; }
 .hardlab-station table.hardlab-history td, .hardlab-station table.hardlab-history th {
   padding: 2px 10px; border-bottom: 1px solid #ddd; text-align: left; }
@@ -109,6 +112,24 @@ def problems_html(problems: Sequence[str]) -> str:
     return "".join(
         f'<div style="color:#c62828;font-size:115%">⚠ {_e(text)}</div>' for text in problems
     )
+
+
+def plan_html(modules: Sequence[tuple[str, Sequence[str]]], labels: Labels) -> str:
+    """The plan's modules and cases before its first run: (module name, case names) in order.
+
+    What the operator will run, as HardPy's panel lists it before Start; ""
+    while nothing is collected.
+    """
+    if not modules:
+        return ""
+    rows = [heading_html(labels("station.tests"))]
+    for module, cases in modules:
+        rows.append(
+            f'<div class="hardlab-plan-module">{_e(module)} '
+            f'<span style="color:{_MUTED};font-weight:normal">{len(cases)}</span></div>'
+        )
+        rows.extend(f'<div class="hardlab-plan-case">{_e(case)}</div>' for case in cases)
+    return f'<div class="hardlab-plan">{"".join(rows)}</div>'
 
 
 @dataclass(frozen=True)

@@ -5,19 +5,32 @@ space bar starts the run; a dialog over the panel is answered; the PASSED
 result covers the panel and goes away by itself; the operator switches to
 German and runs the next unit, whose dialog and result speak German; the
 history lists both runs. Screenshots of each step go to the artifacts folder
-(``station-1-ready.png`` ...).
+(``station-1-ready.png`` ...); the dialog's is also the docs' picture of the
+station (``docs/images/station.png``).
+
+Every page is loaded offline: each request to a host other than 127.0.0.1 or
+localhost is aborted and recorded, and none may be attempted (a production
+line has no internet). A reload and a second tab show the run in progress:
+every page of the server shares one kernel and so one station.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from _browser import PAGE_TIMEOUT, JupyterServer
-from playwright.sync_api import Page, expect
+from playwright.sync_api import BrowserContext, Page, Route, expect
+
+import hardlab
+
+DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
 
 PLAN = {
     "hardpy.toml": """
@@ -66,6 +79,10 @@ class KioskServer(JupyterServer):
     def __init__(self, plan: Path, home: Path, log_path: Path) -> None:
         super().__init__("voila", plan, home, log_path)
         self.plan = plan
+        self.db = plan.parent / "runs.db"
+        # The station, its Voilà and its kernel run the hardlab under test
+        # (a worktree's, not whichever the venv installed).
+        self.env["PYTHONPATH"] = str(Path(hardlab.__file__).resolve().parents[1])
 
     def _command(self) -> list[str]:
         return [
@@ -78,6 +95,8 @@ class KioskServer(JupyterServer):
             "127.0.0.1",
             "--port",
             str(self.port),
+            "--db",
+            str(self.db),
         ]
 
     def _ready_path(self) -> str:
@@ -101,14 +120,52 @@ def shot(page: Page, artifacts: Path, name: str) -> None:
     page.screenshot(path=str(artifacts / f"station-{name}.png"), full_page=True)
 
 
+def offline(context: BrowserContext) -> list[str]:
+    """Abort every request of `context` to a host other than loopback; returns the list of them."""
+    attempted: list[str] = []
+
+    def route(found: Route) -> None:
+        url = found.request.url
+        if urlsplit(url).hostname in LOCAL_HOSTS:
+            found.continue_()
+        else:
+            attempted.append(url)
+            found.abort()
+
+    context.route("**/*", route)
+    return attempted
+
+
+def kernel_id(page: Page) -> str:
+    """The kernel the Voilà page is connected to."""
+    text = page.locator("#jupyter-config-data").text_content() or "{}"
+    return str(json.loads(text)["kernelId"])
+
+
+def stored_runs(kiosk: KioskServer) -> list[dict[str, object]]:
+    from hardlab.storage import Store
+
+    store = Store(str(kiosk.db))
+    try:
+        return list(store.runs().dicts())
+    finally:
+        store.close()
+
+
 def test_the_kiosk_runs_unit_after_unit(kiosk: KioskServer, page: Page, artifacts: Path) -> None:
     timeout = PAGE_TIMEOUT * 1000
     expect.set_options(timeout=timeout)  # Voilà and the run share 2 busy cores
+    attempted = offline(page.context)
     page.goto(kiosk.url + "/", wait_until="commit", timeout=timeout)
     start = page.locator("button.hardlab-start")
     expect(start).to_have_text("Start", timeout=timeout)
     assert page.locator(".jp-InputArea, .jp-CodeMirrorEditor").count() == 0  # no code shown
     expect(page.locator(".hardlab-status-bar")).to_contain_text("READY")
+    # before Start: the plan's cases, READY once, no empty run panel
+    expect(page.locator(".hardlab-plan")).to_contain_text("Status LED")
+    expect(page.locator(".hardlab-plan")).to_contain_text("test_identify")
+    expect(page.locator(".hardlab-panel")).to_be_hidden()
+    assert page.locator(".hardlab-station").inner_text().count("READY") == 1
     serial = page.locator(".hardlab-station .widget-text input")
     shot(page, artifacts, "1-ready")
 
@@ -126,7 +183,11 @@ def test_the_kiosk_runs_unit_after_unit(kiosk: KioskServer, page: Page, artifact
     passed.wait_for(state="visible", timeout=timeout)
     expect(page.locator(".hardlab-dialog")).to_contain_text("Is the green LED on?")
     expect(start).to_have_text("Stop")
+    expect(page.locator(".hardlab-panel .hardlab-header")).to_contain_text("Kiosk board")
+    expect(page.locator(".hardlab-plan")).to_be_hidden()
     shot(page, artifacts, "2-dialog")
+    DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(DOCS_IMAGES / "station.png"))
     passed.click()
 
     # the result covers the panel, then dismisses itself (a pass, after 2 s)
@@ -164,3 +225,48 @@ def test_the_kiosk_runs_unit_after_unit(kiosk: KioskServer, page: Page, artifact
     expect(page.locator("table.hardlab-history tr[data-run]")).to_have_count(2)
     expect(page.locator("table.hardlab-history")).to_contain_text("SN-0002")
     shot(page, artifacts, "6-history-de")
+    assert attempted == []  # nothing left the machine: every asset is the server's
+
+
+def test_a_reload_and_a_second_tab_show_the_run_in_progress(
+    kiosk: KioskServer, page: Page, artifacts: Path
+) -> None:
+    timeout = PAGE_TIMEOUT * 1000
+    expect.set_options(timeout=timeout)
+    attempted = offline(page.context)
+    page.goto(kiosk.url + "/", wait_until="commit", timeout=timeout)
+    start = page.locator("button.hardlab-start")
+    expect(start).to_have_text("Start", timeout=timeout)
+    first_kernel = kernel_id(page)
+    page.locator(".hardlab-station .widget-text input").fill("SN-0042")
+    page.locator(".hardlab-station .widget-text input").press("Tab")
+    start.click()
+    expect(page.locator(".hardlab-dialog")).to_contain_text("Is the green LED on?")
+
+    # F5 while the run waits on the operator: the page shows that run and its dialog
+    page.reload(wait_until="commit", timeout=timeout)
+    expect(page.locator(".hardlab-dialog")).to_contain_text("Is the green LED on?")
+    expect(start).to_have_text("Stop")
+    expect(page.locator(".hardlab-status-bar")).to_contain_text("RUNNING")
+    assert kernel_id(page) == first_kernel  # no new kernel, none left behind
+    shot(page, artifacts, "reloaded")
+
+    # a second tab on the same stand shows the same run, not a second Start
+    second = page.context.new_page()
+    second.goto(kiosk.url + "/", wait_until="commit", timeout=timeout)
+    expect(second.locator(".hardlab-dialog")).to_contain_text("Is the green LED on?")
+    expect(second.locator("button.hardlab-start")).to_have_text("Stop")
+    assert kernel_id(second) == first_kernel
+
+    # answered in the reloaded page, the run passes; both pages show it
+    page.get_by_role("button", name="Pass", exact=True).click()
+    for shown in (page, second):
+        modal = shown.locator(".hardlab-modal")
+        expect(modal).to_contain_text("PASSED")
+        modal.wait_for(state="hidden", timeout=timeout)
+        expect(shown.locator("table.hardlab-history tr[data-run]")).to_have_count(1)
+    expect(second.locator(".hardlab-dialog")).to_have_count(0)
+    runs = stored_runs(kiosk)
+    assert [(run["dut_serial_number"], run["status"]) for run in runs] == [("SN-0042", "passed")]
+    second.close()
+    assert attempted == []

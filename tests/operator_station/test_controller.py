@@ -369,12 +369,29 @@ def test_the_collection_tree_is_data(make_controller: Callable[..., Recorded]) -
     assert controller.selected == ["test_2_check::test_led", "test_3_new::test_new"]  # kept
 
 
-def test_without_manual_collect_nothing_is_collected(
+def test_without_manual_collect_the_cases_are_listed_and_the_station_is_ready_at_once(
     make_controller: Callable[..., Recorded],
 ) -> None:
     recorded = make_controller()
-    assert recorded.controller.collected.is_set() and recorded.controller.tree == ()
-    assert recorded.states() == []
+    controller = recorded.controller
+    assert controller.collected.is_set() and controller.state is StationState.READY
+    wait_until(lambda: controller.tree != ())  # listed before Start, as HardPy does
+    assert [(m.name, [c.name for c in m.cases]) for m in controller.tree] == [
+        ("Power", ["test_rail", "test_quick"]),
+        ("test_2_check", ["test_led"]),
+    ]
+    assert recorded.states() == [] and len(recorded.of(TreeChanged)) == 1  # no COLLECTING
+    assert controller.start().wait(60).status == TestStatus.PASSED
+    assert recorded.states() == [StationState.RUNNING, StationState.PASSED]
+
+
+def test_a_start_during_the_listing_waits_for_it_and_runs_every_case(
+    make_controller: Callable[..., Recorded],
+) -> None:
+    controller = make_controller().controller
+    result = controller.start().wait(60)  # at once: the listing is still going
+    assert result.status == TestStatus.PASSED and controller.tree != ()
+    assert cases_run(controller) == ALL_CASES
 
 
 # ---------------------------------------------------------------------- the result and its timer

@@ -262,6 +262,27 @@ def test_without_manual_collect_there_is_no_choice(make_station: Callable[..., S
     assert station.collected.is_set()
 
 
+def test_before_its_first_run_the_station_lists_the_plan_not_an_empty_panel(
+    make_station: Callable[..., Station],
+) -> None:
+    station = make_station()
+    assert station.panel.widget.layout.display == "none"  # no "hardlab", no second READY
+    wait_until(lambda: "test_led" in station.plan_view.value)
+    listed = station.plan_view.value
+    assert "Tests to run" in listed and "Power" in listed and "test_quick" in listed
+    assert station.status_bar.value.count("READY") == 1
+    station.start().wait(60)
+    assert station.panel.widget.layout.display == "flex"
+    assert station.plan_view.layout.display == "none"
+    assert ">Board</b>" in station.panel.header.value  # the plan's name, not ">hardlab<"
+
+
+def test_with_manual_collect_the_choices_are_the_list(make_station: Callable[..., Station]) -> None:
+    station = make_station("manual_collect = true")
+    assert station.collected.wait(60)
+    assert len(station.case_boxes) == 3 and station.plan_view.value == ""
+
+
 def test_collect_again_sees_a_new_case(make_station: Callable[..., Station], front: Any) -> None:
     station = make_station("manual_collect = true")
     assert station.collected.wait(60)
@@ -522,3 +543,37 @@ def test_hardlab_station_is_a_lazy_export(make_plan: MakePlan, record: Any) -> N
         assert isinstance(station, Station) and repr(station) == "<Station 'plan' ready runs=0>"
     finally:
         station.close()
+
+
+# ---------------------------------------------------------------------- one station for every page
+
+
+def test_pages_sharing_a_kernel_share_its_station(
+    make_plan: MakePlan, tmp_path: Path, record: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hardlab.operator_station._view import SHARED_ENV
+
+    plan = make_plan({**PLAN, "hardpy.toml": toml("", "")})
+    store = tmp_path / "runs.db"
+    alone = hardlab.station(plan, store=store)
+    try:
+        assert hardlab.station(plan, store=store) is not alone  # a notebook: a station a call
+    finally:
+        alone.close()
+    monkeypatch.setenv(SHARED_ENV, "1")  # as `hardlab station` sets it in its kernel
+    first = hardlab.station(plan, store=store)
+    other = hardlab.station(plan, store=store, language="de")
+    try:
+        again = hardlab.station(plan, store=store)  # a reload, a second tab
+        assert again is first and other is not first
+        handle = again.start()
+        assert hardlab.station(plan, store=store).handle is handle  # a page opened mid-run
+        handle.wait(60)
+    finally:
+        first.close()
+        other.close()
+    fresh = hardlab.station(plan, store=store)
+    try:
+        assert fresh is not first  # a closed station is not handed out
+    finally:
+        fresh.close()

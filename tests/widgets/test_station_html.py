@@ -8,8 +8,17 @@ from hardlab.widgets._station_html import (
     StatusBar,
     format_when,
     history_html,
+    plan_html,
     status_bar_html,
 )
+
+
+def test_plan_view_lists_modules_and_cases_escaped_in_order() -> None:
+    assert plan_html([], Labels("en")) == ""  # nothing collected (yet)
+    text = plan_html([("Power", ["Rail <5V>", "quick"]), ("Check", ["LED"])], Labels("de"))
+    assert text.index("Power") < text.index("Rail &lt;5V&gt;") < text.index("quick")
+    assert text.index("quick") < text.index("Check") < text.index("LED")
+    assert text.count('class="hardlab-plan-case"') == 3 and ">2</span>" in text
 
 
 def test_history_view() -> None:
