@@ -33,6 +33,7 @@ LAYERS = {
     "hardlab.cloud": 6,
     "hardlab.views": 6,
     "hardlab.testing": 6,
+    "hardlab.instruments": 6,
     "hardlab.services": 7,
     "hardlab.runner": 8,
     "hardlab.cli": 10,
