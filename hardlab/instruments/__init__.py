@@ -22,6 +22,7 @@ import importlib.util
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hardlab.instruments._check import InstrumentCheck, check
 from hardlab.instruments._registry import Instruments, close, configure, instrument, sessions
 from hardlab.instruments._session import InstrumentSession, parse_idn
 from hardlab.instruments._traffic import ARTIFACT_KEY, bench_entries, clear_bench_log
@@ -33,11 +34,13 @@ __all__ = [
     "ARTIFACT_KEY",
     "BENCH_YAML",
     "COLUMNS",
+    "InstrumentCheck",
     "InstrumentSession",
     "Instruments",
     "available",
     "bench_entries",
     "bench_log",
+    "check",
     "clear_bench_log",
     "close",
     "configure",
