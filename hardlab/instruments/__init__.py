@@ -18,7 +18,7 @@ them. PyVISA (the ``instruments`` extra) is imported when a session opens.
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -61,7 +61,12 @@ COLUMNS = ("instrument", "op", "command", "answer", "time", "ms", "error")
 
 def available() -> bool:
     """Whether the ``instruments`` extra (PyVISA and pyvisa-sim) is installed."""
-    return all(importlib.util.find_spec(name) is not None for name in ("pyvisa", "pyvisa_sim"))
+    try:
+        importlib.import_module("pyvisa")
+        importlib.import_module("pyvisa_sim")
+    except ImportError:
+        return False
+    return True
 
 
 def traffic_frame(entries: list[dict[str, Any]], **columns: Any) -> pd.DataFrame:
