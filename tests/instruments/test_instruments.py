@@ -342,3 +342,20 @@ def test_the_fixture_names_the_declared_instruments_for_an_unknown_one(
     case = next(iter(next(iter(result.report.modules.values())).cases.values()))
     assert case.status == "failed"
     assert "'psu', 'dmm'" in (case.assertion_msg or "")
+
+
+def test_history_gives_the_stored_traffic_as_a_frame(bench_plan: Path, tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'runs.db'}"
+    first = hardlab.run(bench_plan, store=db, operator=None, quiet=True)
+    assert first.status == "passed", first.errors
+    with hardlab.history(db) as history:
+        frame = history.scpi()
+        only_dmm = history.scpi(instrument="dmm")
+    assert frame["command"].tolist() == [
+        "*IDN?", "VOLT 5.0", "OUTP ON", "*IDN?", "SIM:INP 4.99", "MEAS:VOLT:DC?", "VOLT?",
+    ]  # fmt: skip
+    assert frame["case_id"].tolist()[:3] == ["", "", ""]  # the run's own traffic
+    assert set(frame["case_id"].tolist()[3:]) == {"test_measure", "test_by_name"}
+    assert (frame["run_id"] == str(first.run_id)).all()
+    assert str(frame["time"].dt.tz) == "UTC" and frame["ms"].dtype == "float64"
+    assert only_dmm["instrument"].unique().tolist() == ["dmm"] and len(only_dmm) == 3
