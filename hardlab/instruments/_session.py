@@ -235,30 +235,46 @@ class InstrumentSession:
 
     # ------------------------------------------------------------------ exchanges
 
+    def _failed(self, op: str, command: str, start: int, exc: Exception) -> InstrumentError:
+        record(self, op, command, None, start, time.perf_counter_ns() - start, str(exc))
+        fix = (
+            "Check the read/write terminations against the instrument's manual "
+            "(a mismatch shows as a timeout), `timeout_ms`, and the command's spelling."
+        )
+        return self._fail(f"failed on {op} {command!r}", fix, exc)
+
     def _exchange(self, op: str, command: str, call: Callable[[Any], Any]) -> Any:
         resource = self._resource if self._resource is not None else self.open()
         start = time.perf_counter_ns()
         try:
             answer = call(resource)
         except Exception as exc:
-            duration = time.perf_counter_ns() - start
-            record(self, op, command, None, start, duration, str(exc))
-            fix = (
-                "Check the read/write terminations against the instrument's manual "
-                "(a mismatch shows as a timeout), `timeout_ms`, and the command's spelling."
-            )
-            raise self._fail(f"failed on {op} {command!r}", fix, exc) from exc
+            raise self._failed(op, command, start, exc) from exc
         record(self, op, command, answer, start, time.perf_counter_ns() - start, None)
         return answer
 
+    # write and query are the hot path: no closure, one clock pair, one record.
+
     def write(self, command: str) -> int:
         """Write a command (with the write termination); return the bytes written."""
-        count: int = self._exchange("write", command, lambda r: r.write(command))
+        resource = self._resource if self._resource is not None else self.open()
+        start = time.perf_counter_ns()
+        try:
+            count: int = resource.write(command)
+        except Exception as exc:
+            raise self._failed("write", command, start, exc) from exc
+        record(self, "write", command, None, start, time.perf_counter_ns() - start, None)
         return count
 
     def query(self, command: str, delay: float | None = None) -> str:
         """Write a command and read its answer (without the read termination)."""
-        answer: str = self._exchange("query", command, lambda r: r.query(command, delay))
+        resource = self._resource if self._resource is not None else self.open()
+        start = time.perf_counter_ns()
+        try:
+            answer: str = resource.query(command, delay)
+        except Exception as exc:
+            raise self._failed("query", command, start, exc) from exc
+        record(self, "query", command, answer, start, time.perf_counter_ns() - start, None)
         return answer
 
     def read(self) -> str:

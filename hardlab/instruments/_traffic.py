@@ -55,8 +55,7 @@ _BENCH_LOCK = threading.Lock()
 
 # Wall time of an exchange from the monotonic clock its duration is measured
 # with: one clock read per exchange instead of two.
-_WALL0_NS = time.time_ns()
-_PERF0_NS = time.perf_counter_ns()
+_OFFSET_NS = time.time_ns() - time.perf_counter_ns()
 
 
 _OUTSIDE_CASE: contextvars.ContextVar[bool] = contextvars.ContextVar(
@@ -100,8 +99,8 @@ def record(
         "instrument": session.name,
         "op": op,
         "command": command,
-        "answer": _answer_text(answer),
-        "t": (_WALL0_NS + start_ns - _PERF0_NS) / 1e9,
+        "answer": answer if answer.__class__ is str else _answer_text(answer),
+        "t": (start_ns + _OFFSET_NS) / 1e9,
         "ms": duration_ns / 1e6,
     }
     if error is not None:
@@ -111,7 +110,7 @@ def record(
         with _BENCH_LOCK:
             BENCH_LOG.append(entry)
         return
-    if session.identified and run.run_id not in session.identity_runs:
+    if run.run_id not in session.identity_runs and session.identified:
         note_identity(session)
     # Written in place, without an event per exchange: the case's end (or the
     # run's) publishes the case with everything it gathered.
