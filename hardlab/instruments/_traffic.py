@@ -112,18 +112,39 @@ def record(
         return
     if run.run_id not in session.identity_runs and session.identified:
         note_identity(session)
+    ref = None if _OUTSIDE_CASE.get() else run.current
+    cached = _TARGET
+    if (
+        cached is not None
+        and cached[0] is run
+        and cached[1] is ref
+        and cached[2].artifact is cached[3]  # a retry gives the case a new artifact
+        and cached[3].get(ARTIFACT_KEY) is cached[4]
+    ):
+        # The same case as the last exchange: a list.append is atomic, and
+        # a snapshot that copies the list meanwhile sees it with or without
+        # this entry, never broken; the run's lock is for creating the list.
+        cached[4].append(entry)
+        return
+    _append_first(run, ref, entry)
+
+
+_TARGET: tuple[Any, Any, Any, dict[str, Any], list[dict[str, Any]]] | None = None
+"""The run, case ref, holder, artifact and list the last exchange went to."""
+
+
+def _append_first(run: Any, ref: Any, entry: dict[str, Any]) -> None:
+    global _TARGET  # noqa: PLW0603 - one slot, replaced whole, read without a lock
     # Written in place, without an event per exchange: the case's end (or the
     # run's) publishes the case with everything it gathered.
     with run.lock:
-        ref = run.current
-        if ref is None or _OUTSIDE_CASE.get():
-            target = run.document.artifact
-        else:
-            target = run.case(ref.module_id, ref.case_id).artifact
+        holder = run.document if ref is None else run.case(ref.module_id, ref.case_id)
+        target = holder.artifact
         log = target.get(ARTIFACT_KEY)
         if not isinstance(log, list):
             log = target[ARTIFACT_KEY] = []
         log.append(entry)
+    _TARGET = (run, ref, holder, target, log)
 
 
 def note_identity(session: InstrumentSession) -> None:

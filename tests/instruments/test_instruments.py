@@ -359,3 +359,25 @@ def test_history_gives_the_stored_traffic_as_a_frame(bench_plan: Path, tmp_path:
     assert (frame["run_id"] == str(first.run_id)).all()
     assert str(frame["time"].dt.tz) == "UTC" and frame["ms"].dtype == "float64"
     assert only_dmm["instrument"].unique().tolist() == ["dmm"] and len(only_dmm) == 3
+
+
+def test_each_attempt_of_a_retried_case_keeps_its_own_exchanges(
+    make_plan: Callable[..., Path],
+) -> None:
+    test = """
+    import pytest
+
+    @pytest.mark.attempt(3)
+    def test_flaky(instruments):
+        psu = instruments["psu"]
+        count = int(float(psu.query("CURR?"))) + 1
+        psu.write(f"CURR {count}")
+        assert count >= 2
+    """
+    plan = make_plan({"hardpy.toml": TOML, "test_retry.py": test})
+    (plan / "bench.yaml").write_text(Path(hi.BENCH_YAML).read_text())
+    hardlab.instrument("psu", plan).write("CURR 0")  # the plan's own simulated supply
+    result = hardlab.run(plan, **QUIET)
+    case = result.report.modules["test_retry"].cases["test_flaky"]
+    assert case.status == "passed" and case.attempt == 2
+    assert [e["command"] for e in case.artifact["scpi"]] == ["CURR?", "CURR 2"]
