@@ -98,6 +98,8 @@ class InstrumentSession:
         self._lock = threading.RLock()
         self.identity_runs: set[Any] = set()
         """Ids of the runs whose report already lists this instrument."""
+        self.last_run_id: Any = None
+        """The run id of the last recorded exchange (compared by identity: a quick check)."""
 
     def __repr__(self) -> str:
         state = "open" if self._resource is not None else "closed"
@@ -177,6 +179,7 @@ class InstrumentSession:
             self._identity = None
             self._driver = None
             self.identity_runs.clear()
+            self.last_run_id = None
         if resource is not None:
             # already gone (unplugged, back end closed): nothing left to release
             with contextlib.suppress(Exception):

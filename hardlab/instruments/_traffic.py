@@ -110,8 +110,10 @@ def record(
         with _BENCH_LOCK:
             BENCH_LOG.append(entry)
         return
-    if run.run_id not in session.identity_runs and session.identified:
-        note_identity(session)
+    if session.last_run_id is not run.run_id:  # its first exchange in this run
+        session.last_run_id = run.run_id
+        if session.identified:
+            note_identity(session)
     ref = None if _OUTSIDE_CASE.get() else run.current
     cached = _TARGET
     if (
