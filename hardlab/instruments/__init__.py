@@ -1,7 +1,7 @@
 """VISA instruments declared in hardpy.toml, with their traffic kept with the run.
 
 A plan declares its instruments in ``[[hardlab.instruments]]`` tables (see
-`hardlab.config.InstrumentConfig`) and uses them through the ``instruments``
+`hardlab.config.InstrumentConfig`, in the configuration reference) and uses them through the ``instruments``
 fixture or `instrument`::
 
     def test_3v3(instruments):
