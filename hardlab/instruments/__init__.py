@@ -1,8 +1,8 @@
 """VISA instruments declared in hardpy.toml, with their traffic kept with the run.
 
 A plan declares its instruments in ``[[hardlab.instruments]]`` tables (see
-`hardlab.config.InstrumentConfig`, in the configuration reference) and uses them through the ``instruments``
-fixture or `instrument`::
+`hardlab.config.InstrumentConfig` in the configuration reference) and uses
+them through the ``instruments`` fixture or `instrument`::
 
     def test_3v3(instruments):
         instruments["psu"].write("VOLT 3.3")

@@ -41,7 +41,6 @@ from hardlab.events import (
     RunListener,
     RunStarted,
 )
-from hardlab.instruments import fixtures as instruments
 from hardlab.model.enums import TestStatus
 from hardlab.model.report import CaseRunStore, ModuleRunStore, ResultRunStore
 from hardlab.operators import AUTO, Operator
@@ -293,7 +292,6 @@ class HardlabPlugin:
         """Build the run from the options, ``hardpy.toml`` and the entry point's choices."""
         self._collect_only = bool(config.getoption("collectonly", False))
         self.roots = [Path(config.rootpath)]
-        instruments.register(config.pluginmanager)  # the `instruments` fixture
         self._notice_ignored_options(config)
         hp = self._resolve_config(config)
         listeners = list(self.options.listeners)
