@@ -71,6 +71,7 @@ if TYPE_CHECKING:
         TestStandNumberError,
     )
     from hardlab.exchange import CouchdbConfig, CouchdbLoader, CouchdbReader, JsonLoader
+    from hardlab.instruments import instrument
     from hardlab.magics import load_ipython_extension, unload_ipython_extension
     from hardlab.model import (
         BaseWidget,
@@ -156,6 +157,7 @@ __all__ = [
     "get_current_report",
     "get_hardpy_config",
     "history",
+    "instrument",
     "load_ipython_extension",
     "run",
     "run_dialog_box",
@@ -201,6 +203,7 @@ _SOURCES = (
     "hardlab.api",
     "hardlab.exchange",
     "hardlab.cloud",
+    "hardlab.instruments",
     "hardlab.services",
     "hardlab.runner",
     "hardlab.magics",
@@ -209,7 +212,13 @@ _SOURCES = (
 )
 
 
+# Sub-packages reached as attributes (``hardlab.instruments.close()``) before any import.
+_PACKAGES = ("instruments",)
+
+
 def __getattr__(name: str) -> _Any:
+    if name in _PACKAGES:
+        return _importlib.import_module(f"hardlab.{name}")
     if name not in __all__:
         msg = f"module 'hardlab' has no attribute {name!r}"
         raise AttributeError(msg)

@@ -32,6 +32,7 @@ __all__ = [
     "FrontendConfig",
     "HardlabConfig",
     "HardpyConfig",
+    "InstrumentConfig",
     "ModalResultConfig",
     "ReportsStorageMenuConfig",
     "StandCloudConfig",
@@ -241,6 +242,83 @@ class StartArgConfig(BaseModel):
         return next((text for text in self.label.values() if text), self.name)
 
 
+class InstrumentConfig(BaseModel):
+    r"""One ``[[hardlab.instruments]]`` entry: a VISA instrument the plan uses.
+
+    The plan reaches it as ``instruments["psu"]`` (a fixture) or
+    ``hardlab.instrument("psu")``; see `hardlab.instruments`. HardPy ignores
+    the ``[hardlab]`` table.
+
+    Example:
+        ```toml
+        [[hardlab.instruments]]
+        name = "psu"
+        resource = "USB0::0x1234::0x0001::PSU001::INSTR"
+        backend = "bench.yaml@sim"      # a pyvisa-sim YAML beside hardpy.toml
+        read_termination = "\n"
+        write_termination = "\n"
+        timeout_ms = 2000
+
+        [[hardlab.instruments]]
+        name = "dmm"
+        resource = "GPIB0::22::INSTR"
+        backend = "@py"
+        driver = "my_drivers.keithley:Keithley2000"
+        ```
+    """
+
+    model_config = _SECTION
+
+    name: str
+    """The key in the ``instruments`` fixture and for `hardlab.instrument`."""
+    resource: str
+    """The VISA address (``USB0::...::INSTR``, ``GPIB0::22::INSTR``)."""
+    backend: str = ""
+    """PyVISA's visa_library: ``"@py"`` (pyvisa-py), ``"@ivi"`` (an installed
+    VISA), ``"@sim"`` or ``"bench.yaml@sim"`` (pyvisa-sim); a relative YAML
+    path is read from the plan folder. Empty: PyVISA's default."""
+    read_termination: str | None = None
+    write_termination: str | None = None
+    timeout_ms: int | None = None
+    """How long a read waits, in milliseconds (PyVISA's ``timeout``)."""
+    driver: str = ""
+    """A driver class built on the open resource, ``"package.module:Class"``;
+    called as ``Class(resource)``. Empty: the logged resource itself."""
+    identify: bool = True
+    """Ask ``*IDN?`` when the instrument opens; false for one that does not speak
+    SCPI (its report entry then has only its name and address)."""
+    shared: bool = False
+    """Whether several stand slots share this instrument (kept for the slots feature)."""
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_a_key(cls, value: str) -> str:
+        if not value or value != value.strip():
+            msg = (
+                "an instrument's name must be a non-empty key without surrounding spaces, "
+                f"not {value!r}"
+            )
+            raise ValueError(msg)
+        return value
+
+    @field_validator("driver")
+    @classmethod
+    def _driver_is_a_path(cls, value: str) -> str:
+        module, sep, attr = value.partition(":")
+        if value and (not sep or not module or not attr):
+            msg = f"driver must be 'package.module:Class', not {value!r}"
+            raise ValueError(msg)
+        return value
+
+    @field_validator("timeout_ms")
+    @classmethod
+    def _timeout_positive(cls, value: int | None) -> int | None:
+        if value is not None and value <= 0:
+            msg = f"timeout_ms must be a positive number of milliseconds, not {value}"
+            raise ValueError(msg)
+        return value
+
+
 class HardlabConfig(BaseModel):
     """``[hardlab]``: hardlab's own settings; HardPy keeps the table as an unknown extra."""
 
@@ -248,6 +326,18 @@ class HardlabConfig(BaseModel):
 
     start_args: list[StartArgConfig] = []
     """What the operator station asks before each run (see `StartArgConfig`)."""
+    instruments: list[InstrumentConfig] = []
+    """The plan's VISA instruments (see `InstrumentConfig`)."""
+
+    @field_validator("instruments")
+    @classmethod
+    def _unique_instruments(cls, value: list[InstrumentConfig]) -> list[InstrumentConfig]:
+        names = [entry.name for entry in value]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            msg = f"instrument names must be unique; repeated: {', '.join(twice)}"
+            raise ValueError(msg)
+        return value
 
     @field_validator("start_args")
     @classmethod
@@ -461,7 +551,18 @@ def parse_config(
     bundle = config.stand_cloud.ca_bundle
     if bundle and directory is not None and not Path(bundle).expanduser().is_absolute():
         config.stand_cloud.ca_bundle = str(directory / bundle)
+    if directory is not None:
+        for instrument in config.hardlab.instruments:
+            instrument.backend = _plan_relative_backend(instrument.backend, directory)
     return config
+
+
+def _plan_relative_backend(backend: str, directory: Path) -> str:
+    """``"bench.yaml@sim"`` read from the plan folder: PyVISA would read it from the cwd."""
+    path, sep, library = backend.rpartition("@")
+    if not sep or not path or Path(path).expanduser().is_absolute():
+        return backend
+    return f"{(directory / path).resolve()}@{library}"
 
 
 def load_config(directory: str | os.PathLike[str] | None = None) -> HardpyConfig:

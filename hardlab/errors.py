@@ -22,6 +22,7 @@ are translated where they enter hardlab, so callers catch one family::
     ├── StandCloudError              StandCloud cannot be reached or refused a request (HardPy)
     │   └── StandCloudAuthError      no API key or login for the address, or the login failed
     ├── CouchdbError                 CouchDB is unreachable or refused a request (also RuntimeError)
+    ├── InstrumentError              an instrument cannot be opened or did not answer
     ├── OperatorError                the operator channel could not give an answer
     │   ├── NoOperatorError          a dialog or a blocking message came with no operator
     │   ├── NoAnswerError            a scripted operator has no answer for a dialog
@@ -48,6 +49,7 @@ __all__ = [
     "HardlabWarning",
     "HardpyError",
     "ImageError",
+    "InstrumentError",
     "InvalidAnswerError",
     "InvalidValueError",
     "KernelBlockedError",
@@ -219,6 +221,23 @@ class CouchdbError(HardlabError, RuntimeError):
     def __init__(self, msg: str, *, status_code: int | None = None) -> None:
         super().__init__(msg)
         self.status_code = status_code
+
+
+class InstrumentError(HardlabError):
+    """An instrument of ``[[hardlab.instruments]]`` cannot be opened, or an exchange failed.
+
+    The message names the instrument, its VISA address and what to check.
+
+    Args:
+        msg: What went wrong and what to do about it.
+        instrument: The instrument's name in hardpy.toml.
+        resource: Its VISA address.
+    """
+
+    def __init__(self, msg: str, *, instrument: str = "", resource: str = "") -> None:
+        super().__init__(msg)
+        self.instrument = instrument
+        self.resource = resource
 
 
 class OperatorError(HardlabError):

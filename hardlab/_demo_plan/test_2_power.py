@@ -12,10 +12,10 @@ pytestmark = pytest.mark.module_name("Power rails")
     "rail",
     [pytest.param(rail, id=rail.name, marks=pytest.mark.case_name(f"{rail.name} rail")) for rail in DEFAULT_RAILS],
 )
-def test_rail(board, rail):
+def test_rail(measure_rail, rail):
     meas = hardlab.NumericMeasurement(
         name=rail.name,
-        value=board.measure_rail(rail.name),
+        value=measure_rail(rail.name),
         unit="V",
         operation=hardlab.ComparisonOperation.GELE,
         lower_limit=rail.lower,

@@ -114,6 +114,9 @@ def _parser() -> argparse.ArgumentParser:
     from hardlab.cli._standcloud import add_parsers as standcloud_parsers
 
     standcloud_parsers(commands, _db_option)
+    from hardlab.cli._instruments import add_parser as instruments_parser
+
+    instruments_parser(commands)
     return parser
 
 
@@ -417,6 +420,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "demo":
             return _cmd_demo(args)
+        if args.command == "instruments":
+            from hardlab.cli._instruments import cmd_instruments
+
+            return cmd_instruments(args)
         if args.command == "station":
             from hardlab.cli._station import cmd_station
 

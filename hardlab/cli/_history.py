@@ -179,6 +179,7 @@ def show_lines(
 ) -> list[str]:
     """A stored run as text (`row` from `Store.run_row`, `attempts` from `Store.attempts`)."""
     lines = _header(row, report, painter)
+    lines.extend(painter.traffic_lines(report.artifact, "  "))  # outside any case
     finals: dict[tuple[str, str], Mapping[str, Any]] = {}
     earlier: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
     for attempt in attempts:
@@ -203,7 +204,7 @@ def show_lines(
             if duration_ms is not None and not (imported and duration_ms == 0):
                 line += "  " + painter.dim(format_duration(duration_ms / 1000))
             lines.append(line)
-            lines.extend(painter.case_lines(case, detail=True))
+            lines.extend(painter.case_lines(case, detail=True, traffic=True))
     if not report.modules:
         lines.extend(["", painter.dim("(no cases)")])
     if all_attempts and not earlier:
@@ -300,4 +301,4 @@ def _earlier_attempt(attempt: Mapping[str, Any], painter: Painter) -> list[str]:
         case = stored_attempt_case(attempt)
     except ValueError as exc:
         return [line, painter.dim(f"      (its details cannot be read: {exc})")]
-    return [line, *painter.case_lines(case, detail=True)]
+    return [line, *painter.case_lines(case, detail=True, traffic=True)]

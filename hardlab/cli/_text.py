@@ -7,8 +7,9 @@ so a case reads the same while it runs and when it is looked up later.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from hardlab._format import STATUS_SYMBOL, format_limits, format_measurement
 from hardlab.model.enums import TestStatus
@@ -28,6 +29,9 @@ STATUS_COLOR = {
     TestStatus.READY: "37",
 }
 """ANSI colour codes per status."""
+
+SCPI_SHOWN = 10
+"""How many instrument exchanges a case shows before the rest are only counted."""
 
 _RUN_STATUS_COLOR = {"interrupted": "35", **{status.value: c for status, c in STATUS_COLOR.items()}}
 
@@ -77,7 +81,9 @@ class Painter:
         code = _RUN_STATUS_COLOR.get(status)
         return self.paint(shown, code) if code else shown
 
-    def case_lines(self, case: CaseRunStore, detail: bool, indent: str = "      ") -> list[str]:
+    def case_lines(
+        self, case: CaseRunStore, detail: bool, indent: str = "      ", *, traffic: bool = False
+    ) -> list[str]:
         """The lines under a case: messages, measurements, chart, and why it failed.
 
         Args:
@@ -85,6 +91,7 @@ class Painter:
             detail: Show messages, measurements and the chart (the failure
                 message of a failed case is always shown).
             indent: What each line starts with.
+            traffic: Also show its instrument exchanges (folded to the first few).
         """
         lines: list[str] = []
         if detail:
@@ -102,6 +109,8 @@ class Painter:
                 points = sum(len(series) for series in chart.x_data)
                 shape = f"{len(chart.x_data)} series, {points} points"
                 lines.append(self.dim(f"{indent}chart {chart.title or ''}: {shape}"))
+        if detail and traffic:
+            lines.extend(self.traffic_lines(case.artifact, indent))
         if case.assertion_msg and case.status in (TestStatus.FAILED, TestStatus.STOPPED):
             lines.extend(
                 self.status(TestStatus.FAILED, f"{indent}{line}")
@@ -109,4 +118,33 @@ class Painter:
             )
         elif case.assertion_msg and case.status == TestStatus.SKIPPED:
             lines.append(self.dim(f"{indent}{case.assertion_msg.splitlines()[0]}"))
+        return lines
+
+    def traffic_lines(
+        self, artifact: Mapping[str, Any], indent: str = "      ", shown: int = SCPI_SHOWN
+    ) -> list[str]:
+        """An artifact's instrument exchanges (``scpi``): a count, then the first `shown`."""
+        from hardlab.instruments import ARTIFACT_KEY
+
+        entries = artifact.get(ARTIFACT_KEY)
+        if not isinstance(entries, list) or not entries:
+            return []
+        kept = [entry for entry in entries if isinstance(entry, Mapping)]
+        names = sorted({str(entry.get("instrument")) for entry in kept})
+        count = f"{len(kept)} exchange{'' if len(kept) == 1 else 's'}"
+        lines = [self.dim(f"{indent}scpi: {count} with {', '.join(names)}")]
+        for entry in kept[:shown]:
+            answer = entry.get("answer")
+            said = f" -> {answer}" if answer is not None else ""
+            failed = f"  ERROR {entry['error']}" if entry.get("error") else ""
+            ms = entry.get("ms")
+            took = f"  {ms:.2f} ms" if isinstance(ms, int | float) else ""
+            lines.append(
+                self.dim(f"{indent}  {entry.get('instrument')} {entry.get('command')}{said}{took}")
+                + failed
+            )
+        if len(kept) > shown:
+            lines.append(
+                self.dim(f"{indent}  ... {len(kept) - shown} more: hardlab.history().scpi()")
+            )
         return lines

@@ -129,7 +129,15 @@ class SyncCommand:
     db: str | None = None
 
 
-Command = RunCommand | RunsCommand | LoginCommand | SyncCommand
+@dataclass(frozen=True)
+class InstrumentsCommand:
+    """``%hardpy instruments [PATH] [--close]``."""
+
+    path: str = "."
+    close: bool = False
+
+
+Command = RunCommand | RunsCommand | LoginCommand | SyncCommand | InstrumentsCommand
 
 
 def _run_options(parser: argparse.ArgumentParser) -> None:
@@ -218,6 +226,18 @@ def _parser() -> _Parser:
     options.SYNC_WAIT.add_to(sync, notebook=True)
     options.SYNC_ADDRESS.add_to(sync, notebook=True)
     options.SYNC_DB.add_to(sync, notebook=True)
+
+    instruments = commands.add_parser(
+        "instruments",
+        help="open the plan's instruments and show who answered; --close closes them",
+        description="Open each instrument of [[hardlab.instruments]] in PATH's hardpy.toml "
+        "and show its identity or its error; the sessions stay open for the next run. "
+        "With --close, close every instrument session of this kernel instead.",
+    )
+    instruments.add_argument("path", nargs="?", default=".", help="plan folder (default: .)")
+    instruments.add_argument(
+        "--close", action="store_true", help="close this kernel's instrument sessions"
+    )
 
     commands.add_parser("help", help="show this help")
     return parser
@@ -322,6 +342,8 @@ def parse_line(line: str) -> Command | str:
         return SyncCommand(
             path=namespace.path, wait=namespace.wait, address=namespace.address, db=namespace.db
         )
+    if command == "instruments":
+        return InstrumentsCommand(path=namespace.path, close=namespace.close)
     return usage()  # "help"
 
 

@@ -27,6 +27,7 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class
 from hardlab._format import format_duration
 from hardlab.magics._args import (
     CellCommand,
+    InstrumentsCommand,
     LoginCommand,
     MagicUsageError,
     RunCommand,
@@ -429,6 +430,21 @@ def _login_here(command: LoginCommand) -> None:
     _login_result(view, first, pending, pending.done_message)
 
 
+def _instruments(command: InstrumentsCommand) -> Any:
+    import hardlab.instruments
+
+    if command.close:
+        closed = hardlab.instruments.close()
+        print(f"closed: {', '.join(closed)}" if closed else "no instrument session was open")
+        return closed
+    found = hardlab.instruments.check(command.path)
+    for entry in found:
+        print(entry.describe())
+    if not found:
+        print(f"{command.path}: hardpy.toml declares no [[hardlab.instruments]]")
+    return found
+
+
 def _sync(command: SyncCommand) -> Any:
     import hardlab
 
@@ -480,6 +496,9 @@ async def line_async(line: str, assigned: bool = False) -> Any:
     elif isinstance(command, LoginCommand):
         await _login_async(command)
         return None
+    elif isinstance(command, InstrumentsCommand):
+        value = await asyncio.get_running_loop().run_in_executor(None, _instruments, command)
+        _leave(shell, value)
     else:
         result = await asyncio.get_running_loop().run_in_executor(None, _sync, command)
         _print_sync(result)
@@ -546,6 +565,8 @@ class HardpyMagics(Magics):
         if isinstance(command, LoginCommand):
             _login_here(command)
             return None
+        if isinstance(command, InstrumentsCommand):
+            return _instruments(command)
         _print_sync(_sync(command))
         return None
 

@@ -182,6 +182,14 @@ def pytest_load_initial_conftests(
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Declare HardPy's markers, so ``--strict-markers`` accepts them even when inert."""
+    """Declare HardPy's markers (``--strict-markers`` accepts them even when inert).
+
+    In a hardlab run, also register the ``instruments`` fixture.
+    """
     for line in MARKERS:
         config.addinivalue_line("markers", line)
+    if any(getattr(p, "__hardlab_session__", False) for p in config.pluginmanager.get_plugins()):
+        # a hardlab run: its plan gets the `instruments` fixture (imported only here)
+        from hardlab.instruments import fixtures
+
+        fixtures.register(config.pluginmanager)

@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 if TYPE_CHECKING:
     from hardlab.cloud import StandCloudConnector, StandCloudReader
+    from hardlab.model.report import ResultRunStore
     from hardlab.storage import Rows, Store
     from hardlab.views import History
 
@@ -387,6 +388,10 @@ class StandCloudHistory:
             numeric=numeric,
             limit=limit,
         )
+
+    def get_report(self, run_id: str) -> ResultRunStore:
+        """A pulled run's report (see `hardlab.storage.Store.get_report`)."""
+        return self.store.get_report(run_id)
 
     def units(self, run_filter: Mapping[str, Any] | None = None) -> Rows:
         """Units and their retests (see `hardlab.storage.Store.units`)."""

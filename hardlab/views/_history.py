@@ -87,6 +87,10 @@ class HistorySource(Protocol):
         """Measurements, in run and plan order."""
         ...
 
+    def get_report(self, run_id: str) -> Any:
+        """One stored run's report document (a `hardlab.model.ResultRunStore`)."""
+        ...
+
     def units(self, run_filter: Mapping[str, Any] | None = ...) -> RowsLike:
         """Units with a serial number, most retested first."""
         ...
@@ -304,6 +308,57 @@ class History:
             limit=limit,
         )
         return rows_frame(rows)
+
+    def scpi(
+        self,
+        *,
+        instrument: str | Sequence[str] | None = None,
+        limit: int | None = None,
+        **filters: Unpack[HistoryFilters],
+    ) -> pd.DataFrame:
+        """Instrument exchanges of the matching runs (the ``scpi`` artifacts), in order.
+
+        Read from each run's report: every case's artifact ``scpi`` and the
+        run's own (``case_id`` empty: traffic outside a case), as
+        `hardlab.instruments` keeps them.
+
+        Columns: ``run_id``, ``serial_number``, ``module_id``, ``case_id``,
+        ``instrument``, ``op``, ``command``, ``answer``, ``time`` (UTC),
+        ``ms`` (duration) and ``error``.
+
+        Args:
+            instrument: Only these instruments (their names in hardpy.toml).
+            limit: At most this many runs (the newest).
+            **filters: Which runs (see `HistoryFilters`).
+        """
+        wanted = {instrument} if isinstance(instrument, str) else set(instrument or ())
+        runs = self.runs(limit=limit, **filters)
+        rows: list[dict[str, Any]] = []
+        for run_id, serial in zip(runs["run_id"], runs["serial_number"], strict=True):
+            report = self._source.get_report(str(run_id))
+            logs = [("", "", report.artifact)]
+            for module_id, module in report.modules.items():
+                logs += [(module_id, case_id, c.artifact) for case_id, c in module.cases.items()]
+            for module_id, case_id, artifact in logs:
+                entries = artifact.get("scpi") if isinstance(artifact, Mapping) else None
+                for entry in entries if isinstance(entries, list) else ():
+                    if not isinstance(entry, Mapping) or (
+                        wanted and entry.get("instrument") not in wanted
+                    ):
+                        continue
+                    rows.append({
+                        "run_id": run_id, "serial_number": serial, "module_id": module_id,
+                        "case_id": case_id, "instrument": entry.get("instrument"),
+                        "op": entry.get("op"), "command": entry.get("command"),
+                        "answer": entry.get("answer"), "time": entry.get("t"),
+                        "ms": entry.get("ms"), "error": entry.get("error"),
+                    })  # fmt: skip
+        columns = ["run_id", "serial_number", "module_id", "case_id", "instrument", "op",
+                   "command", "answer", "time", "ms", "error"]  # fmt: skip
+        frame = pd.DataFrame(rows, columns=columns)
+        frame["time"] = pd.to_datetime(frame["time"], unit="s", utc=True)
+        frame["ms"] = frame["ms"].astype("float64")
+        return frame
 
     # ------------------------------------------------------------------ yields
 

@@ -326,6 +326,32 @@ def _measurement_html(measurement: Any) -> str:
     return f'<div style="{color}">{text}{mark}{suffix}</div>'
 
 
+_TRAFFIC_ROWS = 200
+"""How many instrument exchanges a folded case shows (the rest: hardlab.history().scpi())."""
+
+
+def traffic_html(artifact: Mapping[str, Any]) -> str:
+    """A case's instrument exchanges (its artifact ``scpi``), folded: "" when it has none."""
+    entries = artifact.get("scpi")
+    if not isinstance(entries, list) or not entries:
+        return ""
+    kept = [entry for entry in entries if isinstance(entry, Mapping)]
+    names = ", ".join(sorted({str(entry.get("instrument")) for entry in kept}))
+    rows = []
+    for entry in kept[:_TRAFFIC_ROWS]:
+        answer = entry.get("answer")
+        said = f" → {answer}" if answer is not None else ""
+        error = f"  ✗ {entry['error']}" if entry.get("error") else ""
+        rows.append(f"{entry.get('instrument')}  {entry.get('command')}{said}{error}")
+    if len(kept) > _TRAFFIC_ROWS:
+        rows.append(f"… {len(kept) - _TRAFFIC_ROWS} more: hardlab.history().scpi()")
+    return (
+        f'<details style="color:{_MUTED}"><summary>scpi: {len(kept)} × {_e(names)}</summary>'
+        f'<pre style="margin:2px 0;white-space:pre-wrap;font-size:90%">'
+        f"{_e(chr(10).join(rows))}</pre></details>"
+    )
+
+
 def case_row_html(
     case: CaseRunStore,
     *,
@@ -360,6 +386,7 @@ def case_row_html(
     details: list[str] = [f"<div>{_e(text)}</div>" for text in (case.msg or {}).values()]
     if measurements:
         details.extend(_measurement_html(m) for m in case.measurements)
+        details.append(traffic_html(case.artifact))
     if case.chart is not None:
         summary = chart_summary(case.chart, labels)
         details.append(f'<div style="color:{_MUTED}">{icon_svg("chart")} {_e(summary)}</div>')

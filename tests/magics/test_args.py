@@ -8,6 +8,7 @@ import pytest
 
 from hardlab.magics._args import (
     CellCommand,
+    InstrumentsCommand,
     LoginCommand,
     MagicUsageError,
     RunCommand,
@@ -136,3 +137,10 @@ def test_cell_options() -> None:
     assert isinstance(help_text, str) and "usage: %%hardpy" in help_text
     with pytest.raises(MagicUsageError, match="unrecognized arguments: plan"):
         parse_cell("plan")
+
+
+def test_instruments_takes_a_plan_and_close() -> None:
+    assert parse_line("instruments") == InstrumentsCommand(path=".", close=False)
+    assert parse_line("instruments plans/bench --close") == InstrumentsCommand(
+        path="plans/bench", close=True
+    )
