@@ -3,7 +3,8 @@
 The top level accepts extra tables (``[extra_args]``, ...), which become
 attributes of `HardpyConfig`, as `get_hardpy_config()` exposes them in HardPy.
 The sections ``[database]``, ``[frontend]``, ``[stand_cloud]`` and hardlab's
-own ``[hardlab]`` (start arguments the operator station asks for) know their
+own ``[hardlab]`` (start arguments the operator station asks for, the unit
+report's ``[hardlab.report]`` template) know their
 keys. Where HardPy throws the whole file away over one unknown key (its own
 example spells ``enabled`` for ``enable``), hardlab ignores that key and says
 so in a `HardlabWarning` that names it and suggests the right spelling. A
@@ -33,6 +34,7 @@ __all__ = [
     "HardlabConfig",
     "HardpyConfig",
     "ModalResultConfig",
+    "ReportConfig",
     "ReportsStorageMenuConfig",
     "StandCloudConfig",
     "StartArgConfig",
@@ -241,6 +243,23 @@ class StartArgConfig(BaseModel):
         return next((text for text in self.label.values() if text), self.name)
 
 
+class ReportConfig(BaseModel):
+    """``[hardlab.report]``: the unit report ``hardlab report`` writes.
+
+    Example:
+        ```toml
+        [hardlab.report]
+        template = "report/our_report.html.j2"   # relative to the plan folder
+        ```
+    """
+
+    model_config = _SECTION
+
+    template: str | None = None
+    """A Jinja2 template that replaces hardlab's own (it may ``{% extends "report.html.j2" %}``
+    and override blocks); a relative path is from the plan folder."""
+
+
 class HardlabConfig(BaseModel):
     """``[hardlab]``: hardlab's own settings; HardPy keeps the table as an unknown extra."""
 
@@ -248,6 +267,8 @@ class HardlabConfig(BaseModel):
 
     start_args: list[StartArgConfig] = []
     """What the operator station asks before each run (see `StartArgConfig`)."""
+    report: ReportConfig = Field(default_factory=ReportConfig)
+    """How the unit report looks (see `ReportConfig`)."""
 
     @field_validator("start_args")
     @classmethod
@@ -438,6 +459,9 @@ def parse_config(
     api_key = api_key_override(directory)
     if api_key:
         config.stand_cloud.api_key = api_key
+    template = config.hardlab.report.template
+    if template and directory is not None and not Path(template).expanduser().is_absolute():
+        config.hardlab.report.template = str(directory / template)
     bundle = config.stand_cloud.ca_bundle
     if bundle and directory is not None and not Path(bundle).expanduser().is_absolute():
         config.stand_cloud.ca_bundle = str(directory / bundle)

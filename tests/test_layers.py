@@ -20,6 +20,7 @@ LAYERS = {
     "hardlab._util": 0,
     "hardlab._version": 0,
     "hardlab._when": 0,
+    "hardlab._svg": 1,  # case charts as inline SVG: panels and reports draw with it
     "hardlab.model": 1,
     "hardlab.config": 1,
     "hardlab._format": 1,
@@ -34,6 +35,7 @@ LAYERS = {
     "hardlab.views": 6,
     "hardlab.testing": 6,
     "hardlab.services": 7,
+    "hardlab.reports": 7,  # the unit report: renders a run, reads stored ones
     "hardlab.runner": 8,
     "hardlab.cli": 10,
     "hardlab.magics": 10,

@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 if TYPE_CHECKING:
     from hardlab.cloud import StandCloudConnector, StandCloudReader
+    from hardlab.model.report import ResultRunStore
     from hardlab.storage import Rows, Store
     from hardlab.views import History
 
@@ -423,6 +424,18 @@ class StandCloudHistory:
         return self.store.capability(
             run_filter, measurement=measurement, by=by, attempts=attempts, method=method
         )
+
+    def get_report(self, run_id: str) -> ResultRunStore:
+        """One pulled run's report (see `hardlab.storage.Store.get_report`)."""
+        return self.store.get_report(run_id)
+
+    def what_if(
+        self,
+        run_filter: Mapping[str, Any] | None,
+        limits: Mapping[str, tuple[float | None, float | None]],
+    ) -> Rows:
+        """Units' first runs judged with new limits (see `hardlab.storage.Store.what_if`)."""
+        return self.store.what_if(run_filter, limits)
 
 
 def _ids(rows: Rows) -> Iterator[str]:
