@@ -14,7 +14,7 @@ PLAN = {
     "hardpy.toml": """
         tests_name = "Power board"
     """,
-    "test_board.py": '''
+    "test_board.py": """
         import pytest
         import hardlab as hardpy
 
@@ -43,7 +43,7 @@ PLAN = {
                 value=5.0, name="i out", unit="A", operation=hardpy.ComparisonOperation.LE,
                 comparison_value=4.0))
             assert False, hardpy.ErrorCode(7, "load current high")
-    ''',
+    """,
 }
 
 

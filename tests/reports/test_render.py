@@ -35,9 +35,7 @@ def external(page: str) -> list[str]:
     parser.feed(page)
     leaving = [u for u in parser.urls if not u.startswith("#")]
     # CSS may load too: @import and url() in the inline style
-    for marker in ("@import", "url("):
-        if marker in page:
-            leaving.append(marker)
+    leaving.extend(marker for marker in ("@import", "url(") if marker in page)
     return leaving
 
 
