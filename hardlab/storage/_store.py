@@ -727,7 +727,7 @@ class Store:
     def what_if(
         self, run_filter: FilterLike, limits: Mapping[str, tuple[float | None, float | None]]
     ) -> Rows:
-        """Each unit's first counted run, passed before and after new limits (`what_if_select`)."""
+        """Units whose first run new limits flip, then a row of totals (`what_if_select`)."""
         from hardlab.storage._limits import what_if_select
 
         return self._execute(what_if_select(run_filter, limits), "re-evaluating runs")

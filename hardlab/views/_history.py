@@ -606,7 +606,7 @@ class History:
 
         Returns:
             A `WhatIf`: the yields before and after, ``.flips`` (the units
-            whose verdict changes), ``.units`` (every unit).
+            whose verdict changes), ``.units`` (how many units count).
 
         Raises:
             ValueError: If `limits` is empty.

@@ -188,30 +188,30 @@ class WhatIf:
 
     Attributes:
         limits: The new limits, ``{measurement: (low, high)}``.
-        units: One row per unit, from its first counted run:
-            ``part_number``, ``serial_number``, ``stand``, ``run_id``,
-            ``first_started``, ``first_status``, ``passed_before``,
-            ``passed_after`` (booleans).
+        units: How many units count (see the counting rules of `History`).
+        first_pass_before: Units whose first counted run passed, as stored.
+        first_pass_after: Those that would pass with the new limits.
+        flips: The units whose first-pass verdict would change, one row
+            each: ``part_number``, ``serial_number``, ``stand``, ``run_id``
+            (their first counted run), ``first_started``, ``first_status``,
+            ``passed_before``, ``passed_after`` (booleans).
     """
 
     limits: dict[str, tuple[float | None, float | None]]
-    units: pd.DataFrame
+    units: int
+    first_pass_before: int
+    first_pass_after: int
+    flips: pd.DataFrame
 
     @property
     def first_pass_yield_before(self) -> float:
         """First-pass yield as stored (NaN without units)."""
-        return float(self.units["passed_before"].mean()) if len(self.units) else float("nan")
+        return self.first_pass_before / self.units if self.units else float("nan")
 
     @property
     def first_pass_yield_after(self) -> float:
         """First-pass yield with the new limits."""
-        return float(self.units["passed_after"].mean()) if len(self.units) else float("nan")
-
-    @property
-    def flips(self) -> pd.DataFrame:
-        """The units whose first-pass verdict would change (``units`` rows)."""
-        changed = self.units["passed_before"] != self.units["passed_after"]
-        return self.units[changed].reset_index(drop=True)
+        return self.first_pass_after / self.units if self.units else float("nan")
 
     @property
     def newly_failing(self) -> pd.DataFrame:
@@ -228,9 +228,9 @@ class WhatIf:
         ``newly_failing`` and ``newly_passing``."""  # noqa: D205, D209
         return pd.DataFrame(
             [{
-                "units": len(self.units),
-                "first_pass_before": int(self.units["passed_before"].sum()),
-                "first_pass_after": int(self.units["passed_after"].sum()),
+                "units": self.units,
+                "first_pass_before": self.first_pass_before,
+                "first_pass_after": self.first_pass_after,
                 "first_pass_yield_before": self.first_pass_yield_before,
                 "first_pass_yield_after": self.first_pass_yield_after,
                 "newly_failing": len(self.newly_failing),
@@ -241,7 +241,7 @@ class WhatIf:
     def text(self) -> str:
         """A few lines: the yields and the units that flip."""
         lines = [
-            f"{len(self.units)} units; first-pass yield {self.first_pass_yield_before:.2%} "
+            f"{self.units} units; first-pass yield {self.first_pass_yield_before:.2%} "
             f"-> {self.first_pass_yield_after:.2%}",
         ]
         for title, frame in (("would fail", self.newly_failing),
@@ -271,6 +271,15 @@ def what_if(history: History, limits: LimitsLike, filters: dict[str, Any]) -> Wh
         raise TypeError(msg)
     chosen = {str(name): (low, high) for name, (low, high) in limits.items()}
     frame = rows_frame(ask(filters, chosen))
+    totals = frame.iloc[-1]
+    flips = frame.iloc[:-1].drop(columns="units")
+    flips = flips.sort_values(["part_number", "serial_number"], na_position="last")
     for column in ("passed_before", "passed_after"):
-        frame[column] = frame[column].astype(bool)
-    return WhatIf(limits=chosen, units=frame)
+        flips[column] = flips[column].astype(bool)
+    return WhatIf(
+        limits=chosen,
+        units=int(totals["units"]),
+        first_pass_before=int(totals["passed_before"]),
+        first_pass_after=int(totals["passed_after"]),
+        flips=flips.reset_index(drop=True),
+    )

@@ -116,7 +116,7 @@ def test_what_if_wider_limits(history: History) -> None:
     outcome = history.what_if({"vout": (4.8, 5.2)}, part_number="PB-100")
     assert isinstance(outcome, WhatIf)
     # 12 units; before: SN005, SN006 fail the rail, SN010, SN011 fail the load
-    assert len(outcome.units) == 12
+    assert outcome.units == 12
     assert outcome.first_pass_yield_before == pytest.approx(8 / 12)
     # the rail failures pass with wider limits; the load failures stay
     assert outcome.first_pass_yield_after == pytest.approx(10 / 12)
