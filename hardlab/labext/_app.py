@@ -14,7 +14,13 @@ from jupyter_server.extension.application import ExtensionApp
 from traitlets import Unicode
 
 from hardlab.errors import ConfigError, HardlabError
-from hardlab.labext._handlers import ExportHandler, FiltersHandler, ReportHandler, RunsHandler
+from hardlab.labext._handlers import (
+    ExportHandler,
+    FiltersHandler,
+    ReportHandler,
+    RunsHandler,
+    UnitReportHandler,
+)
 from hardlab.storage._url import resolve_url
 
 if TYPE_CHECKING:
@@ -105,6 +111,7 @@ class HardlabExtension(ExtensionApp):
                 (rf"{API_PREFIX}/filters", FiltersHandler),
                 (rf"{API_PREFIX}/runs/([^/]+)", ReportHandler),
                 (rf"{API_PREFIX}/runs/([^/]+)/export", ExportHandler),
+                (rf"{API_PREFIX}/runs/([^/]+)/report", UnitReportHandler),
             ]
         )
 
