@@ -274,13 +274,20 @@ export async function exportHardpyJson(runId: string): Promise<void> {
 
 /** Open a run's unit report (self-contained HTML: it loads nothing) in a browser tab. */
 export async function openUnitReport(runId: string): Promise<void> {
+  // opened during the click, so no popup blocker stops it; filled when the page arrives
+  const tab = window.open('', '_blank');
   try {
     const page = await fetchUnitReport(runId);
     const url = URL.createObjectURL(new Blob([page], { type: 'text/html' }));
-    window.open(url, '_blank');
-    // the new tab has its own copy once it has loaded
+    if (tab) {
+      tab.location.href = url;
+    } else {
+      window.open(url, '_blank');
+    }
+    // the tab has its own copy once it has loaded
     setTimeout(() => URL.revokeObjectURL(url), 60_000);
   } catch (error) {
+    tab?.close();
     Notification.error(
       `Cannot open the report of run ${runId}: ${error instanceof Error ? error.message : error}`
     );
