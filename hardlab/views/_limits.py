@@ -102,33 +102,38 @@ def _number(value: Any) -> float | None:
 
 def _combine(stats: pd.DataFrame) -> pd.DataFrame:
     """Merge the capability groups of a measurement (one per set of limits) with Chan's formula."""
-    rows = []
-    for (name, unit), group in stats.groupby(["measurement", "unit"], dropna=False, sort=False):
-        n = group["n"].astype("float64")
-        total = float(n.sum())
-        if total == 0:
-            continue
-        mean = float((n * group["mean"]).sum() / total)
-        m2 = float(group["m2"].clip(lower=0).sum() + (n * (group["mean"] - mean) ** 2).sum())
-        main = group.iloc[int(np.argmax(n.to_numpy()))]
-        rows.append(
-            {
-                "measurement": name,
-                "unit": unit,
-                "n": int(total),
-                "mean": mean,
-                "std": float(np.sqrt(m2 / (total - 1))) if total >= 2 else np.nan,
-                "min": float(group["min"].min()),
-                "max": float(group["max"].max()),
-                "lsl": main["lsl"],
-                "usl": main["usl"],
-                "n_fail": int(group["n_fail"].sum()),
-            }
-        )
-    return pd.DataFrame(
-        rows, columns=["measurement", "unit", "n", "mean", "std", "min", "max", "lsl", "usl",
-                       "n_fail"],
-    )  # fmt: skip
+    columns = ["measurement", "unit", "n", "mean", "std", "min", "max", "lsl", "usl", "n_fail"]
+    stats = stats[stats["n"] > 0].copy()
+    if stats.empty:
+        return pd.DataFrame(columns=columns)
+    # one vectorised pass, not a Python loop per measurement: a store has hundreds
+    keys = ["measurement", "unit"]
+    stats["unit"] = stats["unit"].astype(object).where(stats["unit"].notna(), "")
+    n = stats["n"].astype("float64")
+    stats["weighted"] = n * stats["mean"]
+    grouped = stats.groupby(keys, sort=False)
+    total = grouped["n"].transform("sum").astype("float64")
+    mean = grouped["weighted"].transform("sum") / total
+    stats["spread"] = stats["m2"].clip(lower=0) + n * (stats["mean"] - mean) ** 2
+    # the limits most of the values were held to
+    main = stats.loc[stats.sort_values("n", ascending=False, kind="stable")
+                     .drop_duplicates(keys).index, [*keys, "lsl", "usl"]]  # fmt: skip
+    merged = grouped.agg(
+        n=("n", "sum"),
+        weighted=("weighted", "sum"),
+        spread=("spread", "sum"),
+        min=("min", "min"),
+        max=("max", "max"),
+        n_fail=("n_fail", "sum"),
+    ).reset_index()
+    merged = merged.merge(main, on=keys, how="left")
+    count = merged["n"].astype("float64")
+    merged["mean"] = merged["weighted"] / count
+    merged["std"] = np.sqrt(merged["spread"] / (count - 1)).where(count >= 2)
+    merged["unit"] = merged["unit"].mask(merged["unit"] == "", None)
+    merged["n"] = merged["n"].astype(int)
+    merged["n_fail"] = merged["n_fail"].astype(int)
+    return merged[columns].reset_index(drop=True)
 
 
 def _cpk(mean: pd.Series, std: pd.Series, low: pd.Series, high: pd.Series) -> pd.Series:
