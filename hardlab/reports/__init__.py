@@ -6,7 +6,8 @@ attempt and measurement with its limits and verdict, charts as inline SVG,
 messages, error codes, instruments. Nothing in the page points outside it
 (no scripts, fonts, style sheets or images), and it has print CSS for A4
 and Letter. `render_pdf` turns it into a PDF with WeasyPrint (the
-``report`` extra). `run_report_html` and `write_run_report` read a stored
+``report`` extra); `embed_html` puts it in a sandboxed iframe for a
+notebook output. `run_report_html` and `write_run_report` read a stored
 run by id. ``[hardlab.report] template = "..."`` in ``hardpy.toml``
 replaces the template.
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from hardlab.reports._render import (
         REPORT_FORMATS,
         TEMPLATE,
+        embed_html,
         render_html,
         render_pdf,
         run_report_html,
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
 __all__ = [
     "REPORT_FORMATS",
     "TEMPLATE",
+    "embed_html",
     "render_html",
     "render_pdf",
     "run_report_html",

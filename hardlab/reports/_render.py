@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 __all__ = [
     "REPORT_FORMATS",
     "TEMPLATE",
+    "embed_html",
     "render_html",
     "render_pdf",
     "run_report_html",
@@ -247,6 +248,20 @@ def render_html(
     except jinja2.TemplateError as exc:
         msg = f"report template {name!r}: {exc}"
         raise HardlabError(msg) from exc
+
+
+def embed_html(page: str, *, height: int = 640) -> str:
+    """A report page to show inside another page (a notebook output): a sandboxed iframe.
+
+    The page's style sheet styles ``body`` and ``@page``; inside the iframe
+    it cannot restyle the notebook around it.
+    """
+    import html
+
+    return (
+        f'<iframe title="hardlab unit report" sandbox="" srcdoc="{html.escape(page, quote=True)}" '
+        f'style="width:100%;height:{int(height)}px;border:1px solid #d0d7de"></iframe>'
+    )
 
 
 def render_pdf(html: str) -> bytes:

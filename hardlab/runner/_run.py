@@ -121,11 +121,13 @@ class RunResult:
         return render_html(self.report, self.attempts, run_id=str(self.run_id), template=template)
 
     def _repr_html_(self) -> str:
-        # a notebook shows the report; without Jinja2 it falls back to the repr
+        # a notebook shows the report, in an iframe so that its style sheet cannot
+        # restyle the notebook; without Jinja2 it falls back to the repr
         from hardlab.errors import MissingExtraError
+        from hardlab.reports import embed_html
 
         try:
-            return self.report_html()
+            return embed_html(self.report_html())
         except MissingExtraError:
             import html
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
@@ -62,7 +63,11 @@ def test_the_page_holds_the_whole_run(stored_run: tuple[RunResult, str]) -> None
 def test_run_result_renders_itself(stored_run: tuple[RunResult, str]) -> None:
     result, _ = stored_run
     page = result.report_html()
-    assert page == result._repr_html_()
+    shown = result._repr_html_()
+    # in a notebook: the same page in a sandboxed iframe, its styles kept inside
+    assert shown.startswith('<iframe title="hardlab unit report" sandbox="" srcdoc="')
+    assert html.unescape(shown.split('srcdoc="', 1)[1].split('" style=', 1)[0]) == page
+    assert "<style>" not in shown
     assert str(result.run_id) in page and "verdict-fail" in page and "verdict-pass" in page
     assert external(page) == []
 
