@@ -13,6 +13,10 @@ Then it times, through ``hardlab.history()``:
 
 * ``first_pass_yield(by=("part_number", "day"))``;
 * ``capability()`` (Cp/Cpk of every measurement);
+* ``suggest_limits()`` (mean ± 3σ of every measurement) and the same for one
+  part number;
+* ``what_if()`` with new limits for two measurements (one tighter, one
+  wider): every unit's first run judged again, with the units that flip;
 
 target: under 1 s each. And the same two answers the HardPy way: pandas
 over a folder of HardPy JSON report files (what HardPy's ``JsonLoader``
@@ -465,6 +469,14 @@ def _run(args: argparse.Namespace, db: Path, reports: Path) -> int:
     history = hardlab.history(f"sqlite:///{db}")
     fpy_first, fpy_warm, fpy = timed(lambda: history.first_pass_yield(by=("part_number", "day")))
     cpk_first, cpk_warm, cpk = timed(history.capability)
+    limits_first, limits_warm, suggestion = timed(history.suggest_limits)
+    part_first, part_warm, _ = timed(lambda: history.suggest_limits(part_number=PARTS[0]))
+    # tighter limits for rail_00 (some passing units fail), wider for rail_01 (some pass)
+    new_limits = {
+        NAMES[0]: (float(NOMINAL[0] - 2.5 * SIGMA[0]), float(NOMINAL[0] + 2.5 * SIGMA[0])),
+        NAMES[1]: (float(LOWER[1] - 0.05), float(UPPER[1] + 0.05)),
+    }
+    what_first, what_warm, outcome = timed(lambda: history.what_if(new_limits))
     history.close()
 
     load_s_started = time.perf_counter()
@@ -486,6 +498,13 @@ def _run(args: argparse.Namespace, db: Path, reports: Path) -> int:
     print(f"  {'question':<24} {'first':>9} {'again':>9}   {'HardPy way':>10}   {'ratio':>7}")
     line("first-pass yield/part/day", fpy_first, fpy_warm, hardpy_fpy_s)
     line("Cpk per measurement", cpk_first, cpk_warm, hardpy_cpk_s)
+    for label, first, warm in (
+        ("suggest_limits (all)", limits_first, limits_warm),
+        (f"suggest_limits ({PARTS[0]})", part_first, part_warm),
+        ("what_if (2 measurements)", what_first, what_warm),
+    ):
+        print(f"  {label:<24} {first:7.3f} s {warm:7.3f} s   {'':>10}   {'':>7}   "
+              f"{'ok' if warm < 1.0 else 'MISSED'}")  # fmt: skip
     print()
     print(
         f"  HardPy way on {len(runs):,} runs: loading {load_s:.2f} s, first-pass yield "
@@ -502,6 +521,10 @@ def _run(args: argparse.Namespace, db: Path, reports: Path) -> int:
           f"{len(fpy)} part-day rows")  # fmt: skip
     print(f"  check: median Cpk {cpk['cpk'].median():.3f} (hardlab, {int(cpk['n'].sum()):,} "
           f"values), {cpk_ref['cpk'].median():.3f} (pandas, {len(meas):,} values)")  # fmt: skip
+    print(f"  check: suggest_limits proposes {len(suggestion.frame)} limits; what_if: "
+          f"{outcome.first_pass_yield_before:.4f} -> {outcome.first_pass_yield_after:.4f} "
+          f"first-pass yield, {len(outcome.newly_failing):,} units would fail, "
+          f"{len(outcome.newly_passing):,} would pass")  # fmt: skip
     return 0
 
 

@@ -34,6 +34,7 @@ __all__ = [
     "HardpyConfig",
     "InstrumentConfig",
     "ModalResultConfig",
+    "ReportConfig",
     "ReportsStorageMenuConfig",
     "StandCloudConfig",
     "StartArgConfig",
@@ -319,6 +320,23 @@ class InstrumentConfig(BaseModel):
         return value
 
 
+class ReportConfig(BaseModel):
+    """``[hardlab.report]``: the unit report ``hardlab report`` writes.
+
+    Example:
+        ```toml
+        [hardlab.report]
+        template = "report/our_report.html.j2"   # relative to the plan folder
+        ```
+    """
+
+    model_config = _SECTION
+
+    template: str | None = None
+    """A Jinja2 template that replaces hardlab's own (it may ``{% extends "report.html.j2" %}``
+    and override blocks); a relative path is from the plan folder."""
+
+
 class HardlabConfig(BaseModel):
     """``[hardlab]``: hardlab's own settings; HardPy keeps the table as an unknown extra."""
 
@@ -326,6 +344,8 @@ class HardlabConfig(BaseModel):
 
     start_args: list[StartArgConfig] = []
     """What the operator station asks before each run (see `StartArgConfig`)."""
+    report: ReportConfig = Field(default_factory=ReportConfig)
+    """How the unit report looks (see `ReportConfig`)."""
     instruments: list[InstrumentConfig] = []
     """The plan's VISA instruments (see `InstrumentConfig`)."""
 
@@ -548,6 +568,9 @@ def parse_config(
     api_key = api_key_override(directory)
     if api_key:
         config.stand_cloud.api_key = api_key
+    template = config.hardlab.report.template
+    if template and directory is not None and not Path(template).expanduser().is_absolute():
+        config.hardlab.report.template = str(directory / template)
     bundle = config.stand_cloud.ca_bundle
     if bundle and directory is not None and not Path(bundle).expanduser().is_absolute():
         config.stand_cloud.ca_bundle = str(directory / bundle)

@@ -266,3 +266,8 @@ export async function fetchReport(runId: string): Promise<IReportView> {
 export async function fetchHardpyJson(runId: string): Promise<string> {
   return (await request(['runs', runId, 'export'], [['format', 'hardpy-json']])).text();
 }
+
+/** The run's unit report: one self-contained HTML page (what `hardlab report` writes). */
+export async function fetchUnitReport(runId: string): Promise<string> {
+  return (await request(['runs', runId, 'report'])).text();
+}

@@ -11,13 +11,14 @@ import {
   Notification,
   ToolbarButton
 } from '@jupyterlab/apputils';
-import { copyIcon, downloadIcon, refreshIcon } from '@jupyterlab/ui-components';
+import { copyIcon, downloadIcon, fileIcon, refreshIcon } from '@jupyterlab/ui-components';
 import { Poll } from '@lumino/polling';
 import { Widget } from '@lumino/widgets';
 
 import {
   fetchHardpyJson,
   fetchReport,
+  fetchUnitReport,
   ICase,
   IMeasurement,
   IModule,
@@ -271,7 +272,29 @@ export async function exportHardpyJson(runId: string): Promise<void> {
   }
 }
 
-/** A report in a main-area tab, with "Copy run id", "Export HardPy JSON" and "Refresh". */
+/** Open a run's unit report (self-contained HTML: it loads nothing) in a browser tab. */
+export async function openUnitReport(runId: string): Promise<void> {
+  // opened during the click, so no popup blocker stops it; filled when the page arrives
+  const tab = window.open('', '_blank');
+  try {
+    const page = await fetchUnitReport(runId);
+    const url = URL.createObjectURL(new Blob([page], { type: 'text/html' }));
+    if (tab) {
+      tab.location.href = url;
+    } else {
+      window.open(url, '_blank');
+    }
+    // the tab has its own copy once it has loaded
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  } catch (error) {
+    tab?.close();
+    Notification.error(
+      `Cannot open the report of run ${runId}: ${error instanceof Error ? error.message : error}`
+    );
+  }
+}
+
+/** A report in a main-area tab: "Copy run id", "Export HardPy JSON", "Unit report", "Refresh". */
 export function createReportWidget(runId: string): MainAreaWidget<ReportContent> {
   const content = new ReportContent(runId);
   const widget = new MainAreaWidget({ content });
@@ -303,6 +326,15 @@ export function createReportWidget(runId: string): MainAreaWidget<ReportContent>
       label: 'Export HardPy JSON',
       tooltip: 'Download the run as a HardPy JSON report',
       onClick: () => void exportHardpyJson(runId)
+    })
+  );
+  widget.toolbar.addItem(
+    'unit-report',
+    new ToolbarButton({
+      icon: fileIcon,
+      label: 'Unit report',
+      tooltip: 'Open the unit report (one HTML file that prints well)',
+      onClick: () => void openUnitReport(runId)
     })
   );
   widget.toolbar.addItem(

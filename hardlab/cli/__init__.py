@@ -117,6 +117,10 @@ def _parser() -> argparse.ArgumentParser:
     from hardlab.cli._instruments import add_parser as instruments_parser
 
     instruments_parser(commands)
+
+    from hardlab.cli._report import add_parsers as report_parsers
+
+    report_parsers(commands, _db_option)
     return parser
 
 
@@ -432,6 +436,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from hardlab.cli import _history
 
             return _history.cmd_runs(args) if args.command == "runs" else _history.cmd_show(args)
+        if args.command in ("report", "diff"):
+            from hardlab.cli import _report
+
+            return _report.cmd_report(args) if args.command == "report" else _report.cmd_diff(args)
         if args.command in ("import", "export"):
             from hardlab.cli import _exchange
 

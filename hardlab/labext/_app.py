@@ -14,7 +14,13 @@ from jupyter_server.extension.application import ExtensionApp
 from traitlets import Unicode
 
 from hardlab.errors import ConfigError, HardlabError
-from hardlab.labext._handlers import ExportHandler, FiltersHandler, ReportHandler, RunsHandler
+from hardlab.labext._handlers import (
+    ExportHandler,
+    FiltersHandler,
+    ReportHandler,
+    RunsHandler,
+    UnitReportHandler,
+)
 from hardlab.labext._history import HistoryHandler
 from hardlab.storage import resolve_url
 
@@ -107,6 +113,7 @@ class HardlabExtension(ExtensionApp):
                 (rf"{API_PREFIX}/history", HistoryHandler),
                 (rf"{API_PREFIX}/runs/([^/]+)", ReportHandler),
                 (rf"{API_PREFIX}/runs/([^/]+)/export", ExportHandler),
+                (rf"{API_PREFIX}/runs/([^/]+)/report", UnitReportHandler),
             ]
         )
 

@@ -41,7 +41,14 @@ if TYPE_CHECKING:
     from hardlab.labext._app import HardlabExtension
     from hardlab.storage import Store
 
-__all__ = ["AUTH_RESOURCE", "ExportHandler", "FiltersHandler", "ReportHandler", "RunsHandler"]
+__all__ = [
+    "AUTH_RESOURCE",
+    "ExportHandler",
+    "FiltersHandler",
+    "ReportHandler",
+    "RunsHandler",
+    "UnitReportHandler",
+]
 
 AUTH_RESOURCE = "hardlab"
 """The resource name jupyter_server's authorizer is asked about (action ``read``)."""
@@ -250,3 +257,27 @@ class ExportHandler(_RunHandler):
         self.set_header("Content-Type", f"{chosen.media_type}; charset=UTF-8")
         self.set_header("Content-Disposition", f'attachment; filename="{safe_name}{chosen.suffix}"')
         self.finish(body)
+
+
+class UnitReportHandler(_RunHandler):
+    """``GET /hardlab/api/runs/{id}/report``: the run's unit report, one self-contained HTML page.
+
+    The page ``hardlab report RUN_ID`` writes (`hardlab.reports`); it loads
+    nothing from anywhere, so the panel can show it from a blob URL.
+    """
+
+    @web.authenticated
+    @authorized
+    async def get(self, run_id: str) -> None:
+        if self.arguments():
+            names = ", ".join(map(repr, sorted(self.arguments())))
+            error = ParameterError(f"unknown parameter {names}; this endpoint takes none")
+            raise self.bad_request(error)
+        row = await self.run_row(run_id)
+        full_id = str(row["id"])
+        from hardlab.reports import render_html
+
+        def page(store: Store) -> str:
+            return render_html(store.get_report(full_id), store.attempts(full_id), run_id=full_id)
+
+        self.finish(await self.read(page), set_content_type="text/html; charset=UTF-8")

@@ -93,7 +93,7 @@ def _chart(case: CaseRunStore) -> JSON | None:
     if case.chart is None:
         return None
     # The notebook panel's renderer: one look for charts in every front end.
-    from hardlab.widgets import chart_svg
+    from hardlab._svg import chart_svg
 
     chart = case.chart
     return {

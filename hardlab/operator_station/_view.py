@@ -12,6 +12,7 @@ displays once (in an ``Output`` widget); everything else is Python.
 from __future__ import annotations
 
 import contextlib
+import html
 import os
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -440,8 +441,18 @@ class Station:
 
         self.history_title = widgets.HTML(heading_html(labels("station.history")))
         self.history = widgets.HTML("")
+        # the unit report of a run in the history, as a link that holds the page
+        self.report_choice = widgets.Dropdown(options=[], layout=widgets.Layout(width="auto"))
+        self.report_button = widgets.Button(description=labels("station.report"), icon="file")
+        self.report_button.on_click(lambda _button: self.show_report())
+        self.report_link = widgets.HTML("")
         self.history_box = widgets.VBox(
-            [self.history_title, self.history],
+            [
+                self.history_title,
+                self.history,
+                widgets.HBox([self.report_choice, self.report_button]),
+                self.report_link,
+            ],
             layout=widgets.Layout(display="flex" if self.controller.history_on else "none"),
         )
 
@@ -652,6 +663,7 @@ class Station:
         self._draw_selection_title()
         self._draw_plan()
         self.history_title.value = heading_html(labels("station.history"))
+        self.report_button.description = labels("station.report")
         self._draw_history()
         shown = self.controller.modal
         if shown is not None:
@@ -727,6 +739,36 @@ class Station:
         self.history.value = history_html(
             controller.history_rows or [], self.labels, controller.history_error
         )
+        self.report_choice.options = [
+            (f"{row.started.astimezone():%H:%M:%S} · {row.dut} · {row.status}"
+             if row.started else row.run_id, row.run_id)
+            for row in controller.history_rows or []
+        ]  # fmt: skip
+
+    def show_report(self, run_id: str | None = None) -> str:
+        """Offer the unit report of a stored run (default: the one chosen under the history).
+
+        The report (`hardlab.reports`) is put in a link that holds the whole
+        page, so the operator's browser opens or saves it without another request.
+
+        Returns:
+            The report page ("" when no run is chosen).
+        """
+        chosen = run_id or self.report_choice.value
+        if not chosen:
+            return ""
+        import base64
+
+        from hardlab.reports import run_report_html
+
+        page = run_report_html(str(chosen), self.store_url)
+        data = base64.b64encode(page.encode("utf-8")).decode("ascii")
+        self.report_link.value = (
+            f'<a download="report-{chosen}.html" target="_blank" '
+            f'href="data:text/html;charset=utf-8;base64,{data}">'
+            f"{html.escape(self.labels('station.report'))}: {html.escape(str(chosen))}</a>"
+        )
+        return page
 
     def _draw_selection_title(self) -> None:
         text = self.labels(

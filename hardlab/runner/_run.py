@@ -32,6 +32,8 @@ from hardlab.runtime import Capture, RunSpec, RunState
 if TYPE_CHECKING:
     import pandas as pd
 
+    from hardlab.views import Comparison
+
 __all__ = [
     "Capture",
     "RunResult",
@@ -113,6 +115,43 @@ class RunResult:
         from hardlab import views
 
         return views.attempts_frame(self.attempts, run_id=str(self.run_id))
+
+    def report_html(self, *, template: str | PathLike[str] | None = None) -> str:
+        """This run's unit report: one self-contained HTML page (see `hardlab.reports`).
+
+        Raises:
+            MissingExtraError: If Jinja2 is not installed (``hardlab[report]``).
+        """
+        from hardlab.reports import render_html
+
+        return render_html(self.report, self.attempts, run_id=str(self.run_id), template=template)
+
+    def _repr_html_(self) -> str:
+        # a notebook shows the report, in an iframe so that its style sheet cannot
+        # restyle the notebook; without Jinja2 it falls back to the repr
+        from hardlab.errors import MissingExtraError
+        from hardlab.reports import embed_html
+
+        try:
+            return embed_html(self.report_html())
+        except MissingExtraError:
+            import html
+
+            return f"<pre>{html.escape(repr(self))}</pre>"
+
+    def compare(self, other: RunResult | ResultRunStore) -> Comparison:
+        """This run side by side with `other`, the reference: deltas are this - other.
+
+        Returns:
+            A `hardlab.views.Comparison` (``print()`` it, or ``.frame()``).
+        """
+        from hardlab.views import compare_reports
+
+        if isinstance(other, RunResult):
+            return compare_reports(
+                other.report, self.report, base_label=str(other.run_id), new_label=str(self.run_id)
+            )
+        return compare_reports(other, self.report, new_label=str(self.run_id))
 
     def counts(self) -> dict[str, int]:
         """How many cases ended in each status."""

@@ -429,6 +429,14 @@ class StandCloudHistory:
             run_filter, measurement=measurement, by=by, attempts=attempts, method=method
         )
 
+    def what_if(
+        self,
+        run_filter: Mapping[str, Any] | None,
+        limits: Mapping[str, tuple[float | None, float | None]],
+    ) -> Rows:
+        """Units' first runs judged with new limits (see `hardlab.storage.Store.what_if`)."""
+        return self.store.what_if(run_filter, limits)
+
 
 def _ids(rows: Rows) -> Iterator[str]:
     where = rows.columns.index("id")

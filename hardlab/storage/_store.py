@@ -729,6 +729,14 @@ class Store:
         )
         return self._execute(statement, "computing capability statistics")
 
+    def what_if(
+        self, run_filter: FilterLike, limits: Mapping[str, tuple[float | None, float | None]]
+    ) -> Rows:
+        """Units whose first run new limits flip, then a row of totals (`what_if_select`)."""
+        from hardlab.storage._limits import what_if_select
+
+        return self._execute(what_if_select(run_filter, limits), "re-evaluating runs")
+
     def _execute(self, statement: Any, what: str = "a query") -> Rows:
         """Run a SQLAlchemy SELECT and return its `Rows` (the named queries above use it)."""
         with self._read(what) as conn:

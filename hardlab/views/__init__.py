@@ -2,7 +2,9 @@
 
 `History` asks a source (a `hardlab.storage.Store`) for rows and turns them
 into DataFrames with real dtypes; `attempts_frame` does the same for one
-run's attempts in memory (`hardlab.RunResult.to_frame`). Get a `History`
+run's attempts in memory (`hardlab.RunResult.to_frame`). `compare_reports`
+puts two runs side by side (a `Comparison`); `History.suggest_limits` and
+`History.what_if` set limits from history. Get a `History`
 with `hardlab.history()`.
 
 Importing this package imports neither pandas nor matplotlib; the names are
@@ -16,21 +18,43 @@ from typing import TYPE_CHECKING
 from hardlab._util import lazy_exports
 
 if TYPE_CHECKING:
+    from hardlab.views._compare import (
+        CaseChange,
+        Comparison,
+        MeasurementChange,
+        compare_reports,
+        golden_run_id,
+    )
     from hardlab.views._frames import RowsLike, attempts_frame, rows_frame
     from hardlab.views._history import History, HistoryFilters, HistorySource
+    from hardlab.views._limits import LimitSuggestion, WhatIf
     from hardlab.views._trend import TrendFigure
 
 __all__ = [
+    "CaseChange",
+    "Comparison",
     "History",
     "HistoryFilters",
     "HistorySource",
+    "LimitSuggestion",
+    "MeasurementChange",
     "RowsLike",
     "TrendFigure",
+    "WhatIf",
     "attempts_frame",
+    "compare_reports",
+    "golden_run_id",
     "rows_frame",
 ]
 
 _WHERE = {
+    "CaseChange": "hardlab.views._compare",
+    "Comparison": "hardlab.views._compare",
+    "LimitSuggestion": "hardlab.views._limits",
+    "MeasurementChange": "hardlab.views._compare",
+    "WhatIf": "hardlab.views._limits",
+    "compare_reports": "hardlab.views._compare",
+    "golden_run_id": "hardlab.views._compare",
     "History": "hardlab.views._history",
     "HistoryFilters": "hardlab.views._history",
     "HistorySource": "hardlab.views._history",

@@ -14,6 +14,8 @@ from hardlab.views._frames import RowsLike, rows_frame
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+    from hardlab.views._compare import Comparison
+    from hardlab.views._limits import LimitSuggestion, WhatIf
     from hardlab.views._trend import TrendFigure
 
 __all__ = ["FILTERS", "History", "HistoryFilters", "HistorySource"]
@@ -543,6 +545,125 @@ class History:
             measurement=measurement, attempts=attempts, numeric=True, limit=limit, **filters
         )
         return trend_figure(frame, measurement)
+
+    # ------------------------------------------------------------------ comparison and limits
+
+    def golden_run(self, golden: str, **filters: Unpack[HistoryFilters]) -> str:
+        """The id of the newest passing run of the unit with serial number `golden`.
+
+        Args:
+            golden: The golden unit's serial number.
+            **filters: Which runs (see `HistoryFilters`), e.g. its part number.
+
+        Raises:
+            StorageError: If the unit has no passing run.
+        """
+        from hardlab.views._compare import golden_run_id
+
+        return golden_run_id(self._source, golden, _filters(filters))
+
+    def compare(
+        self, run_a: str, run_b: str | None = None, *, golden: str | None = None
+    ) -> Comparison:
+        """Two stored runs side by side: `run_b` against the reference `run_a`.
+
+        Deltas are ``b - a``. With `golden` (a serial number), `run_a` is
+        compared with that unit's newest passing run instead (the reference).
+
+        Args:
+            run_a: A run id (or a unique prefix).
+            run_b: The other run; None with `golden`.
+            golden: Compare `run_a` with this unit's newest passing run.
+
+        Returns:
+            A `hardlab.views.Comparison` (``str()`` is its text, ``.frame()`` a DataFrame).
+
+        Raises:
+            StorageError: If a run is unknown, or the golden unit has no passing run.
+            TypeError: If neither or both of `run_b` and `golden` are given.
+        """
+        from hardlab.views._compare import compare_reports
+
+        if (run_b is None) == (golden is None):
+            msg = "compare(run_a, run_b) or compare(run_a, golden=SERIAL)"
+            raise TypeError(msg)
+        if golden is not None:
+            base_id, new_id = self.golden_run(golden), run_a
+        else:
+            base_id, new_id = run_a, str(run_b)
+        base = self._source.get_report(base_id)
+        new = self._source.get_report(new_id)
+        return compare_reports(base, new, base_label=base_id, new_label=new_id)
+
+    def suggest_limits(
+        self,
+        measurement: str | Sequence[str] | None = None,
+        *,
+        k: float | None = None,
+        cpk: float | None = None,
+        guard_band: float = 0.0,
+        attempts: Attempts = "final",
+        **filters: Unpack[HistoryFilters],
+    ) -> LimitSuggestion:
+        """Limits per numeric measurement from its stored values: mean ± k·σ, or a target Cpk.
+
+        The count, mean and σ come from SQL (the same statistics as
+        `capability`, merged across the limits a measurement had). The
+        proposal is ``mean ± h·σ`` with ``h = k`` (default 3), or ``h = 3 ·
+        cpk`` so that the values' Cpk against the proposal is `cpk`;
+        ``guard_band`` widens each side by that fraction of ``h·σ`` (room for
+        measurement uncertainty and drift).
+
+        Args:
+            measurement: Only these measurements (default: every numeric one).
+            k: The half-width in σ (default 3).
+            cpk: A target Cpk instead of `k`.
+            guard_band: Extra margin, a fraction of the half-width (0.1 = 10 %).
+            attempts: ``final`` (default) or ``all`` attempts' values.
+            **filters: Which runs (see `HistoryFilters`): part number, stand, time...
+
+        Returns:
+            A `LimitSuggestion`: ``.frame`` (the proposal and its statistics),
+            ``.limits`` (``{name: (low, high)}`` for `what_if`), ``.data()``
+            (the values it rests on).
+
+        Raises:
+            ValueError: For both `k` and `cpk`, or values that are not positive.
+        """
+        from hardlab.views._limits import suggest_limits
+
+        return suggest_limits(
+            self, measurement, k=k, cpk=cpk, guard_band=guard_band, attempts=attempts,
+            filters=_filters(filters),
+        )  # fmt: skip
+
+    def what_if(
+        self,
+        limits: Mapping[str, tuple[float | None, float | None]],
+        **filters: Unpack[HistoryFilters],
+    ) -> WhatIf:
+        """Stored runs re-evaluated with new limits: first-pass yield before and after.
+
+        Each unit's first counted run (the counting rules above) is judged
+        again, in SQL: it fails if a final value of a measurement in
+        `limits` lies outside its new limits (bounds included); a failed run
+        passes if each failed case failed on measurements only and the new
+        limits accept every one of them; every other run keeps its verdict.
+
+        Args:
+            limits: ``{measurement name: (low, high)}``; None opens a side.
+            **filters: Which runs and cohorts (see the counting rules above).
+
+        Returns:
+            A `WhatIf`: the yields before and after, ``.flips`` (the units
+            whose verdict changes), ``.units`` (how many units count).
+
+        Raises:
+            ValueError: If `limits` is empty.
+        """
+        from hardlab.views._limits import what_if
+
+        return what_if(self, limits, _filters(filters))
 
 
 def _with_capability(frame: pd.DataFrame) -> pd.DataFrame:

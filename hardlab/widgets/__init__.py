@@ -55,7 +55,6 @@ if TYPE_CHECKING:
         station_css,
         status_bar_html,
     )
-    from hardlab.widgets._svg import chart_svg
 
 __all__ = [
     "DialogView",
@@ -67,7 +66,6 @@ __all__ = [
     "Station",
     "StatusBar",
     "WidgetOperator",
-    "chart_svg",
     "completion_sound",
     "format_when",
     "heading_html",
@@ -91,7 +89,6 @@ _WHERE = {
     "sanitize_html": "hardlab.widgets._sanitize",
     "Labels": "hardlab.widgets._i18n",
     "completion_sound": "hardlab.widgets._sound",
-    "chart_svg": "hardlab.widgets._svg",
     "HistoryRow": "hardlab.widgets._station_html",
     "StatusBar": "hardlab.widgets._station_html",
     "format_when": "hardlab.widgets._station_html",

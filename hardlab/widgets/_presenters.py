@@ -29,11 +29,11 @@ from hardlab._format import (
     format_limits,
     format_measurement,
 )
+from hardlab._svg import icon_svg
 from hardlab.model.dialog import HTMLComponent, ImageComponent
 from hardlab.model.enums import ChartType, TestStatus
 from hardlab.widgets._i18n import ENGLISH, Labels
 from hardlab.widgets._sanitize import safe_url, sanitize_html
-from hardlab.widgets._svg import icon_svg
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -27,7 +27,7 @@ from hardlab.model.report import ResultRunStore
 from hardlab.storage import Store
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Locator, Page
+    from playwright.sync_api import Locator, Page, Route
 
 HARDLAB = str(Path(sys.executable).with_name("hardlab"))
 TIMEOUT_MS = PAGE_TIMEOUT * 1000
@@ -125,6 +125,51 @@ def test_the_panel_lists_a_recorded_run_and_opens_its_report(
     exported = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
     assert exported["id"] == run_id
     assert exported["dut"]["serial_number"] == demo_run["dut_serial_number"]
+
+
+def test_the_unit_report_opens_from_the_panel_with_no_external_request(
+    page: Page, lab_server: JupyterServer, demo_run: dict[str, object], artifacts: Path
+) -> None:
+    from urllib.parse import urlsplit
+
+    run_id = str(demo_run["id"])
+    refused: list[str] = []
+
+    def only_loopback(route: Route) -> None:
+        url = route.request.url
+        host = urlsplit(url).hostname
+        if url.startswith(("blob:", "data:", "about:")) or host in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            refused.append(url)
+            route.abort()
+
+    page.context.route("**/*", only_loopback)
+    open_lab(page, lab_server)
+    panel = show_panel(page)
+    item = panel.locator(f'.hl-RunItem[data-run-id="{run_id}"]')
+    item.wait_for(state="visible", timeout=TIMEOUT_MS)
+    item.click()
+    page.locator(f'.hl-Report[data-run-id="{run_id}"] .hl-Module').first.wait_for(
+        state="visible", timeout=TIMEOUT_MS
+    )
+    toolbar = page.locator(".hl-ReportWidget .jp-Toolbar")
+    with page.context.expect_page(timeout=TIMEOUT_MS) as opened:
+        toolbar.get_by_text("Unit report").click()
+    report = opened.value  # blank at first: the report arrives from the server, then shows
+    report.wait_for_url("blob:**", timeout=TIMEOUT_MS)
+    report.wait_for_load_state("load", timeout=TIMEOUT_MS)
+    text = report.locator("body").inner_text()
+    assert run_id in text and str(demo_run["dut_serial_number"]) in text
+    assert "Board temperature" in text and "≤ 60" in text
+    assert report.locator("svg").count() >= 1  # the ramp chart, drawn inline
+    # nothing in the page points outside it
+    assert report.evaluate(
+        "() => [...document.querySelectorAll('[src], [href]')]"
+        ".map(e => e.getAttribute('src') || e.getAttribute('href'))"
+    ) == []  # fmt: skip
+    report.screenshot(path=str(artifacts / "extension-unit-report.png"), full_page=True)
+    assert refused == []
 
 
 WAITING_PLAN = {

@@ -300,11 +300,28 @@ async def test_export_is_the_hardpy_json_report_hardlab_export_writes(
     assert (code, message) == (400, "format='csv': choose among hardpy-json")
 
 
+async def test_unit_report_is_the_page_hardlab_report_writes(
+    jp_fetch: Fetch, stored: list[str]
+) -> None:
+    from hardlab.reports import run_report_html
+
+    reply = await jp_fetch("hardlab", "api", "runs", stored[2], "report")
+    assert reply.headers["Content-Type"] == "text/html; charset=UTF-8"
+    page = reply.body.decode("utf-8")
+    assert page == run_report_html(stored[2])
+    assert "3V3" in page and "<svg" in page and "<script" not in page
+    code, message = await error_of(jp_fetch, "runs", stored[2], "report", page="2")
+    assert (code, message) == (400, "unknown parameter 'page'; this endpoint takes none")
+
+
 # ---------------------------------------------------------------- access and failures
 
 
 async def test_requests_without_the_token_are_refused(jp_fetch: Fetch, stored: list[str]) -> None:
-    for parts in (("runs",), ("filters",), ("runs", stored[0]), ("runs", stored[0], "export")):
+    for parts in (
+        ("runs",), ("filters",), ("runs", stored[0]), ("runs", stored[0], "export"),
+        ("runs", stored[0], "report"),
+    ):  # fmt: skip
         with pytest.raises(HTTPClientError) as caught:
             await jp_fetch("hardlab", "api", *parts, headers={"Authorization": ""})
         assert caught.value.code == 403, parts

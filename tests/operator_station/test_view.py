@@ -377,6 +377,31 @@ def test_history_lists_this_stands_runs(make_station: Callable[..., Station]) ->
     assert station.history.value.count("<tr data-run=") == 3  # history_size
 
 
+def test_the_report_of_a_run_in_the_history(
+    make_station: Callable[..., Station], front: Any
+) -> None:
+    import base64
+
+    station = make_station("test_history = true")
+    assert station.show_report() == ""  # no run yet, nothing chosen
+    first = station.start().wait(60)
+    second = station.start().wait(60)
+    station.refresh_history()
+    assert [value for _, value in station.report_choice.options] == [
+        str(second.run_id),
+        str(first.run_id),
+    ]
+    station.report_choice.value = str(first.run_id)
+    front.click(station.report_button)
+    link = station.report_link.value
+    assert f'download="report-{first.run_id}.html"' in link
+    data = link.split("base64,", 1)[1].split('"', 1)[0]
+    page = base64.b64decode(data).decode("utf-8")
+    assert str(first.run_id) in page and "SN-1" in page and "<script" not in page
+    station.set_language("de")
+    assert station.report_button.description == "Prüfbericht"
+
+
 def test_stations_on_one_store_each_list_their_own_stand(
     make_station: Callable[..., Station],
 ) -> None:

@@ -8,9 +8,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from hardlab._svg import ICONS, PALETTE, chart_svg, icon_svg
 from hardlab.model.enums import ChartType
 from hardlab.model.measurement import Chart
-from hardlab.widgets._svg import ICONS, PALETTE, chart_svg, icon_svg
 
 NS = "{http://www.w3.org/2000/svg}"
 
