@@ -54,6 +54,11 @@ def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
             faulthandler.cancel_dump_traceback_later()
 
 
+# HardPy's example plans for the fidelity test (tests/compat) are run by those
+# tests, under hardlab; the suite itself does not collect them.
+collect_ignore = ["data"]
+
+
 @pytest.fixture(autouse=True)
 def hardlab_home(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
