@@ -273,10 +273,11 @@ class RunPanel:
         # itself gets them in that same publish.
         if selected is None or threading.get_ident() == self._drawing_thread:
             return
+        # Every block, not only those noted stale: a block whose last change
+        # crossed a fold on its way (the kernel and the browser each move a
+        # section) would otherwise stay old. Unchanged blocks send nothing.
         with self._lock:
-            keys = [("block", view.module_id, n) for n in sorted(view.stale)]
-        if not keys:
-            return
+            keys = [("block", view.module_id, n) for n in range(len(view.blocks))]
         self.publisher.mark(*keys)
         if not self.publisher.running:
             self.flush()
@@ -495,6 +496,23 @@ class RunPanel:
             sent += _set(self.errors, value=self._errors_html(errors, labels))
         if _FINAL in keys or _HEADER in keys:
             sent += self._draw_controls(final, labels)
+        if final is not None and _FINAL in keys:
+            sent += self._reconcile_folds()
+        return sent
+
+    def _reconcile_folds(self) -> int:
+        """Send each closed section's fold state once more, at the run's end.
+
+        A section closed here whose opening in the browser crossed the
+        kernel's fold (the browser's echo arrives after it) would stay open
+        there, showing rows this side no longer draws; closed, the operator
+        opens it and gets them.
+        """
+        sent = 0
+        for view in list(self._modules.values()):
+            if view.accordion.selected_index is None:
+                view.accordion.send_state("selected_index")
+                sent += 1
         return sent
 
     def _chunk(self, case_ids: list[str], index: int) -> list[str]:

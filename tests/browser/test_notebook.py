@@ -318,8 +318,9 @@ def test_lab_panel_renders_a_thousand_cases_exactly(
     folded = panel.locator(
         ".jupyter-widget-Collapse:not(.jupyter-widget-Collapse-open) .jupyter-widget-Collapse-header"
     )
-    for _ in range(folded.count()):
+    for left in range(folded.count(), 0, -1):
         folded.first.click()
+        expect(folded).to_have_count(left - 1)  # opened before the next click
     expect(panel.locator(".hardlab-case")).to_have_count(total)
     expect(panel.locator(".hardlab-case.hardlab-passed")).to_have_count(total)
     assert panel.get_by_text(f"case {CASES - 1} of module {MODULES}", exact=True).count() == 1
