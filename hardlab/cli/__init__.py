@@ -306,6 +306,17 @@ def _print_stored(run_id: str, url: str | None) -> None:
     )
 
 
+def _capture_off(pytest_args: list[str]) -> bool:
+    """Whether pytest's arguments turn its output capture off (``-s``, ``--capture=no``)."""
+    for index, arg in enumerate(pytest_args):
+        if arg in ("-s", "--capture=no", "--capture=tee-sys"):
+            return True
+        following = pytest_args[index + 1 : index + 2]
+        if arg == "--capture" and following and following[0] in ("no", "tee-sys"):
+            return True
+    return False
+
+
 def _cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
     import hardlab
     from hardlab.cli._view import TerminalView
@@ -318,7 +329,10 @@ def _cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
         operator = None
     else:
         operator = TerminalOperator(stdin=sys.stdin, stdout=sys.stdout)
-    view = None if args.pytest_output else TerminalView(verbose=not args.quiet)
+    # With pytest's capture off the tests write to this terminal too: a line
+    # redrawn in place would run into their output, so the view prints lines only.
+    live = False if _capture_off(extra) else None
+    view = None if args.pytest_output else TerminalView(verbose=not args.quiet, live=live)
     try:
         result = hardlab.run(
             args.path,

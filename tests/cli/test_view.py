@@ -175,6 +175,29 @@ def test_dumb_terminal_gets_no_escape_sequences_but_messages_as_they_happen(
     assert "\r\n" in raw and "\r" not in raw.replace("\r\n", "")
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
+def test_terminal_with_capture_off_keeps_the_tests_own_output_whole(
+    make_plan: MakePlan, env: dict[str, str], tmp_path: Path
+) -> None:
+    plan = make_plan(
+        {
+            "test_talk.py": """
+                import time
+
+                def test_talk():
+                    time.sleep(0.6)
+                    print("hello from the test")
+                    time.sleep(0.6)
+            """
+        }
+    )
+    chunks = _pty_run(["run", plan, "--no-store", "--", "-s"], env, tmp_path)
+    raw = "".join(chunk for _, chunk in chunks)
+    # no status line to run into: the test's line starts a line of its own
+    assert "\r\nhello from the test\r\n" in raw, raw
+    assert not any(frame in raw for frame in SPINNER), raw
+
+
 def test_log_gets_messages_as_they_happen_and_no_spinner(
     make_plan: MakePlan, env: dict[str, str], tmp_path: Path
 ) -> None:
