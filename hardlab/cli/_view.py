@@ -159,7 +159,8 @@ class TerminalView(Painter):
         now = time.monotonic()
         if now < self._next_still:
             return
-        self._next_still += self._still_every
+        while self._next_still <= now:  # a line per period, none to catch up after a dialog
+            self._next_still += self._still_every
         elapsed = _whole_seconds(now - self._case_started)
         self._stream.write(self.dim(f"  … still running: {self._current} ({elapsed})") + "\n")
         self._stream.flush()
@@ -259,7 +260,7 @@ class TerminalView(Painter):
             new = [(k, v) for k, v in messages.items() if self._shown_msgs.get(k) != v]
             if not new:
                 return
-            self._message = new[-1][1].splitlines()[0] if new[-1][1].strip() else ""
+            self._message = next((line for line in new[-1][1].splitlines() if line.strip()), "")
             if not self._verbose:  # quiet: the status line shows the last one
                 self._draw_status()
                 return
