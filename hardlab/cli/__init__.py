@@ -306,6 +306,17 @@ def _print_stored(run_id: str, url: str | None) -> None:
     )
 
 
+def _capture_off(pytest_args: list[str]) -> bool:
+    """Whether pytest's arguments turn its output capture off (``-s``, ``--capture=no``)."""
+    for index, arg in enumerate(pytest_args):
+        if arg in ("-s", "--capture=no", "--capture=tee-sys"):
+            return True
+        following = pytest_args[index + 1 : index + 2]
+        if arg == "--capture" and following and following[0] in ("no", "tee-sys"):
+            return True
+    return False
+
+
 def _cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
     import hardlab
     from hardlab.cli._view import TerminalView
@@ -318,23 +329,28 @@ def _cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
         operator = None
     else:
         operator = TerminalOperator(stdin=sys.stdin, stdout=sys.stdout)
-    view = None if args.pytest_output else TerminalView(verbose=not args.quiet)
-    result = hardlab.run(
-        args.path,
-        args=extra,
-        select=args.select,
-        start_args=dict(args.start_args),
-        operator=operator,
-        report_dir=args.report_dir,
-        store=_store_choice(args),
-        listeners=[view] if view else [],
-        tests_name=args.tests_name,
-        hardpy_alias={"auto": None, "always": True, "never": False}[args.hardpy_alias],
-        quiet=view is not None,
-        attempt_delay=args.attempt_delay,
-    )
-    if view is not None:
-        view.close()
+    # With pytest's capture off the tests write to this terminal too: a line
+    # redrawn in place would run into their output, so the view prints lines only.
+    live = False if _capture_off(extra) else None
+    view = None if args.pytest_output else TerminalView(verbose=not args.quiet, live=live)
+    try:
+        result = hardlab.run(
+            args.path,
+            args=extra,
+            select=args.select,
+            start_args=dict(args.start_args),
+            operator=operator,
+            report_dir=args.report_dir,
+            store=_store_choice(args),
+            listeners=[view] if view else [],
+            tests_name=args.tests_name,
+            hardpy_alias={"auto": None, "always": True, "never": False}[args.hardpy_alias],
+            quiet=view is not None,
+            attempt_delay=args.attempt_delay,
+        )
+    finally:  # the status line's redraws stop and the line is cleared, whatever happened
+        if view is not None:
+            view.close()
     for error in result.errors:
         print(f"hardlab: {error}", file=sys.stderr)
     _print_stored(str(result.run_id), result.store_url)
@@ -362,17 +378,19 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     if not args.interactive:
         print("The operator's answers are scripted; use --interactive to give them yourself.")
     view = TerminalView()
-    result = hardlab.run(
-        plan,
-        start_args=start_args,
-        operator=operator,
-        report_dir=args.report_dir,
-        store=_store_choice(args),
-        listeners=[view],
-        quiet=True,
-        attempt_delay=0.2,
-    )
-    view.close()
+    try:
+        result = hardlab.run(
+            plan,
+            start_args=start_args,
+            operator=operator,
+            report_dir=args.report_dir,
+            store=_store_choice(args),
+            listeners=[view],
+            quiet=True,
+            attempt_delay=0.2,
+        )
+    finally:
+        view.close()
     for error in result.errors:
         print(f"hardlab: {error}", file=sys.stderr)
     _print_stored(str(result.run_id), result.store_url)

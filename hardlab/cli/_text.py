@@ -17,7 +17,7 @@ from hardlab.model.enums import TestStatus
 if TYPE_CHECKING:
     from hardlab.model.report import CaseRunStore
 
-__all__ = ["STATUS_COLOR", "Painter", "local_time", "wants_color"]
+__all__ = ["STATUS_COLOR", "Painter", "dumb_terminal", "local_time", "wants_color"]
 
 STATUS_COLOR = {
     TestStatus.PASSED: "32",
@@ -37,9 +37,14 @@ _RUN_STATUS_COLOR = {"interrupted": "35", **{status.value: c for status, c in ST
 
 
 def wants_color(stream: TextIO) -> bool:
-    """Whether to colour `stream`: a terminal, and ``NO_COLOR`` not set."""
+    """Whether to colour `stream`: a terminal, not ``TERM=dumb``, and ``NO_COLOR`` not set."""
     tty = bool(getattr(stream, "isatty", lambda: False)())
-    return tty and not os.environ.get("NO_COLOR")
+    return tty and not os.environ.get("NO_COLOR") and not dumb_terminal()
+
+
+def dumb_terminal() -> bool:
+    """Whether ``TERM=dumb`` says the terminal understands no escape sequences at all."""
+    return os.environ.get("TERM", "") == "dumb"
 
 
 def local_time(value: datetime | None) -> str:
