@@ -34,6 +34,7 @@ import pytest
 from hardlab import runtime
 from hardlab.compat import run_name
 from hardlab.config import HardpyConfig, load_config
+from hardlab.engine import _fixtures
 from hardlab.engine._interrupt import StopGate, StopRun, cancelled_by_stop
 from hardlab.engine._nodes import Dependency, NodeInfo, sort_key
 from hardlab.engine._supply import Outlet, Supplier
@@ -308,6 +309,11 @@ class HardlabPlugin:
             if capman is not None:
                 run.operator_guard = functools.partial(_console, capman)
         self.run = run
+        # HardPy's session fixtures, as module functions (pytest 10 drops
+        # session fixtures defined as instance methods); they read the run here
+        config.stash[_fixtures.RUN_PLUGIN] = self
+        if not config.pluginmanager.is_registered(_fixtures):
+            config.pluginmanager.register(_fixtures, "hardlab-fixtures")
         self._token = runtime.activate(run)
         if spec.on_run is not None:
             spec.on_run(run)
@@ -391,19 +397,6 @@ class HardlabPlugin:
             self.run.request_stop()
         if self._in_tests:
             raise StopRun
-
-    # ================================================================ fixtures
-
-    @pytest.fixture(scope="session")
-    def post_run_functions(self) -> list[Callable[[], Any]]:
-        """A list to append no-argument functions to; they run after the run ends."""
-        return self.post_run
-
-    @pytest.fixture(scope="session")
-    def hardpy_start_args(self) -> dict[str, str]:
-        """The run's start arguments (``--hardpy-start-arg k=v``, ``--arg k=v``), as text."""
-        assert self.run is not None
-        return dict(self.run.start_args)
 
     # ================================================================ collection
 
