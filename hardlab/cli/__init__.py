@@ -75,6 +75,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "-q", "--quiet", action="store_true", help="show only failures and the summary"
     )
+    run.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="show pytest's whole text for collection errors and failures",
+    )
 
     init = commands.add_parser(
         "init",
@@ -318,7 +324,11 @@ def _cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
         operator = None
     else:
         operator = TerminalOperator(stdin=sys.stdin, stdout=sys.stdout)
-    view = None if args.pytest_output else TerminalView(verbose=not args.quiet)
+    view = (
+        None
+        if args.pytest_output
+        else TerminalView(verbose=not args.quiet, full_errors=args.verbose)
+    )
     result = hardlab.run(
         args.path,
         args=extra,
@@ -333,10 +343,13 @@ def _cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
         quiet=view is not None,
         attempt_delay=args.attempt_delay,
     )
+    shown: list[str] = []
     if view is not None:
         view.close()
+        shown = view.shown_errors
     for error in result.errors:
-        print(f"hardlab: {error}", file=sys.stderr)
+        if error not in shown:  # a collection error the live view printed already
+            print(f"hardlab: {error}", file=sys.stderr)
     _print_stored(str(result.run_id), result.store_url)
     if result.report_path is not None:
         print(f"Report: {result.report_path}")

@@ -9,7 +9,7 @@ import threading
 import time
 from typing import TextIO
 
-from hardlab._format import format_duration
+from hardlab._format import collection_error_brief, failure_case_title, format_duration
 from hardlab.cli._text import Painter, wants_color
 from hardlab.events import (
     AlertRaised,
@@ -44,6 +44,12 @@ class TerminalView(Painter):
             ``NO_COLOR`` is not set.
         live: Keep the status line; default: when `stream` is a terminal.
         verbose: Show every message and measurement also of passing cases.
+        full_errors: Show pytest's whole text for collection errors and
+            failures, not only the part meant for people.
+
+    Attributes:
+        shown_errors: The run's errors (as `hardlab.RunResult.errors` words
+            them) this view has printed already.
     """
 
     def __init__(
@@ -53,6 +59,7 @@ class TerminalView(Painter):
         color: bool | None = None,
         live: bool | None = None,
         verbose: bool = True,
+        full_errors: bool = False,
     ) -> None:
         self._owned = stream is None
         self._stream = stream if stream is not None else _private_stdout()
@@ -60,6 +67,8 @@ class TerminalView(Painter):
         super().__init__(wants_color(self._stream) if color is None else color)
         self._live = tty if live is None else live
         self._verbose = verbose
+        self._full_errors = full_errors
+        self.shown_errors: list[str] = []
         self._lock = threading.RLock()
         self._module_shown: str | None = None
         self._status_shown = False
@@ -117,9 +126,14 @@ class TerminalView(Painter):
         self._print(header + self.dim(f"   run {run.run_id}"))
 
     def _on_CollectionFailed(self, event: CollectionFailed) -> None:  # noqa: N802
+        # the engine words the run's error the same way (hardlab.RunResult.errors)
+        self.shown_errors.append(f"{event.nodeid}: {event.text}")
+        text = event.text if self._full_errors else collection_error_brief(event.text)
+        more = [] if self._full_errors else [self.dim("    (the whole text: hardlab run -v)")]
         self._print(
             self.status(TestStatus.FAILED, f"✗ cannot collect {event.nodeid or 'the plan'}"),
-            *(f"    {line}" for line in event.text.splitlines()[-15:]),
+            *(f"    {line}" for line in text.splitlines()),
+            *more,
         )
 
     def _on_CaseStarted(self, event: CaseStarted) -> None:  # noqa: N802
@@ -154,14 +168,15 @@ class TerminalView(Painter):
         if not record.final:
             head = self.status(TestStatus.FAILED, "↻")
             note = self.dim(f"attempt {record.attempt} failed, trying again")
-            self._print(f"  {head} {case.name}  {note}", *self.case_lines(case, detail=False))
+            lines = self.case_lines(case, detail=False, crash=self._full_errors)
+            self._print(f"  {head} {case.name}  {note}", *lines)
             return
         attempt = self.dim(f" (attempt {record.attempt})") if record.attempt > 1 else ""
         line = f"  {self.status(case.status)} {case.name}{attempt}"
         if duration:
             line += "  " + self.dim(duration)
         detail = self._verbose or case.status != TestStatus.PASSED
-        self._print(line, *self.case_lines(case, detail))
+        self._print(line, *self.case_lines(case, detail, crash=self._full_errors))
         with self._lock:
             self._current = ""
 
@@ -220,8 +235,9 @@ class TerminalView(Painter):
             )
         if report.error_code is not None:
             lines.append(f"  error code {report.error_code}")
-        if report.caused_dut_failure_id:
-            lines.append(f"  first failure: {report.caused_dut_failure_id}")
+        failure = failure_case_title(report)
+        if failure:
+            lines.append(f"  first failure: {failure}")
         return lines
 
 
