@@ -266,6 +266,13 @@ def _header(row: Mapping[str, Any], report: ResultRunStore, painter: Painter) ->
         )
     elif status == "run":
         lines.append(painter.dim(f"  The run is still going ({row.get('progress', 0)}% done)."))
+    elif status == "error":
+        lines.append(
+            painter.run_status(
+                status, "  The plan could not run (it is not counted in yields); pytest said:"
+            )
+        )
+        lines.extend(f"    {line}" for line in str(row.get("plan_error") or "").splitlines())
     return lines
 
 

@@ -216,7 +216,12 @@ class TerminalView(Painter):
         seconds = None
         if run.started_ns is not None and run.finished_ns is not None:
             seconds = (run.finished_ns - run.started_ns) / 1e9
-        self._print(*self.summary(event.report, seconds))
+        lines = self.summary(event.report, seconds)
+        if event.plan_error is not None:
+            # not a DUT's failure: the report says "failed" (as HardPy's does), the store "error"
+            verdict = self.status(TestStatus.ERROR, " NOT RUN ")
+            lines[1] = f"{self.bold(verdict)}  the plan could not run; no case was tested"
+        self._print(*lines)
 
     def summary(self, report: ResultRunStore, seconds: float | None = None) -> list[str]:
         """The closing lines of a run: verdict, counts, time, DUT, error code, first failure."""

@@ -151,6 +151,8 @@ class HardlabPlugin:
         self.exit_code: int | None = None
         self.final_report: ResultRunStore | None = None
         self.errors: list[str] = []
+        self.plan_problems: list[str] = []  # why the plan cannot run, if it cannot
+        self._deselected = 0
         self.notices: list[str] = []
         self.attempts: list[CaseAttempt] = []
         self.post_run: list[Callable[[], Any]] = []
@@ -418,6 +420,7 @@ class HardlabPlugin:
                 except ValueError as exc:
                     text = f"Error creating NodeInfo for item: {item.nodeid}. {exc}"
                     run.alert = text
+                    self.plan_problems.append(text)
                     pytest.exit(text, pytest.ExitCode.NO_TESTS_COLLECTED)
                 self.nodes[item.nodeid] = info
                 module = doc.modules.get(info.module_id)
@@ -455,11 +458,16 @@ class HardlabPlugin:
             return
         text = _ANSI.sub("", str(report.longreprtext)).strip()
         self.errors.append(f"{report.nodeid}: {text}")
+        self.plan_problems.append(f"{report.nodeid}: {text}")
         run = self._require_run()
         run.emit(CollectionFailed(run.view, report.nodeid, text))
         run.set_alert(f"Collection error in {report.nodeid or 'the plan'}")
 
     # ================================================================ running
+
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        """Count the cases ``-k``/``-m`` left out (to say so when none is left)."""
+        self._deselected += len(items)
 
     def pytest_runtestloop(self, session: pytest.Session) -> None:
         """Start the run: progress denominator, start time, status ``run``."""
@@ -471,6 +479,10 @@ class HardlabPlugin:
             text = "No tests collected"
             if self.errors:
                 text += f" ({len(self.errors)} collection error(s))"
+            elif self._deselected:
+                text += f" (the selection left none of the plan's {self._deselected} cases)"
+            if not self.errors:  # the collection errors are there already
+                self.plan_problems.append(text)
             run.set_alert(text)
             pytest.exit(text, pytest.ExitCode.NO_TESTS_COLLECTED)
         if self.errors and not session.config.getoption("continue_on_collection_errors", False):
@@ -831,7 +843,9 @@ class HardlabPlugin:
                 warnings.warn(text, HardlabWarning, stacklevel=1)
         report = run.snapshot()
         self.final_report = report
-        run.emit(RunFinished(run.view, status, report, exitstatus))
+        # a plan that never started its first case: why, kept apart from a DUT's failure
+        plan_error = "\n\n".join(self.plan_problems) if not self._started else None
+        run.emit(RunFinished(run.view, status, report, exitstatus, plan_error or None))
         for outlet in self.outlets:
             outcome = self._close(outlet)
             if outcome is None:
