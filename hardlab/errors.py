@@ -84,7 +84,19 @@ class ConfigError(HardlabError, ValueError):
 
 
 class PlanError(HardlabError):
-    """A test plan cannot be found or collected."""
+    """A test plan cannot be found or collected.
+
+    Args:
+        message: What went wrong.
+        errors: pytest's collection errors, each ``nodeid: text``, if any.
+
+    Attributes:
+        errors: pytest's collection errors, each ``nodeid: text`` (may be empty).
+    """
+
+    def __init__(self, message: str = "", *, errors: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.errors = errors
 
 
 class ReportFormatError(HardlabError, ValueError):

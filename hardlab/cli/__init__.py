@@ -75,6 +75,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "-q", "--quiet", action="store_true", help="show only failures and the summary"
     )
+    run.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="show pytest's whole text for collection errors and failures",
+    )
 
     init = commands.add_parser(
         "init",
@@ -332,7 +338,11 @@ def _cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
     # With pytest's capture off the tests write to this terminal too: a line
     # redrawn in place would run into their output, so the view prints lines only.
     live = False if _capture_off(extra) else None
-    view = None if args.pytest_output else TerminalView(verbose=not args.quiet, live=live)
+    view = (
+        None
+        if args.pytest_output
+        else TerminalView(verbose=not args.quiet, live=live, full_errors=args.verbose)
+    )
     try:
         result = hardlab.run(
             args.path,
@@ -351,8 +361,10 @@ def _cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
     finally:  # the status line's redraws stop and the line is cleared, whatever happened
         if view is not None:
             view.close()
+    shown = view.shown_errors if view is not None else []
     for error in result.errors:
-        print(f"hardlab: {error}", file=sys.stderr)
+        if error not in shown:  # a collection error the live view printed already
+            print(f"hardlab: {error}", file=sys.stderr)
     _print_stored(str(result.run_id), result.store_url)
     if result.report_path is not None:
         print(f"Report: {result.report_path}")

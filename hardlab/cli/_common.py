@@ -33,8 +33,8 @@ with the dash: shorter prefixes are shared by every run started in the same
 minute or second, so a short id printed today would be ambiguous tomorrow.
 """
 
-RUN_STATUSES = ("passed", "failed", "stopped", "interrupted", "run")
-"""The statuses a stored run can have (``run``: still going)."""
+RUN_STATUSES = ("passed", "failed", "stopped", "interrupted", "error", "run")
+"""The statuses a stored run can have (``run``: still going; ``error``: its plan could not run)."""
 
 
 class CliError(HardlabError):

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from hardlab._format import STATUS_SYMBOL, format_duration
+from hardlab._format import STATUS_SYMBOL, failure_case_title, format_duration
 from hardlab.cli._common import CliError, open_store, safe_url, short_ids
 from hardlab.cli._text import Painter, local_time, wants_color
 from hardlab.model.enums import TestStatus
@@ -266,6 +266,13 @@ def _header(row: Mapping[str, Any], report: ResultRunStore, painter: Painter) ->
         )
     elif status == "run":
         lines.append(painter.dim(f"  The run is still going ({row.get('progress', 0)}% done)."))
+    elif status == "error":
+        lines.append(
+            painter.run_status(
+                status, "  The plan could not run (it is not counted in yields); pytest said:"
+            )
+        )
+        lines.extend(f"    {line}" for line in str(row.get("plan_error") or "").splitlines())
     return lines
 
 
@@ -278,14 +285,10 @@ def _joined(main: str, details: Sequence[str]) -> str:
 
 def _failure_name(report: ResultRunStore) -> str:
     failure = report.caused_dut_failure_id
-    if not failure:
+    title = failure_case_title(report)
+    if not failure or not title:
         return ""
-    module_id, _, case_id = failure.partition("::")
-    module = report.modules.get(module_id)
-    case = module.cases.get(case_id) if module else None
-    if module is None or case is None:
-        return failure
-    return f"{module.name} › {case.name}  ({failure})"
+    return title if title == failure else f"{title}  ({failure})"
 
 
 def _earlier_attempt(attempt: Mapping[str, Any], painter: Painter) -> list[str]:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
-from hardlab._format import STATUS_SYMBOL, format_limits, format_measurement
+from hardlab._format import STATUS_SYMBOL, failure_text, format_limits, format_measurement
 from hardlab.model.enums import TestStatus
 
 if TYPE_CHECKING:
@@ -87,7 +87,13 @@ class Painter:
         return self.paint(shown, code) if code else shown
 
     def case_lines(
-        self, case: CaseRunStore, detail: bool, indent: str = "      ", *, traffic: bool = False
+        self,
+        case: CaseRunStore,
+        detail: bool,
+        indent: str = "      ",
+        *,
+        traffic: bool = False,
+        crash: bool = False,
     ) -> list[str]:
         """The lines under a case: messages, measurements, chart, and why it failed.
 
@@ -97,6 +103,8 @@ class Painter:
                 message of a failed case is always shown).
             indent: What each line starts with.
             traffic: Also show its instrument exchanges (folded to the first few).
+            crash: Show pytest's whole crash text (the report's
+                ``assertion_msg``) instead of the message meant for operators.
         """
         lines: list[str] = []
         if detail:
@@ -117,9 +125,11 @@ class Painter:
         if detail and traffic:
             lines.extend(self.traffic_lines(case.artifact, indent))
         if case.assertion_msg and case.status in (TestStatus.FAILED, TestStatus.STOPPED):
+            # operators read the assertion's message; pytest's crash text on request
+            text = case.assertion_msg if crash else failure_text(case) or ""
             lines.extend(
                 self.status(TestStatus.FAILED, f"{indent}{line}")
-                for line in case.assertion_msg.splitlines()[:6]
+                for line in text.splitlines()[: None if crash else 6]
             )
         elif case.assertion_msg and case.status == TestStatus.SKIPPED:
             lines.append(self.dim(f"{indent}{case.assertion_msg.splitlines()[0]}"))

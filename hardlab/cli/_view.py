@@ -17,7 +17,12 @@ import threading
 import time
 from typing import TextIO
 
-from hardlab._format import format_duration
+from hardlab._format import (
+    case_title,
+    collection_error_brief,
+    failure_case_title,
+    format_duration,
+)
 from hardlab.cli._text import Painter, dumb_terminal, wants_color
 from hardlab.events import (
     AlertRaised,
@@ -51,11 +56,6 @@ _CASE_INDENT = "      "
 """What the lines under a case start with (as `Painter.case_lines` indents them)."""
 
 
-def case_title(module_name: str, case_name: str) -> str:
-    """How the view names a case to a person: ``Functional › Status LED``."""
-    return f"{module_name} › {case_name}"
-
-
 class TerminalView(Painter):
     """Prints a run as it goes; on a terminal, keeps a live status line at the bottom.
 
@@ -74,6 +74,12 @@ class TerminalView(Painter):
         tick: Seconds between redraws of the status line.
         still_every: Seconds between "still running" lines of a long case
             when there is no status line.
+        full_errors: Show pytest's whole text for collection errors and
+            failures, not only the part meant for people.
+
+    Attributes:
+        shown_errors: The run's errors (as `hardlab.RunResult.errors` words
+            them) this view has printed already.
     """
 
     def __init__(
@@ -85,6 +91,7 @@ class TerminalView(Painter):
         verbose: bool = True,
         tick: float = TICK,
         still_every: float = STILL_EVERY,
+        full_errors: bool = False,
     ) -> None:
         self._owned = stream is None
         self._stream = stream if stream is not None else _private_stdout()
@@ -94,6 +101,8 @@ class TerminalView(Painter):
         self._verbose = verbose
         self._tick = tick
         self._still_every = still_every
+        self._full_errors = full_errors
+        self.shown_errors: list[str] = []
         # One lock for the stream and the state below: the run's thread (events)
         # and the ticker (redraws) both write.
         self._lock = threading.RLock()
@@ -215,9 +224,14 @@ class TerminalView(Painter):
         self._start_ticker()
 
     def _on_CollectionFailed(self, event: CollectionFailed) -> None:  # noqa: N802
+        # the engine words the run's error the same way (hardlab.RunResult.errors)
+        self.shown_errors.append(f"{event.nodeid}: {event.text}")
+        text = event.text if self._full_errors else collection_error_brief(event.text)
+        more = [] if self._full_errors else [self.dim("    (the whole text: hardlab run -v)")]
         self._print(
             self.status(TestStatus.FAILED, f"✗ cannot collect {event.nodeid or 'the plan'}"),
-            *(f"    {line}" for line in event.text.splitlines()[-15:]),
+            *(f"    {line}" for line in text.splitlines()),
+            *more,
         )
 
     def _on_CaseStarted(self, event: CaseStarted) -> None:  # noqa: N802
@@ -291,14 +305,15 @@ class TerminalView(Painter):
         if not record.final:
             head = self.status(TestStatus.FAILED, "↻")
             note = self.dim(f"attempt {record.attempt} failed, trying again")
-            self._print(f"  {head} {case.name}  {note}", *self.case_lines(case, detail=False))
+            lines = self.case_lines(case, detail=False, crash=self._full_errors)
+            self._print(f"  {head} {case.name}  {note}", *lines)
             return
         attempt = self.dim(f" (attempt {record.attempt})") if record.attempt > 1 else ""
         line = f"  {self.status(case.status)} {case.name}{attempt}"
         if duration:
             line += "  " + self.dim(duration)
         detail = self._verbose or case.status != TestStatus.PASSED
-        self._print(line, *self.case_lines(case, detail))
+        self._print(line, *self.case_lines(case, detail, crash=self._full_errors))
 
     def _on_DialogOpened(self, event: DialogOpened) -> None:  # noqa: N802
         with self._lock:
@@ -338,7 +353,12 @@ class TerminalView(Painter):
         seconds = None
         if run.started_ns is not None and run.finished_ns is not None:
             seconds = (run.finished_ns - run.started_ns) / 1e9
-        self._print(*self.summary(event.report, seconds))
+        lines = self.summary(event.report, seconds)
+        if event.plan_error is not None:
+            # not a DUT's failure: the report says "failed" (as HardPy's does), the store "error"
+            verdict = self.status(TestStatus.ERROR, " NOT RUN ")
+            lines[1] = f"{self.bold(verdict)}  the plan could not run; no case was tested"
+        self._print(*lines)
 
     def summary(self, report: ResultRunStore, seconds: float | None = None) -> list[str]:
         """The closing lines of a run: verdict, counts, time, DUT, error code, first failure."""
@@ -357,8 +377,9 @@ class TerminalView(Painter):
             )
         if report.error_code is not None:
             lines.append(f"  error code {report.error_code}")
-        if report.caused_dut_failure_id:
-            lines.append(f"  first failure: {report.caused_dut_failure_id}")
+        failure = failure_case_title(report)
+        if failure:
+            lines.append(f"  first failure: {failure}")
         return lines
 
 

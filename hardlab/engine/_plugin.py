@@ -34,6 +34,7 @@ import pytest
 from hardlab import runtime
 from hardlab.compat import run_name
 from hardlab.config import HardpyConfig, load_config
+from hardlab.engine import _fixtures
 from hardlab.engine._interrupt import StopGate, StopRun, cancelled_by_stop
 from hardlab.engine._nodes import Dependency, NodeInfo, sort_key
 from hardlab.engine._supply import Outlet, Supplier
@@ -150,6 +151,8 @@ class HardlabPlugin:
         self.exit_code: int | None = None
         self.final_report: ResultRunStore | None = None
         self.errors: list[str] = []
+        self.plan_problems: list[str] = []  # why the plan cannot run, if it cannot
+        self._deselected = 0
         self.notices: list[str] = []
         self.attempts: list[CaseAttempt] = []
         self.post_run: list[Callable[[], Any]] = []
@@ -308,6 +311,11 @@ class HardlabPlugin:
             if capman is not None:
                 run.operator_guard = functools.partial(_console, capman)
         self.run = run
+        # HardPy's session fixtures, as module functions (pytest 10 drops
+        # session fixtures defined as instance methods); they read the run here
+        config.stash[_fixtures.RUN_PLUGIN] = self
+        if not config.pluginmanager.is_registered(_fixtures):
+            config.pluginmanager.register(_fixtures, "hardlab-fixtures")
         self._token = runtime.activate(run)
         if spec.on_run is not None:
             spec.on_run(run)
@@ -392,19 +400,6 @@ class HardlabPlugin:
         if self._in_tests:
             raise StopRun
 
-    # ================================================================ fixtures
-
-    @pytest.fixture(scope="session")
-    def post_run_functions(self) -> list[Callable[[], Any]]:
-        """A list to append no-argument functions to; they run after the run ends."""
-        return self.post_run
-
-    @pytest.fixture(scope="session")
-    def hardpy_start_args(self) -> dict[str, str]:
-        """The run's start arguments (``--hardpy-start-arg k=v``, ``--arg k=v``), as text."""
-        assert self.run is not None
-        return dict(self.run.start_args)
-
     # ================================================================ collection
 
     @pytest.hookimpl(trylast=True)
@@ -425,6 +420,7 @@ class HardlabPlugin:
                 except ValueError as exc:
                     text = f"Error creating NodeInfo for item: {item.nodeid}. {exc}"
                     run.alert = text
+                    self.plan_problems.append(text)
                     pytest.exit(text, pytest.ExitCode.NO_TESTS_COLLECTED)
                 self.nodes[item.nodeid] = info
                 module = doc.modules.get(info.module_id)
@@ -462,11 +458,16 @@ class HardlabPlugin:
             return
         text = _ANSI.sub("", str(report.longreprtext)).strip()
         self.errors.append(f"{report.nodeid}: {text}")
+        self.plan_problems.append(f"{report.nodeid}: {text}")
         run = self._require_run()
         run.emit(CollectionFailed(run.view, report.nodeid, text))
         run.set_alert(f"Collection error in {report.nodeid or 'the plan'}")
 
     # ================================================================ running
+
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        """Count the cases ``-k``/``-m`` left out (to say so when none is left)."""
+        self._deselected += len(items)
 
     def pytest_runtestloop(self, session: pytest.Session) -> None:
         """Start the run: progress denominator, start time, status ``run``."""
@@ -478,6 +479,10 @@ class HardlabPlugin:
             text = "No tests collected"
             if self.errors:
                 text += f" ({len(self.errors)} collection error(s))"
+            elif self._deselected:
+                text += f" (the selection left none of the plan's {self._deselected} cases)"
+            if not self.errors:  # the collection errors are there already
+                self.plan_problems.append(text)
             run.set_alert(text)
             pytest.exit(text, pytest.ExitCode.NO_TESTS_COLLECTED)
         if self.errors and not session.config.getoption("continue_on_collection_errors", False):
@@ -838,7 +843,9 @@ class HardlabPlugin:
                 warnings.warn(text, HardlabWarning, stacklevel=1)
         report = run.snapshot()
         self.final_report = report
-        run.emit(RunFinished(run.view, status, report, exitstatus))
+        # a plan that never started its first case: why, kept apart from a DUT's failure
+        plan_error = "\n\n".join(self.plan_problems) if not self._started else None
+        run.emit(RunFinished(run.view, status, report, exitstatus, plan_error or None))
         for outlet in self.outlets:
             outcome = self._close(outlet)
             if outcome is None:

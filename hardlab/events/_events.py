@@ -185,11 +185,15 @@ class RunFinished(Event):
         status: The run's final status.
         report: The final report document.
         exit_code: pytest's exit code.
+        plan_error: Why the plan could not run (collection errors, a selection
+            that left no case), or None for a run whose plan ran. The report
+            says ``failed`` then, as HardPy's does.
     """
 
     status: TestStatus
     report: ResultRunStore
     exit_code: int
+    plan_error: str | None = None
 
 
 @runtime_checkable

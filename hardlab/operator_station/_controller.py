@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from hardlab._format import collection_error_brief
 from hardlab.config import HardpyConfig, StartArgConfig, load_config
 from hardlab.errors import PlanError, StartRefusedError
 from hardlab.events import AlertRaised, Event, ReportUpdated, RunFinished, RunStarted
@@ -157,6 +158,19 @@ def _tree_of(result: RunResult) -> tuple[ModuleNode, ...]:
         )
         for module_id, module in result.report.modules.items()
     )
+
+
+def _collection_problem(error: str) -> str:
+    """One line for the operator from a run's collection error (``nodeid: pytest's text``).
+
+    The file and line and the error itself, not pytest's first traceback
+    frame (which is pytest's own import machinery).
+    """
+    _nodeid, sep, text = error.partition(": ")
+    lines = collection_error_brief(text if sep else error).splitlines()
+    if len(lines) > 1:
+        return f"{lines[0]}: {lines[-1].strip()}"
+    return lines[0] if lines else error
 
 
 # ---------------------------------------------------------------------- start arguments
@@ -566,7 +580,8 @@ class StationController:
             tree = _tree_of(result)
             node_ids = dict(result.node_ids)
         else:
-            errors = [f"{error}"]
+            # a plan pytest could not collect: its collection errors, if it had any
+            errors = list(getattr(error, "errors", ())) or [f"{error}"]
             node_ids = self._node_ids
         with self._lock:
             previous = self._chosen
@@ -579,7 +594,7 @@ class StationController:
             if not preview:
                 self._move(StationState.READY)
             self._alert = (
-                self.labels("station.collect_failed", error=errors[0].splitlines()[0])
+                self.labels("station.collect_failed", error=_collection_problem(errors[0]))
                 if errors
                 else ""
             )

@@ -8,7 +8,13 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from hardlab._format import format_duration, format_limits, format_value
+from hardlab._format import (
+    failure_case_title,
+    failure_text,
+    format_duration,
+    format_limits,
+    format_value,
+)
 from hardlab._svg import chart_svg
 from hardlab._version import __version__
 from hardlab.errors import HardlabError, MissingExtraError
@@ -109,6 +115,7 @@ def _case(module_id: str, case_id: str, case: CaseRunStore, history: list[str]) 
         "earlier": history[:-1] if len(history) > 1 else [],
         "duration": duration or "",
         "assertion": case.assertion_msg or "",
+        "failure": failure_text(case) or "",
         "messages": [str(text) for text in (case.msg or {}).values()],
         "measurements": measurements,
         "chart": chart,
@@ -180,6 +187,7 @@ def report_context(
         "duration": duration or "",
         "error_code": "" if report.error_code is None else str(report.error_code),
         "caused_by": report.caused_dut_failure_id or "",
+        "caused_by_name": failure_case_title(report) or "",
         "artifact": _info(report.artifact),
         "modules": modules,
         "counts": sorted(counts.items()),

@@ -598,7 +598,7 @@ def execute(spec: RunSpec) -> RunResult:
                 f"pytest could not run the plan {plan_dir} (exit code {exit_code}); "
                 "its message is printed above"
             )
-            raise PlanError(msg)
+            raise PlanError(msg, errors=tuple(plugin.errors))
     report_path = plugin.saved.get(REPORT)
     return RunResult(
         run_id=state.run_id,

@@ -147,6 +147,8 @@ class Finish:
     progress: int = 100
     outbox: Upload | None = None
     document_json: str | None = None
+    plan_error: str | None = None
+    """Why the plan could not run (the run is stored with status ``error``); None if it ran."""
 
 
 RunMessage = Start | Meta | Attempt | Module | Finish
@@ -274,6 +276,7 @@ def encode_finish(
     finished_ns: int | None,
     progress: int,
     outbox: Upload | Mapping[str, str] | None,
+    plan_error: str | None = None,
 ) -> bytes:
     """A `Finish` line from the final document's JSON text."""
     header: dict[str, Any] = {
@@ -283,6 +286,8 @@ def encode_finish(
         "finished_ns": finished_ns,
         "progress": progress,
     }
+    if plan_error is not None:
+        header["plan_error"] = plan_error
     upload = _upload(outbox)
     if upload is not None:
         header["outbox"] = upload
@@ -332,6 +337,7 @@ def encode(message: RunMessage) -> bytes:
         finished_ns=message.finished_ns,
         progress=message.progress,
         outbox=message.outbox,
+        plan_error=message.plan_error,
     )
 
 
@@ -418,6 +424,7 @@ def _finish(m: Mapping[str, Any]) -> Finish:
         if not outbox
         else Upload(str(outbox["address"]), str(outbox.get("api_mode", "hardpy"))),
         document_json=m.get("document_json"),
+        plan_error=None if m.get("plan_error") is None else str(m["plan_error"]),
     )
 
 

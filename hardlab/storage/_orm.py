@@ -104,7 +104,8 @@ class RunRow(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     name: Mapped[str]
     status: Mapped[str] = mapped_column(String(16))
-    """HardPy's run status, or ``interrupted`` for a run whose process died."""
+    """HardPy's run status; ``interrupted`` for a run whose process died; ``error`` for a run
+    whose plan could not run (its report, as HardPy's, says ``failed``)."""
     started_at: Mapped[datetime | None]
     stopped_at: Mapped[datetime | None]
     duration_s: Mapped[float | None]
@@ -126,6 +127,8 @@ class RunRow(Base):
     error_code: Mapped[int | None]
     caused_dut_failure_id: Mapped[str | None] = mapped_column(String(512))
     exit_code: Mapped[int | None]
+    plan_error: Mapped[str | None] = mapped_column(Text)
+    """Why the plan could not run (pytest's collection errors, nothing selected); else None."""
     progress: Mapped[int] = mapped_column(default=0)
     cases_passed: Mapped[int] = mapped_column(default=0)
     cases_failed: Mapped[int] = mapped_column(default=0)

@@ -9,9 +9,10 @@ The counting rules of the analytics (documented for users on
 
 * A *unit* is a part number and a serial number; a run without a serial
   number is a unit of its own.
-* Runs that were aborted (``stopped``, ``interrupted``) or have not ended
-  (``run``, ``ready``) are not counted; every other run is, and only
-  ``passed`` counts as a pass.
+* Runs that were aborted (``stopped``, ``interrupted``), whose plan could
+  not run (``error``: a collection error, a selection that left no case) or
+  have not ended (``run``, ``ready``) are not counted; every other run is,
+  and only ``passed`` counts as a pass.
 * A unit's cohort is the part number, stand and UTC day of its first counted
   run. First-pass yield = units whose first counted run passed / units;
   final yield = units whose latest counted run passed / units; retests =
@@ -43,6 +44,7 @@ from sqlalchemy.sql.elements import Label
 from sqlalchemy.sql.functions import FunctionElement
 
 from hardlab.storage._orm import CaseRow, MeasurementDaily, MeasurementRow, RunRow, UTCDateTime
+from hardlab.storage._write import PLAN_ERROR
 
 __all__ = [
     "ABORTED",
@@ -72,8 +74,8 @@ __all__ = [
 
 ABORTED = ("stopped", "interrupted")
 """Run statuses of runs that were cut short: never counted in yields."""
-NOT_COUNTED = (*ABORTED, "run", "ready")
-"""Run statuses left out of yields, retests and failure paretos (aborted or not ended)."""
+NOT_COUNTED = (*ABORTED, PLAN_ERROR, "run", "ready")
+"""Run statuses left out of yields, retests and failure paretos (aborted, not run, not ended)."""
 _PASSED = "passed"
 _FAILED = ("failed", "error")
 
@@ -119,7 +121,8 @@ class RunFilter:
         part_number: DUT part number(s).
         serial_number: DUT serial number(s).
         stand: Test stand name(s).
-        status: Run status(es): ``passed``, ``failed``, ``stopped``, ``interrupted``, ``run``.
+        status: Run status(es): ``passed``, ``failed``, ``stopped``, ``interrupted``, ``error``,
+            ``run``.
         since: Runs started at or after this time (datetime, date or ISO text; UTC if naive).
         until: Runs started before this time.
         name: Test (plan) name(s).
@@ -628,7 +631,7 @@ def error_code_pareto_select(run_filter: FilterLike = None) -> Any:
     """
     grouped: Any = (
         select(RunRow.error_code, func.count().label("failures"))
-        .where(RunRow.status.in_(_FAILED))
+        .where(RunRow.status.in_(_FAILED), RunRow.status.not_in(NOT_COUNTED))
         .group_by(RunRow.error_code)
     )
     run_filter = as_filter(run_filter)

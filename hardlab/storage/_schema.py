@@ -144,6 +144,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "error_code",
         "caused_dut_failure_id",
         "exit_code",
+        "plan_error",
         "progress",
         "cases_passed",
         "cases_failed",

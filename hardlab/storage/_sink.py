@@ -393,6 +393,7 @@ class StoreSink:
                     exit_code=event.exit_code,
                     finished_ns=event.run.finished_ns,
                     progress=event.run.progress,
+                    plan_error=event.plan_error,
                     # a run that never started is not uploaded
                     outbox=self.outbox if self._run_id else None,
                 )

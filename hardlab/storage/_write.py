@@ -62,6 +62,7 @@ from hardlab.storage._schema import (
 from hardlab.storage._types import RawJson, json_text, read_time, sqlite_time_text, utc
 
 __all__ = [
+    "PLAN_ERROR",
     "STALE_AFTER",
     "Executor",
     "OpenRun",
@@ -74,6 +75,9 @@ STALE_AFTER = timedelta(minutes=10)
 
 OPEN = "run"
 """The status of a run that is still going (or whose process died unnoticed)."""
+
+PLAN_ERROR = "error"
+"""The stored status of a run whose plan could not run (HardPy's report says ``failed``)."""
 
 _CHUNK = 500
 """At most this many values in one ``IN (...)``: well under every database's parameter limit."""
@@ -462,6 +466,10 @@ class RunWriter:
         run_id = message.run_id
         document = message.document
         fields = run_fields(document)
+        if message.plan_error is not None:
+            # its report says "failed", as HardPy's does; the row tells it apart
+            # from a DUT that failed, and yields leave it out
+            fields["status"] = PLAN_ERROR
         stored = self.db.execute(
             self._sql(f"SELECT started_at, aggregated FROM {RUNS} WHERE id = ?{self._lock}"),
             (run_id,),
@@ -479,6 +487,7 @@ class RunWriter:
             **fields,
             **case_counts(document),
             "exit_code": message.exit_code,
+            "plan_error": message.plan_error,
             "progress": message.progress,
             "heartbeat_at": _now(),
             "document": _stored_document(message),

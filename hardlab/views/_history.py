@@ -39,7 +39,7 @@ class HistoryFilters(TypedDict, total=False):
     stand: str | Sequence[str] | None
     """Test stand name(s)."""
     status: str | Sequence[str] | None
-    """Run status(es): ``passed``, ``failed``, ``stopped``, ``interrupted``, ``run``."""
+    """Run status(es): ``passed``, ``failed``, ``stopped``, ``interrupted``, ``error``, ``run``."""
     since: datetime | date | str | None
     """Runs started at or after this time (datetime, date or ISO text; UTC if naive)."""
     until: datetime | date | str | None
@@ -172,9 +172,11 @@ class History:
 
     * A *unit* is a part number and a serial number. A run without a serial
       number is a unit of its own.
-    * Runs that were aborted (status ``stopped`` or ``interrupted``) or have
-      not ended (``run``, ``ready``) do not count. Every other run counts,
-      and only ``passed`` is a pass (``failed`` and ``error`` are fails).
+    * Runs that were aborted (status ``stopped`` or ``interrupted``), whose
+      plan could not run (``error``: a collection error, or a selection that
+      left no case; the report says ``failed``, as HardPy's does, and the
+      store keeps why) or have not ended (``run``, ``ready``) do not count.
+      Every other run counts, and only ``passed`` is a pass.
     * A unit's *cohort* is the part number, stand and UTC day of its first
       counted run; yields group units by cohort.
     * **First-pass yield** of a group = units whose first counted run passed

@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from hardlab._format import (
     STATUS_SYMBOL,
+    failure_case_title,
+    failure_text,
     format_duration,
     format_limits,
     format_measurement,
@@ -390,8 +392,10 @@ def case_row_html(
     if case.chart is not None:
         summary = chart_summary(case.chart, labels)
         details.append(f'<div style="color:{_MUTED}">{icon_svg("chart")} {_e(summary)}</div>')
-    if case.assertion_msg and status in _BAD:
-        lines = case.assertion_msg.splitlines()
+    failure = failure_text(case) if status in _BAD else None
+    if failure:
+        # the assertion's message; pytest's crash text stays in the report
+        lines = failure.splitlines()
         shown = "\n".join(lines[:_ASSERTION_LINES])
         if len(lines) > _ASSERTION_LINES:
             shown += "\n…"
@@ -467,8 +471,9 @@ def banner_state(
         extra.append(labels("banner.dut", dut=f"{report.dut.serial_number}{part}"))
     if report.error_code is not None:
         extra.append(labels("banner.error_code", code=report.error_code))
-    if report.caused_dut_failure_id:
-        extra.append(labels("banner.first_failure", case=report.caused_dut_failure_id))
+    failure = failure_case_title(report)
+    if failure:
+        extra.append(labels("banner.first_failure", case=failure))
     return BannerState(
         text=badge_text(report.status, labels),
         color=STATUS_COLOR[report.status],

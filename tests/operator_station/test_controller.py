@@ -485,3 +485,25 @@ def test_no_history_without_a_store(make_controller: Callable[..., Recorded]) ->
     controller = recorded.controller
     assert not controller.history_on and controller.refresh_history() == []
     assert recorded.of(HistoryChanged) == []
+
+
+# ---------------------------------------------------------------------- a plan that cannot run
+
+
+def test_a_plan_that_cannot_be_collected_says_why_before_start(
+    make_plan: MakePlan, tmp_path: Path, clock: FakeClock
+) -> None:
+    plan = make_plan(
+        {**PLAN, "hardpy.toml": toml(), "test_9_broken.py": "def test_x(:\n    pass\n"},
+        name="broken",
+    )
+    controller = StationController(plan, store=tmp_path / "runs.db", clock=clock)
+    try:
+        controller.open()
+        wait_until(lambda: controller.status_bar_state().alert != "")
+        alert = controller.status_bar_state().alert
+        # the file, the line and the error: not pytest's own first traceback frame
+        assert "test_9_broken.py:1" in alert and "SyntaxError: invalid syntax" in alert, alert
+        assert "_pytest" not in alert and "importtestmodule" not in alert, alert
+    finally:
+        controller.close()

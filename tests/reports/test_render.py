@@ -171,3 +171,15 @@ def test_a_missing_template_is_an_error(stored_run: tuple[RunResult, str]) -> No
     result, _ = stored_run
     with pytest.raises(HardlabError, match="does not exist"):
         result.report_html(template="/nonexistent/report.j2")
+
+
+def test_a_failure_reads_as_its_message_with_pytest_text_folded(
+    stored_run: tuple[RunResult, str],
+) -> None:
+    result, db = stored_run
+    page = run_report_html(str(result.run_id)[:13], db)
+    # the ErrorCode's text first, as operators read it; the crash text as the report keeps it
+    assert '<p class="failure">load current high</p>' in page
+    assert "<details" in page and "AssertionError: load current high" in page
+    # the first failure by its names, with the stored id beside them
+    assert 'test_board › test_load <span class="muted">(test_board::test_load)</span>' in page

@@ -482,3 +482,37 @@ def test_history_is_imported_lazily() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_a_plan_that_could_not_run_is_kept_apart_and_not_counted(
+    store_url: str, make_plan: Any
+) -> None:
+    plan = make_plan(
+        {
+            "test_board.py": """
+                import hardpy
+
+                def test_identify():
+                    hardpy.set_dut_serial_number("SN-1")
+                    hardpy.set_dut_part_number("PB-1")
+            """,
+        }
+    )
+    assert hardlab.run(plan, store=store_url, quiet=True).passed
+    # nothing selected, then a file with a syntax error: neither plan ran
+    nothing = hardlab.run(plan, store=store_url, quiet=True, select="no_such_case")
+    (plan / "test_broken.py").write_text("def test_x(:\n    pass\n", encoding="utf-8")
+    broken = hardlab.run(plan, store=store_url, quiet=True)
+    with Store(store_url) as store:
+        for result, why in ((nothing, "No tests collected"), (broken, "SyntaxError")):
+            row = store.run_row(str(result.run_id))
+            assert row["status"] == "error", row
+            assert why in row["plan_error"], row["plan_error"]
+            # the report (and HardPy's JSON export) says what HardPy's says: failed
+            assert store.get_report(str(result.run_id)).status.value == "failed"
+            assert result.status.value == "failed"
+    with hardlab.history(store_url) as history:
+        assert sorted(history.runs()["status"].astype(str)) == ["error", "error", "passed"]
+        yields = history.first_pass_yield(by=("part_number",))
+        # the two runs without a DUT are no units of their own, and no failures
+        assert yields.values.tolist() == [["PB-1", 1, 1, 1.0]]

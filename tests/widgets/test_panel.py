@@ -72,7 +72,7 @@ def test_panel_shows_a_real_run(make_plan: MakePlan, record: Any) -> None:
     banner = panel.banner.value
     assert ">FAILED<" in banner and f"background:{STATUS_COLOR[TestStatus.FAILED]}" in banner
     assert "2 passed, 1 failed, 1 skipped in" in banner and "DUT SN-&lt;7&gt;" in banner
-    assert "first failure: test_2_func::test_led" in banner
+    assert "first failure: test_2_func › test_led" in banner  # module › case names
     assert (panel.progress.value, panel.progress.description) == (100, "100%")
     assert panel.progress.bar_style == "danger"
     assert panel.stop_button.disabled and panel.stop_button.layout.display == "none"

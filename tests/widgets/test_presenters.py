@@ -68,7 +68,8 @@ def test_case_row_escapes_every_user_text() -> None:
     assert "&lt;script&gt;alert(&#x27;name&#x27;)&lt;/script&gt;" in row
     assert "&lt;img src=x onerror=alert(1)&gt;" in row
     assert "&lt;b&gt;v&lt;/b&gt; 1 &lt;i&gt;V&lt;/i&gt;" in row
-    assert "AssertionError: &lt;svg onload=x()&gt;" in row
+    # the operator sees the assertion's message, escaped
+    assert ">&lt;svg onload=x()&gt;</pre>" in row
 
 
 def test_header_and_banner_escape() -> None:
@@ -213,7 +214,8 @@ def test_banner(status: TestStatus, text: str) -> None:
     html = p.banner_html(state)
     assert f"background:{p.STATUS_COLOR[status]}" in html and f">{text}<" in html
     if status == TestStatus.FAILED:
-        assert state.extra == ("error code 7", "first failure: a::test_1")
+        # the first failure by the names operators know (module › case), not its id
+        assert state.extra == ("error code 7", "first failure: Power › case")
 
 
 # ---------------------------------------------------------------------- dialog content
@@ -369,3 +371,13 @@ def test_a_url_dialog_is_framed_in_a_sandbox_without_same_origin() -> None:
     assert 'sandbox="allow-scripts allow-forms allow-popups"' in page
     assert "allow-same-origin" not in page and "allow-top-navigation" not in page
     assert 'referrerpolicy="no-referrer"' in page
+
+
+def test_case_row_shows_the_assertion_message_not_pytest_introspection() -> None:
+    crash = (
+        "AssertionError: LED current out of range\nassert False\n"
+        " +  where False = NumericMeasurement(type=<MeasurementType.NUMERIC: 'numeric'>).result"
+    )
+    row = p.case_row_html(case(TestStatus.FAILED, assertion_msg=crash))
+    assert "LED current out of range" in row
+    assert "where False" not in row and "NumericMeasurement" not in row
