@@ -405,6 +405,11 @@ class HardlabPlugin:
         assert self.run is not None
         return dict(self.run.start_args)
 
+    @pytest.fixture(scope="session")
+    def hardlab_slot(self) -> int | None:
+        """The stand slot this run occupies (``hardlab run --slots N``: 1..N), or None."""
+        return self.spec.slot
+
     # ================================================================ collection
 
     @pytest.hookimpl(trylast=True)

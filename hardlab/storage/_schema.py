@@ -148,6 +148,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "cases_passed",
         "cases_failed",
         "cases_skipped",
+        "slot",
         "source",
         "aggregated",
         "host",
