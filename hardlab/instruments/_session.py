@@ -249,7 +249,10 @@ class InstrumentSession:
 
     def _exchange(self, op: str, command: str, call: Callable[[Any], Any]) -> Any:
         if self.config.shared:
-            # the stand's slots take turns on a shared instrument, one exchange at a time
+            # the stand's slots take turns on a shared instrument, one exchange at a
+            # time; opening it (PyVISA's import, the session) needs no turn
+            if self._resource is None:
+                self.open()
             with shared(self.name):
                 return self._exchange_now(op, command, call)
         return self._exchange_now(op, command, call)

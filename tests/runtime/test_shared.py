@@ -150,5 +150,5 @@ def test_shared_instrument_takes_the_lock(make_plan: Callable[..., Path]) -> Non
         holder.wait(10)
     assert result.passed, result.errors
     row = result.report.artifact[SHARED_KEY]["psu"]
-    assert row["uses"] == 2  # the write (its opening asks *IDN? inside it), the query
+    assert row["uses"] == 3  # *IDN? as it opens, the write, the query
     assert row["wait_s"] >= 0.2
