@@ -188,8 +188,8 @@ def shared(name: str) -> Iterator[SharedHold]:
                 volts = float(instruments["dmm"].query("MEAS:VOLT:DC?"))
         ```
     """
-    entry = _resource(name)
     started = time.perf_counter()
+    entry = _resource(name)
     entry.thread_lock.acquire()
     try:
         outermost = entry.depth == 0

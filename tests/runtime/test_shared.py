@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,13 +16,17 @@ import pytest
 import hardlab
 from hardlab.runtime import SHARED_KEY, lock_dir
 
-# Holds the resource `name` for `hold` seconds once it has it; says so on stdout.
+# Holds the resource `name` for `hold` seconds once it has it (a negative hold:
+# until a line comes on stdin); says so on stdout.
 HOLDER = """
 import sys, time, hardlab
 name, hold = sys.argv[1], float(sys.argv[2])
 with hardlab.shared(name) as h:
     print(f"got {h.waited:.3f}", flush=True)
-    time.sleep(hold)
+    if hold < 0:
+        sys.stdin.readline()
+    else:
+        time.sleep(hold)
 print("released", flush=True)
 """
 
@@ -29,6 +34,7 @@ print("released", flush=True)
 def _holder(name: str, hold: float) -> subprocess.Popen[str]:
     process = subprocess.Popen(
         [sys.executable, "-c", HOLDER, name, str(hold)],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
         env=os.environ.copy(),
@@ -36,6 +42,23 @@ def _holder(name: str, hold: float) -> subprocess.Popen[str]:
     assert process.stdout is not None
     assert process.stdout.readline().startswith("got")  # it holds the resource now
     return process
+
+
+def _release_when(holder: subprocess.Popen[str], asking: Path) -> threading.Thread:
+    """Release `holder`'s resource 0.5 s after `asking` appears (the run is about to ask)."""
+
+    def release() -> None:
+        deadline = time.monotonic() + 120
+        while not asking.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.5)
+        assert holder.stdin is not None
+        holder.stdin.write("\n")
+        holder.stdin.flush()
+
+    thread = threading.Thread(target=release, daemon=True)
+    thread.start()
+    return thread
 
 
 @pytest.fixture(autouse=True)
@@ -51,13 +74,13 @@ def test_lock_dir_follows_the_variable(locks: Path) -> None:
 
 
 def test_a_second_process_waits_until_the_first_releases() -> None:
-    holder = _holder("psu", 0.6)
+    holder = _holder("psu", 1.5)
     try:
         started = time.perf_counter()
         with hardlab.shared("psu") as hold:
             waited = time.perf_counter() - started
-        assert waited >= 0.3
-        assert hold.waited == pytest.approx(waited, abs=0.05)
+        assert waited >= 0.5
+        assert 0.5 <= hold.waited <= waited
     finally:
         holder.wait(10)
     assert holder.returncode == 0
@@ -92,13 +115,19 @@ def test_empty_name_is_refused() -> None:
         pass
 
 
-def test_the_wait_is_kept_in_the_run(make_plan: Callable[..., Path]) -> None:
+def test_the_wait_is_kept_in_the_run(
+    make_plan: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asking = tmp_path / "asking"
+    monkeypatch.setenv("ASKING", str(asking))
     plan = make_plan(
         {
             "test_wait.py": """
+            import os, pathlib
             import hardlab
 
             def test_wait():
+                pathlib.Path(os.environ["ASKING"]).touch()
                 with hardlab.shared("matrix"):
                     pass
                 with hardlab.shared("matrix"):
@@ -106,7 +135,8 @@ def test_the_wait_is_kept_in_the_run(make_plan: Callable[..., Path]) -> None:
             """
         }
     )
-    holder = _holder("matrix", 0.5)
+    holder = _holder("matrix", -1)
+    _release_when(holder, asking)
     try:
         result = hardlab.run(plan, store=False, operator=None, quiet=True)
     finally:
@@ -119,8 +149,12 @@ def test_the_wait_is_kept_in_the_run(make_plan: Callable[..., Path]) -> None:
     assert row["held_s"] >= 0.0
 
 
-def test_shared_instrument_takes_the_lock(make_plan: Callable[..., Path]) -> None:
+def test_shared_instrument_takes_the_lock(
+    make_plan: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pytest.importorskip("pyvisa_sim")
+    asking = tmp_path / "asking"
+    monkeypatch.setenv("ASKING", str(asking))
     import hardlab.instruments as hi
 
     plan = make_plan(
@@ -135,14 +169,18 @@ def test_shared_instrument_takes_the_lock(make_plan: Callable[..., Path]) -> Non
             shared = true
             """,
             "test_psu.py": """
+            import os, pathlib
+
             def test_psu(instruments):
+                pathlib.Path(os.environ["ASKING"]).touch()
                 instruments["psu"].write("VOLT 3.3")
                 assert instruments["psu"].query("VOLT?") == "3.300"
             """,
         }
     )
-    holder = _holder("psu", 0.5)
     hi.close()
+    holder = _holder("psu", -1)
+    _release_when(holder, asking)
     try:
         result = hardlab.run(plan, store=False, operator=None, quiet=True)
     finally:
