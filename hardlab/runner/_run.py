@@ -466,6 +466,7 @@ def start_slots(
     capture: Capture | None = None,
     on_event: Callable[[SlotEvent], None] | None = None,
     on_output: Callable[[int, str], None] | None = None,
+    numbers: Sequence[int] | None = None,
 ) -> SlotRuns:
     """Start a plan on `slots` boards at once, one process per slot; returns at once.
 
@@ -499,6 +500,8 @@ def start_slots(
         on_event: Called with every `SlotEvent` (status, cases, dialogs,
             results), in the slot's reader thread.
         on_output: Called with each line a slot prints (overrides `quiet`'s printing).
+        numbers: Start only these slots of the `slots` (``[3]``: slot 3 alone,
+            as a station's Start on one slot); default: every slot.
 
     Returns:
         The running `SlotRuns`: ``wait()`` for the results, ``stop()`` to stop.
@@ -553,6 +556,7 @@ def start_slots(
         answers=scripted,
         on_event=on_event,
         on_output=on_output,
+        numbers=numbers,
     )
     return runs.start()
 

@@ -142,9 +142,12 @@ class SlotRuns:
             (see `ScriptedOperator.from_data`). It replaces `operator`.
         on_event: Called with every `SlotEvent`, in the slot's reader thread.
         on_output: Called with each line a slot's process prints.
+        numbers: Run only these slots of the stand (a station's Start on one
+            slot: ``numbers=[3]``); default: all, 1..`slots`.
 
     Raises:
-        ConfigError: If `slots` is less than 1, or the spec has listeners or ``on_run``.
+        ConfigError: If `slots` is less than 1, the spec has listeners or
+            ``on_run``, or a number is not one of the stand's slots.
     """
 
     def __init__(
@@ -156,6 +159,7 @@ class SlotRuns:
         answers: str | Mapping[str, Any] | Sequence[Any] | None = None,
         on_event: Callable[[SlotEvent], None] | None = None,
         on_output: Callable[[int, str], None] | None = None,
+        numbers: Sequence[int] | None = None,
     ) -> None:
         if isinstance(slots, bool) or slots < 1:
             msg = f"slots={slots!r}: give the number of slots, 1 or more"
@@ -166,14 +170,18 @@ class SlotRuns:
                 "process; follow the slots with on_event instead"
             )
             raise ConfigError(msg)
+        chosen = list(range(1, slots + 1)) if numbers is None else sorted(set(numbers))
+        if not chosen or any(not 1 <= number <= slots for number in chosen):
+            msg = f"numbers={numbers!r}: choose among the stand's slots 1..{slots}"
+            raise ConfigError(msg)
         self.spec = spec
-        self.count = slots
+        self.count = len(chosen)
         self._operator = operator
         self._answers = answers
         self._on_event = on_event
         self._on_output = on_output
         self._ask_lock = threading.Lock()  # one shared operator asks one dialog at a time
-        self._slots = [_Slot(number) for number in range(1, slots + 1)]
+        self._slots = [_Slot(number) for number in chosen]
         self._started = False
 
     def __repr__(self) -> str:

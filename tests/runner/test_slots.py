@@ -118,6 +118,16 @@ def test_stop_one_slot(make_plan: Callable[..., Path]) -> None:
     assert hardlab.runner.slots_exit_code(results) == 2
 
 
+def test_one_slot_of_the_stand_alone(plan: Path) -> None:
+    runs = start_slots(
+        plan, slots=4, numbers=[3], answers={"test_serial": "A-3"}, store=False, quiet=True
+    )
+    results = runs.wait()
+    assert [(r.slot, r.passed) for r in results] == [(3, True)]
+    with pytest.raises(ConfigError, match=r"slots 1\.\.4"):
+        start_slots(plan, slots=4, numbers=[5], store=False)
+
+
 def test_what_cannot_cross_processes_is_refused(plan: Path) -> None:
     with pytest.raises(ConfigError, match="own process"):
         hardlab.run(plan, slots=2, listeners=[lambda event: None], store=False)
