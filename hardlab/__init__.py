@@ -106,6 +106,7 @@ if TYPE_CHECKING:
         run,
         start,
     )
+    from hardlab.runtime import shared
     from hardlab.services import history, sync
 
 __all__ = [
@@ -187,6 +188,7 @@ __all__ = [
     "set_stand_number",
     "set_stand_revision",
     "set_user_name",
+    "shared",
     "start",
     "station",
     "sync",
@@ -201,6 +203,7 @@ _SOURCES = (
     "hardlab.config",
     "hardlab.operators",
     "hardlab.api",
+    "hardlab.runtime",
     "hardlab.exchange",
     "hardlab.cloud",
     "hardlab.instruments",

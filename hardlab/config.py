@@ -289,7 +289,8 @@ class InstrumentConfig(BaseModel):
     """Ask ``*IDN?`` when the instrument opens; false for one that does not speak
     SCPI (its report entry then has only its name and address)."""
     shared: bool = False
-    """Whether several stand slots share this instrument (kept for the slots feature)."""
+    """Whether the stand's slots share this instrument: each exchange holds
+    ``hardlab.shared(name)``, so slots take turns on it (see docs/slots.md)."""
 
     @field_validator("name")
     @classmethod

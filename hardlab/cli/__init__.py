@@ -81,6 +81,13 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="show pytest's whole text for collection errors and failures",
     )
+    run.add_argument(
+        "--slots",
+        type=_slot_count,
+        metavar="N",
+        help="test N boards at once, one run per slot (see docs/slots.md); "
+        "exits 0 only when every slot passed",
+    )
 
     init = commands.add_parser(
         "init",
@@ -142,6 +149,17 @@ def _db_option(command: argparse.ArgumentParser) -> None:
     from hardlab.runner import options
 
     options.DB.add_to(command)
+
+
+def _slot_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        msg = f"expected the number of slots (1 or more), got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
 
 
 def _count(text: str) -> int:
@@ -325,6 +343,11 @@ def _capture_off(pytest_args: list[str]) -> bool:
 
 def _cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
     import hardlab
+
+    if args.slots is not None:
+        from hardlab.cli._slots import cmd_run_slots
+
+        return cmd_run_slots(args, extra, _store_choice(args))
     from hardlab.cli._view import TerminalView
     from hardlab.operators import ScriptedOperator, TerminalOperator
 

@@ -1,4 +1,4 @@
-"""HardPy's session fixtures, ``post_run_functions`` and ``hardpy_start_args``.
+"""The run's session fixtures: HardPy's two and ``hardlab_slot``.
 
 They are module-level functions, not methods of the run's plugin: pytest
 deprecates session-scoped fixtures defined as instance methods
@@ -14,9 +14,15 @@ from typing import Any, Protocol
 
 import pytest
 
-from hardlab.runtime import RunState
+from hardlab.runtime import RunSpec, RunState
 
-__all__ = ["RUN_PLUGIN", "SessionOwner", "hardpy_start_args", "post_run_functions"]
+__all__ = [
+    "RUN_PLUGIN",
+    "SessionOwner",
+    "hardlab_slot",
+    "hardpy_start_args",
+    "post_run_functions",
+]
 
 
 class SessionOwner(Protocol):
@@ -24,6 +30,7 @@ class SessionOwner(Protocol):
 
     post_run: list[Callable[[], Any]]
     run: RunState | None
+    spec: RunSpec
 
 
 RUN_PLUGIN = pytest.StashKey[SessionOwner]()
@@ -42,3 +49,9 @@ def hardpy_start_args(request: pytest.FixtureRequest) -> dict[str, str]:
     run = request.config.stash[RUN_PLUGIN].run
     assert run is not None
     return dict(run.start_args)
+
+
+@pytest.fixture(scope="session")
+def hardlab_slot(request: pytest.FixtureRequest) -> int | None:
+    """The stand slot this run occupies (``hardlab run --slots N``: 1..N), or None."""
+    return request.config.stash[RUN_PLUGIN].spec.slot

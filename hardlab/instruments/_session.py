@@ -22,6 +22,7 @@ from hardlab.config import InstrumentConfig
 from hardlab.errors import ConfigError, InstrumentError, MissingExtraError
 from hardlab.instruments._traffic import note_identity, record
 from hardlab.model.measurement import Instrument
+from hardlab.runtime import shared
 
 __all__ = ["InstrumentSession", "parse_idn", "visa"]
 
@@ -247,6 +248,16 @@ class InstrumentSession:
         return self._fail(f"failed on {op} {command!r}", fix, exc)
 
     def _exchange(self, op: str, command: str, call: Callable[[Any], Any]) -> Any:
+        if self.config.shared:
+            # the stand's slots take turns on a shared instrument, one exchange at a
+            # time; opening it (PyVISA's import, the session) needs no turn
+            if self._resource is None:
+                self.open()
+            with shared(self.name):
+                return self._exchange_now(op, command, call)
+        return self._exchange_now(op, command, call)
+
+    def _exchange_now(self, op: str, command: str, call: Callable[[Any], Any]) -> Any:
         resource = self._resource if self._resource is not None else self.open()
         start = time.perf_counter_ns()
         try:
@@ -260,6 +271,9 @@ class InstrumentSession:
 
     def write(self, command: str) -> int:
         """Write a command (with the write termination); return the bytes written."""
+        if self.config.shared:
+            count_: int = self._exchange("write", command, lambda r: r.write(command))
+            return count_
         resource = self._resource if self._resource is not None else self.open()
         start = time.perf_counter_ns()
         try:
@@ -271,6 +285,9 @@ class InstrumentSession:
 
     def query(self, command: str, delay: float | None = None) -> str:
         """Write a command and read its answer (without the read termination)."""
+        if self.config.shared:
+            text: str = self._exchange("query", command, lambda r: r.query(command, delay))
+            return text
         resource = self._resource if self._resource is not None else self.open()
         start = time.perf_counter_ns()
         try:

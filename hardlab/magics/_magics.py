@@ -152,7 +152,7 @@ async def _run_in_kernel(
         raise
     _display(panel)
     try:
-        handle = hardlab.start(
+        handle: RunHandle = hardlab.start(
             target,
             **_run_arguments(options, extra_args),
             **_operator_choice(options, panel),
@@ -200,17 +200,20 @@ def _start_without_waiting(
     from hardlab.widgets import RunPanel
 
     if _kernel.current_kernel() is None:
+        # one run (no slots=): the RunHandle and RunResult overloads
         if options.no_wait:
-            return hardlab.start(
+            started: RunHandle = hardlab.start(
                 target, **_run_arguments(options, extra_args), **_operator_choice(options, None)
             )
-        return hardlab.run(
+            return started
+        result: RunResult = hardlab.run(
             target, **_run_arguments(options, extra_args), **_operator_choice(options, None)
         )
+        return result
     panel = RunPanel()
     _display(panel)
     try:
-        handle = hardlab.start(
+        handle: RunHandle = hardlab.start(
             target,
             **_run_arguments(options, extra_args),
             **_operator_choice(options, panel),

@@ -95,12 +95,15 @@ class ScriptedOperator:
         self.messages: list[MessageRequest] = []
 
     @classmethod
-    def from_file(cls, path: str | PathLike[str]) -> ScriptedOperator:
+    def from_file(cls, path: str | PathLike[str], *, slot: int | None = None) -> ScriptedOperator:
         """Read answers from a TOML or JSON file.
 
         The file may have the tables ``by_case`` and ``by_title`` and the list
         ``in_order``; any other top-level key is an answer looked up by case,
-        then by title.
+        then by title. A stand with several slots (``hardlab run --slots``)
+        may give each slot its own answers in a ``slot`` table of per-slot
+        tables (``[slot.2]`` in TOML, ``"slot": {"2": {...}}`` in JSON),
+        written like the file itself; see `from_data`.
 
         Example:
             ```toml
@@ -109,7 +112,13 @@ class ScriptedOperator:
             "test_2_input::test_num_input" = 123
             [by_title]
             "LED check" = "pass"
+            [slot.2.by_case]
+            "test_2_input::test_num_input" = 456
             ```
+
+        Args:
+            path: The TOML (or ``.json``) file.
+            slot: The slot the answers are for; None takes the common answers only.
 
         Raises:
             ConfigError: If the file cannot be read or parsed.
@@ -126,23 +135,38 @@ class ScriptedOperator:
             kind = "JSON" if source.suffix.lower() == ".json" else "TOML"
             msg = f"answers file {source} is not valid {kind}: {exc}"
             raise ConfigError(msg) from exc
-        if isinstance(data, list):
-            return cls(in_order=data)
-        if not isinstance(data, dict):
-            msg = f"answers file {source}: expected a table or a list at the top level"
-            raise ConfigError(msg)
-        data = dict(data)
-        by_case = data.pop("by_case", {})
-        by_title = data.pop("by_title", {})
-        in_order = data.pop("in_order", [])
-        for name, value in (("by_case", by_case), ("by_title", by_title)):
-            if not isinstance(value, dict):
-                msg = f"answers file {source}: {name} must be a table of answers"
-                raise ConfigError(msg)
-        if not isinstance(in_order, list):
-            msg = f"answers file {source}: in_order must be a list of answers"
-            raise ConfigError(msg)
-        return cls(data or None, by_case=by_case, by_title=by_title, in_order=in_order)
+        return cls.from_data(data, slot=slot, source=f"answers file {source}")
+
+    @classmethod
+    def from_data(
+        cls, data: Any, *, slot: int | None = None, source: str = "answers"
+    ) -> ScriptedOperator:
+        """The operator of answers as an answers file holds them, for one slot of a stand.
+
+        `data` is a list (answers in order) or a mapping with the optional
+        ``by_case``, ``by_title``, ``in_order`` and ``slot`` keys, other keys
+        being answers by case, then by title. ``slot`` maps slot numbers
+        (``"2"``) to sections of the same form: for `slot`, its section's
+        answers are looked up first and the common ones after (by case, by
+        title); its ``in_order`` list, if it has one, replaces the common one.
+        A ``slot`` value that is not a table of numbered tables is an
+        ordinary answer (for a case or title named ``slot``).
+
+        Raises:
+            ConfigError: If the answers are not of that form.
+        """
+        common = _parts(data, source)
+        slots = common.pop("slots")
+        if slot is not None and str(slot) in slots:
+            own = _parts(slots[str(slot)], f"{source}, slot {slot}")
+            return cls(
+                by_case={**common["by_case"], **own["by_case"]},
+                by_title={**common["by_title"], **own["by_title"]},
+                in_order=own["in_order"] if own["has_order"] else common["in_order"],
+            )
+        return cls(
+            by_case=common["by_case"], by_title=common["by_title"], in_order=common["in_order"]
+        )
 
     def __repr__(self) -> str:
         return (
@@ -192,6 +216,50 @@ class ScriptedOperator:
             msg = f"blocking operator message {request.msg!r} and the script acknowledges none"
             raise NoAnswerError(msg)
         self.messages.append(request)
+
+
+def _slot_sections(value: Any) -> bool:
+    return (
+        isinstance(value, dict)
+        and bool(value)
+        and all(str(key).isdigit() and isinstance(v, (dict, list)) for key, v in value.items())
+    )
+
+
+def _parts(data: Any, source: str) -> dict[str, Any]:
+    """``by_case``, ``by_title``, ``in_order`` (and whether given) and ``slots`` of answers data.
+
+    Raises:
+        ConfigError: If `data` is not a list or a table of that form.
+    """
+    if isinstance(data, list):
+        return {"by_case": {}, "by_title": {}, "in_order": data, "has_order": True, "slots": {}}
+    if not isinstance(data, Mapping):
+        msg = f"{source}: expected a table or a list at the top level"
+        raise ConfigError(msg)
+    data = dict(data)
+    slots = data.pop("slot") if _slot_sections(data.get("slot")) else {}
+    has_order = "in_order" in data
+    by_case = data.pop("by_case", {})
+    by_title = data.pop("by_title", {})
+    in_order = data.pop("in_order", [])
+    for name, value in (("by_case", by_case), ("by_title", by_title)):
+        if not isinstance(value, dict):
+            msg = f"{source}: {name} must be a table of answers"
+            raise ConfigError(msg)
+    if not isinstance(in_order, list):
+        msg = f"{source}: in_order must be a list of answers"
+        raise ConfigError(msg)
+    # other keys answer by case, then by title, as ScriptedOperator(mapping) does
+    by_case = {**data, **by_case}
+    by_title = {**data, **by_title}
+    return {
+        "by_case": by_case,
+        "by_title": by_title,
+        "in_order": in_order,
+        "has_order": has_order,
+        "slots": {str(key): value for key, value in slots.items()},
+    }
 
 
 ANSWERS_ENV = "HARDLAB_ANSWERS"

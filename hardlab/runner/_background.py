@@ -19,10 +19,10 @@ import threading
 import uuid
 from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
 from os import PathLike
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
 from hardlab._util import uuid7
-from hardlab.errors import RunNotFinishedError
+from hardlab.errors import ConfigError, RunNotFinishedError
 from hardlab.events import RunListener
 from hardlab.operators import AUTO, Operator
 from hardlab.runner._run import (
@@ -33,8 +33,12 @@ from hardlab.runner._run import (
     check_capture,
     execute,
     spec_for,
+    start_slots,
 )
 from hardlab.runtime import Capture, RunSpec, RunState
+
+if TYPE_CHECKING:
+    from hardlab.runner._slots import SlotRuns
 
 __all__ = ["Awaiter", "RunHandle", "set_awaiter", "start"]
 
@@ -353,6 +357,7 @@ def _resolve(future: asyncio.Future[None]) -> None:
         future.set_result(None)
 
 
+@overload
 def start(
     target: Target = ".",
     *,
@@ -374,7 +379,59 @@ def start(
     run_id: uuid.UUID | None = None,
     on_run: Callable[[RunState], None] | None = None,
     capture: Capture | None = None,
-) -> RunHandle:
+    slots: None = None,
+) -> RunHandle: ...
+
+
+@overload
+def start(
+    target: Target = ".",
+    *,
+    args: Sequence[str] = (),
+    select: str | None = None,
+    start_args: Mapping[str, Any] | None = None,
+    operator: Operator | None = AUTO,
+    answers: Mapping[str, Any] | Sequence[Any] | str | PathLike[str] | None = None,
+    report_dir: str | PathLike[str] | None = None,
+    store: str | PathLike[str] | bool | None = None,
+    listeners: Sequence[RunListener] = (),
+    tests_name: str | None = None,
+    config_dir: str | PathLike[str] | None = None,
+    hardpy_alias: bool | None = None,
+    quiet: bool = False,
+    attempt_delay: float | None = None,
+    chdir: bool = True,
+    handle_sigterm: bool = True,
+    run_id: uuid.UUID | None = None,
+    on_run: Callable[[RunState], None] | None = None,
+    capture: Capture | None = None,
+    slots: int,
+) -> SlotRuns: ...
+
+
+def start(
+    target: Target = ".",
+    *,
+    args: Sequence[str] = (),
+    select: str | None = None,
+    start_args: Mapping[str, Any] | None = None,
+    operator: Operator | None = AUTO,
+    answers: Mapping[str, Any] | Sequence[Any] | str | PathLike[str] | None = None,
+    report_dir: str | PathLike[str] | None = None,
+    store: str | PathLike[str] | bool | None = None,
+    listeners: Sequence[RunListener] = (),
+    tests_name: str | None = None,
+    config_dir: str | PathLike[str] | None = None,
+    hardpy_alias: bool | None = None,
+    quiet: bool = False,
+    attempt_delay: float | None = None,
+    chdir: bool = True,
+    handle_sigterm: bool = True,
+    run_id: uuid.UUID | None = None,
+    on_run: Callable[[RunState], None] | None = None,
+    capture: Capture | None = None,
+    slots: int | None = None,
+) -> RunHandle | SlotRuns:
     """Start running a test plan in a background thread and return a handle on it.
 
     Takes the arguments of `hardlab.run` and runs the plan the same way, in
@@ -403,8 +460,13 @@ def start(
     * The thread is not a daemon: the interpreter waits for a running run
       when it exits.
 
+    With ``slots=N`` the plan runs on N slots at once, each in a process of
+    its own (see `hardlab.run`); the call returns the running
+    `hardlab.runner.SlotRuns`: ``await`` it (or ``wait()``) for the list of
+    results, ``stop()`` to stop every slot.
+
     Returns:
-        The `RunHandle`.
+        The `RunHandle` (with `slots`: the `SlotRuns`).
 
     Raises:
         PlanError: At once, if the target does not exist.
@@ -412,6 +474,31 @@ def start(
             (pytest's usage errors, a bad ``hardpy.toml``) come out of
             `RunHandle.result`, `RunHandle.wait` and ``await handle``.
     """
+    if slots is not None:
+        if listeners or on_run is not None or run_id is not None:
+            msg = (
+                "listeners, on_run and run_id cannot be used with slots=: each slot runs "
+                "in its own process (follow them with hardlab.runner.start_slots(on_event=...))"
+            )
+            raise ConfigError(msg)
+        return start_slots(
+            target,
+            slots=slots,
+            args=args,
+            select=select,
+            start_args=start_args,
+            operator=operator,
+            answers=answers,
+            report_dir=report_dir,
+            store=store,
+            tests_name=tests_name,
+            config_dir=config_dir,
+            hardpy_alias=hardpy_alias,
+            quiet=quiet,
+            attempt_delay=attempt_delay,
+            chdir=chdir,
+            capture=capture,
+        )
     check_capture(capture)
     base = caller_cwd()
     targets = _targets(target, base)  # a typo fails here, not in the thread

@@ -89,6 +89,7 @@ def build_sinks(spec: RunSpec, config: HardpyConfig, alert: Callable[[str], None
     store: StoreOutlet | None = None
     if spec.store is not False:
         store = StoreOutlet(resolve_url(spec.store, config), alert)
+        store.slot = spec.slot
         store.prepare()
         outlets.append(Outlet(store, STORED_IN))
         # autosync: the writer queues the report with the run's final state

@@ -16,23 +16,19 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, get_args
+from typing import TYPE_CHECKING, Any, get_args, overload
 
 from hardlab.compat import config_file_args
 from hardlab.errors import ConfigError, KernelBlockedError, PlanError
-from hardlab.events import CaseAttempt, RunListener
-from hardlab.model.enums import TestStatus
-from hardlab.model.report import ResultRunStore
+from hardlab.events import RunListener
 from hardlab.operators import AUTO, Operator
+from hardlab.runner._result import RunResult
 from hardlab.runtime import Capture, RunSpec, RunState
 
 if TYPE_CHECKING:
-    import pandas as pd
-
-    from hardlab.views import Comparison
+    from hardlab.runner._slots import OperatorChoice, SlotEvent, SlotRuns
 
 __all__ = [
     "Capture",
@@ -45,6 +41,7 @@ __all__ = [
     "refuse_kernel_block",
     "run",
     "spec_for",
+    "start_slots",
 ]
 
 Target = str | PathLike[str] | Sequence[str | PathLike[str]]
@@ -54,119 +51,6 @@ _CHDIR_LOCK = threading.RLock()
 # (thread, folder): the thread that moved the process into a plan folder, and
 # the folder it came from; None while no run has moved it.
 _CHDIR_HOME: tuple[int, Path] | None = None
-
-
-@dataclass(frozen=True)
-class RunResult:
-    """What a run left: its status, its report and every attempt of every case.
-
-    Attributes:
-        run_id: The run's unique id (a time-ordered UUID).
-        status: ``passed``, ``failed`` or ``stopped``.
-        report: The final report (HardPy's schema v1).
-        exit_code: pytest's exit code (0 passed, 1 failed, 2 stopped, 5 nothing collected).
-        attempts: Every attempt of every case, in order; the report shows the last ones.
-        errors: Collection errors and failed post-run functions.
-        report_path: The HardPy JSON report written for this run, if one was.
-        duration: Wall-clock seconds the run took.
-        store_url: The database the run was stored in, if it was.
-        node_ids: The pytest node id of every collected case, absolute (its
-            file's full path), by ``module_id::case_id``: what to pass as a
-            target to run just that case (``hardlab.run(result.node_ids[key])``).
-            A run with ``args=["--collect-only"]`` collects the plan and runs
-            nothing: its report lists every case ``ready``.
-    """
-
-    run_id: uuid.UUID
-    status: TestStatus
-    report: ResultRunStore
-    exit_code: int
-    attempts: tuple[CaseAttempt, ...] = ()
-    errors: tuple[str, ...] = ()
-    report_path: Path | None = None
-    duration: float = 0.0
-    store_url: str | None = None
-    node_ids: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
-    extra: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
-
-    @property
-    def passed(self) -> bool:
-        """Whether the run passed."""
-        return self.status == TestStatus.PASSED
-
-    def to_frame(self) -> pd.DataFrame:
-        """This run's case attempts and their measurements as a pandas DataFrame.
-
-        One row per attempt and measurement (an attempt without
-        measurements gets one row with the measurement columns missing),
-        built from `attempts` in memory. Columns: ``run_id``,
-        ``module_id``, ``module_name``, ``case_id``, ``case_name``,
-        ``attempt``, ``final``, ``status`` (categorical), ``started_at``,
-        ``stopped_at`` (UTC), ``duration_ms``, ``assertion_msg``,
-        ``measurement`` (its name), ``kind``, ``value`` (numeric),
-        ``value_str`` (string measurements), ``unit``, ``operation``,
-        ``comparison_value``, ``comparison_str``, ``lower_limit``,
-        ``upper_limit``, ``result``.
-
-        Raises:
-            MissingExtraError: If pandas is not installed
-                (``pip install "hardlab[analytics]"``).
-        """
-        from hardlab import views
-
-        return views.attempts_frame(self.attempts, run_id=str(self.run_id))
-
-    def report_html(self, *, template: str | PathLike[str] | None = None) -> str:
-        """This run's unit report: one self-contained HTML page (see `hardlab.reports`).
-
-        Raises:
-            MissingExtraError: If Jinja2 is not installed (``hardlab[report]``).
-        """
-        from hardlab.reports import render_html
-
-        return render_html(self.report, self.attempts, run_id=str(self.run_id), template=template)
-
-    def _repr_html_(self) -> str:
-        # a notebook shows the report, in an iframe so that its style sheet cannot
-        # restyle the notebook; without Jinja2 it falls back to the repr
-        from hardlab.errors import MissingExtraError
-        from hardlab.reports import embed_html
-
-        try:
-            return embed_html(self.report_html())
-        except MissingExtraError:
-            import html
-
-            return f"<pre>{html.escape(repr(self))}</pre>"
-
-    def compare(self, other: RunResult | ResultRunStore) -> Comparison:
-        """This run side by side with `other`, the reference: deltas are this - other.
-
-        Returns:
-            A `hardlab.views.Comparison` (``print()`` it, or ``.frame()``).
-        """
-        from hardlab.views import compare_reports
-
-        if isinstance(other, RunResult):
-            return compare_reports(
-                other.report, self.report, base_label=str(other.run_id), new_label=str(self.run_id)
-            )
-        return compare_reports(other, self.report, new_label=str(self.run_id))
-
-    def counts(self) -> dict[str, int]:
-        """How many cases ended in each status."""
-        counts: dict[str, int] = {}
-        for module in self.report.modules.values():
-            for case in module.cases.values():
-                counts[case.status.value] = counts.get(case.status.value, 0) + 1
-        return counts
-
-    def __repr__(self) -> str:
-        counts = ", ".join(f"{n} {s}" for s, n in sorted(self.counts().items()))
-        return (
-            f"<RunResult {self.report.name!r} {self.status.value} ({counts or 'no cases'}) "
-            f"run_id={self.run_id}>"
-        )
 
 
 def caller_cwd() -> Path:
@@ -364,6 +248,7 @@ def build_args(
     return command
 
 
+@overload
 def run(
     target: Target = ".",
     *,
@@ -385,7 +270,59 @@ def run(
     run_id: uuid.UUID | None = None,
     on_run: Callable[[RunState], None] | None = None,
     capture: Capture | None = None,
-) -> RunResult:
+    slots: None = None,
+) -> RunResult: ...
+
+
+@overload
+def run(
+    target: Target = ".",
+    *,
+    args: Sequence[str] = (),
+    select: str | None = None,
+    start_args: Mapping[str, Any] | None = None,
+    operator: Operator | None = AUTO,
+    answers: Mapping[str, Any] | Sequence[Any] | str | PathLike[str] | None = None,
+    report_dir: str | PathLike[str] | None = None,
+    store: str | PathLike[str] | bool | None = None,
+    listeners: Sequence[RunListener] = (),
+    tests_name: str | None = None,
+    config_dir: str | PathLike[str] | None = None,
+    hardpy_alias: bool | None = None,
+    quiet: bool = False,
+    attempt_delay: float | None = None,
+    chdir: bool = True,
+    handle_sigterm: bool = True,
+    run_id: uuid.UUID | None = None,
+    on_run: Callable[[RunState], None] | None = None,
+    capture: Capture | None = None,
+    slots: int,
+) -> list[RunResult]: ...
+
+
+def run(
+    target: Target = ".",
+    *,
+    args: Sequence[str] = (),
+    select: str | None = None,
+    start_args: Mapping[str, Any] | None = None,
+    operator: Operator | None = AUTO,
+    answers: Mapping[str, Any] | Sequence[Any] | str | PathLike[str] | None = None,
+    report_dir: str | PathLike[str] | None = None,
+    store: str | PathLike[str] | bool | None = None,
+    listeners: Sequence[RunListener] = (),
+    tests_name: str | None = None,
+    config_dir: str | PathLike[str] | None = None,
+    hardpy_alias: bool | None = None,
+    quiet: bool = False,
+    attempt_delay: float | None = None,
+    chdir: bool = True,
+    handle_sigterm: bool = True,
+    run_id: uuid.UUID | None = None,
+    on_run: Callable[[RunState], None] | None = None,
+    capture: Capture | None = None,
+    slots: int | None = None,
+) -> RunResult | list[RunResult]:
     """Run a test plan in this process and return its result.
 
     The plan runs under pytest with hardlab's plugin, in the calling thread
@@ -434,9 +371,16 @@ def run(
             Capturing replaces ``sys.stdout`` (``sys``) or the process's
             file descriptors 1 and 2 (``fd``) for the whole process, so
             prints of other threads are captured too while the run goes.
+        slots: Test this many boards at once (a stand with several slots):
+            each slot is a run in a process of its own, with ``slot`` ("1"..)
+            in its start arguments and the ``hardlab_slot`` fixture; the
+            result is then a list, one `RunResult` per slot (see
+            `start_slots`, docs/slots.md). ``listeners``, ``on_run`` and
+            ``run_id`` do not cross processes and are refused with it.
+            None (default): one run in this process.
 
     Returns:
-        The `RunResult`.
+        The `RunResult` (with `slots`: a list of them, by slot).
 
     Raises:
         PlanError: If the plan does not exist or pytest could not start (for
@@ -446,6 +390,36 @@ def run(
             thread) with a widget operator, whose answers that thread must
             receive: use ``%hardpy run`` or ``await hardlab.start(...)``.
     """
+    if slots is not None:
+        if listeners or on_run is not None or run_id is not None:
+            msg = (
+                "listeners, on_run and run_id cannot be used with slots=: each slot runs "
+                "in its own process (follow them with hardlab.runner.start_slots(on_event=...))"
+            )
+            raise ConfigError(msg)
+        runs = start_slots(
+            target,
+            slots=slots,
+            args=args,
+            select=select,
+            start_args=start_args,
+            operator=operator,
+            answers=answers,
+            report_dir=report_dir,
+            store=store,
+            tests_name=tests_name,
+            config_dir=config_dir,
+            hardpy_alias=hardpy_alias,
+            quiet=quiet,
+            attempt_delay=attempt_delay,
+            chdir=chdir,
+            capture=capture,
+        )
+        try:
+            return runs.wait()
+        except KeyboardInterrupt:
+            runs.stop()  # every slot ends stopped, with what it did kept
+            return runs.wait()
     return execute(
         spec_for(
             target,
@@ -470,6 +444,121 @@ def run(
             capture=capture,
         )
     )
+
+
+def start_slots(
+    target: Target = ".",
+    *,
+    slots: int,
+    args: Sequence[str] = (),
+    select: str | None = None,
+    start_args: Mapping[str, Any] | None = None,
+    operator: OperatorChoice = AUTO,
+    answers: Mapping[str, Any] | Sequence[Any] | str | PathLike[str] | None = None,
+    report_dir: str | PathLike[str] | None = None,
+    store: str | PathLike[str] | bool | None = None,
+    tests_name: str | None = None,
+    config_dir: str | PathLike[str] | None = None,
+    hardpy_alias: bool | None = None,
+    quiet: bool = False,
+    attempt_delay: float | None = None,
+    chdir: bool = True,
+    capture: Capture | None = None,
+    on_event: Callable[[SlotEvent], None] | None = None,
+    on_output: Callable[[int, str], None] | None = None,
+    numbers: Sequence[int] | None = None,
+) -> SlotRuns:
+    """Start a plan on `slots` boards at once, one process per slot; returns at once.
+
+    Each slot is a whole run (its own pytest session, report, store row and
+    `RunResult`), started with ``slot`` = "1".."N" in its start arguments
+    and the ``hardlab_slot`` fixture. The parameters are `run`'s, except:
+
+    Args:
+        target: The plan, as for `run`.
+        slots: How many slots (1 or more).
+        args: As for `run`.
+        select: As for `run`.
+        start_args: As for `run` (``slot`` is added per slot).
+        operator: Who answers the slots' dialogs here: one `Operator` for all
+            (asked one dialog at a time, titled ``[slot N] ...``), a function
+            giving each slot its own (``lambda slot: panels[slot].operator``),
+            or None. Default: the answers file ``$HARDLAB_ANSWERS`` names,
+            else the terminal when stdin is one, else nobody.
+        answers: Scripted answers each slot reads itself: a TOML/JSON file or
+            data, with per-slot sections (`ScriptedOperator.from_data`).
+        report_dir: As for `run`: one report per slot.
+        store: As for `run`: one row per slot, with its slot number.
+        tests_name: As for `run`.
+        config_dir: As for `run`.
+        hardpy_alias: As for `run`.
+        quiet: As for `run`; otherwise each slot's output is printed here,
+            each line marked ``[slot N]``.
+        attempt_delay: As for `run`.
+        chdir: As for `run` (each slot is a process of its own).
+        capture: As for `run`.
+        on_event: Called with every `SlotEvent` (status, cases, dialogs,
+            results), in the slot's reader thread.
+        on_output: Called with each line a slot prints (overrides `quiet`'s printing).
+        numbers: Start only these slots of the `slots` (``[3]``: slot 3 alone,
+            as a station's Start on one slot); default: every slot.
+
+    Returns:
+        The running `SlotRuns`: ``wait()`` for the results, ``stop()`` to stop.
+
+    Raises:
+        PlanError: If the plan does not exist.
+        ConfigError: If `slots`, `capture` or the answers are invalid.
+    """
+    from hardlab.operators import ANSWERS_ENV, TerminalOperator
+    from hardlab.runner._slots import SlotRuns
+
+    base = caller_cwd()
+    spec = spec_for(
+        target,
+        base=base,
+        args=args,
+        select=select,
+        start_args=start_args,
+        operator=None,
+        report_dir=report_dir,
+        store=store,
+        tests_name=tests_name,
+        config_dir=config_dir,
+        hardpy_alias=hardpy_alias,
+        quiet=quiet,
+        attempt_delay=attempt_delay,
+        chdir=chdir,
+        capture=capture,
+    )
+    scripted: str | Mapping[str, Any] | Sequence[Any] | None = None
+    if isinstance(answers, (str, PathLike)):
+        scripted = str(_absolute(answers, base))
+    elif answers is not None:
+        scripted = answers
+    chosen: OperatorChoice = operator
+    if answers is None and operator is AUTO:
+        chosen = None
+        from_env = os.environ.get(ANSWERS_ENV, "").strip()
+        if from_env:
+            scripted = str(_absolute(from_env, base))
+        elif sys.stdin is not None and sys.stdin.isatty():
+            chosen = TerminalOperator(stdin=sys.stdin, stdout=sys.stdout)
+    if on_output is None and not quiet:
+
+        def on_output(slot: int, line: str) -> None:
+            print(f"[slot {slot}] {line}", flush=True)
+
+    runs = SlotRuns(
+        spec,
+        slots,
+        operator=chosen,
+        answers=scripted,
+        on_event=on_event,
+        on_output=on_output,
+        numbers=numbers,
+    )
+    return runs.start()
 
 
 def spec_for(
@@ -611,6 +700,7 @@ def execute(spec: RunSpec) -> RunResult:
         duration=time.perf_counter() - started,
         store_url=plugin.saved.get(STORED_IN),
         node_ids=_node_ids(plugin),
+        slot=spec.slot,
     )
 
 

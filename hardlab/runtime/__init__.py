@@ -8,6 +8,7 @@ never get the state itself: events carry its read-only view
 
 from __future__ import annotations
 
+from hardlab.runtime._shared import LOCK_DIR_ENV, SHARED_KEY, SharedHold, lock_dir, shared
 from hardlab.runtime._spec import Capture, CloudPolicy, RunSpec
 from hardlab.runtime._state import (
     CaseRef,
@@ -22,16 +23,21 @@ from hardlab.runtime._state import (
 )
 
 __all__ = [
+    "LOCK_DIR_ENV",
+    "SHARED_KEY",
     "Capture",
     "CaseRef",
     "CloudPolicy",
     "RunSpec",
     "RunState",
+    "SharedHold",
     "StateView",
     "activate",
     "current_run",
     "deactivate",
     "last_run",
+    "lock_dir",
     "maybe_current_run",
     "running",
+    "shared",
 ]

@@ -80,6 +80,7 @@ class Start:
         document: The report as the run begins.
         document_json: The same as the text the run serialised, stored as it is.
         writer_pid: The writer process, filled in by the writer.
+        slot: The stand slot the run occupies, or None.
     """
 
     op: ClassVar[str] = "start"
@@ -89,6 +90,7 @@ class Start:
     host: str | None = None
     writer_pid: int | None = None
     document_json: str | None = None
+    slot: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +216,7 @@ def encode_start(
     started_ns: int | None,
     host: str | None,
     writer_pid: int | None = None,
+    slot: int | None = None,
 ) -> bytes:
     """A `Start` line from the document's JSON text."""
     header: dict[str, Any] = {
@@ -224,6 +227,8 @@ def encode_start(
     }
     if writer_pid is not None:  # only the writer knows it
         header["writer_pid"] = writer_pid
+    if slot is not None:  # a stand with several slots
+        header["slot"] = slot
     return _line(header, document=document_json)
 
 
@@ -307,6 +312,7 @@ def encode(message: RunMessage) -> bytes:
             started_ns=message.started_ns,
             host=message.host,
             writer_pid=message.writer_pid,
+            slot=message.slot,
         )
     if isinstance(message, Meta):
         document = json.dumps(message.document, separators=(",", ":"))
@@ -377,6 +383,7 @@ def _start(m: Mapping[str, Any]) -> Start:
         host=m.get("host"),
         writer_pid=_optional_int(m.get("writer_pid")),
         document_json=m.get("document_json"),
+        slot=_optional_int(m.get("slot")),
     )
 
 

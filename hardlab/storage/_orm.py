@@ -133,6 +133,8 @@ class RunRow(Base):
     cases_passed: Mapped[int] = mapped_column(default=0)
     cases_failed: Mapped[int] = mapped_column(default=0)
     cases_skipped: Mapped[int] = mapped_column(default=0)
+    slot: Mapped[int | None]
+    """The stand slot the run occupied (``hardlab run --slots``), None for a one-board stand."""
     source: Mapped[str] = mapped_column(String(16), default="run")
     """``run`` for runs hardlab ran, ``import`` for reports brought in from files."""
     aggregated: Mapped[bool] = mapped_column(default=False)
@@ -150,6 +152,7 @@ class RunRow(Base):
         Index("ix_hardlab_runs_started", "started_at"),
         Index("ix_hardlab_runs_status", "status"),
         Index("ix_hardlab_runs_name", "name"),
+        Index("ix_hardlab_runs_stand_slot", "stand_name", "slot"),
     )
 
 

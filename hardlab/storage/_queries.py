@@ -81,6 +81,8 @@ _FAILED = ("failed", "error")
 
 YIELD_BY = ("part_number", "stand", "day")
 """What yields can be grouped by (a unit's cohort)."""
+YIELD_GROUPS = (*YIELD_BY, "slot")
+"""What yields may be grouped by: `YIELD_BY` (the default) and the stand slot."""
 CAPABILITY_BY = ("part_number", "stand")
 """What capability statistics can be grouped by, besides the measurement itself."""
 
@@ -204,6 +206,7 @@ RUN_COLUMNS = (
     RunRow.cases_failed,
     RunRow.cases_skipped,
     RunRow.source,
+    RunRow.slot,
 )
 """The run columns history views show (everything but the document and bookkeeping)."""
 
@@ -450,8 +453,11 @@ def _cohort_split(run_filter: FilterLike) -> tuple[RunFilter, RunFilter]:
     return runs, cohort
 
 
-def _units(run_filter: FilterLike, *, whole_history: bool) -> Any:
+def _units(run_filter: FilterLike, *, whole_history: bool, with_slot: bool = False) -> Any:
     """One row per unit, from its first counted run; with `whole_history`, also its last.
+
+    With `with_slot`, the stand slot of the unit's first counted run comes too
+    (``slot``), so yields can be grouped by the fixture's sockets.
 
     The first-pass-only form needs one running row number per unit, which
     the database computes while it reads; the whole history needs the unit's
@@ -477,6 +483,8 @@ def _units(run_filter: FilterLike, *, whole_history: bool) -> Any:
         RunRow.started_at.label("first_started"),
         RunRow.status.label("first_status"),
     ]
+    if with_slot:
+        columns.append(RunRow.slot.label("slot"))
     if whole_history:
         columns += [
             whole(func.row_number()).label("nth"),
@@ -497,6 +505,8 @@ def _units(run_filter: FilterLike, *, whole_history: bool) -> Any:
         c.first_started,
         c.first_status,
     ]
+    if with_slot:
+        chosen.append(c.slot)
     if whole_history:
         chosen[5:5] = [c.last_started]
         chosen += [
@@ -544,12 +554,17 @@ def yields_select(
     `final`, only ``units``, ``first_pass`` and ``first_pass_yield``, which
     the database answers faster (it needs no unit's whole history).
 
+    ``slot`` in `by` groups by the stand slot of each unit's first counted
+    run (``hardlab run --slots``; None for one-board stands): a bad socket
+    in the fixture shows up as the slot with the low yield.
+
     Raises:
         ValueError: If `by` names something other than ``part_number``,
-            ``stand`` and ``day``.
+            ``stand``, ``day`` and ``slot``.
     """
-    chosen = _check_by(by, YIELD_BY)
-    units = _units(run_filter, whole_history=final).subquery("units")
+    chosen = _check_by(by, YIELD_GROUPS)
+    with_slot = "slot" in chosen
+    units = _units(run_filter, whole_history=final, with_slot=with_slot).subquery("units")
     u = units.c
     groups = [u[name] for name in chosen]
     first = func.sum(case((u.first_status == _PASSED, 1), else_=0))

@@ -149,6 +149,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "cases_passed",
         "cases_failed",
         "cases_skipped",
+        "slot",
         "source",
         "aggregated",
         "host",

@@ -152,6 +152,8 @@ class StoreSink:
         self.outbox: dict[str, str] | None = None
         """``{"address": ..., "api_mode": ...}``: queue the report for StandCloud with the
         run's final state (autosync); None: do not."""
+        self.slot: int | None = None
+        """The stand slot the run occupies (kept in the run's row), or None."""
         self._process: subprocess.Popen[bytes] | None = None
         self._stdin: IO[bytes] | None = None
         self._lock = threading.Lock()
@@ -341,7 +343,11 @@ class StoreSink:
                 )
         self._send(
             encode_start(
-                self._run_id, document, started_ns=run.started_ns, host=socket.gethostname()
+                self._run_id,
+                document,
+                started_ns=run.started_ns,
+                host=socket.gethostname(),
+                slot=self.slot,
             )
         )
 

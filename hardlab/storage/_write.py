@@ -362,6 +362,7 @@ class RunWriter:
             "source": "run",
             "host": message.host or _hostname(),
             "writer_pid": message.writer_pid or os.getpid(),
+            "slot": message.slot,
             "heartbeat_at": _now(),
             "document": _stored_document(message),
             "progress": 0,

@@ -30,7 +30,7 @@ _INTS = frozenset(
     {
         "error_code", "attempt", "position", "cases_passed", "cases_failed", "cases_skipped",
         "units", "first_pass", "final_pass", "runs", "retests", "failures", "n", "n_pass",
-        "n_fail", "stand_number", "process_number", "exit_code", "progress",
+        "n_fail", "stand_number", "process_number", "exit_code", "progress", "slot",
     }
 )  # fmt: skip
 _BOOLS = frozenset({"final"})

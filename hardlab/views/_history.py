@@ -379,13 +379,23 @@ class History:
 
         Args:
             by: Any of ``part_number``, ``stand``, ``day`` (all three by
-                default); ``()`` for one row over everything.
+                default), and ``slot`` (the stand slot of a unit's first
+                counted run, see `slot_yields`); ``()`` for one row over everything.
             **filters: Which runs count and which cohorts (see the rules above).
 
         Raises:
             ValueError: If `by` names anything else.
         """
         return rows_frame(self._source.yields(_filters(filters), by=_by(by)))
+
+    def slot_yields(self, **filters: Unpack[HistoryFilters]) -> pd.DataFrame:
+        """Yields per stand and slot (``hardlab run --slots``): a bad socket in a fixture shows up.
+
+        ``yields(by=("stand", "slot"), **filters)``: a unit counts for the
+        stand and slot of its first counted run; runs of one-board stands
+        have no slot (``<NA>``).
+        """
+        return self.yields(by=("stand", "slot"), **filters)
 
     def first_pass_yield(
         self, *, by: Sequence[str] = YIELD_BY, **filters: Unpack[HistoryFilters]
