@@ -19,6 +19,7 @@ __all__ = [
     "MEASUREMENT_DAILY",
     "MODULES",
     "OUTBOX",
+    "PACKED_COLUMNS",
     "RUNS",
     "TIME_COLUMNS",
 ]
@@ -199,9 +200,19 @@ JSON_COLUMNS: dict[str, frozenset[str]] = {
     MEASUREMENTS: frozenset(),
     MODULES: frozenset({"artifact"}),
     OUTBOX: frozenset(),
-    RUNS: frozenset({"document"}),
+    RUNS: frozenset(),
 }
 """Columns of type JSON (``jsonb`` on PostgreSQL)."""
+
+PACKED_COLUMNS: dict[str, frozenset[str]] = {
+    CASES: frozenset(),
+    MEASUREMENT_DAILY: frozenset(),
+    MEASUREMENTS: frozenset(),
+    MODULES: frozenset(),
+    OUTBOX: frozenset(),
+    RUNS: frozenset({"document"}),
+}
+"""Columns of type `PackedJSON` (compressed JSON, see `hardlab.storage._types`)."""
 
 TIME_COLUMNS: dict[str, frozenset[str]] = {
     CASES: frozenset(

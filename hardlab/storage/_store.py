@@ -485,7 +485,9 @@ class Store:
         does not rewrite history aggregates).
         """
         with self._write("deleting a run") as conn:
-            conn.execute(delete(MeasurementRow).where(MeasurementRow.run_id == run_id))
+            # through the case rows: measurements have no index on run_id
+            cases = select(CaseRow.id).where(CaseRow.run_id == run_id)
+            conn.execute(delete(MeasurementRow).where(MeasurementRow.case_row_id.in_(cases)))
             conn.execute(delete(CaseRow).where(CaseRow.run_id == run_id))
             conn.execute(delete(ModuleRow).where(ModuleRow.run_id == run_id))
             result = conn.execute(delete(RunRow).where(RunRow.id == run_id))
@@ -590,7 +592,11 @@ class Store:
                 measurements = [
                     dict(m._mapping)
                     for m in conn.execute(
-                        select(MeasurementRow.__table__).where(MeasurementRow.run_id == full)
+                        select(MeasurementRow.__table__).where(
+                            MeasurementRow.case_row_id.in_(
+                                select(CaseRow.id).where(CaseRow.run_id == full)
+                            )
+                        )
                     )
                 ]
                 document = rebuild_document(document, run, modules, cases, measurements)
@@ -612,7 +618,9 @@ class Store:
             ).all()
             measurements = conn.execute(
                 select(MeasurementRow.__table__)
-                .where(MeasurementRow.run_id == full)
+                .where(
+                    MeasurementRow.case_row_id.in_(select(CaseRow.id).where(CaseRow.run_id == full))
+                )
                 .order_by(MeasurementRow.case_row_id, MeasurementRow.position)
             ).all()
         by_case: dict[int, list[dict[str, Any]]] = {}

@@ -7,7 +7,8 @@ stand. `Store` runs the same statements on its SQLAlchemy connection (for
 PostgreSQL, imports, recovery), so there is one implementation of how run
 messages become rows. Values are written as the ORM's column types write
 them (SQLite: UTC timestamps as text, JSON as text, JSON ``null`` for None;
-PostgreSQL: ``timestamptz`` and ``jsonb``, converted by `hardlab.storage._types`),
+PostgreSQL: ``timestamptz`` and ``jsonb``; the report document zlib-compressed
+on both; converted by `hardlab.storage._types`),
 so either side reads what the other wrote. What it knows of the tables
 (columns, keys, JSON and timestamp columns, defaults) comes from
 `hardlab.storage._schema`, generated from the ORM; the messages it writes
@@ -56,10 +57,18 @@ from hardlab.storage._schema import (
     MEASUREMENTS,
     MODULES,
     OUTBOX,
+    PACKED_COLUMNS,
     RUNS,
     TIME_COLUMNS,
 )
-from hardlab.storage._types import RawJson, json_text, read_time, sqlite_time_text, utc
+from hardlab.storage._types import (
+    RawJson,
+    json_text,
+    pack_json,
+    read_time,
+    sqlite_time_text,
+    utc,
+)
 
 __all__ = [
     "STALE_AFTER",
@@ -147,7 +156,10 @@ def _pg_time(value: datetime | None) -> datetime | None:
 
 
 def _stored_document(message: Start | Finish) -> Any:
-    """A message's document for the ``document`` column: its JSON text if it came as text."""
+    """A message's document for the ``document`` column: its JSON text if it came as text.
+
+    The column keeps it compressed (`pack_json`, applied as the row is written).
+    """
     text = message.document_json
     return RawJson(text) if text is not None else message.document
 
@@ -266,6 +278,8 @@ class RunWriter:
             return self._time(value)
         if column in JSON_COLUMNS[table]:
             return json_text(value)
+        if column in PACKED_COLUMNS[table]:
+            return pack_json(value)
         return value
 
     def _upsert(
@@ -294,11 +308,11 @@ class RunWriter:
         # the values in column order, then the few that need converting (a
         # thousand cases a run: this is the writer's innermost loop)
         values = operator.itemgetter(*columns)
-        times, documents = TIME_COLUMNS[table], JSON_COLUMNS[table]
+        times, documents, packed = TIME_COLUMNS[table], JSON_COLUMNS[table], PACKED_COLUMNS[table]
         convert: list[tuple[int, Callable[[Any], Any]]] = [
-            (i, self._time if c in times else json_text)
+            (i, self._time if c in times else json_text if c in documents else pack_json)
             for i, c in enumerate(columns)
-            if c in times or c in documents
+            if c in times or c in documents or c in packed
         ]
         params: list[Sequence[Any]] = []
         for row in rows:
@@ -639,10 +653,13 @@ class RunWriter:
     ) -> None:
         """Merge the run's numeric measurements into the daily statistics of its start day."""
         day = (started or _now()).astimezone(timezone.utc).strftime("%Y-%m-%d")
+        # through the run's case rows: measurements have no index on run_id
         rows = self.db.execute(
             self._sql(
                 "SELECT name, unit, spec_lower, spec_upper, final, value_num, result "
-                f"FROM {MEASUREMENTS} WHERE run_id = ? AND kind = ? AND value_num IS NOT NULL"
+                f"FROM {MEASUREMENTS} WHERE case_row_id IN "
+                f"(SELECT id FROM {CASES} WHERE run_id = ?) "
+                "AND kind = ? AND value_num IS NOT NULL"
             ),
             (run_id, "numeric"),
         ).fetchall()
