@@ -1,8 +1,8 @@
 """The tables: runs, modules, cases (one row per attempt), measurements, daily statistics, outbox.
 
 Every run keeps its whole report document (HardPy's schema v1) once, as
-zlib-compressed JSON (`PackedJSON`), and the fields people filter and
-aggregate on are columns. Cases are stored per
+zlib-compressed JSON (`PackedJSON`) in ``hardlab_documents``, and the fields
+people filter and aggregate on are columns of ``hardlab_runs``. Cases are stored per
 attempt, so retries are never lost. ``hardlab_measurement_daily`` keeps
 running statistics per measurement, day, part number and stand (updated in
 the same transaction as the measurement rows), so Cpk over years of history
@@ -48,6 +48,7 @@ from hardlab.storage._types import bind_time, pack_json, read_time, unpack_json
 __all__ = [
     "Base",
     "CaseRow",
+    "DocumentRow",
     "MeasurementDaily",
     "MeasurementRow",
     "ModuleRow",
@@ -119,7 +120,7 @@ class Base(DeclarativeBase):
 
 
 class RunRow(Base):
-    """One run: who, what, where, when, how it ended, and its full report."""
+    """One run: who, what, where, when and how it ended (its report: `DocumentRow`)."""
 
     __tablename__ = "hardlab_runs"
 
@@ -159,8 +160,6 @@ class RunRow(Base):
     host: Mapped[str | None]
     writer_pid: Mapped[int | None]
     heartbeat_at: Mapped[datetime | None]
-    document: Mapped[dict[str, Any] | None] = mapped_column(PackedJSON())
-    """The report (HardPy schema v1) as the run left it, compressed; None while it runs."""
 
     __table_args__ = (
         Index("ix_hardlab_runs_part_started", "dut_part_number", "started_at"),
@@ -170,6 +169,22 @@ class RunRow(Base):
         Index("ix_hardlab_runs_status", "status"),
         Index("ix_hardlab_runs_name", "name"),
     )
+
+
+class DocumentRow(Base):
+    """A run's report (HardPy schema v1) as the run left it, compressed (`PackedJSON`).
+
+    Kept beside the run's row rather than in it: run rows stay a few hundred
+    bytes, so questions over every run (first-pass yield) read a few
+    megabytes, and two compressed reports share a page.
+    """
+
+    __tablename__ = "hardlab_documents"
+
+    run_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("hardlab_runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    document: Mapped[dict[str, Any] | None] = mapped_column(PackedJSON())
 
 
 class ModuleRow(Base):

@@ -12,6 +12,7 @@ __all__ = [
     "CASES",
     "COLUMNS",
     "DEFAULTS",
+    "DOCUMENTS",
     "GENERATED",
     "JSON_COLUMNS",
     "KEYS",
@@ -25,6 +26,7 @@ __all__ = [
 ]
 
 CASES = "hardlab_cases"
+DOCUMENTS = "hardlab_documents"
 MEASUREMENT_DAILY = "hardlab_measurement_daily"
 MEASUREMENTS = "hardlab_measurements"
 MODULES = "hardlab_modules"
@@ -51,6 +53,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "messages",
         "artifact",
         "chart",
+    ),
+    DOCUMENTS: (
+        "run_id",
+        "document",
     ),
     MEASUREMENT_DAILY: (
         "key",
@@ -154,13 +160,13 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "host",
         "writer_pid",
         "heartbeat_at",
-        "document",
     ),
 }
 """Every column of each table, in the ORM's order."""
 
 GENERATED: dict[str, frozenset[str]] = {
     CASES: frozenset({"id"}),
+    DOCUMENTS: frozenset(),
     MEASUREMENT_DAILY: frozenset(),
     MEASUREMENTS: frozenset({"id"}),
     MODULES: frozenset(),
@@ -176,6 +182,7 @@ KEYS: dict[str, tuple[str, ...]] = {
         "case_id",
         "attempt",
     ),
+    DOCUMENTS: ("run_id",),
     MEASUREMENT_DAILY: ("key",),
     MEASUREMENTS: ("id",),
     MODULES: (
@@ -196,6 +203,7 @@ JSON_COLUMNS: dict[str, frozenset[str]] = {
             "messages",
         }
     ),
+    DOCUMENTS: frozenset(),
     MEASUREMENT_DAILY: frozenset(),
     MEASUREMENTS: frozenset(),
     MODULES: frozenset({"artifact"}),
@@ -206,11 +214,12 @@ JSON_COLUMNS: dict[str, frozenset[str]] = {
 
 PACKED_COLUMNS: dict[str, frozenset[str]] = {
     CASES: frozenset(),
+    DOCUMENTS: frozenset({"document"}),
     MEASUREMENT_DAILY: frozenset(),
     MEASUREMENTS: frozenset(),
     MODULES: frozenset(),
     OUTBOX: frozenset(),
-    RUNS: frozenset({"document"}),
+    RUNS: frozenset(),
 }
 """Columns of type `PackedJSON` (compressed JSON, see `hardlab.storage._types`)."""
 
@@ -221,6 +230,7 @@ TIME_COLUMNS: dict[str, frozenset[str]] = {
             "stopped_at",
         }
     ),
+    DOCUMENTS: frozenset(),
     MEASUREMENT_DAILY: frozenset(),
     MEASUREMENTS: frozenset(),
     MODULES: frozenset(
@@ -250,6 +260,7 @@ TIME_COLUMNS: dict[str, frozenset[str]] = {
 
 DEFAULTS: dict[str, dict[str, Any]] = {
     CASES: {},
+    DOCUMENTS: {},
     MEASUREMENT_DAILY: {},
     MEASUREMENTS: {},
     MODULES: {},

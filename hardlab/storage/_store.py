@@ -32,7 +32,7 @@ from sqlalchemy.exc import (
 from hardlab.errors import ReportFormatError, SchemaOutOfDateError, StorageError
 from hardlab.storage import _migrate
 from hardlab.storage._messages import RunMessage
-from hardlab.storage._orm import CaseRow, MeasurementRow, ModuleRow, RunRow
+from hardlab.storage._orm import CaseRow, DocumentRow, MeasurementRow, ModuleRow, RunRow
 from hardlab.storage._outbox import Outbox
 from hardlab.storage._queries import (
     YIELD_BY,
@@ -490,6 +490,7 @@ class Store:
             conn.execute(delete(MeasurementRow).where(MeasurementRow.case_row_id.in_(cases)))
             conn.execute(delete(CaseRow).where(CaseRow.run_id == run_id))
             conn.execute(delete(ModuleRow).where(ModuleRow.run_id == run_id))
+            conn.execute(delete(DocumentRow).where(DocumentRow.run_id == run_id))
             result = conn.execute(delete(RunRow).where(RunRow.id == run_id))
             return bool(result.rowcount)
 
@@ -504,9 +505,7 @@ class Store:
         with self._read("reading a run") as conn:
             full = self._full_id(conn, run_id)
             row = conn.execute(select(RunRow.__table__).where(RunRow.id == full)).one()
-        values = dict(row._mapping)
-        values.pop("document")
-        return values
+        return dict(row._mapping)
 
     def _full_id(self, conn: Connection, run_id: str) -> str:
         """Accept a unique prefix of a run id, as git accepts short hashes."""
@@ -573,7 +572,9 @@ class Store:
             run = dict(
                 conn.execute(select(RunRow.__table__).where(RunRow.id == full)).one()._mapping
             )
-            document = run["document"]
+            document = conn.execute(
+                select(DocumentRow.document).where(DocumentRow.run_id == full)
+            ).scalar()
             if run["status"] in (_OPEN, "interrupted"):
                 modules = [
                     dict(m._mapping)

@@ -50,6 +50,7 @@ from hardlab.storage._schema import (
     CASES,
     COLUMNS,
     DEFAULTS,
+    DOCUMENTS,
     GENERATED,
     JSON_COLUMNS,
     KEYS,
@@ -156,7 +157,7 @@ def _pg_time(value: datetime | None) -> datetime | None:
 
 
 def _stored_document(message: Start | Finish) -> Any:
-    """A message's document for the ``document`` column: its JSON text if it came as text.
+    """A message's document for ``hardlab_documents``: its JSON text if it came as text.
 
     The column keeps it compressed (`pack_json`, applied as the row is written).
     """
@@ -373,10 +374,10 @@ class RunWriter:
             "host": message.host or _hostname(),
             "writer_pid": message.writer_pid or os.getpid(),
             "heartbeat_at": _now(),
-            "document": _stored_document(message),
             "progress": 0,
         }
         self._upsert(RUNS, [row])
+        self._document(message.run_id, _stored_document(message))
 
     def meta(self, message: Meta) -> None:
         """The run's DUT, stand, process and progress as they are now."""
@@ -495,7 +496,6 @@ class RunWriter:
             "exit_code": message.exit_code,
             "progress": message.progress,
             "heartbeat_at": _now(),
-            "document": _stored_document(message),
         }
         if stored is None or not stored[1]:
             # counted with the row's final values, which then say so: the row (and
@@ -506,6 +506,7 @@ class RunWriter:
             row["aggregated"] = True
         # a run that ended before it started (its plan did not collect) has no row yet
         self._upsert(RUNS, [row])
+        self._document(run_id, _stored_document(message))
         if message.outbox is not None:
             # owed to StandCloud in the same transaction as the final state
             self.queue_upload(run_id, message.outbox.address, message.outbox.api_mode)
@@ -514,6 +515,10 @@ class RunWriter:
             for position, (module_id, module) in enumerate((document.get("modules") or {}).items())
         ]
         self._upsert(MODULES, modules)
+
+    def _document(self, run_id: str, document: Any) -> None:
+        """Keep the run's report (compressed, beside its row: `hardlab_documents`)."""
+        self._upsert(DOCUMENTS, [{"run_id": run_id, "document": document}])
 
     def queue_upload(self, run_id: str, address: str, api_mode: str) -> None:
         """Owe StandCloud the run's report (nothing happens if it is owed or delivered already).
@@ -559,10 +564,10 @@ class RunWriter:
             **case_counts(document),
             "source": source,
             "progress": 100,
-            "document": document,
             "aggregated": False,
         }
         self._upsert(RUNS, [row], kept=None)
+        self._document(run_id, document)
         messages = [with_run_id(message, run_id) for message in attempts]
         modules = []
         position = 0

@@ -260,7 +260,7 @@ def test_a_document_is_stored_as_the_run_serialised_it(tmp_path: Path) -> None:
     target.apply(parsed)
     target.close()
     with Store(url) as store:
-        stored = query(store, text("SELECT document FROM hardlab_runs")).records[0][0]
+        stored = query(store, text("SELECT document FROM hardlab_documents")).records[0][0]
         # kept compressed (hardlab.storage._types.pack_json), the text as it came
         assert unpack_text(stored) == parsed[1].document_json == json.dumps(finish["document"])
         assert store.get_report(RUN_ID).status.value == "passed"
