@@ -276,7 +276,8 @@ class MeasurementRow(Base):
     # index nor a foreign key of its own (a run's measurements are found, and
     # deleted, through its case rows), which saves a tenth of the store
     __table_args__ = (
-        Index("ix_hardlab_measurements_name", "name", "final"),
+        # with the value: what_if reads only the values outside new limits
+        Index("ix_hardlab_measurements_name", "name", "final", "value_num"),
         Index("ix_hardlab_measurements_case_row", "case_row_id"),
     )
 

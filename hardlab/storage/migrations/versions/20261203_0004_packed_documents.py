@@ -6,7 +6,8 @@ Each run's report document moves from ``hardlab_runs.document`` (JSON,
 2 KB, and run rows stay small. The document's content is unchanged (what
 ``hardlab export`` writes stays the same byte for byte).
 ``hardlab_measurements.run_id`` loses its index and its foreign key: a run's
-measurements are found, and deleted, through its case rows.
+measurements are found, and deleted, through its case rows; the name index
+takes the value too (what_if reads only the values outside new limits).
 
 SQLite gives the space back to new runs; ``VACUUM`` gives it back to the disk.
 
@@ -62,6 +63,10 @@ def upgrade() -> None:
     with op.batch_alter_table("hardlab_measurements", schema=None) as batch_op:
         batch_op.drop_index("ix_hardlab_measurements_run")
         batch_op.drop_constraint("fk_hardlab_meas_run", type_="foreignkey")
+        batch_op.drop_index("ix_hardlab_measurements_name")
+        batch_op.create_index(
+            "ix_hardlab_measurements_name", ["name", "final", "value_num"], unique=False
+        )
 
     op.create_table(
         "hardlab_documents",
@@ -119,3 +124,5 @@ def downgrade() -> None:
             "fk_hardlab_meas_run", "hardlab_runs", ["run_id"], ["id"], ondelete="CASCADE"
         )
         batch_op.create_index("ix_hardlab_measurements_run", ["run_id"], unique=False)
+        batch_op.drop_index("ix_hardlab_measurements_name")
+        batch_op.create_index("ix_hardlab_measurements_name", ["name", "final"], unique=False)
