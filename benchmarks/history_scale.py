@@ -7,7 +7,11 @@ numbers, 4 stands, 100 days; about 7 % of units fail first and are
 retested, 1 % of runs are stopped by the operator. Rows go in through
 ``executemany`` with plain tuples (the per-day measurement statistics are
 computed alongside, as the writer would have left them), each run with its
-report document, as a real store keeps them.
+report document, as a real store keeps them (compressed, in
+``hardlab_documents``).
+
+It prints the store's size a run beside the HardPy JSON files' (target: the
+store at most 3/4 of the files of the same runs).
 
 Then it times, through ``hardlab.history()``:
 
