@@ -357,6 +357,20 @@ def fill(
     return reports
 
 
+def _daily_bytes(db: Path) -> int | None:
+    """Bytes of the daily statistics table and its indexes (None without SQLite's dbstat)."""
+    connection = sqlite3.connect(db)
+    try:
+        row = connection.execute(
+            "SELECT SUM(pgsize) FROM dbstat WHERE name LIKE '%measurement_daily%'"
+        ).fetchone()
+    except sqlite3.OperationalError:
+        return None
+    finally:
+        connection.close()
+    return int(row[0] or 0)
+
+
 # ---------------------------------------------------------------- timing
 
 
@@ -484,6 +498,14 @@ def _run(args: argparse.Namespace, db: Path, reports: Path) -> int:
         f"{json_per_run / 1000:,.1f} KB a run; store/JSON {ratio:.2f} (target at most 0.75: "
         f"{'ok' if ratio <= 0.75 else 'MISSED'})"
     )
+    daily = _daily_bytes(db)
+    if daily is not None:
+        # a fixed cost (days x parts x stands x measurements rows, however many
+        # runs): it dominates a small --runs
+        print(
+            f"        of which daily statistics {daily / len(plan.ids) / 1000:,.1f} KB a run; "
+            f"without them store/JSON {(store_per_run - daily / len(plan.ids)) / json_per_run:.2f}"
+        )
     print()
 
     history = hardlab.history(f"sqlite:///{db}")
