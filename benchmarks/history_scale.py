@@ -7,7 +7,11 @@ numbers, 4 stands, 100 days; about 7 % of units fail first and are
 retested, 1 % of runs are stopped by the operator. Rows go in through
 ``executemany`` with plain tuples (the per-day measurement statistics are
 computed alongside, as the writer would have left them), each run with its
-report document, as a real store keeps them.
+report document, as a real store keeps them (compressed, in
+``hardlab_documents``).
+
+It prints the store's size a run beside the HardPy JSON files' (target: the
+store at most 3/4 of the files of the same runs).
 
 Then it times, through ``hardlab.history()``:
 
@@ -221,9 +225,10 @@ RUN_SQL = """INSERT INTO hardlab_runs (id, name, status, started_at, stopped_at,
  dut_serial_number, dut_part_number, dut_name, dut_revision, user_name, stand_name,
  stand_location, stand_number, stand_timezone, process_name, process_number, error_code,
  exit_code, progress, cases_passed, cases_failed, cases_skipped, source, aggregated, host,
- writer_pid, heartbeat_at, document)
+ writer_pid, heartbeat_at)
  VALUES (?, 'board test', ?, ?, ?, 60.0, ?, ?, 'power board', 'B', 'operator', ?, 'line 1', ?,
- 'UTC', 'final test', 1, ?, ?, 100, ?, ?, 0, 'run', 1, 'bench', 1, ?, ?)"""
+ 'UTC', 'final test', 1, ?, ?, 100, ?, ?, 0, 'run', 1, 'bench', 1, ?)"""
+DOC_SQL = "INSERT INTO hardlab_documents (run_id, document) VALUES (?, ?)"
 CASE_SQL = """INSERT INTO hardlab_cases (id, run_id, module_id, case_id, attempt, final,
  position, module_name, case_name, "group", status, started_at, stopped_at, duration_ms,
  assertion_msg) VALUES (?, ?, ?, ?, 1, 1, ?, ?, ?, 'main', ?, ?, ?, 1000.0, ?)"""
@@ -249,6 +254,7 @@ def fill(
 
     from hardlab.storage import Store
     from hardlab.storage._rows import daily_key
+    from hardlab.storage._types import RawJson, pack_json
 
     url = f"sqlite:///{path}"
     with Store(url) as store:
@@ -280,7 +286,7 @@ def fill(
         bad = failing >= 0
         values[bad, failing[bad]] = NOMINAL[failing[bad]] * 1.07
         results = (values >= LOWER) & (values <= UPPER)
-        run_rows, case_rows, meas_rows = [], [], []
+        run_rows, case_rows, meas_rows, doc_rows = [], [], [], []
         for j, i in enumerate(rows):
             run_id = plan.ids[i]
             start_us = int(plan.start_us[i])
@@ -301,8 +307,10 @@ def fill(
                 STANDS[int(plan.stand[i])], int(plan.stand[i]) + 1,
                 int(plan.failing_case[i]) % 5 + 1 if status == "failed" else None,
                 1 if fails else 0, CASES - fails, fails, stopped,
-                json.dumps(doc) if documents else None,
             ))  # fmt: skip
+            if documents and doc is not None:
+                # as the writer keeps it: the run's compact JSON, compressed
+                doc_rows.append((run_id, pack_json(RawJson(to_json(doc).decode()))))
             for c, value, ok in zip(positions, row_values, row_results, strict=True):
                 case_row += 1
                 case_rows.append((
@@ -315,6 +323,7 @@ def fill(
                     LOWER[c], UPPER[c], LOWER[c], UPPER[c], ok,
                 ))  # fmt: skip
         connection.executemany(RUN_SQL, run_rows)
+        connection.executemany(DOC_SQL, doc_rows)
         connection.executemany(CASE_SQL, case_rows)
         connection.executemany(MEAS_SQL, meas_rows)
         # the daily statistics, per (day, part, stand) group of this batch
@@ -346,6 +355,20 @@ def fill(
     connection.execute("PRAGMA journal_mode=WAL")
     connection.close()
     return reports
+
+
+def _daily_bytes(db: Path) -> int | None:
+    """Bytes of the daily statistics table and its indexes (None without SQLite's dbstat)."""
+    connection = sqlite3.connect(db)
+    try:
+        row = connection.execute(
+            "SELECT SUM(pgsize) FROM dbstat WHERE name LIKE '%measurement_daily%'"
+        ).fetchone()
+    except sqlite3.OperationalError:
+        return None
+    finally:
+        connection.close()
+    return int(row[0] or 0)
 
 
 # ---------------------------------------------------------------- timing
@@ -464,6 +487,25 @@ def _run(args: argparse.Namespace, db: Path, reports: Path) -> int:
         f"{size_mb:,.0f} MB, filled in {fill_s:.1f} s"
     )
     print(f"  HardPy JSON reports: {n_reports:,} files (every run of every 10th unit)")
+    # the store against the same runs as HardPy JSON files (the files written
+    # are a sample of the runs: their mean size stands for every run's)
+    json_bytes = sum(path.stat().st_size for path in reports.iterdir())
+    json_per_run = json_bytes / max(n_reports, 1)
+    store_per_run = db.stat().st_size / len(plan.ids)
+    ratio = store_per_run / json_per_run
+    print(
+        f"  size: store {store_per_run / 1000:,.1f} KB a run, HardPy JSON "
+        f"{json_per_run / 1000:,.1f} KB a run; store/JSON {ratio:.2f} (target at most 0.75: "
+        f"{'ok' if ratio <= 0.75 else 'MISSED'})"
+    )
+    daily = _daily_bytes(db)
+    if daily is not None:
+        # a fixed cost (days x parts x stands x measurements rows, however many
+        # runs): it dominates a small --runs
+        print(
+            f"        of which daily statistics {daily / len(plan.ids) / 1000:,.1f} KB a run; "
+            f"without them store/JSON {(store_per_run - daily / len(plan.ids)) / json_per_run:.2f}"
+        )
     print()
 
     history = hardlab.history(f"sqlite:///{db}")

@@ -74,7 +74,7 @@ def queue_reports(
     from sqlalchemy import insert
 
     from hardlab.storage import Store
-    from hardlab.storage._orm import OutboxRow, RunRow
+    from hardlab.storage._orm import DocumentRow, OutboxRow, RunRow
     from hardlab.storage._rows import run_fields
 
     ids = [str(uuid.uuid4()) for _ in documents]
@@ -88,9 +88,15 @@ def queue_reports(
                     **run_fields(doc),
                     "source": "run",
                     "progress": 100,
-                    "document": doc,
                     "aggregated": True,
                 }
+                for run_id, doc in zip(ids, documents, strict=True)
+            ],
+        )
+        conn.execute(
+            insert(DocumentRow),
+            [
+                {"run_id": run_id, "document": doc}
                 for run_id, doc in zip(ids, documents, strict=True)
             ],
         )

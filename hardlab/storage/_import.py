@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from hardlab.storage._orm import RunRow
+from hardlab.storage._orm import DocumentRow, RunRow
 
 if TYPE_CHECKING:
     from hardlab.model.report import CaseRunStore, ResultRunStore
@@ -80,10 +80,14 @@ def same_report(conn: Connection, report: ResultRunStore) -> str | None:
         return None
     start = datetime.fromtimestamp(report.start_time, tz=timezone.utc)
     # a hardlab run's row has its start to the microsecond, the report to the second
-    statement = select(RunRow.id, RunRow.document).where(
-        RunRow.started_at >= start - timedelta(seconds=1),
-        RunRow.started_at < start + timedelta(seconds=2),
-        RunRow.name == report.name[:255],
+    statement = (
+        select(RunRow.id, DocumentRow.document)
+        .join(DocumentRow, DocumentRow.run_id == RunRow.id)
+        .where(
+            RunRow.started_at >= start - timedelta(seconds=1),
+            RunRow.started_at < start + timedelta(seconds=2),
+            RunRow.name == report.name[:255],
+        )
     )
     rows = conn.execute(statement).all()
     if not rows:

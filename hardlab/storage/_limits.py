@@ -109,13 +109,23 @@ def what_if_select(run_filter: FilterLike, limits: Limits) -> Any:
     firsts = first_runs.cte("firsts")
     f = firsts.c
 
-    # runs that a measurement with new limits would fail (read through the name index)
-    failing = (
-        select(m.run_id.label("run_id"))
-        .where(m.name.in_(names), numeric, outside)
-        .group_by(m.run_id)
-        .subquery("failing")
-    )
+    # runs that a measurement with new limits would fail: one range of the
+    # (name, final, value) index per name and side, so only the values outside
+    # are read, not every value of those names
+    bounds = [
+        (name, beyond)
+        for name, (low, high) in limits.items()
+        for beyond in (
+            None if low is None else m.value_num < float(low),
+            None if high is None else m.value_num > float(high),
+        )
+        if beyond is not None
+    ]
+    sides = [select(m.run_id.label("run_id")).where(m.name == n, numeric, b) for n, b in bounds]
+    if not sides:  # no bound at all: nothing fails
+        sides.append(select(m.run_id.label("run_id")).where(false()))
+    every = (union_all(*sides) if len(sides) > 1 else sides[0]).subquery("outside")
+    failing = select(every.c.run_id).group_by(every.c.run_id).subquery("failing")
     # failed first runs with a failed final case that the new limits do not rescue:
     # one without a failing measurement, or with one the new limits do not accept
     rescued = and_(m.name.in_(names), numeric, ~outside)

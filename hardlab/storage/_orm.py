@@ -1,7 +1,8 @@
 """The tables: runs, modules, cases (one row per attempt), measurements, daily statistics, outbox.
 
-Every run keeps its whole report document (HardPy's schema v1) as JSON, and
-the fields people filter and aggregate on are columns. Cases are stored per
+Every run keeps its whole report document (HardPy's schema v1) once, as
+zlib-compressed JSON (`PackedJSON`) in ``hardlab_documents``, and the fields
+people filter and aggregate on are columns of ``hardlab_runs``. Cases are stored per
 attempt, so retries are never lost. ``hardlab_measurement_daily`` keeps
 running statistics per measurement, day, part number and stand (updated in
 the same transaction as the measurement rows), so Cpk over years of history
@@ -32,6 +33,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -41,15 +43,17 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-from hardlab.storage._types import bind_time, read_time
+from hardlab.storage._types import bind_time, pack_json, read_time, unpack_json
 
 __all__ = [
     "Base",
     "CaseRow",
+    "DocumentRow",
     "MeasurementDaily",
     "MeasurementRow",
     "ModuleRow",
     "OutboxRow",
+    "PackedJSON",
     "RunRow",
     "UTCDateTime",
 ]
@@ -71,6 +75,25 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         return read_time(value)
+
+
+class PackedJSON(TypeDecorator[Any]):
+    """A JSON document kept zlib-compressed (``bytea`` / ``BLOB``): a run's report.
+
+    A report is written once and read whole (never queried inside), so it is
+    kept small rather than queryable: a 50-case report of 20 KB takes under
+    2 KB. The writer process packs it with the same function
+    (`hardlab.storage._types.pack_json`).
+    """
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> bytes | None:
+        return pack_json(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        return unpack_json(value)
 
 
 JSONDocument = JSON().with_variant(JSONB(), "postgresql")
@@ -97,7 +120,7 @@ class Base(DeclarativeBase):
 
 
 class RunRow(Base):
-    """One run: who, what, where, when, how it ended, and its full report."""
+    """One run: who, what, where, when and how it ended (its report: `DocumentRow`)."""
 
     __tablename__ = "hardlab_runs"
 
@@ -142,8 +165,6 @@ class RunRow(Base):
     host: Mapped[str | None]
     writer_pid: Mapped[int | None]
     heartbeat_at: Mapped[datetime | None]
-    document: Mapped[dict[str, Any] | None]
-    """The report (HardPy schema v1) as the run left it; None while it runs."""
 
     __table_args__ = (
         Index("ix_hardlab_runs_part_started", "dut_part_number", "started_at"),
@@ -154,6 +175,22 @@ class RunRow(Base):
         Index("ix_hardlab_runs_name", "name"),
         Index("ix_hardlab_runs_stand_slot", "stand_name", "slot"),
     )
+
+
+class DocumentRow(Base):
+    """A run's report (HardPy schema v1) as the run left it, compressed (`PackedJSON`).
+
+    Kept beside the run's row rather than in it: run rows stay a few hundred
+    bytes, so questions over every run (first-pass yield) read a few
+    megabytes, and two compressed reports share a page.
+    """
+
+    __tablename__ = "hardlab_documents"
+
+    run_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("hardlab_runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    document: Mapped[dict[str, Any] | None] = mapped_column(PackedJSON())
 
 
 class ModuleRow(Base):
@@ -241,12 +278,12 @@ class MeasurementRow(Base):
     casesensitive: Mapped[bool | None]
     result: Mapped[bool | None]
 
+    # ``run_id`` repeats the case row's, for joins with runs: it has neither an
+    # index nor a foreign key of its own (a run's measurements are found, and
+    # deleted, through its case rows), which saves a tenth of the store
     __table_args__ = (
-        ForeignKeyConstraint(
-            ["run_id"], ["hardlab_runs.id"], ondelete="CASCADE", name="fk_hardlab_meas_run"
-        ),
-        Index("ix_hardlab_measurements_run", "run_id"),
-        Index("ix_hardlab_measurements_name", "name", "final"),
+        # with the value: what_if reads only the values outside new limits
+        Index("ix_hardlab_measurements_name", "name", "final", "value_num"),
         Index("ix_hardlab_measurements_case_row", "case_row_id"),
     )
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 
-from hardlab.storage._orm import OutboxRow, RunRow
+from hardlab.storage._orm import DocumentRow, OutboxRow, RunRow
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -196,8 +196,9 @@ class Outbox:
                 update(OutboxRow).where(OutboxRow.run_id.in_(ids)).values(claimed_until=now + lease)
             )
             rows = conn.execute(
-                select(*_ENTRY_COLUMNS, RunRow.document)
+                select(*_ENTRY_COLUMNS, DocumentRow.document)
                 .join(RunRow, RunRow.id == OutboxRow.run_id)
+                .outerjoin(DocumentRow, DocumentRow.run_id == OutboxRow.run_id)
                 .where(OutboxRow.run_id.in_(ids))
             ).all()
         order = {run_id: index for index, run_id in enumerate(ids)}

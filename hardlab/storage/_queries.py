@@ -32,6 +32,7 @@ from sqlalchemy import (
     BigInteger,
     Float,
     String,
+    and_,
     case,
     cast,
     func,
@@ -420,8 +421,10 @@ def measurements_select(
             m.result,
         )
         .select_from(m)
-        .join(RunRow, RunRow.id == m.run_id)
+        # runs through their case rows: measurements have no index on run_id,
+        # so a query for a few runs reads runs, then cases, then measurements
         .join(CaseRow, CaseRow.id == m.case_row_id)
+        .join(RunRow, RunRow.id == CaseRow.run_id)
     )
     run_filter = as_filter(run_filter)
     if run_filter is not None:
@@ -830,7 +833,11 @@ def _capability_raw(
         rows = rows.where(m.name.in_(names))
     run_filter = as_filter(run_filter)
     if run_filter is not None:
-        rows = run_filter.apply(rows)
+        # a filter may pick a few runs: the case rows lead from them to their
+        # measurements (which have no index on run_id)
+        rows = run_filter.apply(
+            rows.join(CaseRow, and_(CaseRow.id == m.case_row_id, CaseRow.run_id == RunRow.id))
+        )
     inner = rows.subquery("values")
     r = inner.c
     group = [r[key.name] for key in keys]

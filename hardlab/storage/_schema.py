@@ -12,6 +12,7 @@ __all__ = [
     "CASES",
     "COLUMNS",
     "DEFAULTS",
+    "DOCUMENTS",
     "GENERATED",
     "JSON_COLUMNS",
     "KEYS",
@@ -19,11 +20,13 @@ __all__ = [
     "MEASUREMENT_DAILY",
     "MODULES",
     "OUTBOX",
+    "PACKED_COLUMNS",
     "RUNS",
     "TIME_COLUMNS",
 ]
 
 CASES = "hardlab_cases"
+DOCUMENTS = "hardlab_documents"
 MEASUREMENT_DAILY = "hardlab_measurement_daily"
 MEASUREMENTS = "hardlab_measurements"
 MODULES = "hardlab_modules"
@@ -50,6 +53,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "messages",
         "artifact",
         "chart",
+    ),
+    DOCUMENTS: (
+        "run_id",
+        "document",
     ),
     MEASUREMENT_DAILY: (
         "key",
@@ -155,13 +162,13 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "host",
         "writer_pid",
         "heartbeat_at",
-        "document",
     ),
 }
 """Every column of each table, in the ORM's order."""
 
 GENERATED: dict[str, frozenset[str]] = {
     CASES: frozenset({"id"}),
+    DOCUMENTS: frozenset(),
     MEASUREMENT_DAILY: frozenset(),
     MEASUREMENTS: frozenset({"id"}),
     MODULES: frozenset(),
@@ -177,6 +184,7 @@ KEYS: dict[str, tuple[str, ...]] = {
         "case_id",
         "attempt",
     ),
+    DOCUMENTS: ("run_id",),
     MEASUREMENT_DAILY: ("key",),
     MEASUREMENTS: ("id",),
     MODULES: (
@@ -197,13 +205,25 @@ JSON_COLUMNS: dict[str, frozenset[str]] = {
             "messages",
         }
     ),
+    DOCUMENTS: frozenset(),
     MEASUREMENT_DAILY: frozenset(),
     MEASUREMENTS: frozenset(),
     MODULES: frozenset({"artifact"}),
     OUTBOX: frozenset(),
-    RUNS: frozenset({"document"}),
+    RUNS: frozenset(),
 }
 """Columns of type JSON (``jsonb`` on PostgreSQL)."""
+
+PACKED_COLUMNS: dict[str, frozenset[str]] = {
+    CASES: frozenset(),
+    DOCUMENTS: frozenset({"document"}),
+    MEASUREMENT_DAILY: frozenset(),
+    MEASUREMENTS: frozenset(),
+    MODULES: frozenset(),
+    OUTBOX: frozenset(),
+    RUNS: frozenset(),
+}
+"""Columns of type `PackedJSON` (compressed JSON, see `hardlab.storage._types`)."""
 
 TIME_COLUMNS: dict[str, frozenset[str]] = {
     CASES: frozenset(
@@ -212,6 +232,7 @@ TIME_COLUMNS: dict[str, frozenset[str]] = {
             "stopped_at",
         }
     ),
+    DOCUMENTS: frozenset(),
     MEASUREMENT_DAILY: frozenset(),
     MEASUREMENTS: frozenset(),
     MODULES: frozenset(
@@ -241,6 +262,7 @@ TIME_COLUMNS: dict[str, frozenset[str]] = {
 
 DEFAULTS: dict[str, dict[str, Any]] = {
     CASES: {},
+    DOCUMENTS: {},
     MEASUREMENT_DAILY: {},
     MEASUREMENTS: {},
     MODULES: {},

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Table, UniqueConstraint
 
-from hardlab.storage._orm import Base, UTCDateTime
+from hardlab.storage._orm import Base, PackedJSON, UTCDateTime
 
 __all__ = ["SCHEMA_FILE", "render_schema", "write_schema"]
 
@@ -112,7 +112,15 @@ def render_schema() -> str:
     """The text of `hardlab.storage._schema` for the ORM as it is."""
     tables = sorted(Base.metadata.tables.values(), key=lambda t: t.name)
     constants = [(_constant(t), t) for t in tables]
-    exported = ("COLUMNS", "DEFAULTS", "GENERATED", "JSON_COLUMNS", "KEYS", "TIME_COLUMNS")
+    exported = (
+        "COLUMNS",
+        "DEFAULTS",
+        "GENERATED",
+        "JSON_COLUMNS",
+        "KEYS",
+        "PACKED_COLUMNS",
+        "TIME_COLUMNS",
+    )
     names = _strings(sorted([*exported, *(name for name, _ in constants)]), "    ")
     out = [_HEADER.format(names=names)]
     for name, table in constants:
@@ -153,6 +161,17 @@ def render_schema() -> str:
             "frozenset[str]",
             (
                 (name, _frozenset(c.name for c in t.columns if isinstance(c.type, JSON)))
+                for name, t in constants
+            ),
+        )
+    )
+    out.append(
+        _table_dict(
+            "PACKED_COLUMNS",
+            '"""Columns of type `PackedJSON` (compressed JSON, see `hardlab.storage._types`)."""',
+            "frozenset[str]",
+            (
+                (name, _frozenset(c.name for c in t.columns if isinstance(c.type, PackedJSON)))
                 for name, t in constants
             ),
         )

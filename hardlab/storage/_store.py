@@ -32,7 +32,7 @@ from sqlalchemy.exc import (
 from hardlab.errors import ReportFormatError, SchemaOutOfDateError, StorageError
 from hardlab.storage import _migrate
 from hardlab.storage._messages import RunMessage
-from hardlab.storage._orm import CaseRow, MeasurementRow, ModuleRow, RunRow
+from hardlab.storage._orm import CaseRow, DocumentRow, MeasurementRow, ModuleRow, RunRow
 from hardlab.storage._outbox import Outbox
 from hardlab.storage._queries import (
     YIELD_BY,
@@ -485,9 +485,12 @@ class Store:
         does not rewrite history aggregates).
         """
         with self._write("deleting a run") as conn:
-            conn.execute(delete(MeasurementRow).where(MeasurementRow.run_id == run_id))
+            # through the case rows: measurements have no index on run_id
+            cases = select(CaseRow.id).where(CaseRow.run_id == run_id)
+            conn.execute(delete(MeasurementRow).where(MeasurementRow.case_row_id.in_(cases)))
             conn.execute(delete(CaseRow).where(CaseRow.run_id == run_id))
             conn.execute(delete(ModuleRow).where(ModuleRow.run_id == run_id))
+            conn.execute(delete(DocumentRow).where(DocumentRow.run_id == run_id))
             result = conn.execute(delete(RunRow).where(RunRow.id == run_id))
             return bool(result.rowcount)
 
@@ -502,9 +505,7 @@ class Store:
         with self._read("reading a run") as conn:
             full = self._full_id(conn, run_id)
             row = conn.execute(select(RunRow.__table__).where(RunRow.id == full)).one()
-        values = dict(row._mapping)
-        values.pop("document")
-        return values
+        return dict(row._mapping)
 
     def _full_id(self, conn: Connection, run_id: str) -> str:
         """Accept a unique prefix of a run id, as git accepts short hashes."""
@@ -571,7 +572,9 @@ class Store:
             run = dict(
                 conn.execute(select(RunRow.__table__).where(RunRow.id == full)).one()._mapping
             )
-            document = run["document"]
+            document = conn.execute(
+                select(DocumentRow.document).where(DocumentRow.run_id == full)
+            ).scalar()
             if run["status"] in (_OPEN, "interrupted"):
                 modules = [
                     dict(m._mapping)
@@ -590,7 +593,11 @@ class Store:
                 measurements = [
                     dict(m._mapping)
                     for m in conn.execute(
-                        select(MeasurementRow.__table__).where(MeasurementRow.run_id == full)
+                        select(MeasurementRow.__table__).where(
+                            MeasurementRow.case_row_id.in_(
+                                select(CaseRow.id).where(CaseRow.run_id == full)
+                            )
+                        )
                     )
                 ]
                 document = rebuild_document(document, run, modules, cases, measurements)
@@ -612,7 +619,9 @@ class Store:
             ).all()
             measurements = conn.execute(
                 select(MeasurementRow.__table__)
-                .where(MeasurementRow.run_id == full)
+                .where(
+                    MeasurementRow.case_row_id.in_(select(CaseRow.id).where(CaseRow.run_id == full))
+                )
                 .order_by(MeasurementRow.case_row_id, MeasurementRow.position)
             ).all()
         by_case: dict[int, list[dict[str, Any]]] = {}

@@ -7,7 +7,8 @@ stand. `Store` runs the same statements on its SQLAlchemy connection (for
 PostgreSQL, imports, recovery), so there is one implementation of how run
 messages become rows. Values are written as the ORM's column types write
 them (SQLite: UTC timestamps as text, JSON as text, JSON ``null`` for None;
-PostgreSQL: ``timestamptz`` and ``jsonb``, converted by `hardlab.storage._types`),
+PostgreSQL: ``timestamptz`` and ``jsonb``; the report document zlib-compressed
+on both; converted by `hardlab.storage._types`),
 so either side reads what the other wrote. What it knows of the tables
 (columns, keys, JSON and timestamp columns, defaults) comes from
 `hardlab.storage._schema`, generated from the ORM; the messages it writes
@@ -49,6 +50,7 @@ from hardlab.storage._schema import (
     CASES,
     COLUMNS,
     DEFAULTS,
+    DOCUMENTS,
     GENERATED,
     JSON_COLUMNS,
     KEYS,
@@ -56,10 +58,18 @@ from hardlab.storage._schema import (
     MEASUREMENTS,
     MODULES,
     OUTBOX,
+    PACKED_COLUMNS,
     RUNS,
     TIME_COLUMNS,
 )
-from hardlab.storage._types import RawJson, json_text, read_time, sqlite_time_text, utc
+from hardlab.storage._types import (
+    RawJson,
+    json_text,
+    pack_json,
+    read_time,
+    sqlite_time_text,
+    utc,
+)
 
 __all__ = [
     "PLAN_ERROR",
@@ -151,7 +161,10 @@ def _pg_time(value: datetime | None) -> datetime | None:
 
 
 def _stored_document(message: Start | Finish) -> Any:
-    """A message's document for the ``document`` column: its JSON text if it came as text."""
+    """A message's document for ``hardlab_documents``: its JSON text if it came as text.
+
+    The column keeps it compressed (`pack_json`, applied as the row is written).
+    """
     text = message.document_json
     return RawJson(text) if text is not None else message.document
 
@@ -270,6 +283,8 @@ class RunWriter:
             return self._time(value)
         if column in JSON_COLUMNS[table]:
             return json_text(value)
+        if column in PACKED_COLUMNS[table]:
+            return pack_json(value)
         return value
 
     def _upsert(
@@ -298,11 +313,11 @@ class RunWriter:
         # the values in column order, then the few that need converting (a
         # thousand cases a run: this is the writer's innermost loop)
         values = operator.itemgetter(*columns)
-        times, documents = TIME_COLUMNS[table], JSON_COLUMNS[table]
+        times, documents, packed = TIME_COLUMNS[table], JSON_COLUMNS[table], PACKED_COLUMNS[table]
         convert: list[tuple[int, Callable[[Any], Any]]] = [
-            (i, self._time if c in times else json_text)
+            (i, self._time if c in times else json_text if c in documents else pack_json)
             for i, c in enumerate(columns)
-            if c in times or c in documents
+            if c in times or c in documents or c in packed
         ]
         params: list[Sequence[Any]] = []
         for row in rows:
@@ -364,10 +379,10 @@ class RunWriter:
             "writer_pid": message.writer_pid or os.getpid(),
             "slot": message.slot,
             "heartbeat_at": _now(),
-            "document": _stored_document(message),
             "progress": 0,
         }
         self._upsert(RUNS, [row])
+        self._document(message.run_id, _stored_document(message))
 
     def meta(self, message: Meta) -> None:
         """The run's DUT, stand, process and progress as they are now."""
@@ -491,7 +506,6 @@ class RunWriter:
             "plan_error": message.plan_error,
             "progress": message.progress,
             "heartbeat_at": _now(),
-            "document": _stored_document(message),
         }
         if stored is None or not stored[1]:
             # counted with the row's final values, which then say so: the row (and
@@ -502,6 +516,7 @@ class RunWriter:
             row["aggregated"] = True
         # a run that ended before it started (its plan did not collect) has no row yet
         self._upsert(RUNS, [row])
+        self._document(run_id, _stored_document(message))
         if message.outbox is not None:
             # owed to StandCloud in the same transaction as the final state
             self.queue_upload(run_id, message.outbox.address, message.outbox.api_mode)
@@ -510,6 +525,10 @@ class RunWriter:
             for position, (module_id, module) in enumerate((document.get("modules") or {}).items())
         ]
         self._upsert(MODULES, modules)
+
+    def _document(self, run_id: str, document: Any) -> None:
+        """Keep the run's report (compressed, beside its row: `hardlab_documents`)."""
+        self._upsert(DOCUMENTS, [{"run_id": run_id, "document": document}])
 
     def queue_upload(self, run_id: str, address: str, api_mode: str) -> None:
         """Owe StandCloud the run's report (nothing happens if it is owed or delivered already).
@@ -555,10 +574,10 @@ class RunWriter:
             **case_counts(document),
             "source": source,
             "progress": 100,
-            "document": document,
             "aggregated": False,
         }
         self._upsert(RUNS, [row], kept=None)
+        self._document(run_id, document)
         messages = [with_run_id(message, run_id) for message in attempts]
         modules = []
         position = 0
@@ -649,10 +668,13 @@ class RunWriter:
     ) -> None:
         """Merge the run's numeric measurements into the daily statistics of its start day."""
         day = (started or _now()).astimezone(timezone.utc).strftime("%Y-%m-%d")
+        # through the run's case rows: measurements have no index on run_id
         rows = self.db.execute(
             self._sql(
                 "SELECT name, unit, spec_lower, spec_upper, final, value_num, result "
-                f"FROM {MEASUREMENTS} WHERE run_id = ? AND kind = ? AND value_num IS NOT NULL"
+                f"FROM {MEASUREMENTS} WHERE case_row_id IN "
+                f"(SELECT id FROM {CASES} WHERE run_id = ?) "
+                "AND kind = ? AND value_num IS NOT NULL"
             ),
             (run_id, "numeric"),
         ).fetchall()

@@ -20,6 +20,7 @@ from hardlab.errors import SchemaOutOfDateError
 from hardlab.storage import Store, _migrate
 from hardlab.storage._messages import Finish, Module, Start, decode, encode, encode_start
 from hardlab.storage._orm import OutboxRow
+from hardlab.storage._types import unpack_text
 from hardlab.storage._worker import PipeInbox, SqliteTarget, open_target
 
 from .test_store import _attempt, _document
@@ -259,8 +260,9 @@ def test_a_document_is_stored_as_the_run_serialised_it(tmp_path: Path) -> None:
     target.apply(parsed)
     target.close()
     with Store(url) as store:
-        stored = query(store, text("SELECT document FROM hardlab_runs")).records[0][0]
-        assert stored == parsed[1].document_json == json.dumps(finish["document"])
+        stored = query(store, text("SELECT document FROM hardlab_documents")).records[0][0]
+        # kept compressed (hardlab.storage._types.pack_json), the text as it came
+        assert unpack_text(stored) == parsed[1].document_json == json.dumps(finish["document"])
         assert store.get_report(RUN_ID).status.value == "passed"
 
 

@@ -1,0 +1,170 @@
+"""Migrations of stores that hold runs: the data survives, ``hardlab export`` is unchanged."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _reports import report_doc
+from alembic import command
+from sqlalchemy import MetaData, create_engine, select, text
+
+import hardlab
+from hardlab.cli import main
+from hardlab.exchange import hardpy_json
+from hardlab.model.report import ResultRunStore
+from hardlab.storage import Store, _migrate
+from hardlab.storage._orm import Base, DocumentRow
+
+from .test_store import _attempt, _document
+
+OLD_HEAD = "20261122_0002"
+"""The revision before report documents were compressed into ``hardlab_documents``."""
+
+PLAN = """
+import pytest
+import hardpy
+
+@pytest.mark.attempt(2)
+def test_flaky():
+    if hardpy.get_current_attempt() == 1:
+        hardpy.set_dut_serial_number("SN-7")
+    hardpy.set_case_measurement(hardpy.NumericMeasurement(
+        name="v", value=hardpy.get_current_attempt(), unit="V",
+        operation=hardpy.ComparisonOperation.LE, comparison_value=1.5))
+    assert hardpy.get_current_attempt() == 2
+
+def test_fails():
+    hardpy.set_case_artifact({"trace": [1.5, 2.25, 1e-12], "note": "Ünïcode ✓ \\"quoted\\""})
+    assert False, hardpy.ErrorCode(5, "broken")
+"""
+
+
+def _fill(url: str, make_plan: Any) -> list[str]:
+    """Runs of every kind, in a store at the head: real runs, an import, a dead run."""
+    plan = make_plan({"test_1.py": PLAN})
+    ids = [str(hardlab.run(plan, store=url, quiet=True, attempt_delay=0).run_id) for _ in range(2)]
+    with Store(url) as store:
+        ids.append(store.save_report(ResultRunStore.model_validate(report_doc()))[0])
+        dead = "01a1fe60-0000-7000-8000-000000000001"
+        store.apply(
+            [
+                {"op": "start", "run_id": dead, "document": _document(dead, status="run")},
+                _attempt(dead, 0),
+            ]
+        )
+        with store.engine.begin() as conn:
+            conn.execute(
+                text("UPDATE hardlab_runs SET status = 'interrupted' WHERE id = :id"), {"id": dead}
+            )
+    return [*ids, dead]
+
+
+def _old_store(url: str, source: str) -> None:
+    """A store at `OLD_HEAD` holding `source`'s rows, as that hardlab kept them."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        _migrate.upgrade(conn, OLD_HEAD)
+    old = MetaData()
+    old.reflect(engine)
+    assert "document" in old.tables["hardlab_runs"].c
+    assert "hardlab_documents" not in old.tables
+    reader = create_engine(source)
+    with reader.connect() as src, engine.begin() as dst:
+        documents = dict(src.execute(select(DocumentRow.run_id, DocumentRow.document)).all())
+        for table in Base.metadata.sorted_tables:
+            if table.name == "hardlab_documents":
+                continue
+            rows = [dict(row._mapping) for row in src.execute(select(table))]
+            if table.name == "hardlab_runs":
+                rows = [{**row, "document": documents.get(row["id"])} for row in rows]
+            if rows:
+                dst.execute(old.tables[table.name].insert(), rows)
+    reader.dispose()
+    engine.dispose()
+
+
+def _exports(url: str, run_ids: list[str], folder: Path) -> dict[str, bytes]:
+    folder.mkdir()
+    for run_id in run_ids:
+        target = folder / f"{run_id}.json"
+        argv = ["export", run_id, "--format", "hardpy-json", "-o", str(target), "--db", url]
+        assert main(argv) == 0
+    return {run_id: (folder / f"{run_id}.json").read_bytes() for run_id in run_ids}
+
+
+def test_compressed_documents_migration_keeps_every_report(
+    store_url: str, make_plan: Any, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    run_ids = _fill(store_url, make_plan)
+    before = _exports(store_url, run_ids, tmp_path / "before")
+    if store_url.startswith("sqlite"):
+        old_url = f"sqlite:///{tmp_path / 'old.db'}"
+    else:
+        old_url = request.getfixturevalue("postgres").new_database()
+    _old_store(old_url, store_url)
+
+    # the old store really is old: hardlab asks for the upgrade, and it holds JSON documents
+    with Store(old_url) as store:
+        assert store.revision() == OLD_HEAD
+        with store.engine.connect() as conn:
+            kept = dict(conn.execute(text("SELECT id, document FROM hardlab_runs")).all())
+    assert set(kept) == set(run_ids)
+    assert main(["db", "upgrade", "--db", old_url]) == 0
+
+    with Store(old_url) as store:
+        assert store.revision() == _migrate.SCHEMA_HEAD
+        assert store.count_runs() == len(run_ids)
+        with store.engine.connect() as conn:
+            moved = dict(conn.execute(select(DocumentRow.run_id, DocumentRow.document)).all())
+            raw = conn.execute(text("SELECT document FROM hardlab_documents")).scalars().all()
+    for run_id, document in kept.items():
+        expected = json.loads(document) if isinstance(document, str) else document
+        assert moved[run_id] == expected
+    assert all(isinstance(value, bytes) for value in raw)  # compressed, not JSON text
+    after = _exports(old_url, run_ids, tmp_path / "after")
+    if store_url.startswith("sqlite"):
+        assert after == before
+    else:
+        # jsonb kept the old store's documents with its own key order (modules
+        # and cases too), and that is what the old hardlab exported: the
+        # migration keeps it, byte for byte
+        for run_id in run_ids[:3]:  # the finished runs, exported from their document
+            report = ResultRunStore.model_validate(kept[run_id])
+            assert after[run_id] == hardpy_json(report, run_id).encode()
+        assert json.loads(after[run_ids[3]]) == json.loads(before[run_ids[3]])
+
+    # the measurements of the migrated store are still found by run, and deleted with it
+    with Store(old_url) as store:
+        attempts = store.attempts(run_ids[0])
+        assert [a["measurements"][0]["value_num"] for a in attempts[:2]] == [1.0, 2.0]
+        assert store.delete_run(run_ids[0])
+        with store.engine.connect() as conn:
+            left = conn.execute(
+                text("SELECT COUNT(*) FROM hardlab_measurements WHERE run_id = :id"),
+                {"id": run_ids[0]},
+            ).scalar()
+    assert left == 0
+
+
+def test_the_migration_goes_back_down(store_url: str, make_plan: Any, tmp_path: Path) -> None:
+    run_ids = _fill(store_url, make_plan)
+    before = _exports(store_url, run_ids, tmp_path / "before")
+    engine = create_engine(store_url)
+    with engine.begin() as conn:
+        command.downgrade(_migrate.alembic_config(conn), OLD_HEAD)
+    with engine.connect() as conn:
+        documents = dict(conn.execute(text("SELECT id, document FROM hardlab_runs")).all())
+    engine.dispose()
+    assert set(documents) == set(run_ids)
+    with Store(store_url) as store:
+        assert store.upgrade() == _migrate.SCHEMA_HEAD
+    after = _exports(store_url, run_ids, tmp_path / "after")
+    if store_url.startswith("sqlite"):
+        assert after == before
+    else:  # the way down went through jsonb, which orders keys its own way
+        assert {k: json.loads(v) for k, v in after.items()} == {
+            k: json.loads(v) for k, v in before.items()
+        }
