@@ -25,6 +25,8 @@ from hardlab.model.measurement import Instrument
 
 __all__ = ["InstrumentSession", "parse_idn", "visa"]
 
+_clock = time.perf_counter_ns  # a module global: the hot path reads it twice an exchange
+
 _RESOURCE_MANAGERS: dict[str, Any] = {}
 _RM_LOCK = threading.Lock()
 
@@ -98,8 +100,8 @@ class InstrumentSession:
         self._lock = threading.RLock()
         self.identity_runs: set[Any] = set()
         """Ids of the runs whose report already lists this instrument."""
-        self.last_run_id: Any = None
-        """The run id of the last recorded exchange (compared by identity: a quick check)."""
+        self.target: tuple[Any, Any, Any, dict[str, Any], list[dict[str, Any]]] | None = None
+        """Where the last exchange was kept: run, case ref, holder, its artifact, the list."""
 
     def __repr__(self) -> str:
         state = "open" if self._resource is not None else "closed"
@@ -179,7 +181,7 @@ class InstrumentSession:
             self._identity = None
             self._driver = None
             self.identity_runs.clear()
-            self.last_run_id = None
+            self.target = None
         if resource is not None:
             # already gone (unplugged, back end closed): nothing left to release
             with contextlib.suppress(Exception):
@@ -260,24 +262,28 @@ class InstrumentSession:
 
     def write(self, command: str) -> int:
         """Write a command (with the write termination); return the bytes written."""
-        resource = self._resource if self._resource is not None else self.open()
-        start = time.perf_counter_ns()
+        resource = self._resource
+        if resource is None:
+            resource = self.open()
+        start = _clock()
         try:
             count: int = resource.write(command)
         except Exception as exc:
             raise self._failed("write", command, start, exc) from exc
-        record(self, "write", command, None, start, time.perf_counter_ns() - start, None)
+        record(self, "write", command, None, start, _clock() - start, None)
         return count
 
     def query(self, command: str, delay: float | None = None) -> str:
         """Write a command and read its answer (without the read termination)."""
-        resource = self._resource if self._resource is not None else self.open()
-        start = time.perf_counter_ns()
+        resource = self._resource
+        if resource is None:
+            resource = self.open()
+        start = _clock()
         try:
             answer: str = resource.query(command, delay)
         except Exception as exc:
             raise self._failed("query", command, start, exc) from exc
-        record(self, "query", command, answer, start, time.perf_counter_ns() - start, None)
+        record(self, "query", command, answer, start, _clock() - start, None)
         return answer
 
     def read(self) -> str:
