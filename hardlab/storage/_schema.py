@@ -18,6 +18,7 @@ __all__ = [
     "MEASUREMENTS",
     "MEASUREMENT_DAILY",
     "MODULES",
+    "OPERATOR_EVENTS",
     "OUTBOX",
     "RUNS",
     "TIME_COLUMNS",
@@ -27,6 +28,7 @@ CASES = "hardlab_cases"
 MEASUREMENT_DAILY = "hardlab_measurement_daily"
 MEASUREMENTS = "hardlab_measurements"
 MODULES = "hardlab_modules"
+OPERATOR_EVENTS = "hardlab_operator_events"
 OUTBOX = "hardlab_outbox"
 RUNS = "hardlab_runs"
 
@@ -104,6 +106,25 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "stopped_at",
         "artifact",
     ),
+    OPERATOR_EVENTS: (
+        "run_id",
+        "position",
+        "kind",
+        "module_id",
+        "case_id",
+        "attempt",
+        "title",
+        "text",
+        "widget",
+        "pass_fail",
+        "block",
+        "state",
+        "result",
+        "answer",
+        "user_name",
+        "asked_at",
+        "answered_at",
+    ),
     OUTBOX: (
         "run_id",
         "address",
@@ -163,6 +184,7 @@ GENERATED: dict[str, frozenset[str]] = {
     MEASUREMENT_DAILY: frozenset(),
     MEASUREMENTS: frozenset({"id"}),
     MODULES: frozenset(),
+    OPERATOR_EVENTS: frozenset(),
     OUTBOX: frozenset(),
     RUNS: frozenset(),
 }
@@ -181,6 +203,10 @@ KEYS: dict[str, tuple[str, ...]] = {
         "run_id",
         "module_id",
     ),
+    OPERATOR_EVENTS: (
+        "run_id",
+        "position",
+    ),
     OUTBOX: ("run_id",),
     RUNS: ("id",),
 }
@@ -198,6 +224,7 @@ JSON_COLUMNS: dict[str, frozenset[str]] = {
     MEASUREMENT_DAILY: frozenset(),
     MEASUREMENTS: frozenset(),
     MODULES: frozenset({"artifact"}),
+    OPERATOR_EVENTS: frozenset(),
     OUTBOX: frozenset(),
     RUNS: frozenset({"document"}),
 }
@@ -216,6 +243,12 @@ TIME_COLUMNS: dict[str, frozenset[str]] = {
         {
             "started_at",
             "stopped_at",
+        }
+    ),
+    OPERATOR_EVENTS: frozenset(
+        {
+            "answered_at",
+            "asked_at",
         }
     ),
     OUTBOX: frozenset(
@@ -242,6 +275,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     MEASUREMENT_DAILY: {},
     MEASUREMENTS: {},
     MODULES: {},
+    OPERATOR_EVENTS: {},
     OUTBOX: {
         "attempts": 0,
     },
