@@ -121,3 +121,36 @@ def test_dialogs_and_operator_messages_are_stored(
     # a hardlab extra: the HardPy report document (and so its export) has none of it
     assert stored.model_dump_json() == result.report.model_dump_json()
     assert "Scan the serial" not in stored.model_dump_json()
+
+
+def test_a_cancelled_dialog_is_stored_without_an_answer(
+    tmp_path: Path, make_plan: Any, hardlab_home: Path
+) -> None:
+    from hardlab.errors import DialogCancelledError
+    from hardlab.reports import run_report_html
+    from hardlab.storage import Store
+
+    plan = make_plan(
+        {
+            "test_1.py": """
+                import hardlab as hardpy
+
+                def test_ask():
+                    hardpy.run_dialog_box(hardpy.DialogBox("Press the button", title_bar="Button"))
+            """
+        }
+    )
+
+    def give_up(request: Any) -> Any:
+        raise DialogCancelledError("the operator went home")
+
+    db = f"sqlite:///{tmp_path / 'store.db'}"
+    result = hardlab.run(plan, store=db, quiet=True, operator=hardlab.ScriptedOperator(give_up))
+    assert not result.passed
+    with Store(db) as store:
+        (event,) = store.operator_events(str(result.run_id))
+    assert (event["kind"], event["text"], event["state"], event["result"]) == (
+        "dialog", "Press the button", "cancelled", None,
+    )  # fmt: skip
+    assert event["answered_at"] is not None
+    assert "no answer: cancelled" in run_report_html(str(result.run_id), db)
