@@ -26,6 +26,8 @@ from hardlab.runtime import shared
 
 __all__ = ["InstrumentSession", "parse_idn", "visa"]
 
+_clock = time.perf_counter_ns  # a module global: the hot path reads it twice an exchange
+
 _RESOURCE_MANAGERS: dict[str, Any] = {}
 _RM_LOCK = threading.Lock()
 
@@ -99,8 +101,8 @@ class InstrumentSession:
         self._lock = threading.RLock()
         self.identity_runs: set[Any] = set()
         """Ids of the runs whose report already lists this instrument."""
-        self.last_run_id: Any = None
-        """The run id of the last recorded exchange (compared by identity: a quick check)."""
+        self.target: tuple[Any, Any, Any, dict[str, Any], list[dict[str, Any]]] | None = None
+        """Where the last exchange was kept: run, case ref, holder, its artifact, the list."""
 
     def __repr__(self) -> str:
         state = "open" if self._resource is not None else "closed"
@@ -180,7 +182,7 @@ class InstrumentSession:
             self._identity = None
             self._driver = None
             self.identity_runs.clear()
-            self.last_run_id = None
+            self.target = None
         if resource is not None:
             # already gone (unplugged, back end closed): nothing left to release
             with contextlib.suppress(Exception):
@@ -240,7 +242,7 @@ class InstrumentSession:
     # ------------------------------------------------------------------ exchanges
 
     def _failed(self, op: str, command: str, start: int, exc: Exception) -> InstrumentError:
-        record(self, op, command, None, start, time.perf_counter_ns() - start, str(exc))
+        record(self, op, command, None, start, _clock() - start, str(exc))
         fix = (
             "Check the read/write terminations against the instrument's manual "
             "(a mismatch shows as a timeout), `timeout_ms`, and the command's spelling."
@@ -259,12 +261,12 @@ class InstrumentSession:
 
     def _exchange_now(self, op: str, command: str, call: Callable[[Any], Any]) -> Any:
         resource = self._resource if self._resource is not None else self.open()
-        start = time.perf_counter_ns()
+        start = _clock()
         try:
             answer = call(resource)
         except Exception as exc:
             raise self._failed(op, command, start, exc) from exc
-        record(self, op, command, answer, start, time.perf_counter_ns() - start, None)
+        record(self, op, command, answer, start, _clock() - start, None)
         return answer
 
     # write and query are the hot path: no closure, one clock pair, one record.
@@ -274,13 +276,15 @@ class InstrumentSession:
         if self.config.shared:
             count_: int = self._exchange("write", command, lambda r: r.write(command))
             return count_
-        resource = self._resource if self._resource is not None else self.open()
-        start = time.perf_counter_ns()
+        resource = self._resource
+        if resource is None:
+            resource = self.open()
+        start = _clock()
         try:
             count: int = resource.write(command)
         except Exception as exc:
             raise self._failed("write", command, start, exc) from exc
-        record(self, "write", command, None, start, time.perf_counter_ns() - start, None)
+        record(self, "write", command, None, start, _clock() - start, None)
         return count
 
     def query(self, command: str, delay: float | None = None) -> str:
@@ -288,13 +292,15 @@ class InstrumentSession:
         if self.config.shared:
             text: str = self._exchange("query", command, lambda r: r.query(command, delay))
             return text
-        resource = self._resource if self._resource is not None else self.open()
-        start = time.perf_counter_ns()
+        resource = self._resource
+        if resource is None:
+            resource = self.open()
+        start = _clock()
         try:
             answer: str = resource.query(command, delay)
         except Exception as exc:
             raise self._failed("query", command, start, exc) from exc
-        record(self, "query", command, answer, start, time.perf_counter_ns() - start, None)
+        record(self, "query", command, answer, start, _clock() - start, None)
         return answer
 
     def read(self) -> str:

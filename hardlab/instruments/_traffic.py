@@ -95,6 +95,9 @@ def record(
     error: str | None,
 ) -> None:
     """Keep one exchange with the running case, the run, or the bench log."""
+    # The hot path of every exchange (see benchmarks/instruments.py): one dict,
+    # one context lookup, and identity checks against the place the session's
+    # last exchange went to; the lock and the model lookups only on a change.
     entry: dict[str, Any] = {
         "instrument": session.name,
         "op": op,
@@ -110,43 +113,42 @@ def record(
         with _BENCH_LOCK:
             BENCH_LOG.append(entry)
         return
-    if session.last_run_id is not run.run_id:  # its first exchange in this run
-        session.last_run_id = run.run_id
-        if session.identified:
-            note_identity(session)
     ref = None if _OUTSIDE_CASE.get() else run.current
-    cached = _TARGET
-    if (
-        cached is not None
-        and cached[0] is run
-        and cached[1] is ref
-        and cached[2].artifact is cached[3]  # a retry gives the case a new artifact
-        and cached[3].get(ARTIFACT_KEY) is cached[4]
-    ):
-        # The same case as the last exchange: a list.append is atomic, and
-        # a snapshot that copies the list meanwhile sees it with or without
-        # this entry, never broken; the run's lock is for creating the list.
-        cached[4].append(entry)
-        return
-    _append_first(run, ref, entry)
+    target = session.target
+    if target is not None:
+        target_run, target_ref, holder, artifact, log = target
+        if (
+            target_run is run
+            and target_ref is ref
+            and holder.artifact is artifact  # a retry gives the case a new artifact
+            and artifact.get(ARTIFACT_KEY) is log
+        ):
+            # The same place as the last exchange: a list.append is atomic, and
+            # a snapshot that copies the list meanwhile sees it with or without
+            # this entry, never broken; the run's lock is for creating the list.
+            log.append(entry)
+            return
+        if target_run is run:
+            _append_first(session, run, ref, entry)
+            return
+    # The session's first exchange in this run: list it in the run's instruments.
+    _append_first(session, run, ref, entry)
+    if session.identified:
+        note_identity(session)
 
 
-_TARGET: tuple[Any, Any, Any, dict[str, Any], list[dict[str, Any]]] | None = None
-"""The run, case ref, holder, artifact and list the last exchange went to."""
-
-
-def _append_first(run: Any, ref: Any, entry: dict[str, Any]) -> None:
-    global _TARGET  # noqa: PLW0603 - one slot, replaced whole, read without a lock
+def _append_first(session: InstrumentSession, run: Any, ref: Any, entry: dict[str, Any]) -> None:
     # Written in place, without an event per exchange: the case's end (or the
     # run's) publishes the case with everything it gathered.
     with run.lock:
         holder = run.document if ref is None else run.case(ref.module_id, ref.case_id)
-        target = holder.artifact
-        log = target.get(ARTIFACT_KEY)
+        artifact = holder.artifact
+        log = artifact.get(ARTIFACT_KEY)
         if not isinstance(log, list):
-            log = target[ARTIFACT_KEY] = []
+            log = artifact[ARTIFACT_KEY] = []
         log.append(entry)
-    _TARGET = (run, ref, holder, target, log)
+    # one slot per session, replaced whole, read without a lock
+    session.target = (run, ref, holder, artifact, log)
 
 
 def note_identity(session: InstrumentSession) -> None:

@@ -123,23 +123,77 @@ def _case(module_id: str, case_id: str, case: CaseRunStore, history: list[str]) 
     }
 
 
+def _moment(value: Any, zone: str | None) -> str:
+    """A stored time (a datetime, or ``time_ns()``) as `_when` writes it."""
+    if value is None:
+        return ""
+    seconds = value.timestamp() if isinstance(value, datetime) else int(value) / 1e9
+    return _when(int(seconds), zone)
+
+
+def _operator_event(event: Mapping[str, Any], zone: str | None) -> dict[str, Any]:
+    """A dialog or operator message (a row of `hardlab.storage.Store.operator_events`)."""
+    state = str(event.get("state") or "")
+    kind = str(event.get("kind") or "message")
+    answer = "" if event.get("answer") is None else str(event["answer"])
+    if kind == "dialog":
+        result = str(event.get("result") or "")
+        if state == "cancelled":
+            reply = "no answer: cancelled"
+        elif state == "asked":
+            reply = "no answer"
+        elif event.get("pass_fail"):
+            reply = f"{result}: {answer}" if answer else result
+        else:
+            reply = answer or result
+    else:
+        reply = "closed by the operator" if state == "closed" else ""
+    widget = str(event.get("widget") or "")
+    if event.get("pass_fail"):
+        widget = f"{widget}, pass/fail" if widget and widget != "base" else "pass/fail"
+    return {
+        "kind": kind,
+        "module_id": event.get("module_id") or "",
+        "case_id": event.get("case_id") or "",
+        "attempt": event.get("attempt") or "",
+        "title": event.get("title") or "",
+        "text": str(event.get("text") or ""),
+        "widget": widget,
+        "blocking": bool(event.get("block")),
+        "reply": reply,
+        "user": event.get("user_name") or "",
+        "asked": _moment(event.get("asked_at", event.get("asked_at_ns")), zone),
+        "answered": _moment(event.get("answered_at", event.get("answered_at_ns")), zone),
+    }
+
+
 def report_context(
     report: ResultRunStore,
     attempts: Iterable[Any] | None = None,
     *,
     run_id: str | None = None,
     title: str | None = None,
+    operator_events: Iterable[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """What the templates see: the report laid out as plain values (see ``report.html.j2``)."""
     history = _attempt_history(attempts)
     stand, dut = report.test_stand, report.dut
     zone = stand.timezone
+    # dialogs and messages go with the case that asked them; the rest with the run
+    by_case: dict[str, list[dict[str, Any]]] = {}
+    operator: list[dict[str, Any]] = []
+    for event in operator_events or ():
+        laid = _operator_event(event, zone)
+        case_key = f"{laid['module_id']}::{laid['case_id']}"
+        (by_case.setdefault(case_key, []) if laid["case_id"] else operator).append(laid)
     modules: list[dict[str, Any]] = []
     for module_id, module in report.modules.items():
         cases = [
             _case(module_id, case_id, case, history.get((module_id, case_id), []))
             for case_id, case in module.cases.items()
         ]
+        for case in cases:
+            case["operator"] = by_case.pop(case["id"], [])
         modules.append(
             {"id": module_id, "name": module.name or module_id, "status": module.status.value,
              "cases": cases, "artifact": _info(module.artifact)}
@@ -190,6 +244,8 @@ def report_context(
         "caused_by_name": failure_case_title(report) or "",
         "artifact": _info(report.artifact),
         "modules": modules,
+        # cases the report does not list (none, unless the document was edited) keep theirs
+        "operator": operator + [event for events in by_case.values() for event in events],
         "counts": sorted(counts.items()),
         "hardlab_version": __version__,
     }
@@ -227,6 +283,7 @@ def render_html(
     run_id: str | None = None,
     title: str | None = None,
     template: str | os.PathLike[str] | None = None,
+    operator_events: Iterable[Mapping[str, Any]] | None = None,
 ) -> str:
     """A run's report as one self-contained HTML page.
 
@@ -239,6 +296,9 @@ def render_html(
         title: The page's heading (default: the report's test name).
         template: A Jinja2 template file that replaces hardlab's own; it
             may ``{% extends "report.html.j2" %}`` and override its blocks.
+        operator_events: The dialogs asked (with their answers) and the
+            operator messages shown (`hardlab.storage.Store.operator_events`
+            rows): each is shown with its case, or with the run.
 
     Raises:
         MissingExtraError: If Jinja2 is not installed (``hardlab[report]``).
@@ -250,7 +310,13 @@ def render_html(
     try:
         return str(
             environment.get_template(name).render(
-                report_context(report, attempts, run_id=run_id, title=title)
+                report_context(
+                    report,
+                    attempts,
+                    run_id=run_id,
+                    title=title,
+                    operator_events=operator_events,
+                )
             )
         )
     except jinja2.TemplateError as exc:
@@ -300,7 +366,7 @@ def _template_of(
 
 def _stored(
     run_id: str, db: str | os.PathLike[str] | None, config: HardpyConfig | None
-) -> tuple[str, ResultRunStore, list[dict[str, Any]]]:
+) -> tuple[str, ResultRunStore, list[dict[str, Any]], list[dict[str, Any]]]:
     from hardlab.errors import StorageError
     from hardlab.storage import Store
 
@@ -309,7 +375,7 @@ def _stored(
             msg = f"no run {run_id!r} in {store!r}: it has no runs yet"
             raise StorageError(msg)
         full = str(store.run_row(run_id)["id"])
-        return full, store.get_report(full), store.attempts(full)
+        return full, store.get_report(full), store.attempts(full), store.operator_events(full)
 
 
 def run_report_html(
@@ -334,8 +400,14 @@ def run_report_html(
     from hardlab.config import load_config
 
     config = load_config(config_dir) if config_dir is not None else None
-    full, report, attempts = _stored(run_id, db, config)
-    return render_html(report, attempts, run_id=full, template=_template_of(template, config))
+    full, report, attempts, events = _stored(run_id, db, config)
+    return render_html(
+        report,
+        attempts,
+        run_id=full,
+        template=_template_of(template, config),
+        operator_events=events,
+    )
 
 
 def write_run_report(
@@ -369,8 +441,14 @@ def write_run_report(
     from hardlab.config import load_config
 
     config = load_config(config_dir) if config_dir is not None else None
-    full, report, attempts = _stored(run_id, db, config)
-    page = render_html(report, attempts, run_id=full, template=_template_of(template, config))
+    full, report, attempts, events = _stored(run_id, db, config)
+    page = render_html(
+        report,
+        attempts,
+        run_id=full,
+        template=_template_of(template, config),
+        operator_events=events,
+    )
     name = f"report-{full}.{format}"
     path = Path(output) if output is not None else Path(name)
     if path.is_dir():

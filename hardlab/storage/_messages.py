@@ -10,6 +10,7 @@ start     the run begins: its document (every module and case, ``ready``)
 meta      the run's DUT, stand, process and progress changed
 attempt   a case attempt ended: the case as it stands, with its measurements
 module    a module ended
+operator  a dialog was asked or answered, an operator message shown or closed
 finish    the run ended: its final document, and the StandCloud upload it owes
 ========  ======================================================================
 
@@ -41,6 +42,7 @@ __all__ = [
     "Finish",
     "Meta",
     "Module",
+    "OperatorEvent",
     "Ready",
     "Reply",
     "RunMessage",
@@ -54,6 +56,7 @@ __all__ = [
     "encode_finish",
     "encode_meta",
     "encode_module",
+    "encode_operator",
     "encode_reply",
     "encode_start",
     "from_mapping",
@@ -138,6 +141,24 @@ class Module:
 
 
 @dataclass(frozen=True, slots=True)
+class OperatorEvent:
+    """A dialog asked or answered, or an operator message shown or closed.
+
+    Attributes:
+        position: The event's place in the run (from 0): a dialog's answer
+            is sent again under the position of its question, and replaces it.
+        event: The row's other columns (``kind``, ``text``, ``state``,
+            ``asked_at_ns``, ``answered_at_ns``, ...: see
+            `hardlab.storage._rows.operator_event_row`).
+    """
+
+    op: ClassVar[str] = "operator"
+    run_id: str
+    position: int
+    event: Json
+
+
+@dataclass(frozen=True, slots=True)
 class Finish:
     """The run ended: its final state, and the StandCloud upload it owes (in one transaction)."""
 
@@ -153,7 +174,7 @@ class Finish:
     """Why the plan could not run (the run is stored with status ``error``); None if it ran."""
 
 
-RunMessage = Start | Meta | Attempt | Module | Finish
+RunMessage = Start | Meta | Attempt | Module | OperatorEvent | Finish
 """What the run sends its writer."""
 
 
@@ -273,6 +294,12 @@ def encode_module(run_id: str, module_id: str, position: int, module_json: str) 
     return _line(header, module=module_json)
 
 
+def encode_operator(run_id: str, position: int, event: Json) -> bytes:
+    """An `OperatorEvent` line (a few a run: plain ``json.dumps``)."""
+    fields = {"op": OperatorEvent.op, "run_id": run_id, "position": position, "event": event}
+    return (json.dumps(fields, separators=(",", ":")) + "\n").encode()
+
+
 def encode_finish(
     run_id: str,
     document_json: str,
@@ -336,6 +363,8 @@ def encode(message: RunMessage) -> bytes:
     if isinstance(message, Module):
         module = json.dumps(message.module, separators=(",", ":"))
         return encode_module(message.run_id, message.module_id, message.position, module)
+    if isinstance(message, OperatorEvent):
+        return encode_operator(message.run_id, message.position, message.event)
     return encode_finish(
         message.run_id,
         _text(message),
@@ -419,6 +448,14 @@ def _module(m: Mapping[str, Any]) -> Module:
     )
 
 
+def _operator(m: Mapping[str, Any]) -> OperatorEvent:
+    return OperatorEvent(
+        run_id=str(m["run_id"]),
+        position=int(m["position"]),
+        event=_object(m["event"], "the operator event"),
+    )
+
+
 def _finish(m: Mapping[str, Any]) -> Finish:
     outbox = m.get("outbox")
     return Finish(
@@ -440,6 +477,7 @@ _READERS: dict[str, Callable[[Mapping[str, Any]], RunMessage]] = {
     Meta.op: _meta,
     Attempt.op: _attempt,
     Module.op: _module,
+    OperatorEvent.op: _operator,
     Finish.op: _finish,
 }
 

@@ -1,4 +1,7 @@
-"""The tables: runs, modules, cases (one row per attempt), measurements, daily statistics, outbox.
+"""The tables: runs, modules, cases (one row per attempt), measurements, operator events, and more.
+
+Besides those: daily statistics, the StandCloud outbox, and every dialog and
+operator message of a run (``hardlab_operator_events``).
 
 Every run keeps its whole report document (HardPy's schema v1) once, as
 zlib-compressed JSON (`PackedJSON`) in ``hardlab_documents``, and the fields
@@ -52,6 +55,7 @@ __all__ = [
     "MeasurementDaily",
     "MeasurementRow",
     "ModuleRow",
+    "OperatorEventRow",
     "OutboxRow",
     "PackedJSON",
     "RunRow",
@@ -358,3 +362,46 @@ class OutboxRow(Base):
         Index("ix_hardlab_outbox_due", "state", "next_attempt_at"),
         Index("ix_hardlab_outbox_address", "address", "state"),
     )
+
+
+class OperatorEventRow(Base):
+    """A dialog asked of the operator (with the answer) or an operator message shown.
+
+    A hardlab extra: HardPy's report keeps neither, so the HardPy JSON export
+    does not carry them; the unit report shows them. A dialog's row is
+    written when it opens and completed when it closes, so a run killed
+    while the operator thinks still shows the question.
+    """
+
+    __tablename__ = "hardlab_operator_events"
+
+    run_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("hardlab_runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(primary_key=True)
+    """Order within the run (from 0)."""
+    kind: Mapped[str] = mapped_column(String(16))
+    """``dialog`` or ``message``."""
+    module_id: Mapped[str | None]
+    case_id: Mapped[str | None]
+    attempt: Mapped[int | None]
+    title: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    widget: Mapped[str | None] = mapped_column(String(32))
+    """A dialog's widget type (HardPy's names: ``base``, ``textinput``, ``radiobutton``, ...)."""
+    pass_fail: Mapped[bool | None]
+    """Whether a dialog asked for a PASS/FAIL verdict."""
+    block: Mapped[bool | None]
+    """Whether a message waited for the operator to close it."""
+    state: Mapped[str] = mapped_column(String(16))
+    """A dialog: ``asked`` (waiting), ``answered``, ``cancelled``; a message: ``shown``, ``closed``.
+    """
+    result: Mapped[str | None] = mapped_column(String(16))
+    """A dialog's answer: ``confirm``, ``passed`` or ``failed``."""
+    answer: Mapped[str | None] = mapped_column(Text)
+    """What the operator entered (the widget's data as text), if anything."""
+    user_name: Mapped[str | None]
+    """The run's user (the operator) when it was asked or shown."""
+    asked_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+    """When a dialog was answered or cancelled, or a blocking message closed."""

@@ -17,6 +17,7 @@ __all__ = [
     "daily_key",
     "measurement_rows",
     "module_row",
+    "operator_event_row",
     "rebuild_document",
     "run_fields",
     "spec_limits",
@@ -70,6 +71,29 @@ def run_fields(document: Mapping[str, Any]) -> dict[str, Any]:
         "error_code": document.get("error_code"),
         "caused_dut_failure_id": document.get("caused_dut_failure_id"),
     }
+
+
+_OPERATOR_TEXT = ("kind", "module_id", "case_id", "widget", "state", "result", "user_name")
+"""The operator event's short text columns (255 characters at most, as in the ORM)."""
+
+
+def operator_event_row(run_id: str, position: int, event: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``hardlab_operator_events`` row of an `OperatorEvent` message's event."""
+    row: dict[str, Any] = {"run_id": run_id, "position": position}
+    for key in _OPERATOR_TEXT:
+        row[key] = _text(event.get(key))
+    attempt = event.get("attempt")
+    row["attempt"] = None if attempt is None else int(attempt)
+    row["title"] = None if event.get("title") is None else str(event["title"])
+    row["text"] = str(event.get("text") or "")
+    row["answer"] = None if event.get("answer") is None else str(event["answer"])
+    for flag in ("pass_fail", "block"):
+        row[flag] = None if event.get(flag) is None else bool(event[flag])
+    row["kind"] = row["kind"] or "message"
+    row["state"] = row["state"] or "shown"
+    row["asked_at"] = _ns(event.get("asked_at_ns")) or datetime.now(timezone.utc)
+    row["answered_at"] = _ns(event.get("answered_at_ns"))
+    return row
 
 
 def case_counts(document: Mapping[str, Any]) -> dict[str, int]:

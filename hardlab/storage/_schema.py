@@ -19,6 +19,7 @@ __all__ = [
     "MEASUREMENTS",
     "MEASUREMENT_DAILY",
     "MODULES",
+    "OPERATOR_EVENTS",
     "OUTBOX",
     "PACKED_COLUMNS",
     "RUNS",
@@ -30,6 +31,7 @@ DOCUMENTS = "hardlab_documents"
 MEASUREMENT_DAILY = "hardlab_measurement_daily"
 MEASUREMENTS = "hardlab_measurements"
 MODULES = "hardlab_modules"
+OPERATOR_EVENTS = "hardlab_operator_events"
 OUTBOX = "hardlab_outbox"
 RUNS = "hardlab_runs"
 
@@ -111,6 +113,25 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "stopped_at",
         "artifact",
     ),
+    OPERATOR_EVENTS: (
+        "run_id",
+        "position",
+        "kind",
+        "module_id",
+        "case_id",
+        "attempt",
+        "title",
+        "text",
+        "widget",
+        "pass_fail",
+        "block",
+        "state",
+        "result",
+        "answer",
+        "user_name",
+        "asked_at",
+        "answered_at",
+    ),
     OUTBOX: (
         "run_id",
         "address",
@@ -172,6 +193,7 @@ GENERATED: dict[str, frozenset[str]] = {
     MEASUREMENT_DAILY: frozenset(),
     MEASUREMENTS: frozenset({"id"}),
     MODULES: frozenset(),
+    OPERATOR_EVENTS: frozenset(),
     OUTBOX: frozenset(),
     RUNS: frozenset(),
 }
@@ -191,6 +213,10 @@ KEYS: dict[str, tuple[str, ...]] = {
         "run_id",
         "module_id",
     ),
+    OPERATOR_EVENTS: (
+        "run_id",
+        "position",
+    ),
     OUTBOX: ("run_id",),
     RUNS: ("id",),
 }
@@ -209,6 +235,7 @@ JSON_COLUMNS: dict[str, frozenset[str]] = {
     MEASUREMENT_DAILY: frozenset(),
     MEASUREMENTS: frozenset(),
     MODULES: frozenset({"artifact"}),
+    OPERATOR_EVENTS: frozenset(),
     OUTBOX: frozenset(),
     RUNS: frozenset(),
 }
@@ -241,6 +268,12 @@ TIME_COLUMNS: dict[str, frozenset[str]] = {
             "stopped_at",
         }
     ),
+    OPERATOR_EVENTS: frozenset(
+        {
+            "answered_at",
+            "asked_at",
+        }
+    ),
     OUTBOX: frozenset(
         {
             "claimed_until",
@@ -266,6 +299,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     MEASUREMENT_DAILY: {},
     MEASUREMENTS: {},
     MODULES: {},
+    OPERATOR_EVENTS: {},
     OUTBOX: {
         "attempts": 0,
     },

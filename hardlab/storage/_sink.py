@@ -18,19 +18,24 @@ This module imports no SQLAlchemy: it is loaded in every run.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import socket
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from typing import IO, Any
 
 from hardlab.events import (
     CaseFinished,
+    DialogClosed,
+    DialogOpened,
     Event,
     ModuleFinished,
+    OperatorMessageChanged,
     ReportUpdated,
     RunFinished,
     RunStarted,
@@ -48,6 +53,7 @@ from hardlab.storage._messages import (
     encode_finish,
     encode_meta,
     encode_module,
+    encode_operator,
     encode_start,
 )
 from hardlab.storage._version import check_sqlite, sqlite_file
@@ -122,6 +128,9 @@ _HANDLED: tuple[tuple[type[Event], str], ...] = (
     (ModuleFinished, "_on_module"),
     (RunStarted, "_on_start"),
     (RunFinished, "_on_finish"),
+    (DialogOpened, "_on_dialog"),
+    (DialogClosed, "_on_dialog_closed"),
+    (OperatorMessageChanged, "_on_message"),
 )
 _KINDS: dict[type[Event], str] = {}
 """Each event type seen, and the `StoreSink` method that takes it ("" for none)."""
@@ -167,6 +176,14 @@ class StoreSink:
         self._module_positions: dict[str, int] = {}
         self._dirty = False
         self._run_id = ""
+        self._operator_events: list[dict[str, Any]] = []
+        """Every dialog and message of the run so far, by position (sent again when one ends)."""
+        self._dialogs: dict[int, int] = {}
+        """The position of each open dialog, by the id of its request."""
+        self._message: int | None = None
+        """The position of the operator message on show, if any."""
+        self._unsent: list[int] = []
+        """Positions of operator events from before the run's start was sent."""
 
     def __repr__(self) -> str:
         return f"StoreSink({self.url!r})"
@@ -350,6 +367,9 @@ class StoreSink:
                 slot=self.slot,
             )
         )
+        for position in self._unsent:
+            self._send_operator(position)
+        self._unsent.clear()
 
     def _meta(self, event: Event) -> None:
         run = event.run
@@ -389,6 +409,90 @@ class StoreSink:
         module = event.run.module_json(event.module_id, exclude={"cases"})
         position = self._module_positions.get(event.module_id, 0)
         self._send(encode_module(self._run_id, event.module_id, position, module))
+
+    # ------------------------------------------------------------------ operator events
+
+    def _add_operator_event(self, event: Event, fields: dict[str, Any]) -> int:
+        fields["user_name"] = event.run.read(lambda doc: doc.user)
+        fields["asked_at_ns"] = time.time_ns()
+        fields["answered_at_ns"] = None
+        self._operator_events.append(fields)
+        position = len(self._operator_events) - 1
+        self._send_operator(position)
+        return position
+
+    def _send_operator(self, position: int) -> None:
+        if not self._run_id:  # the run's row comes first: sent with the start
+            self._unsent.append(position)
+            return
+        self._send(encode_operator(self._run_id, position, self._operator_events[position]))
+
+    def _on_dialog(self, event: DialogOpened) -> None:
+        request = event.request
+        dialog = request.dialog
+        fields: dict[str, Any] = {
+            "kind": "dialog",
+            "module_id": request.module_id,
+            "case_id": request.case_id,
+            "attempt": request.attempt,
+            "title": request.title,
+            "text": dialog.dialog_text,
+            "widget": dialog.widget.type,
+            "pass_fail": dialog.pass_fail,
+            "block": True,
+            "state": "asked",
+            "result": None,
+            "answer": None,
+        }
+        self._dialogs[id(request)] = self._add_operator_event(event, fields)
+
+    def _on_dialog_closed(self, event: DialogClosed) -> None:
+        position = self._dialogs.pop(id(event.request), None)
+        if position is None:
+            return
+        fields = self._operator_events[position]
+        fields["answered_at_ns"] = time.time_ns()
+        if event.payload is None:
+            fields["state"] = "cancelled"
+        else:
+            fields["state"] = "answered"
+            try:
+                answer = json.loads(event.payload)
+            except ValueError:
+                answer = {"data": event.payload}
+            if not isinstance(answer, dict):
+                answer = {"data": event.payload}
+            fields["result"] = answer.get("result")
+            data = answer.get("data")
+            fields["answer"] = None if data in (None, "") else str(data)
+        self._send_operator(position)
+
+    def _on_message(self, event: OperatorMessageChanged) -> None:
+        shown, message = self._message, event.message
+        if shown is not None:
+            fields = self._operator_events[shown]
+            if fields["block"]:  # a blocking message was closed (or replaced)
+                fields["answered_at_ns"] = time.time_ns()
+                fields["state"] = "closed"
+                self._send_operator(shown)
+            self._message = None
+        if message is None:
+            return
+        fields = {
+            "kind": "message",
+            "module_id": message.module_id,
+            "case_id": message.case_id,
+            "attempt": None,
+            "title": message.title,
+            "text": message.msg,
+            "widget": None,
+            "pass_fail": None,
+            "block": message.block,
+            "state": "shown",
+            "result": None,
+            "answer": None,
+        }
+        self._message = self._add_operator_event(event, fields)
 
     def _on_finish(self, event: RunFinished) -> None:
         if self._process is not None:

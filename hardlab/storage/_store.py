@@ -32,7 +32,14 @@ from sqlalchemy.exc import (
 from hardlab.errors import ReportFormatError, SchemaOutOfDateError, StorageError
 from hardlab.storage import _migrate
 from hardlab.storage._messages import RunMessage
-from hardlab.storage._orm import CaseRow, DocumentRow, MeasurementRow, ModuleRow, RunRow
+from hardlab.storage._orm import (
+    CaseRow,
+    DocumentRow,
+    MeasurementRow,
+    ModuleRow,
+    OperatorEventRow,
+    RunRow,
+)
 from hardlab.storage._outbox import Outbox
 from hardlab.storage._queries import (
     YIELD_BY,
@@ -491,6 +498,7 @@ class Store:
             conn.execute(delete(CaseRow).where(CaseRow.run_id == run_id))
             conn.execute(delete(ModuleRow).where(ModuleRow.run_id == run_id))
             conn.execute(delete(DocumentRow).where(DocumentRow.run_id == run_id))
+            conn.execute(delete(OperatorEventRow).where(OperatorEventRow.run_id == run_id))
             result = conn.execute(delete(RunRow).where(RunRow.id == run_id))
             return bool(result.rowcount)
 
@@ -633,6 +641,24 @@ class Store:
             values["measurements"] = by_case.get(case.id, [])
             result.append(values)
         return result
+
+    def operator_events(self, run_id: str) -> list[dict[str, Any]]:
+        """The dialogs asked during a run (with their answers) and its operator messages, in order.
+
+        Each is a row of ``hardlab_operator_events`` as a dict: ``kind``
+        (``dialog`` or ``message``), ``title``, ``text``, ``widget``,
+        ``state``, ``result``, ``answer``, ``user_name``, ``asked_at``,
+        ``answered_at``, the case that asked, ... (a hardlab extra: HardPy's
+        report has no place for them).
+        """
+        with self._read("reading operator events") as conn:
+            full = self._full_id(conn, run_id)
+            rows = conn.execute(
+                select(OperatorEventRow.__table__)
+                .where(OperatorEventRow.run_id == full)
+                .order_by(OperatorEventRow.position)
+            ).all()
+        return [dict(row._mapping) for row in rows]
 
     def count_runs(self, run_filter: FilterLike = None) -> int:
         """How many runs the store holds (those matching `run_filter`, if given)."""

@@ -32,6 +32,7 @@ from hardlab.storage._messages import (
     Finish,
     Meta,
     Module,
+    OperatorEvent,
     RunMessage,
     Start,
     from_mapping,
@@ -44,6 +45,7 @@ from hardlab.storage._rows import (
     daily_key,
     measurement_rows,
     module_row,
+    operator_event_row,
     run_fields,
 )
 from hardlab.storage._schema import (
@@ -57,6 +59,7 @@ from hardlab.storage._schema import (
     MEASUREMENT_DAILY,
     MEASUREMENTS,
     MODULES,
+    OPERATOR_EVENTS,
     OUTBOX,
     PACKED_COLUMNS,
     RUNS,
@@ -358,6 +361,8 @@ class RunWriter:
                 self.meta(message)
             elif isinstance(message, Module):
                 self.module(message)
+            elif isinstance(message, OperatorEvent):
+                self.operator_event(message)
             else:
                 self.finish(message)
         if pending:
@@ -401,6 +406,11 @@ class RunWriter:
         """A module's row, when it ends."""
         row = module_row(message.run_id, message.module_id, message.position, message.module)
         self._upsert(MODULES, [row])
+
+    def operator_event(self, message: OperatorEvent) -> None:
+        """A dialog or operator message; a dialog's answer replaces the row of its question."""
+        row = operator_event_row(message.run_id, message.position, message.event)
+        self._upsert(OPERATOR_EVENTS, [row])
 
     def attempts(self, messages: Sequence[Attempt]) -> None:
         """Case attempts with their measurements, a few statements for any number.

@@ -6,6 +6,7 @@ import html
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -183,3 +184,25 @@ def test_a_failure_reads_as_its_message_with_pytest_text_folded(
     assert "<details" in page and "AssertionError: load current high" in page
     # the first failure by its names, with the stored id beside them
     assert 'test_board › test_load <span class="muted">(test_board::test_load)</span>' in page
+
+
+def test_dialogs_and_operator_messages_are_in_the_page(
+    make_plan: Any, tmp_path: Path, hardlab_home: Path
+) -> None:
+    from tests.storage.test_sink import operator_run
+
+    result, db = operator_run(make_plan, tmp_path)
+    page = run_report_html(str(result.run_id), db)
+    assert external(page) == []
+    body = page.split("<body", 1)[1]
+    for text in (
+        "Scan the serial", "SN-9", "textinput", "Is the LED green?", "pass/fail", "passed",
+        "Connect the load", "Setup", "Message, blocking", "closed by the operator",
+        "Watch the LED", "answered ", "bob", "rail ok",
+    ):  # fmt: skip
+        assert text in body, text
+    # each with its case: the serial dialog in test_serial's section, the LED one in test_led's
+    serial = body.split('id="test_bench::test_serial"', 1)[1].split("</section>", 1)[0]
+    led = body.split('id="test_bench::test_led"', 1)[1].split("</section>", 1)[0]
+    assert "Scan the serial" in serial and "Connect the load" in serial and "LED" not in serial
+    assert "Is the LED green?" in led and "Watch the LED" in led

@@ -15,6 +15,7 @@ from hardlab.storage._messages import (
     Finish,
     Meta,
     Module,
+    OperatorEvent,
     Ready,
     RunMessage,
     Start,
@@ -43,6 +44,7 @@ MESSAGES: list[RunMessage] = [
     Attempt("r-1", "test_m", "Module", "test_0", 2, True, 0, CASE, started_ns=1, finished_ns=None),
     Attempt("r-1", "test_m", "Module", "test_1", 1, False, 1, CASE),
     Module("r-1", "test_m", 0, {"name": "Module", "status": "passed"}),
+    OperatorEvent("r-1", 3, {"kind": "dialog", "text": 'Is it "on"?', "asked_at_ns": 5}),
     Finish("r-1", DOC, exit_code=0, finished_ns=9, progress=100, outbox=Upload("sc.example.com")),
     Finish("r-1", DOC),
 ]

@@ -53,3 +53,104 @@ def test_a_sink_that_saw_no_run_saves_nothing(tmp_path: Path) -> None:
     assert sink.open(None) is None
     assert sink.close() == SinkOutcome()
     assert sink.close() == SinkOutcome()  # once closed, closing again changes nothing
+
+
+OPERATOR_PLAN = {
+    "test_bench.py": """
+        import hardlab as hardpy
+
+        def test_serial():
+            hardpy.set_user_name("bob")
+            hardpy.set_operator_message("Connect the load", title="Setup", block=True)
+            serial = hardpy.run_dialog_box(hardpy.DialogBox(
+                "Scan the serial", title_bar="Serial", widget=hardpy.TextInputWidget()))
+            hardpy.set_dut_serial_number(serial)
+            hardpy.set_message("rail ok")
+
+        def test_led():
+            hardpy.set_operator_message("Watch the LED", block=False)
+            verdict = hardpy.run_dialog_box(hardpy.DialogBox("Is the LED green?", pass_fail=True))
+            hardpy.clear_operator_message()
+            assert verdict.result
+    """,
+}
+
+
+def operator_run(make_plan: Any, tmp_path: Path) -> tuple[Any, str]:
+    """A run that asks two dialogs and shows two operator messages, stored in SQLite."""
+    plan = make_plan(OPERATOR_PLAN)
+    db = f"sqlite:///{tmp_path / 'store.db'}"
+    result = hardlab.run(
+        plan, store=db, quiet=True, answers={"Serial": "SN-9", "Is the LED green?": "pass"}
+    )
+    assert result.passed and result.store_url is not None
+    return result, db
+
+
+def test_dialogs_and_operator_messages_are_stored(
+    tmp_path: Path, make_plan: Any, hardlab_home: Path
+) -> None:
+    from hardlab.storage import Store
+
+    result, db = operator_run(make_plan, tmp_path)
+    with Store(db) as store:
+        events = store.operator_events(str(result.run_id))
+        stored = store.get_report(str(result.run_id))
+    shown = [(e["kind"], e["case_id"], e["title"], e["text"], e["state"]) for e in events]
+    assert shown == [
+        ("message", "test_serial", "Setup", "Connect the load", "closed"),
+        ("dialog", "test_serial", "Serial", "Scan the serial", "answered"),
+        ("message", "test_led", None, "Watch the LED", "shown"),
+        ("dialog", "test_led", "test_led", "Is the LED green?", "answered"),
+    ]
+    serial, led = events[1], events[3]
+    assert (serial["widget"], serial["pass_fail"], serial["result"], serial["answer"]) == (
+        "textinput", False, "confirm", "SN-9",
+    )  # fmt: skip
+    assert (led["widget"], led["pass_fail"], led["result"], led["answer"]) == (
+        "base", True, "passed", None,
+    )  # fmt: skip
+    assert [e["block"] for e in events] == [True, True, False, True]
+    assert [e["position"] for e in events] == [0, 1, 2, 3]
+    assert {e["user_name"] for e in events} == {"bob"}
+    for event in events:
+        assert event["asked_at"].tzinfo is not None
+        if event["state"] != "shown":  # answered, or a blocking message closed
+            assert event["answered_at"] >= event["asked_at"]
+    assert events[2]["answered_at"] is None
+    # a hardlab extra: the HardPy report document (and so its export) has none of it
+    assert stored.model_dump_json() == result.report.model_dump_json()
+    assert "Scan the serial" not in stored.model_dump_json()
+
+
+def test_a_cancelled_dialog_is_stored_without_an_answer(
+    tmp_path: Path, make_plan: Any, hardlab_home: Path
+) -> None:
+    from hardlab.errors import DialogCancelledError
+    from hardlab.reports import run_report_html
+    from hardlab.storage import Store
+
+    plan = make_plan(
+        {
+            "test_1.py": """
+                import hardlab as hardpy
+
+                def test_ask():
+                    hardpy.run_dialog_box(hardpy.DialogBox("Press the button", title_bar="Button"))
+            """
+        }
+    )
+
+    def give_up(request: Any) -> Any:
+        raise DialogCancelledError("the operator went home")
+
+    db = f"sqlite:///{tmp_path / 'store.db'}"
+    result = hardlab.run(plan, store=db, quiet=True, operator=hardlab.ScriptedOperator(give_up))
+    assert not result.passed
+    with Store(db) as store:
+        (event,) = store.operator_events(str(result.run_id))
+    assert (event["kind"], event["text"], event["state"], event["result"]) == (
+        "dialog", "Press the button", "cancelled", None,
+    )  # fmt: skip
+    assert event["answered_at"] is not None
+    assert "no answer: cancelled" in run_report_html(str(result.run_id), db)
