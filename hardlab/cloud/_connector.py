@@ -28,7 +28,7 @@ from hardlab.cloud._settings import (
     normalize_address,
     translate_errors,
 )
-from hardlab.cloud._tokens import TokenStore, default_token_store
+from hardlab.cloud._tokens import TokenStore, default_token_store, refresh_lock
 from hardlab.errors import StandCloudAuthError, StandCloudError
 
 if TYPE_CHECKING:
@@ -347,43 +347,59 @@ class StandCloudConnector:
         return str(token["access_token"])
 
     def _refresh(self, stale: str) -> str | None:
-        """Refresh the login unless another thread already did; the new access token or None.
+        """Refresh the login unless another thread or process already did; the new access token.
+
+        Refreshing is serialised across processes (`refresh_lock`): the token
+        is read again under the lock, so a process that lost the race uses the
+        token the winner saved instead of spending the used refresh token.
+
+        Returns:
+            The access token to use, or None without a login.
 
         Raises:
             StandCloudAuthError: If the server refuses the refresh token (log in again).
             StandCloudError: If the server cannot be reached.
         """
-        from authlib.oauth2.base import OAuth2Error
-
-        with self._lock:
+        with self._lock, refresh_lock(self.token_store, self.addr):
+            self._token_loaded = False  # another process may have refreshed it
             token = self._stored_token()
             if token is None or not token.get("refresh_token"):
                 return None
             if token.get("access_token") != stale and not _expires_soon(token):
                 return str(token["access_token"])  # refreshed meanwhile
-            oauth = _oauth_client(self.client, token, self.urls.token)
-            try:
-                with translate_errors("refreshing the StandCloud login", self.addr):
-                    fresh = oauth.refresh_token(
-                        self.urls.token,
-                        refresh_token=token["refresh_token"],
-                        audience=self.api_url,
-                        timeout=self.timeout,
-                    )
-            except OAuth2Error as exc:
-                msg = (
-                    f"StandCloud at {self.addr} refused to refresh the login "
-                    f"({exc.error}); log in again with `hardlab sc-login {self.addr}`"
-                )
-                raise StandCloudAuthError(msg, status_code=exc.status_code) from None
-            except httpx.HTTPStatusError as exc:
-                status = exc.response.status_code
-                msg = f"refreshing the StandCloud login: {self.addr} answered {status}"
-                raise StandCloudError(
-                    msg, status_code=exc.response.status_code, transient=True
-                ) from None
+            fresh = self._refresh_with(token)
             self.update_token(fresh, refresh_token=token["refresh_token"])
             return str(fresh["access_token"])
+
+    def _refresh_with(self, token: Mapping[str, Any]) -> dict[str, Any]:
+        """The server's answer to refreshing `token`.
+
+        Raises:
+            StandCloudAuthError: If the server refuses the refresh token.
+            StandCloudError: If the server cannot be reached or fails.
+        """
+        from authlib.oauth2.base import OAuth2Error
+
+        oauth = _oauth_client(self.client, token, self.urls.token)
+        try:
+            with translate_errors("refreshing the StandCloud login", self.addr):
+                fresh = oauth.refresh_token(
+                    self.urls.token,
+                    refresh_token=token["refresh_token"],
+                    audience=self.api_url,
+                    timeout=self.timeout,
+                )
+        except OAuth2Error as exc:
+            msg = (
+                f"StandCloud at {self.addr} refused to refresh the login "
+                f"({exc.error}); log in again with `hardlab sc-login {self.addr}`"
+            )
+            raise StandCloudAuthError(msg, status_code=exc.status_code) from None
+        except httpx.HTTPStatusError as exc:
+            status = exc.response.status_code
+            msg = f"refreshing the StandCloud login: {self.addr} answered {status}"
+            raise StandCloudError(msg, status_code=status, transient=True) from None
+        return dict(fresh)
 
     # ------------------------------------------------------------------ device flow
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -22,6 +24,7 @@ __all__ = [
     "KeyringTokenStore",
     "TokenStore",
     "default_token_store",
+    "refresh_lock",
 ]
 
 TOKEN_STORE_ENV = "HARDLAB_SC_TOKEN_STORE"
@@ -48,6 +51,10 @@ class TokenStore(Protocol):
         ...
 
 
+def _safe(address: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in address)
+
+
 class FileTokenStore:
     """Tokens as JSON files readable by the user only (mode 0600, in a 0700 folder).
 
@@ -63,8 +70,7 @@ class FileTokenStore:
 
     def path(self, address: str) -> Path:
         """The file that holds the token of `address`."""
-        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in address)
-        return self.folder / f"{safe}.token.json"
+        return self.folder / f"{_safe(address)}.token.json"
 
     def load(self, address: str) -> dict[str, Any] | None:
         """The token saved for `address`, or None (also for an unreadable file)."""
@@ -227,3 +233,46 @@ def default_token_store() -> TokenStore:
     if choice == "keyring":
         return KeyringTokenStore()
     return AutoTokenStore()
+
+
+@contextlib.contextmanager
+def refresh_lock(store: TokenStore, address: str) -> Iterator[None]:
+    """Hold the lock that serialises refreshing the login of `address` across processes.
+
+    A refresh token is single-use: two processes sharing a login (a station,
+    a notebook, ``hardlab sc-sync``) that refresh at once would leave one of
+    them with a refused token. The holder reloads the token under this lock,
+    and refreshes only if no other process did meanwhile. The lock is an OS
+    file lock beside the token files (released when its process dies).
+    """
+    if isinstance(store, FileTokenStore):
+        folder = store.folder
+    elif isinstance(store, AutoTokenStore):
+        folder = store.file.folder
+    else:
+        folder = data_dir() / "standcloud"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with open(folder / f"{_safe(address)}.refresh.lock", "a+b") as file:
+        if sys.platform == "win32":
+            import msvcrt
+
+            file.seek(0)
+            while True:
+                try:
+                    msvcrt.locking(file.fileno(), msvcrt.LK_LOCK, 1)  # tries for 10 s
+                    break
+                except OSError:
+                    continue
+            try:
+                yield
+            finally:
+                file.seek(0)
+                msvcrt.locking(file.fileno(), msvcrt.LK_UNLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(file.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(file.fileno(), fcntl.LOCK_UN)

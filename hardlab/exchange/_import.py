@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
 from hardlab.exchange._formats import DocumentFormat
 
@@ -79,6 +79,39 @@ class ImportSummary:
         self.notes.extend(other.notes)
 
 
+class _UploadingTarget(Protocol):
+    """A target that can also owe StandCloud what it stores (`hardlab.storage.Store`)."""
+
+    def import_report(
+        self,
+        report: ResultRunStore,
+        *,
+        run_id: str | None = None,
+        attempts: Sequence[CaseAttempt] = (),
+        upload: Mapping[str, str] | None = None,
+    ) -> tuple[str, bool]:
+        """Store `report` once, owing StandCloud its upload; its run id, and whether new."""
+
+
+UPLOAD_NOTE = ".standcloud"
+"""The suffix of the note beside a report a run kept because its store failed
+(`hardlab.services.UnsavedReportSink` writes ``<run id>.standcloud`` beside
+``<run id>.json``): the StandCloud upload the run owed, as JSON
+``{"address": ..., "api_mode": ...}``. The import queues it with the run."""
+
+
+def _owed_upload(report_file: Path) -> dict[str, str] | None:
+    """The StandCloud upload the note beside `report_file` names, if there is a valid one."""
+    try:
+        note = json.loads(report_file.with_suffix(UPLOAD_NOTE).read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(note, dict) or not isinstance(note.get("address"), str):
+        return None
+    api_mode = note.get("api_mode", "hardpy")
+    return {"address": note["address"], "api_mode": str(api_mode)}
+
+
 def _is_statestore(folder: Path) -> bool:
     # HardPy's JSON storage: <storage_path>/storage/{statestore,runstore,tempstore}/
     return folder.name == "statestore" and folder.parent.name == "storage"
@@ -126,8 +159,9 @@ def _take(
     label: str,
     data: object,
     expect: DocumentFormat,
+    upload: Mapping[str, str] | None = None,
 ) -> None:
-    """Read one parsed document and store it, or note why not."""
+    """Read one parsed document and store it (owing StandCloud `upload`), or note why not."""
     from hardlab.errors import StorageError
     from hardlab.exchange._detect import read_report_document
 
@@ -137,7 +171,14 @@ def _take(
         where.append((label, read.problem or "not a report"))
         return
     try:
-        run_id, new = target.import_report(read.report, run_id=read.run_id, attempts=read.attempts)
+        if upload is None:
+            run_id, new = target.import_report(
+                read.report, run_id=read.run_id, attempts=read.attempts
+            )
+        else:
+            run_id, new = cast("_UploadingTarget", target).import_report(
+                read.report, run_id=read.run_id, attempts=read.attempts, upload=upload
+            )
     except StorageError as exc:
         if exc.transient:
             raise
@@ -173,7 +214,7 @@ def import_paths(
         except ValueError as exc:  # json.JSONDecodeError, UnicodeDecodeError
             summary.skipped.append((str(path), f"not JSON: {exc}"))
             continue
-        _take(target, summary, str(path), data, expect)
+        _take(target, summary, str(path), data, expect, _owed_upload(path))
     return summary
 
 

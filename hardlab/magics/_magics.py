@@ -91,6 +91,56 @@ def _display(value: Any) -> None:
     display(value)  # type: ignore[no-untyped-call]
 
 
+LIVE_PANELS = 10
+"""Run panels the magics keep live; older ones of finished runs become static HTML.
+
+Each panel holds dozens of widget models in the kernel for as long as it is
+open: a session of hundreds of runs would otherwise keep every one of them."""
+
+_panels: list[tuple[RunPanel, Any, Any]] = []
+"""The live panels the magics showed: (panel, its display handle, its run handle or None)."""
+
+
+def _show_panel(panel: RunPanel) -> Any:
+    """Show `panel` where it can later be replaced by its snapshot; retire old panels first."""
+    from IPython.display import display
+
+    _retire_panels(keep=LIVE_PANELS - 1)
+    shown = display(panel.widget, display_id=True)  # type: ignore[no-untyped-call]
+    _panels.append((panel, shown, None))
+    return shown
+
+
+def _track_panel(panel: RunPanel, handle: Any) -> None:
+    """Note the run `panel` shows, so that it is retired once the run is done."""
+    for index, (known, shown, _) in enumerate(_panels):
+        if known is panel:
+            _panels[index] = (panel, shown, handle)
+
+
+def _drop_panel(panel: RunPanel) -> None:
+    """Forget `panel` (its run did not start; it is closed)."""
+    _panels[:] = [entry for entry in _panels if entry[0] is not panel]
+    panel.close()
+
+
+def _retire_panels(keep: int) -> None:
+    """Replace the oldest live panels of finished runs by their snapshot, keeping `keep` live."""
+    from IPython.display import HTML
+
+    finished = [
+        entry
+        for entry in _panels
+        if (entry[2] is not None and entry[2].done()) or entry[0].final is not None
+    ]
+    for entry in finished[: max(0, len(_panels) - keep)]:
+        panel, shown, _ = entry
+        _panels.remove(entry)
+        with contextlib.suppress(Exception):  # a frontend that is gone: the models still go
+            shown.update(HTML(panel.snapshot_html()))  # type: ignore[no-untyped-call]
+        panel.close()
+
+
 def _leave(shell: Any, value: Any) -> None:
     """Put `value` in ``_`` (and ``Out``) as if the cell had shown it, without showing it."""
     shell.displayhook.update_user_ns(value)
@@ -150,7 +200,7 @@ async def _run_in_kernel(
         if cell is not None:
             cell.release()
         raise
-    _display(panel)
+    _show_panel(panel)
     try:
         handle: RunHandle = hardlab.start(
             target,
@@ -161,10 +211,11 @@ async def _run_in_kernel(
             capture="no",
         )
     except BaseException:
-        panel.close()
+        _drop_panel(panel)
         if cell is not None:
             cell.release()
         raise
+    _track_panel(panel, handle)
     panel.on_stop = handle.stop
     if cell is not None:
         handle.add_done_callback(lambda _handle: cell.release())
@@ -211,7 +262,7 @@ def _start_without_waiting(
         )
         return result
     panel = RunPanel()
-    _display(panel)
+    _show_panel(panel)
     try:
         handle: RunHandle = hardlab.start(
             target,
@@ -222,8 +273,9 @@ def _start_without_waiting(
             capture="no",
         )
     except BaseException:
-        panel.close()
+        _drop_panel(panel)
         raise
+    _track_panel(panel, handle)
     panel.on_stop = handle.stop
     if not options.no_wait and not _kernel.in_voila():
         print(_NOT_WAITING)

@@ -27,7 +27,13 @@ def measurement_from_row(row: Mapping[str, Any], *, whole_as_int: bool = False) 
     """
     if row["kind"] == "numeric":
         value: Any = row["value_num"]
-        if whole_as_int and value is not None and float(value).is_integer():
+        comparison: Any = row["comparison_num"]
+        # an int beyond float range is kept as its digits in the text column
+        if value is None and row.get("value_str") is not None:
+            value = int(row["value_str"])
+        if comparison is None and row.get("comparison_str") is not None:
+            comparison = int(row["comparison_str"])
+        if whole_as_int and isinstance(value, float) and value.is_integer():
             value = int(value) if abs(value) < 2**53 else value
         return {
             "type": "numeric",
@@ -35,7 +41,7 @@ def measurement_from_row(row: Mapping[str, Any], *, whole_as_int: bool = False) 
             "name": row["name"],
             "unit": row["unit"],
             "operation": row["operation"],
-            "comparison_value": row["comparison_num"],
+            "comparison_value": comparison,
             "lower_limit": row["lower_limit"],
             "upper_limit": row["upper_limit"],
             "result": row["result"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -91,9 +92,19 @@ class UnsavedReportSink:
         run_id = str(run.run_id)
         if loader.load(report, new_report_id=run_id):
             path = loader.path_for(run_id)
+            owed = ""
+            if self.store.outbox is not None:
+                # `hardlab import` reads this note (hardlab.exchange's UPLOAD_NOTE)
+                # and queues the upload the run owed with the run
+                note = path.with_suffix(".standcloud")
+                try:
+                    note.write_text(json.dumps(self.store.outbox), encoding="utf-8")
+                    owed = "; it is then queued for StandCloud"
+                except OSError as exc:
+                    owed = f"; it owes StandCloud an upload the import cannot know of: {exc}"
             text = (
                 f"the run is not in the store; its report was saved to {path} "
-                f"(bring it in later with: hardlab import {path})"
+                f"(bring it in later with: hardlab import {path}{owed})"
             )
             return SinkOutcome(notices=(text,), saved_to=str(path))
         text = (

@@ -155,13 +155,35 @@ def _upload_batch(
     rng: random.Random,
     fatal: threading.Event,
     halt: threading.Event,
+    settle: Callable[[Sequence[OutboxResult]], None],
 ) -> list[OutboxResult]:
+    """Send a claimed batch; each report's outcome is settled (`settle`) as soon as it is known.
+
+    A drainer killed mid-batch has thus recorded every answer it heard: its
+    successor re-sends only the reports that were in flight (at most
+    ``policy.concurrency``), not the whole batch.
+    """
     from hardlab.cloud import UploadKind
     from hardlab.storage import OutboxResult
 
     now = datetime.now(timezone.utc)
     stop = threading.Event()
     lock = threading.Lock()
+    unsettled: list[OutboxResult] = []
+    settling = threading.Lock()
+
+    def settled(outcome: OutboxResult) -> OutboxResult:
+        # group commit: whoever holds `settling` writes every outcome waiting,
+        # so each is stored before its send returns, in few transactions
+        with lock:
+            unsettled.append(outcome)
+        with settling:
+            with lock:
+                waiting = unsettled[:]
+                unsettled.clear()
+            if waiting:
+                settle(waiting)
+        return outcome
 
     def later(entry: OutboxEntry, wait: float | None = None) -> datetime:
         with lock:
@@ -199,11 +221,14 @@ def _upload_batch(
             next_attempt_at=later(entry, outcome.retry_after),
         )
 
+    def send_and_settle(entry: OutboxEntry) -> OutboxResult:
+        return settled(send(entry))
+
     if policy.concurrency <= 1 or len(entries) == 1:
-        outcomes = [send(entry) for entry in entries]
+        outcomes = [send_and_settle(entry) for entry in entries]
     else:
         with ThreadPoolExecutor(policy.concurrency, thread_name_prefix="hardlab-sync") as pool:
-            outcomes = list(pool.map(send, entries))
+            outcomes = list(pool.map(send_and_settle, entries))
     for outcome in outcomes:
         if outcome.outcome == "retry":
             result.retrying += 1
@@ -275,8 +300,9 @@ def drain(
                 limit=policy.batch, lease=lease, address=address, due_by=began, run_ids=run_ids
             )
             if entries:
-                outcomes = _upload_batch(entries, loader_for, policy, result, rng, fatal, stop)
-                store.outbox.record(outcomes)
+                _upload_batch(
+                    entries, loader_for, policy, result, rng, fatal, stop, store.outbox.record
+                )
                 if fatal.is_set() or (result.stopped is not None and not wait):
                     break  # no credentials or an untrusted server: waiting will not help
                 continue

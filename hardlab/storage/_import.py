@@ -15,12 +15,22 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from hardlab.storage._orm import DocumentRow, RunRow
+from hardlab.storage._messages import Attempt, Finish, Upload
+from hardlab.storage._orm import CaseRow, DocumentRow, RunRow
 
 if TYPE_CHECKING:
     from hardlab.model.report import CaseRunStore, ResultRunStore
+    from hardlab.storage._write import RunWriter
 
-__all__ = ["EarlierAttempt", "as_uuid", "attempt_messages", "is_stored", "same_report"]
+__all__ = [
+    "EarlierAttempt",
+    "as_uuid",
+    "attempt_messages",
+    "complete_partial",
+    "is_stored",
+    "same_report",
+    "stored_status",
+]
 
 
 class EarlierAttempt(Protocol):
@@ -66,6 +76,67 @@ def as_uuid(text: object) -> str | None:
 def is_stored(conn: Connection, run_id: str) -> bool:
     """Whether the store has a run under exactly `run_id`."""
     return conn.execute(select(RunRow.id).where(RunRow.id == run_id)).first() is not None
+
+
+def stored_status(conn: Connection, run_id: str) -> str | None:
+    """The status of the run stored under exactly `run_id`, or None if there is none."""
+    status = conn.execute(select(RunRow.status).where(RunRow.id == run_id)).scalar()
+    return None if status is None else str(status)
+
+
+def complete_partial(
+    conn: Connection,
+    writer: RunWriter,
+    run_id: str,
+    report: ResultRunStore,
+    upload: Mapping[str, str] | None,
+) -> None:
+    """Complete an ``interrupted`` run from its full report (the one its run kept as a file).
+
+    The run's writer died before the end: the cases it wrote stay as they are
+    (they carry their precise times), the cases it never wrote are stored
+    from the report, and the run gets the report's final state, and its
+    StandCloud upload if `upload` names one, as its writer would have given it.
+    """
+    document = report.model_dump(mode="json")
+    stored = {
+        (module_id, case_id, int(attempt))
+        for module_id, case_id, attempt in conn.execute(
+            select(CaseRow.module_id, CaseRow.case_id, CaseRow.attempt).where(
+                CaseRow.run_id == run_id
+            )
+        )
+    }
+    missing = []
+    position = 0
+    for module_id, module in document["modules"].items():
+        for case_id, case in module["cases"].items():
+            attempt = int(case.get("attempt", 0))
+            if (module_id, case_id, attempt) not in stored:
+                missing.append(
+                    Attempt(
+                        run_id=run_id,
+                        module_id=module_id,
+                        module_name=module["name"],
+                        case_id=case_id,
+                        attempt=attempt,
+                        final=True,
+                        position=position,
+                        case=case,
+                    )
+                )
+            position += 1
+    if missing:
+        writer.attempts(missing)
+    stop = document.get("stop_time")
+    writer.finish(
+        Finish(
+            run_id=run_id,
+            document=document,
+            finished_ns=None if stop is None else int(stop) * 10**9,
+            outbox=None if upload is None else Upload(**upload),
+        )
+    )
 
 
 def same_report(conn: Connection, report: ResultRunStore) -> str | None:

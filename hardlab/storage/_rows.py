@@ -191,8 +191,21 @@ def spec_limits(measurement: Mapping[str, Any]) -> tuple[float | None, float | N
 def _num(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond float range (HardPy takes any int)
+        return None
     return number if math.isfinite(number) else None
+
+
+def _whole_text(value: Any) -> str | None:
+    """An int no float column holds, as its decimal text (kept losslessly beside it)."""
+    if isinstance(value, int) and not isinstance(value, bool) and _num(value) is None:
+        try:
+            return str(value)
+        except ValueError:  # beyond sys.get_int_max_str_digits(): the document keeps it
+            return None
+    return None
 
 
 def measurement_rows(
@@ -222,11 +235,18 @@ def measurement_rows(
                 "kind": "numeric" if numeric else "string",
                 "name": _text(meas.get("name")),
                 "value_num": _num(meas.get("value")) if numeric else None,
-                "value_str": None if numeric else str(meas.get("value")),
+                # a numeric value beyond float range keeps its digits here
+                "value_str": _whole_text(meas.get("value")) if numeric else str(meas.get("value")),
                 "unit": (str(meas["unit"])[:32] if meas.get("unit") is not None else None),
                 "operation": meas.get("operation"),
                 "comparison_num": _num(comparison) if numeric else None,
-                "comparison_str": None if numeric or comparison is None else str(comparison),
+                "comparison_str": (
+                    _whole_text(comparison)
+                    if numeric
+                    else None
+                    if comparison is None
+                    else str(comparison)
+                ),
                 "lower_limit": _num(meas.get("lower_limit")),
                 "upper_limit": _num(meas.get("upper_limit")),
                 "spec_lower": lower,

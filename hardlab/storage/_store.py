@@ -443,6 +443,7 @@ class Store:
         *,
         run_id: str | None = None,
         attempts: Sequence[EarlierAttempt] = (),
+        upload: Mapping[str, str] | None = None,
     ) -> tuple[str, bool]:
         """Store a report from elsewhere once, however often it is imported.
 
@@ -461,6 +462,14 @@ class Store:
             attempts: Earlier attempts of its cases (`hardlab.exchange.CaseAttempt`,
                 as an OpenHTF record's REPEAT phases give them), stored beside
                 the final ones the report shows.
+            upload: ``{"address": host[:port], "api_mode": "hardpy"}``: owe
+                StandCloud the report once it is stored (what a run whose store
+                failed meant to do); None: do not.
+
+        A run stored ``interrupted`` under the report's id (its writer died;
+        its run kept the full report as a file) is completed from the report:
+        the cases it lacks are stored, it gets the report's final state, and
+        the report is new.
 
         Returns:
             The run id, and whether the report was new (False: the store had
@@ -469,21 +478,44 @@ class Store:
         Raises:
             StorageError: If the store cannot be read or refuses the report.
         """
-        from hardlab.storage._import import as_uuid, attempt_messages, is_stored, same_report
+        from hardlab.storage._import import (
+            as_uuid,
+            attempt_messages,
+            complete_partial,
+            same_report,
+            stored_status,
+        )
         from hardlab.storage._sink import report_run_id
 
         full_id = as_uuid(run_id) or report_run_id(report)
         # reads first: most reports of a repeated import are there, and a read
         # takes no write lock
         with self._read("looking for the same report") as conn:
-            if is_stored(conn, full_id):
-                return full_id, False
-            same = same_report(conn, report)
+            status = stored_status(conn, full_id)
+            same = None if status is not None else same_report(conn, report)
+        if status == OPEN and report.status not in ("run", "ready"):
+            # a writer that died and was not yet noticed
+            self.recover()
+        if status in ("interrupted", OPEN) and report.status not in ("run", "ready"):
+            with self._write("completing an interrupted run") as conn:
+                # checked again under the write lock: two imports complete it once
+                if stored_status(conn, full_id) == "interrupted":
+                    complete_partial(conn, self._runs(conn), full_id, report, upload)
+                    return full_id, True
+            return full_id, False
+        if status is not None:
+            return full_id, False
         if same is not None:
             return same, False
-        return self.save_report(
-            report, run_id=full_id, source="import", attempts=attempt_messages(report, attempts)
-        )
+        with self._write("storing a report") as conn:
+            writer = self._runs(conn)
+            document = report.model_dump(mode="json")
+            messages = attempt_messages(report, attempts)
+            new = writer.store_report(full_id, document, source="import", attempts=messages)
+            if new and upload is not None:
+                # owed to StandCloud in the same transaction as the run
+                writer.queue_upload(full_id, upload["address"], upload.get("api_mode", "hardpy"))
+        return full_id, new
 
     def delete_run(self, run_id: str) -> bool:
         """Delete a run and everything it recorded; True if it existed.

@@ -84,6 +84,24 @@ class _ModuleView:
     """Blocks that changed while the section was closed: drawn when it opens."""
 
 
+def close_widgets(*roots: Any) -> None:
+    """Close widgets with their children, layouts and styles (`Widget.close` leaves those).
+
+    Each stock widget has a layout and often a style model of its own: a
+    closed panel that leaves them open keeps two models a widget in the kernel.
+    """
+    seen: set[int] = set()
+    stack = list(roots)
+    while stack:
+        widget = stack.pop()
+        if widget is None or id(widget) in seen or not hasattr(widget, "close"):
+            continue
+        seen.add(id(widget))
+        stack.extend(getattr(widget, "children", None) or ())
+        stack.extend((getattr(widget, "layout", None), getattr(widget, "style", None)))
+        widget.close()
+
+
 def _set(widget: Any, **traits: Any) -> int:
     """Set `traits` of `widget` in one message; returns the messages sent (0: nothing changed)."""
     changed = {name: value for name, value in traits.items() if getattr(widget, name) != value}
@@ -286,13 +304,34 @@ class RunPanel:
         """Bring the widgets up to date now (the publisher's trailing flush)."""
         self.publisher.flush()
 
+    def snapshot_html(self) -> str:
+        """The panel as it shows now, as static HTML: what is left of it once it is closed.
+
+        A notebook that runs many plans keeps a static picture of older panels
+        instead of their live widgets (each panel holds dozens of widget models
+        in the kernel until it is closed).
+        """
+        import html
+
+        self.flush()
+        parts = [self.header.value, self.errors.value, self.message.value]
+        with self._lock:
+            views = list(self._modules.values())
+        for view in views:
+            titles = tuple(getattr(view.accordion, "titles", ()) or ())
+            title = titles[0] if titles and titles[0] else view.module_id
+            body = "".join(str(getattr(block, "value", "")) for block in view.blocks)
+            parts.append(f"<details><summary>{html.escape(str(title))}</summary>{body}</details>")
+        parts.append(self.banner.value)
+        return '<div class="hardlab-panel-snapshot">' + "".join(parts) + "</div>"
+
     def close(self) -> None:
         """Stop the publisher thread and close the panel's widgets."""
         self.publisher.stop(flush=False)
         if self._operator is not None and self._operator.current is not None:
             self._operator.current.close()
         self._clear_modules()
-        for widget in (
+        close_widgets(
             self.header,
             self.progress,
             self.stop_button,
@@ -302,8 +341,7 @@ class RunPanel:
             self.modules,
             self.banner,
             self.widget,
-        ):
-            widget.close()
+        )
 
     # ------------------------------------------------------------------ events
 
@@ -600,13 +638,7 @@ class RunPanel:
             sent += 1
         sent += _set(self.banner, value="")
         for view in old:
-            for block in view.blocks:
-                block.close()
-            for chart in view.chart_widgets.values():
-                chart.close()
-            view.charts.close()
-            view.accordion.children[0].close()
-            view.accordion.close()
+            close_widgets(*view.blocks, *view.chart_widgets.values(), view.charts, view.accordion)
         return sent
 
     def _rows_html(

@@ -307,3 +307,48 @@ def test_login_settings_start_a_login_only_when_the_stored_one_fails(
     server.deny(denied.user_code)
     with pytest.raises(StandCloudAuthError, match="denied"):
         denied.finish(30)
+
+
+_REFRESH_AT_ONCE = """
+import sys, time
+from hardlab.cloud import FileTokenStore, StandCloudConnector
+
+address, ca_bundle, folder, start = sys.argv[1:5]
+store = FileTokenStore(folder)
+with StandCloudConnector(address, ca_bundle=ca_bundle, token_store=store) as sc:
+    store.load(address)  # the file is read: both hold the same refresh token
+    while time.time() < float(start):
+        pass
+    print(sc.healthcheck().status_code)
+"""
+
+
+def test_processes_sharing_a_login_refresh_it_once_at_a_time(
+    server: StandCloudServer, tmp_path: Path
+) -> None:
+    # the refresh token is single-use: the loser of a race was told to log in again
+    store = FileTokenStore(tmp_path)
+    first = _login(server, store)
+    for _ in range(3):
+        token = store.load(server.address)
+        assert token is not None
+        store.save(server.address, {**token, "expires_at": time.time() + 30})  # due
+        start = time.time() + 2.5
+        arguments = [server.address, server.ca_bundle, str(tmp_path), str(start)]
+        processes = [
+            subprocess.Popen(
+                [sys.executable, "-c", _REFRESH_AT_ONCE, *arguments],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            for _ in range(2)
+        ]
+        outputs = [p.communicate(timeout=60)[0] for p in processes]
+        assert [p.returncode for p in processes] == [0, 0], outputs
+        assert [out.split()[-1] for out in outputs] == ["200", "200"], outputs
+    saved = store.load(server.address)
+    assert saved is not None and saved["refresh_token"] != first["refresh_token"]
+    server.expire_tokens()
+    with StandCloudConnector(server.address, ca_bundle=server.ca_bundle, token_store=store) as sc:
+        assert sc.healthcheck().status_code == 200  # what was saved last still refreshes

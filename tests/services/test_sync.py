@@ -302,3 +302,46 @@ def test_the_shells_print_what_the_result_describes() -> None:
     assert lines[1:21] == [f"  {line}" for line in errors[:20]]
     assert lines[21:] == ["  ... and 3 more (hardlab sc-status)"]
     assert SyncResult().describe() == "All reports are synchronized with StandCloud"
+
+
+_DRAINER = """
+import sys
+import hardlab
+from hardlab.services import SyncPolicy
+
+folder, db = sys.argv[1:3]
+policy = SyncPolicy(concurrency=2, batch=200, lease=1.0, timeout=5.0)
+hardlab.sync(folder, store=db, policy=policy)
+"""
+
+
+def test_a_killed_drainer_leaves_only_the_reports_in_flight_to_send_again(
+    server: StandCloudServer, api_key: str, tmp_path: Path
+) -> None:
+    # every answer was recorded at the batch's end: a kill re-sent up to 200 reports
+    db = str(tmp_path / "runs.db")
+    documents = [report_document(f"SN-{i}", start=1_795_000_000 + i) for i in range(60)]
+    ids = queue_reports(db, documents, server.address)
+    folder = _config_folder(tmp_path, server, api_key)
+    drainer = subprocess.Popen([sys.executable, "-c", _DRAINER, str(folder), db])
+    try:
+        deadline = time.monotonic() + 60
+        while len(server.reports()) < 15 and time.monotonic() < deadline:
+            assert drainer.poll() is None, "the drain ended before it was killed"
+            time.sleep(0.01)
+        drainer.kill()
+    finally:
+        drainer.kill()
+        drainer.wait()
+    sent = len(server.reports())
+    assert 15 <= sent < len(ids), sent
+    time.sleep(1.1)  # the dead drainer's lease runs out
+    policy = SyncPolicy(concurrency=2, batch=200, lease=1.0, timeout=5.0)
+    after = hardlab.sync(folder, store=db, policy=policy)
+    assert after.ok and after.pending == 0, after
+    # sent again: only what the killed drainer had in flight (2 at a time)
+    assert after.duplicates <= 2, (after.duplicates, sent)
+    assert server.stats()["duplicates_refused"] <= 2
+    stored = server.reports()
+    assert sorted(r["key"] for r in stored) == sorted(ids)
+    assert all(r["stored"] == 1 for r in stored)

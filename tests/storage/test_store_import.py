@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import socket
+import time
 from pathlib import Path
+from typing import Any
 
 from _reports import START, report_doc, sample_report
 
+import hardlab
 from hardlab.exchange import CaseAttempt
 from hardlab.model import ResultRunStore
 from hardlab.storage import Store, report_run_id
@@ -102,3 +107,137 @@ def test_a_sqlite_store_exists_once_its_file_does(tmp_path: Path) -> None:
         assert store.exists()
     # a server database is there to ask; no connection is made to say so
     assert Store("postgresql://nobody@127.0.0.1:1/none").exists()
+
+
+# ------------------------------------------------------------------ what a failed store left
+
+
+def _beyond_float_report() -> ResultRunStore:
+    doc = report_doc()
+    case = doc["modules"]["test_2_power"]["cases"]["test_vout"]
+    case["measurements"] = [
+        {"type": "numeric", "name": "count", "value": 10**400},
+        {"type": "numeric", "value": 1, "operation": "lt", "comparison_value": -(10**309)},
+    ]
+    return ResultRunStore.model_validate(doc)
+
+
+def test_integers_beyond_float_range_are_stored_losslessly(store_url: str) -> None:
+    # HardPy takes any int; a report file holding one crashed the import (issue 14)
+    report = _beyond_float_report()
+    with Store(store_url) as store:
+        run_id, new = store.import_report(report)
+        assert new
+        rows = [m for m in store.measurements().dicts() if m["case_id"] == "test_vout"]
+        assert [(m["value"], m["value_str"]) for m in rows] == [
+            (None, str(10**400)),
+            (None if rows[1]["value"] is None else 1.0, None),
+        ]
+        vout = store.get_report(run_id).modules["test_2_power"].cases["test_vout"]
+        assert [m.value for m in vout.measurements] == [10**400, 1]
+        assert vout.measurements[1].comparison_value == -(10**309)
+        assert store.import_report(report) == (run_id, False)
+
+
+def test_hardlab_import_takes_a_file_with_an_int_beyond_float_range(tmp_path: Path) -> None:
+    from hardlab.exchange import import_paths
+
+    path = tmp_path / "report.json"
+    path.write_text(_beyond_float_report().model_dump_json(), encoding="utf-8")
+    with Store(tmp_path / "store.db") as store:
+        summary = import_paths(store, [path])
+        assert len(summary.imported) == 1 and not summary.skipped
+        rebuilt = store.get_report(summary.imported[0])
+        assert rebuilt.modules["test_2_power"].cases["test_vout"].measurements[0].value == 10**400
+
+
+def test_a_run_whose_writer_died_is_completed_from_its_report(
+    tmp_path: Path, make_plan: Any, hardlab_home: Path
+) -> None:
+    from hardlab.events import CaseFinished
+    from hardlab.exchange import import_paths
+    from hardlab.storage import StoreSink
+
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # nothing answers there: the run's own upload fails at once
+    plan = make_plan(
+        {
+            "test_1.py": """
+                import hardlab
+
+                def test_one():
+                    hardlab.set_case_measurement(hardlab.NumericMeasurement(value=1.5, name="v"))
+
+                def test_two():
+                    hardlab.set_case_measurement(hardlab.NumericMeasurement(value=2.5, name="v"))
+
+                def test_three():
+                    pass
+            """,
+            "hardpy.toml": f"""
+                [stand_cloud]
+                address = "127.0.0.1:{port}"
+                autosync = true
+                autosync_timeout = 1
+            """,
+        }
+    )
+    states: list[Any] = []
+
+    class KillTheWriter:
+        """Kills the store's writer once the first case is stored, as the second ends."""
+
+        def handle(self, event: Any) -> None:
+            if isinstance(event, CaseFinished) and event.attempt.case_id == "test_two":
+                (sink,) = [s for s in states[0].listeners if isinstance(s, StoreSink)]
+                deadline = time.monotonic() + 10
+                while time.monotonic() < deadline and not _stored_cases(db):
+                    time.sleep(0.02)
+                sink._process.kill()
+                sink._process.wait()
+
+    db = tmp_path / "store.db"
+    result = hardlab.run(
+        plan, store=db, listeners=[KillTheWriter()], quiet=True, on_run=states.append
+    )
+    assert result.passed
+    run_id = str(result.run_id)
+    saved = hardlab_home / "unsaved" / f"{run_id}.json"
+    note = saved.with_suffix(".standcloud")
+    assert json.loads(note.read_text())["address"] == f"127.0.0.1:{port}"
+    assert any("queued for StandCloud" in error for error in result.errors), result.errors
+    with Store(db) as store:
+        store.recover()
+        assert store.run_row(run_id)["status"] == "interrupted"
+        assert _stored_cases(db) == ["test_one"]
+
+        first = import_paths(store, [saved])
+        assert first.imported == [run_id] and not first.present, first
+        row = store.run_row(run_id)
+        assert row["status"] == "passed"
+        assert sorted(_stored_cases(db)) == ["test_one", "test_three", "test_two"]
+        values = sorted(m["value"] for m in store.measurements().dicts())
+        assert values == [1.5, 2.5]
+        assert [e.run_id for e in store.outbox.entries()] == [run_id]
+        stored = store.get_report(run_id)
+        assert stored.model_dump(exclude={"id"}) == result.report.model_dump(exclude={"id"})
+
+        again = import_paths(store, [saved, saved.parent])
+        assert again.imported == [] and again.present == [run_id], again
+        assert [e.run_id for e in store.outbox.entries()] == [run_id]
+        assert store.count_runs() == 1
+
+
+def _stored_cases(db: Path) -> list[str]:
+    import sqlite3
+
+    if not db.exists():
+        return []
+    with sqlite3.connect(db) as conn:
+        try:
+            rows = conn.execute("SELECT case_id FROM hardlab_cases").fetchall()
+        except sqlite3.OperationalError:
+            return []
+    return [r[0] for r in rows]
