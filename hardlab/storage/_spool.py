@@ -29,7 +29,16 @@ from hardlab._util import data_dir
 from hardlab.errors import HardlabError
 from hardlab.storage._messages import Finish, RunMessage, Start, decode, encode
 
-__all__ = ["SUFFIX", "SpoolResult", "flush", "spool_dir", "spooled", "store_key", "write"]
+__all__ = [
+    "SUFFIX",
+    "SpoolResult",
+    "flush",
+    "spool_dir",
+    "spooled",
+    "spooled_runs",
+    "store_key",
+    "write",
+]
 
 SUFFIX = ".spool.jsonl"
 _CLAIMED = ".writing"
@@ -113,6 +122,12 @@ def spooled(folder: Path | None = None) -> list[Spooled]:
     except OSError:
         return []
     return [entry for entry in map(_header, paths) if entry is not None]
+
+
+def spooled_runs(url: str, folder: Path | None = None) -> set[str]:
+    """The ids of the runs spooled for the store at `url`."""
+    key = store_key(url)
+    return {entry.run_id for entry in spooled(folder) if entry.store == key}
 
 
 @dataclass

@@ -51,7 +51,7 @@ from hardlab.storage._messages import (
     encode_reply,
 )
 from hardlab.storage._spool import flush as flush_spool
-from hardlab.storage._spool import store_key
+from hardlab.storage._spool import spooled_runs, store_key
 from hardlab.storage._spool import write as write_spool
 from hardlab.storage._version import SCHEMA_HEAD, VERSION_TABLE, sqlite_file
 from hardlab.storage._write import RunWriter
@@ -329,8 +329,9 @@ class SqliteTarget:
         import socket  # slow to import, and needed only when some run looks unfinished
 
         host, now = socket.gethostname(), datetime.now(timezone.utc)
+        waiting = spooled_runs(self.url)  # kept in the spool: the rest of the run is coming
         for run in runs:
-            if run.dead(host, now):
+            if run.dead(host, now) and run.id not in waiting:
                 self.interrupt(run.id)
 
     def apply(self, messages: Sequence[RunMessage | Mapping[str, Any]]) -> None:
@@ -360,15 +361,34 @@ class SqliteTarget:
 
 
 def _fix(detail: str, path: Path) -> str:
-    """What to do about an SQLite error that stops the writer, if it says."""
+    """What to do about an SQLite error that stops the writer, if it says.
+
+    SQLite reports a write the disk refused as an I/O error whatever the
+    reason (the file size limit, a share gone, a failing disk): the free
+    space and the process's limit tell a full disk apart.
+    """
     text = detail.lower()
     if "readonly" in text or "read-only" in text:
         return f"; the store is read-only: make {path} and its folder writable again"
+    if "full" not in text and "i/o error" not in text and "unable to open" not in text:
+        return ""
+    full = f"; the disk that holds {path} is full: free space on it"
+    with contextlib.suppress(OSError):
+        disk = os.statvfs(path.parent)
+        if disk.f_bavail * disk.f_frsize < 1 << 20:
+            return full
+    with contextlib.suppress(ImportError, OSError, ValueError):
+        import resource
+
+        limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+        if limit != resource.RLIM_INFINITY:
+            return (
+                f"; the store is full: its files reached the file size limit of "
+                f"{limit} bytes (ulimit -f); raise the limit or free space"
+            )
     if "full" in text:
-        return f"; free space on the disk that holds {path} (or raise the file size limit)"
-    if "unable to open" in text or "i/o error" in text:
-        return f"; check that {path} and its folder (or network share) are there and writable"
-    return ""
+        return full
+    return f"; check that {path} and its folder (or network share) are there and writable"
 
 
 def open_target(url: str) -> Target:
@@ -540,7 +560,7 @@ class _Writer:
         )
         _reply(
             Failed(
-                f"the store {where} did not take the run by its end ({problem}). The run is "
+                f"the store {where} did not take the run by its end. The run is "
                 f"kept in {path}; it is written to the store when the next run that uses "
                 f"the store starts, or now with: {flush}",
                 fatal=False,
