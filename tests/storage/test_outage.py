@@ -242,7 +242,9 @@ def test_an_sqlite_share_back_before_the_end_loses_nothing(
     share.mkdir()
     url = f"sqlite:///{share / 'runs.db'}"
     wait = _wait_for_the_writer(share / "runs.db", 1)
-    plan = plan_with({1: [wait, ["mv", str(share), str(away)]], 3: [["mv", str(away), str(share)]]})
+    gone, back = ["mv", str(share), str(away)], ["mv", str(away), str(share)]
+    # away for a while: the writer tries the cases that end meanwhile, and fails
+    plan = plan_with({1: [wait, gone], 2: [["sleep", "0.5"]], 3: [back]})
     result = hardlab.run(plan, store=url, quiet=True)
     assert result.passed and result.store_url is not None, result.errors
     _assert_complete(url, str(result.run_id))
