@@ -145,6 +145,19 @@ class SpoolResult:
     elsewhere: list[Spooled] = field(default_factory=list)
 
 
+_ABANDONED_S = 600.0
+"""A claim this old belongs to a writer that died while it wrote the file (it takes seconds)."""
+
+
+def _release_abandoned(folder: Path) -> None:
+    """Put back the spool files whose writer died while writing them, for the next to write."""
+    with contextlib.suppress(OSError):
+        for claimed in folder.glob(f"*{SUFFIX}{_CLAIMED}"):
+            with contextlib.suppress(OSError):
+                if time.time() - claimed.stat().st_mtime > _ABANDONED_S:
+                    os.rename(claimed, claimed.with_name(claimed.name[: -len(_CLAIMED)]))
+
+
 def _messages(path: Path) -> list[RunMessage]:
     with path.open("rb") as lines:
         lines.readline()
@@ -160,6 +173,7 @@ def flush(target: _Target, url: str, folder: Path | None = None) -> SpoolResult:
     """
     result = SpoolResult()
     key = store_key(url)
+    _release_abandoned(spool_dir() if folder is None else folder)
     for entry in spooled(folder):
         if entry.store != key:
             result.elsewhere.append(entry)
@@ -167,6 +181,7 @@ def flush(target: _Target, url: str, folder: Path | None = None) -> SpoolResult:
         claimed = entry.path.with_name(entry.path.name + _CLAIMED)
         try:
             os.rename(entry.path, claimed)
+            os.utime(claimed)  # when it was claimed: see _release_abandoned
         except OSError:
             continue  # another writer has it
         try:

@@ -227,10 +227,16 @@ def test_an_sqlite_share_gone_at_the_end_is_written_by_the_next_run(
     assert any("is gone" in n and str(share / "runs.db") in n for n in notices), notices
     assert not share.exists()  # the writer made no new, empty store in its place
 
+    # a writer that began to write it died: its claim is put back once old
+    claimed = spool.with_name(spool.name + ".writing")
+    spool.rename(claimed)
+    an_hour_ago = time.time() - 3600
+    os.utime(claimed, (an_hour_ago, an_hour_ago))
+
     away.rename(share)  # the share is back
     again = hardlab.run(plan_with({}), store=url, quiet=True)
     assert again.passed and again.store_url is not None
-    assert not spool.exists()
+    assert not spool.exists() and not claimed.exists()
     _assert_complete(url, str(result.run_id))
     _assert_complete(url, str(again.run_id))
 
