@@ -1,12 +1,19 @@
-"""The store writer process: ``python -m hardlab.storage._worker URL``.
+"""The store writer process: ``python -m hardlab.storage._worker``.
 
+The store's URL comes in ``$HARDLAB_WRITER_STORE`` (or as the argument).
 Reads run messages (`hardlab.storage._messages`, one a line) on stdin and
-commits them in batches: a batch is what arrives within 50 ms of its first
-message (a run's end is committed at once), so a fast plan costs few
-transactions and a slow one commits every case moments after it ends.
-Replies on stdout: ``ready``, ``error``, ``done``. If stdin ends before the
-run's ``finish`` (the run's process died), it commits what it has and marks
-the run ``interrupted``.
+commits them: a message after a quiet moment at once, messages in quick
+succession in batches of what arrives within 50 ms (a run's end is committed
+at once), so a fast plan costs few transactions and a slow one commits every
+case as it ends. Replies on stdout: ``ready``, ``error``, ``done``. If stdin
+ends before the run's ``finish`` (the run's process died), it commits what it
+has and marks the run ``interrupted``.
+
+A store that becomes unavailable (`StorageError.transient`: a database
+restarting, a file gone or read-only, a full disk) is tried again with
+backoff while the run goes on; what it has not taken some seconds after the
+run's end is kept in the spool (`hardlab.storage._spool`), which the next
+writer for the store writes once it has opened it.
 
 An SQLite store is written through the standard library's ``sqlite3`` and
 `hardlab.storage._write` only: the writer shares a two-core stand with the
