@@ -510,9 +510,15 @@ class _Writer:
         self.next_try = time.monotonic() + RETRIES[min(self._failures, len(RETRIES)) - 1]
         if self._problem is None:
             self._problem = str(exc)
+            # SQLite's errors name their fix already (`_fix`); a server's, not
+            fix = (
+                ""
+                if isinstance(self.store, SqliteTarget)
+                else "; check that the database server is running and reachable from here"
+            )
             _reply(
                 Failed(
-                    f"{exc}. The run goes on; the writer keeps trying, and what the store "
+                    f"{exc}{fix}. The run goes on; the writer keeps trying, and what the store "
                     "has not taken by the run's end is kept on this computer for it",
                     fatal=False,
                 )
