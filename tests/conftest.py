@@ -165,8 +165,10 @@ def _pg_binaries() -> Path | None:
 class PostgresServer:
     """A PostgreSQL server the suite can create databases on."""
 
-    def __init__(self, admin_url: str) -> None:
+    def __init__(self, admin_url: str, control: tuple[list[str], list[str]] | None = None) -> None:
         self.admin_url = admin_url
+        self.control = control
+        """The commands that stop and start the server (None: a server the suite did not start)."""
         self._count = 0
 
     def new_database(self, prefix: str = "hardlab_test") -> str:
@@ -224,22 +226,37 @@ def postgres() -> Iterator[PostgresServer | str]:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     log = root / "server.log"
+    start = [
+        *prefix,
+        str(binaries / "pg_ctl"),
+        "-D",
+        str(data),
+        "-l",
+        str(log),
+        "-w",
+        "-t",
+        "60",
+        "-o",
+        f"-k {sockets} -p {port} -c listen_addresses='' -c fsync=off "
+        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+        "start",
+    ]
+    stop = [*prefix, str(binaries / "pg_ctl"), "-D", str(data), "-w", "-m", "fast", "stop"]
     commands = [
-        [str(binaries / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
+        [*prefix, str(binaries / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
          "-E", "UTF8", "--no-sync"],
-        [str(binaries / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "60", "-o",
-         f"-k {sockets} -p {port} -c listen_addresses='' -c fsync=off "
-         "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
-         "start"],
+        start,
     ]  # fmt: skip
     for command in commands:
-        done = subprocess.run([*prefix, *command], capture_output=True, text=True, check=False)
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             tail = log.read_text()[-2000:] if log.exists() else ""
             yield f"cannot start PostgreSQL ({command[0]}): {done.stderr.strip()} {tail}"
             return
     try:
-        yield PostgresServer(f"postgresql+psycopg://postgres@/postgres?host={sockets}&port={port}")
+        yield PostgresServer(
+            f"postgresql+psycopg://postgres@/postgres?host={sockets}&port={port}", (stop, start)
+        )
     finally:
         subprocess.run(
             [*prefix, str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],

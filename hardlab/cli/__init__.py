@@ -286,7 +286,7 @@ def _history_parsers(commands: Any) -> None:
 
     db = commands.add_parser(
         "db",
-        help="the store's schema: info, upgrade",
+        help="the store's schema and spool: info, upgrade, flush",
         description="Look at the store, or migrate it to this hardlab's schema.",
     )
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
@@ -303,6 +303,14 @@ def _history_parsers(commands: Any) -> None:
         "this hardlab's, and how many runs it holds.",
     )
     _db_option(info)
+    flush = db_commands.add_parser(
+        "flush",
+        help="write the runs kept on this computer while the store was unavailable",
+        description="Write the runs this computer kept (in hardlab's unsaved folder) because "
+        "the store was unreachable, full or read-only when they ended. The next run that "
+        "uses the store does it too.",
+    )
+    _db_option(flush)
 
 
 def _store_choice(args: argparse.Namespace) -> str | bool | None:
@@ -509,6 +517,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             if args.db_command == "upgrade":
                 return _db.cmd_db_upgrade(args)
+            if args.db_command == "flush":
+                return _db.cmd_db_flush(args)
             return _db.cmd_db_info(args)
     except HardlabError as exc:
         print(f"hardlab: error: {exc}", file=sys.stderr)

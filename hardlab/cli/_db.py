@@ -6,7 +6,7 @@ import argparse
 
 from hardlab.cli._common import open_store, safe_url, url_source
 
-__all__ = ["cmd_db_info", "cmd_db_upgrade"]
+__all__ = ["cmd_db_flush", "cmd_db_info", "cmd_db_upgrade"]
 
 
 def _head() -> str:
@@ -55,8 +55,36 @@ def cmd_db_info(args: argparse.Namespace) -> int:
                 lines.append(("schema", f"{revision}, older than hardlab's; upgrade: {upgrade}"))
             else:
                 lines.append(("schema", f"{revision}, newer than this hardlab's; upgrade hardlab"))
+        waiting = len(store.spooled_runs())
+        if waiting:
+            lines.append(
+                ("spooled", f"{waiting} run(s) kept here for it; write them: hardlab db flush")
+            )
     lines.append(("hardlab", f"{__version__} (schema {head})"))
     width = max(len(name) for name, _ in lines)
     for name, value in lines:
         print(f"{name.ljust(width)}  {value}")
     return 0
+
+
+def cmd_db_flush(args: argparse.Namespace) -> int:
+    """``hardlab db flush``: write the runs kept on this computer while the store was away.
+
+    Returns 0 when nothing is left waiting for the store, 1 when some runs still are.
+    """
+    from hardlab.storage import SpoolResult
+
+    with open_store(args.db) as store:
+        where = safe_url(store.url)
+        result: SpoolResult = store.flush_spool()
+    for run_id in result.written:
+        print(f"wrote run {run_id} to {where}")
+    for path, why in result.kept:
+        print(f"still kept in {path}: {why}")
+    others = sorted({entry.store for entry in result.elsewhere})
+    for other in others:
+        count = sum(entry.store == other for entry in result.elsewhere)
+        print(f"{count} run(s) kept for another store, {other}: hardlab db flush --db URL")
+    if not result.written and not result.kept:
+        print(f"no run is kept on this computer for {where}")
+    return 1 if result.kept else 0

@@ -84,9 +84,14 @@ class UnsavedReportSink:
             self._report = event.report
 
     def close(self) -> SinkOutcome:
-        """Save the report if the store did not confirm the run; say where it went."""
+        """Save the report if the store did not confirm the run; say where it went.
+
+        A run the store's writer kept in its spool (the store was unavailable at
+        the run's end) is not saved again: the spool holds the whole run, it is
+        written to the store when the store is back, and the store's notice says so.
+        """
         run, report = self._run, self._report
-        if run is None or report is None or self.store.saved:
+        if run is None or report is None or self.store.saved or self.store.spooled:
             return SinkOutcome()
         loader = JsonLoader(self.folder)
         run_id = str(run.run_id)

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from hardlab.storage._outbox import Outbox, OutboxEntry, OutboxResult
     from hardlab.storage._queries import RunFilter
     from hardlab.storage._sink import StoreSink, report_run_id
+    from hardlab.storage._spool import SpoolResult
     from hardlab.storage._store import Rows, Store
     from hardlab.storage._url import DB_ENV, default_url, resolve_url
     from hardlab.storage._version import SCHEMA_HEAD
@@ -25,6 +26,7 @@ __all__ = [
     "OutboxResult",
     "Rows",
     "RunFilter",
+    "SpoolResult",
     "Store",
     "StoreSink",
     "default_url",
@@ -45,6 +47,7 @@ _WHERE = {
     "default_url": "hardlab.storage._url",
     "resolve_url": "hardlab.storage._url",
     "StoreSink": "hardlab.storage._sink",
+    "SpoolResult": "hardlab.storage._spool",
     "report_run_id": "hardlab.storage._sink",
     "measurement_from_row": "hardlab.model.flat",
 }

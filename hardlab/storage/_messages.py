@@ -36,6 +36,7 @@ from json.encoder import encode_basestring_ascii as _quote
 from typing import Any, ClassVar
 
 __all__ = [
+    "STORE_URL_ENV",
     "Attempt",
     "Done",
     "Failed",
@@ -65,6 +66,10 @@ __all__ = [
 
 Json = Mapping[str, Any]
 """A JSON object, decoded."""
+
+STORE_URL_ENV = "HARDLAB_WRITER_STORE"
+"""The environment variable the run hands the writer its store's URL in (not its command
+line, where a database password would show in ``ps`` to every user of the computer)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,11 +202,12 @@ class Failed:
 
 @dataclass(frozen=True, slots=True)
 class Done:
-    """The finished run is committed (`ok`), or could not be."""
+    """The finished run is committed (`ok`), or could not be (kept in `spooled`, if there)."""
 
     op: ClassVar[str] = "done"
     ok: bool
     run_id: str | None = None
+    spooled: str | None = None
 
 
 Reply = Ready | Failed | Done
@@ -384,6 +390,8 @@ def encode_reply(reply: Reply) -> bytes:
         fields = {"op": reply.op, "message": reply.message, "fatal": reply.fatal}
     else:
         fields = {"op": reply.op, "ok": reply.ok, "run_id": reply.run_id}
+        if reply.spooled is not None:
+            fields["spooled"] = reply.spooled
     return (json.dumps(fields) + "\n").encode()
 
 
@@ -553,5 +561,8 @@ def decode_reply(line: bytes) -> Reply | None:
     if op == Failed.op:
         return Failed(str(fields.get("message")), bool(fields.get("fatal")))
     if op == Done.op:
-        return Done(bool(fields.get("ok")), fields.get("run_id"))
+        spooled = fields.get("spooled")
+        return Done(
+            bool(fields.get("ok")), fields.get("run_id"), None if spooled is None else str(spooled)
+        )
     return None

@@ -44,6 +44,7 @@ from hardlab.events import (
 )
 from hardlab.model.report import ResultRunStore
 from hardlab.storage._messages import (
+    STORE_URL_ENV,
     Done,
     Failed,
     Ready,
@@ -150,12 +151,15 @@ class StoreSink:
     Attributes:
         errors: What went wrong with the store during the run, if anything.
         saved: Whether the store confirmed the complete run.
+        spooled: Where the run is kept on this computer when the store could not take
+            it by the run's end (it is written to the store later), else None.
     """
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.errors: list[str] = []
         self.saved = False
+        self.spooled: str | None = None
         self.on_fatal: Callable[[str], None] | None = None
         """Called (from another thread) when the store fails for good during the run."""
         self.outbox: dict[str, str] | None = None
@@ -203,11 +207,13 @@ class StoreSink:
             kwargs["start_new_session"] = True
         try:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "hardlab.storage._worker", self.url],
+                [sys.executable, "-m", "hardlab.storage._worker"],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                # the URL (with any password) in the environment, readable by this
+                # user only, rather than on the command line for everyone
+                env={**os.environ, "PYTHONUNBUFFERED": "1", STORE_URL_ENV: self.url},
                 **kwargs,
             )
         except OSError as exc:
@@ -233,6 +239,7 @@ class StoreSink:
             elif isinstance(reply, Done):
                 # the run is committed: nothing the writer does from here concerns it
                 self.saved = reply.ok
+                self.spooled = reply.spooled
                 self._done.set()
                 return
         # the writer is gone: whoever waits must not wait any longer

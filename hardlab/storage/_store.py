@@ -60,6 +60,8 @@ from hardlab.storage._queries import (
 from hardlab.storage._rows import (
     rebuild_document,
 )
+from hardlab.storage._spool import SpoolResult, spooled_runs
+from hardlab.storage._spool import flush as flush_spool
 from hardlab.storage._url import resolve_url
 from hardlab.storage._version import revision_problem
 from hardlab.storage._write import OPEN, STALE_AFTER, RunWriter, pid_alive
@@ -373,7 +375,13 @@ class Store:
         with _translate("checking for interrupted runs", self.url), self.engine.connect() as conn:
             open_runs = self._runs(conn).open_runs()
         host = socket.gethostname()
-        dead = [run.id for run in open_runs if run.dead(host, now, stale_after)]
+        # a run kept in this computer's spool is not dead: the rest of it is coming
+        waiting = spooled_runs(self.url) if open_runs else set()
+        dead = [
+            run.id
+            for run in open_runs
+            if run.dead(host, now, stale_after) and run.id not in waiting
+        ]
         for run_id in dead:
             self.interrupt(run_id)
         return dead
@@ -407,6 +415,24 @@ class Store:
         """
         with self._write("writing a run") as conn:
             self._runs(conn).apply(messages)
+
+    def flush_spool(self, folder: Path | None = None) -> SpoolResult:
+        """Write the runs this computer kept for the store while it was unavailable.
+
+        A run whose store was unreachable, full or read-only at its end is kept
+        in hardlab's ``unsaved`` folder (`folder`) as the messages its writer
+        could not commit; every writer that opens the store writes them, and so
+        does this (``hardlab db flush``). Each is written whole or kept.
+
+        Returns:
+            The runs written, those still kept for this store (and why), and
+            those kept for other stores.
+        """
+        return flush_spool(self, self.url, folder)
+
+    def spooled_runs(self, folder: Path | None = None) -> set[str]:
+        """The ids of the runs this computer keeps for the store (see `flush_spool`)."""
+        return spooled_runs(self.url, folder)
 
     def save_report(
         self,

@@ -1,12 +1,19 @@
-"""The store writer process: ``python -m hardlab.storage._worker URL``.
+"""The store writer process: ``python -m hardlab.storage._worker``.
 
+The store's URL comes in ``$HARDLAB_WRITER_STORE`` (or as the argument).
 Reads run messages (`hardlab.storage._messages`, one a line) on stdin and
-commits them in batches: a batch is what arrives within 50 ms of its first
-message (a run's end is committed at once), so a fast plan costs few
-transactions and a slow one commits every case moments after it ends.
-Replies on stdout: ``ready``, ``error``, ``done``. If stdin ends before the
-run's ``finish`` (the run's process died), it commits what it has and marks
-the run ``interrupted``.
+commits them: a message after a quiet moment at once, messages in quick
+succession in batches of what arrives within 50 ms (a run's end is committed
+at once), so a fast plan costs few transactions and a slow one commits every
+case as it ends. Replies on stdout: ``ready``, ``error``, ``done``. If stdin
+ends before the run's ``finish`` (the run's process died), it commits what it
+has and marks the run ``interrupted``.
+
+A store that becomes unavailable (`StorageError.transient`: a database
+restarting, a file gone or read-only, a full disk) is tried again with
+backoff while the run goes on; what it has not taken some seconds after the
+run's end is kept in the spool (`hardlab.storage._spool`), which the next
+writer for the store writes once it has opened it.
 
 An SQLite store is written through the standard library's ``sqlite3`` and
 `hardlab.storage._write` only: the writer shares a two-core stand with the
@@ -39,6 +46,7 @@ from typing import Any, Protocol
 
 from hardlab.errors import HardlabError, StorageError
 from hardlab.storage._messages import (
+    STORE_URL_ENV,
     Done,
     Failed,
     Finish,
@@ -49,6 +57,9 @@ from hardlab.storage._messages import (
     decode,
     encode_reply,
 )
+from hardlab.storage._spool import flush as flush_spool
+from hardlab.storage._spool import spooled_runs, store_key
+from hardlab.storage._spool import write as write_spool
 from hardlab.storage._version import SCHEMA_HEAD, VERSION_TABLE, sqlite_file
 from hardlab.storage._write import RunWriter
 
@@ -56,6 +67,11 @@ HEARTBEAT_S = 30.0
 BATCH_WINDOW_S = 0.05
 BATCH_MAX = 2000
 RETRIES = (0.2, 0.5, 1.0, 2.0, 5.0)
+"""Seconds between tries while the store is unavailable (the last one repeats)."""
+GRACE_S = 10.0
+"""How long the writer goes on trying once the run has ended, before it spools the rest."""
+GRACE_ENV = "HARDLAB_STORE_GRACE_S"
+"""Overrides `GRACE_S` (seconds)."""
 
 
 def _reply(reply: Reply) -> None:
@@ -192,6 +208,7 @@ class SqliteTarget:
         self.path = path
         self.url = url
         self._connection: sqlite3.Connection | None = None
+        self._identity: tuple[int, int] | None = None
 
     def __repr__(self) -> str:
         return f"SqliteTarget({self.url!r})"
@@ -226,7 +243,14 @@ class SqliteTarget:
     def _db(self) -> sqlite3.Connection:
         if self._connection is None:
             try:
-                connection = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+                # mode=rw: a file that went away (a network share unmounted) is an
+                # error to retry, never a new empty store in its place
+                connection = sqlite3.connect(
+                    f"{self.path.absolute().as_uri()}?mode=rw",
+                    uri=True,
+                    timeout=60,
+                    isolation_level=None,
+                )
             except sqlite3.Error as exc:
                 raise self._error("opening the store", exc) from exc
             try:
@@ -237,17 +261,54 @@ class SqliteTarget:
                     "busy_timeout=60000",
                 ):
                     connection.execute(f"PRAGMA {pragma}")
-            except sqlite3.Error as exc:
+                status = os.stat(self.path)
+            except (sqlite3.Error, OSError) as exc:
                 connection.close()
+                if isinstance(exc, OSError):
+                    raise self._gone(exc) from exc
                 raise self._error("opening the store", exc) from exc
+            self._identity = (status.st_dev, status.st_ino)
             self._connection = connection
         return self._connection
 
     def _error(self, what: str, exc: sqlite3.Error) -> StorageError:
         detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        error = StorageError(f"{what} failed on {self.url}: {detail}")
+        error = StorageError(f"{what} failed on {self.url}: {detail}{_fix(detail, self.path)}")
         error.transient = isinstance(exc, sqlite3.OperationalError)
+        if error.transient:
+            # the next try opens the file afresh (a share back, a disk with room again)
+            self.close()
         return error
+
+    def _gone(self, exc: OSError) -> StorageError:
+        error = StorageError(
+            f"the store {self.url} is unreachable: its file {self.path} is gone "
+            f"({exc.strerror or exc}); bring its folder (or network share) back"
+        )
+        error.transient = True
+        return error
+
+    def _check(self) -> None:
+        """Make sure the file written is still the store's, there and writable.
+
+        An open connection goes on writing into a file whose folder was removed
+        or whose share went away (or that was made read-only), and what it
+        writes then is lost: a stat and an access check a batch tell.
+        """
+        try:
+            status = os.stat(self.path)
+        except OSError as exc:
+            self.close()
+            raise self._gone(exc) from exc
+        if self._identity is not None and (status.st_dev, status.st_ino) != self._identity:
+            self.close()  # the share came back, or the file was put back: open it again
+        if not os.access(self.path, os.W_OK):
+            self.close()
+            error = StorageError(
+                f"the store {self.url} is read-only: make {self.path} and its folder writable again"
+            )
+            error.transient = True
+            raise error
 
     @contextlib.contextmanager
     def _write(self, what: str) -> Iterator[RunWriter]:
@@ -275,30 +336,66 @@ class SqliteTarget:
         import socket  # slow to import, and needed only when some run looks unfinished
 
         host, now = socket.gethostname(), datetime.now(timezone.utc)
+        waiting = spooled_runs(self.url)  # kept in the spool: the rest of the run is coming
         for run in runs:
-            if run.dead(host, now):
+            if run.dead(host, now) and run.id not in waiting:
                 self.interrupt(run.id)
 
     def apply(self, messages: Sequence[RunMessage | Mapping[str, Any]]) -> None:
         """Write a batch of run messages in one transaction."""
+        self._check()
         with self._write("writing a run") as writer:
             writer.apply(messages)
 
     def heartbeat(self, run_id: str) -> None:
         """Record that the run's writer is alive."""
+        self._check()
         with self._write("recording a heartbeat") as writer:
             writer.heartbeat(run_id)
 
     def interrupt(self, run_id: str) -> None:
         """Mark an unfinished run ``interrupted`` (its finished cases stay as they are)."""
+        self._check()
         with self._write("marking a run interrupted") as writer:
             writer.interrupt(run_id)
 
     def close(self) -> None:
         """Close the connection."""
         if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+            connection, self._connection = self._connection, None
+            with contextlib.suppress(sqlite3.Error):
+                connection.close()  # folding the log into a read-only file may fail
+
+
+def _fix(detail: str, path: Path) -> str:
+    """What to do about an SQLite error that stops the writer, if it says.
+
+    SQLite reports a write the disk refused as an I/O error whatever the
+    reason (the file size limit, a share gone, a failing disk): the free
+    space and the process's limit tell a full disk apart.
+    """
+    text = detail.lower()
+    if "readonly" in text or "read-only" in text:
+        return f"; the store is read-only: make {path} and its folder writable again"
+    if "full" not in text and "i/o error" not in text and "unable to open" not in text:
+        return ""
+    full = f"; the disk that holds {path} is full: free space on it"
+    with contextlib.suppress(OSError):
+        disk = os.statvfs(path.parent)
+        if disk.f_bavail * disk.f_frsize < 1 << 20:
+            return full
+    with contextlib.suppress(ImportError, OSError, ValueError):
+        import resource
+
+        limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+        if limit != resource.RLIM_INFINITY:
+            return (
+                f"; the store is full: its files reached the file size limit of "
+                f"{limit} bytes (ulimit -f); raise the limit or free space"
+            )
+    if "full" in text:
+        return full
+    return f"; check that {path} and its folder (or network share) are there and writable"
 
 
 def open_target(url: str) -> Target:
@@ -344,20 +441,174 @@ def _yield_to_the_run() -> None:
         os.sched_setscheduler(0, policy, os.sched_param(0))
 
 
+class _Writer:
+    """What the writer holds for the store: messages not yet committed, and the store's state.
+
+    While the store is unavailable (a database restarting, a file gone or
+    read-only, a full disk) the messages wait here and the writer tries again
+    with backoff; the run goes on meanwhile, as the writer keeps reading it.
+
+    Args:
+        store: The store, opened.
+        url: Its URL, as the run gave it.
+    """
+
+    def __init__(self, store: Target, url: str) -> None:
+        self.store = store
+        self.url = url
+        self.pending: list[RunMessage] = []
+        self.run_id: str | None = None
+        self.finished = False
+        self.next_try = 0.0
+        self.last_commit = -BATCH_WINDOW_S
+        self.last_beat = time.monotonic()
+        self._failures = 0
+        self._problem: str | None = None
+
+    def take(self, batch: list[RunMessage]) -> None:
+        """Queue messages the run sent (a start message gets this writer's process id)."""
+        for index, message in enumerate(batch):
+            if isinstance(message, Start):
+                self.run_id = message.run_id
+                batch[index] = dataclasses.replace(message, writer_pid=os.getpid())
+        self.pending += batch
+
+    def write(self) -> bool:
+        """Commit what is pending; False (and it stays pending) while the store is unavailable."""
+        while self.pending:
+            part = self.pending[:BATCH_MAX]
+            try:
+                self.store.apply(part)
+            except StorageError as exc:
+                if exc.transient:
+                    self._unavailable(exc)
+                    return False
+                _reply(Failed(str(exc), fatal=False))
+                written = False
+            else:
+                written = True
+                self._available()
+            del self.pending[: len(part)]
+            self.last_commit = self.last_beat = time.monotonic()
+            if any(isinstance(message, Finish) for message in part):
+                self.finished = True
+                _reply(Done(written, self.run_id))
+        return True
+
+    def beat(self) -> None:
+        """Record that the run is alive, if it has been quiet for a while."""
+        if self.run_id is None or self.finished or self.pending:
+            return
+        if time.monotonic() - self.last_beat < HEARTBEAT_S:
+            return
+        self.last_beat = time.monotonic()
+        with contextlib.suppress(StorageError):  # the next batch says if the store is gone
+            self.store.heartbeat(self.run_id)
+
+    def _unavailable(self, exc: StorageError) -> None:
+        self._failures += 1
+        self.next_try = time.monotonic() + RETRIES[min(self._failures, len(RETRIES)) - 1]
+        if self._problem is None:
+            self._problem = str(exc)
+            # SQLite's errors name their fix already (`_fix`); a server's, not
+            fix = (
+                ""
+                if isinstance(self.store, SqliteTarget)
+                else "; check that the database server is running and reachable from here"
+            )
+            _reply(
+                Failed(
+                    f"{exc}{fix}. The run goes on; the writer keeps trying, and what the store "
+                    "has not taken by the run's end is kept on this computer for it",
+                    fatal=False,
+                )
+            )
+
+    def _available(self) -> None:
+        if self._problem is not None:
+            _reply(
+                Failed(
+                    f"the store {store_key(self.url)} is back: everything the run sent is written",
+                    fatal=False,
+                )
+            )
+        self._problem = None
+        self._failures = 0
+
+    def drain(self, grace: float) -> None:
+        """After the run's end: keep trying for `grace` seconds, then spool what is left."""
+        deadline = time.monotonic() + grace
+        while self.pending:
+            if time.monotonic() >= self.next_try and self.write():
+                break
+            now = time.monotonic()
+            if now >= deadline:
+                break
+            time.sleep(max(0.0, min(self.next_try, deadline) - now))
+        if self.pending:
+            self._spool()
+        elif self.run_id is not None and not self.finished:
+            _retry(self.store.interrupt, self.run_id)
+
+    def _spool(self) -> None:
+        run_id = self.run_id or self.pending[0].run_id
+        where = store_key(self.url)
+        problem = self._problem or "it was unavailable"
+        try:
+            path = write_spool(self.url, run_id, self.pending)
+        except OSError as exc:
+            _reply(
+                Failed(
+                    f"the store {where} did not take the run ({problem}), and it could not "
+                    f"be kept on this computer either: {exc}",
+                    fatal=False,
+                )
+            )
+            _reply(Done(False, run_id))
+            return
+        flush = (
+            f"hardlab db flush --db {self.url}"
+            if where == self.url
+            else "hardlab db flush --db URL (the store's URL with its password)"
+        )
+        _reply(
+            Failed(
+                f"the store {where} did not take the run by its end. The run is "
+                f"kept in {path}; it is written to the store when the next run that uses "
+                f"the store starts, or now with: {flush}",
+                fatal=False,
+            )
+        )
+        _reply(Done(False, run_id, spooled=str(path)))
+
+    def flush_spool(self) -> None:
+        """Write the runs spooled for this store by earlier writers (the store is back)."""
+        result = flush_spool(self.store, self.url)
+        for path, why in result.kept:
+            _reply(Failed(f"a run kept in {path} is still not in the store: {why}", fatal=False))
+
+
 def main(argv: list[str]) -> int:
-    """Run the writer for the store at ``argv[0]``."""
+    """Run the writer for the store named by ``$HARDLAB_WRITER_STORE`` (or ``argv[0]``).
+
+    The run hands the URL over in the environment, which only its user can
+    read: on the command line, a database password would show in ``ps``.
+    """
     # The run handles Ctrl-C and SIGTERM; the writer keeps writing until its
-    # input ends, so that nothing sent is lost.
-    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+    # input ends, so that nothing sent is lost. SIGXFSZ: a file size limit
+    # reached is an error to report (the disk counts as full), not the end.
+    for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGXFSZ"):
         number = getattr(signal, name, None)
         if number is not None:
             signal.signal(number, signal.SIG_IGN)
+    url = os.environ.pop(STORE_URL_ENV, None) or argv[0]
+    grace = float(os.environ.get(GRACE_ENV) or GRACE_S)
     _yield_to_the_run()
     inbox: PipeInbox | ThreadInbox = (
         ThreadInbox() if sys.platform == "win32" else PipeInbox(sys.stdin.fileno())
     )
     try:
-        store = open_target(argv[0])
+        store = open_target(url)
     except HardlabError as exc:
         _reply(Failed(str(exc), fatal=True))
         while not inbox.ended():  # drain, so the run never blocks on a full pipe
@@ -365,40 +616,32 @@ def main(argv: list[str]) -> int:
             inbox.take()
         return 1
     _reply(Ready(os.getpid()))
-
-    run_id: str | None = None
-    finished = False
-    last_beat = time.monotonic()
+    writer = _Writer(store, url)
+    writer.flush_spool()
     while not inbox.ended():
-        inbox.wait(HEARTBEAT_S)
+        now = time.monotonic()
+        inbox.wait(max(0.0, writer.next_try - now) if writer.pending else HEARTBEAT_S)
         batch = _parse(inbox.take())
-        if batch and not inbox.ended() and not isinstance(batch[-1], Finish):
-            # Gather what arrives in the next moment into the same transaction:
-            # a fast plan then costs a few dozen commits instead of one a case.
-            # What is received is never at risk: the writer outlives its run.
+        if (
+            batch
+            and not writer.pending
+            and not inbox.ended()
+            and not isinstance(batch[-1], Finish)
+            and now - writer.last_commit < BATCH_WINDOW_S
+        ):
+            # Cases ending in quick succession: gather what arrives in the next
+            # moment into the same transaction, so a fast plan costs a few dozen
+            # commits instead of one a case. A case that ends after a quiet
+            # moment is committed at once: run and writer killed together (a
+            # power cut) then lose at most what was in flight.
             inbox.wait(BATCH_WINDOW_S, hangup_only=True)
             batch += _parse(inbox.take())
-        for index, message in enumerate(batch):
-            if isinstance(message, Start):
-                run_id = message.run_id
-                batch[index] = dataclasses.replace(message, writer_pid=os.getpid())
-        for start in range(0, len(batch), BATCH_MAX):
-            part = batch[start : start + BATCH_MAX]
-            written = _retry(store.apply, part)
-            last_beat = time.monotonic()
-            if any(isinstance(message, Finish) for message in part):
-                finished = True
-                _reply(Done(written, run_id))
-        if (
-            not batch
-            and run_id is not None
-            and not finished
-            and time.monotonic() - last_beat >= HEARTBEAT_S
-        ):
-            _retry(store.heartbeat, run_id)
-            last_beat = time.monotonic()
-    if run_id is not None and not finished:
-        _retry(store.interrupt, run_id)
+        writer.take(batch)
+        if writer.pending and time.monotonic() >= writer.next_try:
+            writer.write()
+        elif not batch:
+            writer.beat()
+    writer.drain(grace)
     store.close()
     with contextlib.suppress(BrokenPipeError, OSError, ValueError):
         sys.stdout.flush()

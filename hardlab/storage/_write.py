@@ -145,8 +145,23 @@ def pid_alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
-    return True
+        pass
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """Whether `pid` has exited and waits only to be reaped (Linux; elsewhere: no telling).
+
+    A killed run's writer stays a zombie until its parent (or init) reaps
+    it; signalling it still succeeds, yet it will never write again.
+    """
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read()
+    except OSError:
+        return False
+    # "pid (name) state ...": the name may hold spaces and parentheses
+    return fields[fields.rfind(b")") + 2 : fields.rfind(b")") + 3] in (b"Z", b"X")
 
 
 def _now() -> datetime:
