@@ -247,6 +247,7 @@ PACKED_COLUMNS: dict[str, frozenset[str]] = {
     MEASUREMENT_DAILY: frozenset(),
     MEASUREMENTS: frozenset(),
     MODULES: frozenset(),
+    OPERATOR_EVENTS: frozenset(),
     OUTBOX: frozenset(),
     RUNS: frozenset(),
 }

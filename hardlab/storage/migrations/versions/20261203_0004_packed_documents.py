@@ -12,7 +12,7 @@ takes the value too (what_if reads only the values outside new limits).
 SQLite gives the space back to new runs; ``VACUUM`` gives it back to the disk.
 
 Revision ID: 20261203_0004
-Revises: 20261122_0002
+Revises: 20261203_0003
 Create Date: 2026-12-03
 """
 
@@ -29,7 +29,7 @@ from sqlalchemy.dialects import postgresql
 from hardlab.storage._types import pack_json, unpack_json
 
 revision = "20261203_0004"
-down_revision = "20261122_0002"
+down_revision = "20261203_0003"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Operator events: the dialogs asked of the operator (with answers) and the messages shown.
 
 Revision ID: 20261203_0005
-Revises: 20261122_0002
+Revises: 20261203_0004
 Create Date: 2026-12-03
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "20261203_0005"
-down_revision = "20261122_0002"
+down_revision = "20261203_0004"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Runs whose plan could not run: why (collection errors, nothing selected).
 
-Revision ID: 20261203_0015
-Revises: 20261122_0002
+Revision ID: 20261203_0006
+Revises: 20261203_0005
 Create Date: 2026-12-03
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "20261203_0015"
-down_revision = "20261122_0002"
+revision = "20261203_0006"
+down_revision = "20261203_0005"
 branch_labels = None
 depends_on = None
 
