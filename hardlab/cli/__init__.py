@@ -202,8 +202,9 @@ def _history_parsers(commands: Any) -> None:
     export.add_argument(
         "--format",
         choices=[f.name for f in EXPORT_FORMATS],
-        required=True,
-        help="; ".join(f"{f.name}: {f.description}" for f in EXPORT_FORMATS),
+        default=EXPORT_FORMATS[0].name,
+        help=f"default {EXPORT_FORMATS[0].name}; "
+        + "; ".join(f"{f.name}: {f.description}" for f in EXPORT_FORMATS),
     )
     export.add_argument(
         "-o",
