@@ -560,6 +560,19 @@ def test_initialized_plan_passes(
     assert report.dut.serial_number
 
 
+def test_initialized_plan_without_a_serial_number_says_so_plainly(
+    cli: Callable[..., subprocess.CompletedProcess[str]], tmp_path: Path
+) -> None:
+    folder = tmp_path / "fresh"
+    assert cli("init", folder).returncode == 0
+    # only the rail: nothing reads the serial number
+    result = cli("run", folder, "-k", "rail", "--no-store")
+    assert result.returncode == 0, show(result)
+    output = result.stdout + result.stderr
+    assert "Testing completed: passed\n" in output, show(result)
+    assert "None" not in output, show(result)
+
+
 def test_initialized_plan_runs_from_its_folder(
     cli: Callable[..., subprocess.CompletedProcess[str]], tmp_path: Path
 ) -> None:
