@@ -565,7 +565,7 @@ def test_store_commands_on_each_database(cli: Cli, store_url: str, tmp_path: Pat
     with Store(store_url) as store:
         run_id = store.run_row(failed_id)["id"]
         expected = json_loader_text(store.get_report(run_id), run_id, tmp_path / "loader")
-    assert exported == expected
+    assert exported == expected + "\n"  # JsonLoader's text, and a text file's last newline
     assert json.loads(exported)["dut"]["serial_number"] == "SN-P1"
 
 
