@@ -6,8 +6,11 @@ The sections ``[database]``, ``[frontend]``, ``[stand_cloud]`` and hardlab's
 own ``[hardlab]`` (start arguments the operator station asks for) know their
 keys. Where HardPy throws the whole file away over one unknown key (its own
 example spells ``enabled`` for ``enable``), hardlab ignores that key and says
-so in a `HardlabWarning` that names it and suggests the right spelling. A
-value of the wrong type, or a file that is not TOML, is a `ConfigError`.
+so in a `HardlabWarning` that names it and suggests the right spelling.
+Where HardPy takes any key (the top level, ``[[test_configs]]`` entries), a
+key that looks like a known one misspelt (``[databse]``, ``test_name``) gets
+the same warning. A value of the wrong type, or a file that is not TOML, is
+a `ConfigError`.
 """
 
 from __future__ import annotations
@@ -472,6 +475,50 @@ def _drop_unknown_keys(raw: dict[str, Any], exc: ValidationError, source: str) -
     return dropped
 
 
+_NEAR_MISS = 0.8
+"""How alike an extra key must be to a known one to be taken for its misspelling.
+
+HardPy keeps unknown top-level keys and tables (``[extra_args]``) as the
+plan's own settings, so only near misses are reported there: ``[databse]``
+and ``test_name`` are, ``[extra_args]`` (0.6 from ``extra_info``) is not.
+"""
+
+
+def _warn_near_misses(raw: dict[str, Any], source: str) -> None:
+    """Warn about extra keys where HardPy allows them, when they look like a known key misspelt.
+
+    The top level and ``[[test_configs]]`` entries take any key (HardPy keeps
+    them), so a typo there would silently leave the setting at its default.
+    """
+    places: list[tuple[str, dict[str, Any], type[BaseModel]]] = [("", raw, HardpyConfig)]
+    entries = raw.get("test_configs")
+    if isinstance(entries, list):
+        places += [
+            (f"test_configs[{index}].", entry, TestConfig)
+            for index, entry in enumerate(entries)
+            if isinstance(entry, dict)
+        ]
+    for prefix, table, model in places:
+        known = list(model.model_fields)
+        for key, value in table.items():
+            if key in model.model_fields:
+                continue
+            close = difflib.get_close_matches(str(key), known, n=1, cutoff=_NEAR_MISS)
+            if not close:
+                continue
+            if isinstance(value, dict):
+                what, meant = f"table [{prefix}{key}]", f"[{prefix}{close[0]}]"
+            else:
+                what, meant = f"key {prefix}{key}", f"{prefix}{close[0]}"
+            warnings.warn(
+                f"{source}: {what} is not one hardpy.toml knows; did you mean {meant}? "
+                "It is kept as the plan's own setting and changes nothing (HardPy ignores "
+                "it too)",
+                HardlabWarning,
+                stacklevel=4,
+            )
+
+
 def _explain(exc: ValidationError, source: str) -> str:
     lines = [f"{source} is not valid:"]
     for error in exc.errors():
@@ -556,6 +603,7 @@ def parse_config(
         ConfigError: If a value has the wrong type, or the tables nest too deeply.
     """
     _check_depth(raw, source)
+    _warn_near_misses(raw, source)
     data = copy.deepcopy(raw)
     for _ in range(20):  # each pass drops the unknown keys one validation error reports
         try:

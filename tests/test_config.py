@@ -305,6 +305,60 @@ def test_top_level_unknown_keys_do_not_warn(tmp_path: Path) -> None:
     assert config.whatever == "x"  # type: ignore[attr-defined]
 
 
+def test_misspelt_top_level_table_and_key_warn_with_the_right_spelling(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        """
+        test_name = "Power board"
+
+        [databse]
+        url = "sqlite:///stand.db"
+        """,
+    )
+    with pytest.warns(HardlabWarning) as record:
+        config = load_config(tmp_path)
+    messages = sorted(str(w.message) for w in record if issubclass(w.category, HardlabWarning))
+    path = str(tmp_path / CONFIG_FILE)
+    assert messages == [
+        f"{path}: key test_name is not one hardpy.toml knows; did you mean tests_name? "
+        "It is kept as the plan's own setting and changes nothing (HardPy ignores it too)",
+        f"{path}: table [databse] is not one hardpy.toml knows; did you mean [database]? "
+        "It is kept as the plan's own setting and changes nothing (HardPy ignores it too)",
+    ]
+    # as HardPy: kept as extras, the real settings at their defaults
+    assert config.test_name == "Power board"  # type: ignore[attr-defined]
+    assert config.tests_name == ""
+    assert config.database.url is None
+
+
+def test_misspelt_key_in_a_test_config_entry_warns_with_its_path(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        """
+        [[test_configs]]
+        name = "quick"
+
+        [[test_configs]]
+        name = "full"
+        descriptoin = "every case"
+        owner = "QA"
+        """,
+    )
+    with pytest.warns(HardlabWarning) as record:
+        config = load_config(tmp_path)
+    (message,) = [str(w.message) for w in record if issubclass(w.category, HardlabWarning)]
+    assert "key test_configs[1].descriptoin is not one hardpy.toml knows" in message
+    assert "did you mean test_configs[1].description?" in message
+    assert config.test_configs[1].description == ""
+
+
+def test_extra_tables_unlike_any_known_key_stay_silent(tmp_path: Path) -> None:
+    # HardPy's own example: [extra_args] is close to nothing hardpy.toml knows
+    _write(tmp_path, '[extra_args]\nport = 1\n[[test_configs]]\nname = "a"\nowner = "QA"\n')
+    config = _no_warnings_load(tmp_path)
+    assert config.extra_args == {"port": 1}  # type: ignore[attr-defined]
+
+
 # --------------------------------------------------------------- bad values
 
 

@@ -226,8 +226,9 @@ def _history_parsers(commands: Any) -> None:
     export.add_argument(
         "--format",
         choices=[f.name for f in EXPORT_FORMATS],
-        required=True,
-        help="; ".join(f"{f.name}: {f.description}" for f in EXPORT_FORMATS),
+        default=EXPORT_FORMATS[0].name,
+        help=f"default {EXPORT_FORMATS[0].name}; "
+        + "; ".join(f"{f.name}: {f.description}" for f in EXPORT_FORMATS),
     )
     export.add_argument(
         "-o",
@@ -316,12 +317,17 @@ def _history_parsers(commands: Any) -> None:
 def _store_choice(args: argparse.Namespace) -> str | bool | None:
     if args.no_store:
         return False
-    if args.db is None:
-        return None
-    from hardlab.storage import resolve_url
+    from hardlab.cli._common import check_store
+    from hardlab.storage import DB_ENV, resolve_url
 
+    if args.db is None:
+        if os.environ.get(DB_ENV):
+            check_store(resolve_url(None), f"${DB_ENV}", no_store=True)
+        return None
     # a relative file path means one here, not in the plan folder the run changes into
-    return resolve_url(args.db)
+    url = resolve_url(args.db)
+    check_store(url, "--db", no_store=True)
+    return url
 
 
 def _print_stored(run_id: str, url: str | None) -> None:
@@ -359,6 +365,7 @@ def _cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
     from hardlab.cli._view import TerminalView
     from hardlab.operators import ScriptedOperator, TerminalOperator
 
+    store = _store_choice(args)  # a store the run cannot use stops it before it starts
     operator: Any
     if args.answers:
         operator = ScriptedOperator.from_file(args.answers)
@@ -382,7 +389,7 @@ def _cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
             start_args=dict(args.start_args),
             operator=operator,
             report_dir=args.report_dir,
-            store=_store_choice(args),
+            store=store,
             listeners=[view] if view else [],
             tests_name=args.tests_name,
             hardpy_alias={"auto": None, "always": True, "never": False}[args.hardpy_alias],
@@ -409,6 +416,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from hardlab.sim import DEMO_PLAN
 
     plan = DEMO_PLAN
+    store = _store_choice(args)
     operator: Any = (
         TerminalOperator(stdin=sys.stdin, stdout=sys.stdout)
         if args.interactive
@@ -427,7 +435,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             start_args=start_args,
             operator=operator,
             report_dir=args.report_dir,
-            store=_store_choice(args),
+            store=store,
             listeners=[view],
             quiet=True,
             attempt_delay=0.2,

@@ -17,6 +17,7 @@ __all__ = [
     "MIN_SHORT_ID",
     "RUN_STATUSES",
     "CliError",
+    "check_store",
     "cwd_config",
     "db_option",
     "open_store",
@@ -61,10 +62,72 @@ def open_store(db: str | None) -> Store:
 
     Raises:
         ConfigError: If `db` is not a database URL or ``hardpy.toml`` is invalid.
+        CliError: If the store named by `db` or ``$HARDLAB_DB_URL`` cannot be used
+            (see `check_store`).
     """
-    from hardlab.storage import Store
+    from hardlab.storage import DB_ENV, Store, resolve_url
 
+    if db is not None:
+        check_store(resolve_url(db), "--db")
+    elif os.environ.get(DB_ENV):
+        check_store(resolve_url(None), f"${DB_ENV}")
     return Store(db, config=cwd_config())
+
+
+# the database driver each SQLAlchemy dialect name loads, and where it comes from
+_DRIVERS = {
+    "psycopg": ("psycopg", 'pip install "hardlab[postgres]"'),
+    "psycopg2": ("psycopg2", "pip install psycopg2-binary"),
+    "pg8000": ("pg8000", "pip install pg8000"),
+}
+
+
+def check_store(url: str, source: str, *, no_store: bool = False) -> None:
+    """Refuse a store that cannot be used, before anything runs: one message, what to do.
+
+    A run whose store cannot be used would still run and keep its report as
+    a file; a bad ``--db`` is a mistake to fix first, not a test result. This
+    looks, without connecting: an SQLite file's folder exists (hardlab's own
+    data folder is created), PostgreSQL's driver is installed, the database
+    is one hardlab stores in.
+
+    Args:
+        url: The resolved store URL (`hardlab.storage.resolve_url`).
+        source: Where it came from, for the message (``--db``, ``$HARDLAB_DB_URL``).
+        no_store: Whether the command takes ``--no-store`` (say so as the way out).
+
+    Raises:
+        CliError: If the store cannot be used; the URL is shown with its password hidden.
+    """
+    from hardlab.storage import default_url
+
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return  # not a URL at all: Store says so
+    backend, _, driver = scheme.partition("+")
+    problem = ""
+    if backend == "sqlite":
+        path, _, _ = rest.removeprefix("/").partition("?")
+        folder = Path(path).parent
+        default_folder = Path(default_url().removeprefix("sqlite:///")).parent
+        if path and path != ":memory:" and not folder.is_dir() and folder != default_folder:
+            what = "is not a folder" if folder.exists() else "does not exist"
+            # not created: a mistyped folder would hide the runs where nobody looks
+            problem = f"the folder {folder} {what}; create it first (mkdir -p {folder})"
+    elif backend in ("postgresql", "postgres"):
+        import importlib
+
+        module, install = _DRIVERS.get(driver or "psycopg2", (driver, f"pip install {driver}"))
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            problem = f"PostgreSQL's driver {module} is not installed; install it: {install}"
+    else:
+        problem = "hardlab stores runs in SQLite or PostgreSQL only"
+    if problem:
+        way_out = "; or run without storing the run: --no-store" if no_store else ""
+        msg = f"cannot use the store {safe_url(url)} ({source}): {problem}{way_out}"
+        raise CliError(msg)
 
 
 def url_source(db: str | None) -> str:

@@ -30,7 +30,11 @@ def _options_of(option: str) -> str:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """``hardlab export RUN_ID --format F``: the run as a report file, or on stdout."""
+    """``hardlab export RUN_ID [--format F]``: the run as a report file, or on stdout.
+
+    The file is the format's text and a newline at its end (HardPy JSON: what
+    `JsonLoader` writes, then one). The format defaults to HardPy JSON.
+    """
     from hardlab.exchange import export_format, read_stored_run
 
     chosen = export_format(args.format)
@@ -51,11 +55,15 @@ def cmd_export(args: argparse.Namespace) -> int:
             raise CliError(msg)
         run = read_stored_run(store, args.run_id, attempts=not chosen.report_only)
     body = chosen.write(run, options)
+    # A text file ends with a newline (cat, diff, `>>` and shells expect it). The
+    # formats' text stays what they define, HardPy JSON byte for byte what
+    # JsonLoader writes; the newline is only at the end of the file, where JSON
+    # readers skip it.
+    if not body.endswith("\n"):
+        body += "\n"
     if args.output is None or args.output == "-":
         out = sys.stdout.buffer
         out.write(body.encode("utf-8"))
-        if sys.stdout.isatty() and not body.endswith("\n"):
-            out.write(b"\n")
         out.flush()
         return 0
     target = Path(args.output)

@@ -37,7 +37,9 @@ def board():
 def finish():
     report = hardlab.get_current_report()
     if report is not None:
-        print(f"Testing completed: {report.status.value} ({report.dut.serial_number})")
+        serial = report.dut.serial_number  # None when the run ended before it was read
+        board = f" ({serial})" if serial else ""
+        print(f"Testing completed: {report.status.value}{board}")
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -41,6 +41,11 @@ class RunResult:
             nothing: its report lists every case ``ready``.
         extra: More about the run, for the entry point that made it.
         slot: The stand slot the run occupied (``hardlab run --slots``), or None.
+        output: pytest's own terminal output, when it was kept out of the
+            notebook: a run in a Jupyter kernel shows the live panel, not
+            pytest's session text (``print(result.output)`` shows it); empty
+            elsewhere, where pytest writes to the terminal (or ``quiet=True``
+            silenced it).
     """
 
     run_id: uuid.UUID
@@ -55,6 +60,7 @@ class RunResult:
     node_ids: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
     extra: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     slot: int | None = None
+    output: str = field(default="", repr=False, compare=False)
 
     @property
     def passed(self) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.metadata
+import io
 import os
 import sys
 import threading
@@ -117,6 +118,39 @@ def _plan_dir(paths: list[Path], config_dir: str | PathLike[str] | None, base: P
     return first if first.is_dir() else first.parent
 
 
+def in_kernel() -> bool:
+    """Whether this process runs a Jupyter (ipykernel) kernel: its prints are a cell's output.
+
+    Looked up in ``sys.modules``: nothing is imported.
+    """
+    app = sys.modules.get("ipykernel.kernelapp")
+    if app is None:
+        return False
+    try:
+        return bool(app.IPKernelApp.initialized())
+    except Exception:  # noqa: BLE001 - an ipykernel without this API: not one we know
+        return False
+
+
+def _kept_terminal(into: io.StringIO) -> object:
+    """A pytest plugin that writes pytest's terminal report into `into` instead of stdout."""
+    import pytest
+
+    class KeptTerminal:
+        # the reporter's own options (-v, -ra from an ini file) keep working: only
+        # where it writes changes
+        @pytest.hookimpl(trylast=True)
+        def pytest_configure(self, config: pytest.Config) -> None:
+            manager = config.pluginmanager
+            reporter = manager.get_plugin("terminalreporter")
+            if reporter is not None:
+                manager.unregister(reporter)
+                config.option.color = "no"  # text to read back, without escape sequences
+                manager.register(pytest.TerminalReporter(config, into), "terminalreporter")
+
+    return KeptTerminal()
+
+
 def kernel_main_thread() -> bool:
     """Whether this is the main thread of a process that runs a Jupyter (ipykernel) kernel.
 
@@ -125,13 +159,7 @@ def kernel_main_thread() -> bool:
     """
     if threading.current_thread() is not threading.main_thread():
         return False
-    app = sys.modules.get("ipykernel.kernelapp")
-    if app is None:
-        return False
-    try:
-        return bool(app.IPKernelApp.initialized())
-    except Exception:  # noqa: BLE001 - an ipykernel without this API: not one we know
-        return False
+    return in_kernel()
 
 
 def refuse_kernel_block(operator: object) -> None:
@@ -357,7 +385,9 @@ def run(
         config_dir: Where ``hardpy.toml`` is (default: the plan folder).
         hardpy_alias: Serve ``import hardpy`` from hardlab: None (default)
             when HardPy is not installed, True always, False never.
-        quiet: Silence pytest's own terminal output.
+        quiet: Silence pytest's own terminal output. In a notebook (a
+            Jupyter kernel) it never reaches the cell: without `quiet` it
+            is kept in `RunResult.output`.
         attempt_delay: Seconds between attempts of ``attempt(n)`` cases (1).
         chdir: Run in the plan folder (one such run at a time per process).
         handle_sigterm: Stop the run cleanly on SIGTERM (main thread only).
@@ -663,6 +693,9 @@ def execute(spec: RunSpec) -> RunResult:
         select=spec.select,
         capture=spec.capture,
     )
+    # In a notebook the run shows itself (panel, result); pytest's session text
+    # would bury the cell's output, so it is kept in the result instead.
+    kept = io.StringIO() if not spec.quiet and in_kernel() else None
     started = time.perf_counter()
     alias = install_alias(spec.hardpy_alias)
     try:
@@ -670,7 +703,11 @@ def execute(spec: RunSpec) -> RunResult:
             _working_directory(plan_dir, spec.chdir),
             isolated_imports(lambda: [plan_dir, *plugin.roots]),
         ):
-            plugins: list[object] = [plugin, QuietTerminal()] if spec.quiet else [plugin]
+            plugins: list[object] = [plugin]
+            if spec.quiet:
+                plugins.append(QuietTerminal())
+            elif kept is not None:
+                plugins.append(_kept_terminal(kept))
             exit_code = int(pytest.main(command, plugins=plugins))
     finally:
         alias.remove()
@@ -683,6 +720,8 @@ def execute(spec: RunSpec) -> RunResult:
         ):
             report = state.snapshot()
         else:
+            if kept is not None:  # why pytest could not run belongs in the cell
+                sys.stdout.write(kept.getvalue())
             msg = (
                 f"pytest could not run the plan {plan_dir} (exit code {exit_code}); "
                 "its message is printed above"
@@ -701,6 +740,7 @@ def execute(spec: RunSpec) -> RunResult:
         store_url=plugin.saved.get(STORED_IN),
         node_ids=_node_ids(plugin),
         slot=spec.slot,
+        output=kept.getvalue() if kept is not None else "",
     )
 
 

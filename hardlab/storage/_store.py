@@ -574,21 +574,36 @@ class Store:
         return dict(row._mapping)
 
     def _full_id(self, conn: Connection, run_id: str) -> str:
-        """Accept a unique prefix of a run id, as git accepts short hashes."""
-        ids = (
-            conn.execute(
-                select(RunRow.id).where(RunRow.id.startswith(run_id, autoescape=True)).limit(2)
-            )
-            .scalars()
-            .all()
-        )
-        if not ids:
+        """Accept a unique prefix of a run id, as git accepts short hashes.
+
+        An ambiguous prefix is refused with the runs it matches (the first
+        ten, by id: time order), so the right one can be picked from the message.
+        """
+        shown = 10
+        rows = conn.execute(
+            select(RunRow.id, RunRow.name, RunRow.dut_serial_number, RunRow.status)
+            .where(RunRow.id.startswith(run_id, autoescape=True))
+            .order_by(RunRow.id)
+            .limit(shown + 1)
+        ).all()
+        if not rows:
             msg = f"no run {run_id!r} in {_safe(self.url)} (list runs with: hardlab runs)"
             raise StorageError(msg)
-        if len(ids) > 1:
-            msg = f"run id {run_id!r} is ambiguous in {_safe(self.url)}; give more characters"
+        if len(rows) > 1:
+            # repr: a stored name is whatever the test wrote, escape sequences included
+            lines = [
+                f"  {row.id}  {row.status}  {row.name!r}"
+                + (f"  {row.dut_serial_number!r}" if row.dut_serial_number else "")
+                for row in rows[:shown]
+            ]
+            if len(rows) > shown:
+                lines.append("  ... and more (list them with: hardlab runs)")
+            msg = (
+                f"run id {run_id!r} is ambiguous in {_safe(self.url)}; give more characters. "
+                "It matches:\n" + "\n".join(lines)
+            )
             raise StorageError(msg)
-        return str(ids[0])
+        return str(rows[0].id)
 
     def short_ids(self, run_ids: Sequence[str], *, min_length: int = 1) -> dict[str, str]:
         """The shortest prefix of each run id that names it alone in this store.

@@ -360,6 +360,72 @@ def test_run_missing_plan(
     assert "Traceback" not in result.stderr
 
 
+def test_run_with_postgresql_and_no_driver_stops_before_the_run(
+    cli: Callable[..., subprocess.CompletedProcess[str]],
+    make_plan: MakePlan,
+    tmp_path: Path,
+    hardlab_home: Path,
+) -> None:
+    # an installation without psycopg: a package of that name that cannot be imported
+    blocked = tmp_path / "no_psycopg"
+    (blocked / "psycopg").mkdir(parents=True)
+    (blocked / "psycopg" / "__init__.py").write_text("raise ImportError('psycopg blocked')\n")
+    pythonpath = os.pathsep.join(filter(None, [str(blocked), os.environ.get("PYTHONPATH")]))
+    plan = make_plan(PASSING_PLAN)
+    url = "postgresql://tester:s3cret@127.0.0.1:1/runs"
+    result = cli("run", plan, "--db", url, "--no-operator", PYTHONPATH=pythonpath)
+    assert result.returncode == 4, show(result)  # not 1, a failed test
+    assert result.stdout == "", show(result)  # the run did not start: no live view, no FAILED
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("hardlab: error: "), line
+    assert "postgresql+psycopg://tester:***@127.0.0.1:1/runs (--db)" in line
+    assert "s3cret" not in line
+    assert 'pip install "hardlab[postgres]"' in line
+    assert "--no-store" in line
+    assert list(hardlab_home.rglob("*")) == []  # no report left in unsaved/
+
+    env_store = cli("run", plan, "--no-operator", PYTHONPATH=pythonpath, HARDLAB_DB_URL=url)
+    assert env_store.returncode == 4, show(env_store)
+    assert "($HARDLAB_DB_URL)" in env_store.stderr and "--no-store" in env_store.stderr
+    demo = cli("demo", "--db", url, PYTHONPATH=pythonpath)
+    assert demo.returncode == 4 and demo.stdout == "", show(demo)
+    runs = cli("runs", "--db", url, PYTHONPATH=pythonpath)
+    assert runs.returncode == 4, show(runs)
+    assert 'pip install "hardlab[postgres]"' in runs.stderr
+    assert "--no-store" not in runs.stderr  # runs has no such option
+
+
+def test_run_db_in_a_missing_folder_is_an_error(
+    cli: Callable[..., subprocess.CompletedProcess[str]],
+    make_plan: MakePlan,
+    tmp_path: Path,
+    hardlab_home: Path,
+    answers_file: Path,
+) -> None:
+    plan = make_plan(PASSING_PLAN)
+    missing = tmp_path / "no_such_dir" / "deeper"
+    result = cli("run", plan, "--db", missing / "x.db", "--no-operator")
+    assert result.returncode == 4, show(result)
+    assert result.stdout == "", show(result)
+    (line,) = result.stderr.splitlines()
+    assert f"sqlite:///{missing / 'x.db'} (--db)" in line
+    assert f"the folder {missing} does not exist" in line
+    assert "--no-store" in line
+    assert not (tmp_path / "no_such_dir").exists()
+    assert list(hardlab_home.rglob("*")) == []
+    for command in (["runs"], ["db", "upgrade"], ["import", plan]):
+        refused = cli(*command, "--db", missing / "x.db")
+        assert refused.returncode == 4, show(refused)
+        assert f"the folder {missing} does not exist" in refused.stderr
+    assert not (tmp_path / "no_such_dir").exists()
+
+    # hardlab's own data folder is the exception: the default store is made where it belongs
+    fresh_home = tmp_path / "fresh_home"
+    made = cli("run", plan, "--answers", answers_file, HARDLAB_HOME=str(fresh_home))
+    assert made.returncode == 0, show(made)
+    assert (fresh_home / "hardlab.db").is_file(), show(made)
+
+
 def test_run_missing_answers_file(
     cli: Callable[..., subprocess.CompletedProcess[str]], make_plan: MakePlan, tmp_path: Path
 ) -> None:
@@ -492,6 +558,19 @@ def test_initialized_plan_passes(
     assert report.status.value == "passed"
     assert report.name == "fresh"
     assert report.dut.serial_number
+
+
+def test_initialized_plan_without_a_serial_number_says_so_plainly(
+    cli: Callable[..., subprocess.CompletedProcess[str]], tmp_path: Path
+) -> None:
+    folder = tmp_path / "fresh"
+    assert cli("init", folder).returncode == 0
+    # only the rail: nothing reads the serial number
+    result = cli("run", folder, "-k", "rail", "--no-store")
+    assert result.returncode == 0, show(result)
+    output = result.stdout + result.stderr
+    assert "Testing completed: passed\n" in output, show(result)
+    assert "None" not in output, show(result)
 
 
 def test_initialized_plan_runs_from_its_folder(

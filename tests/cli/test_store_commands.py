@@ -411,6 +411,12 @@ def test_show_unknown_ambiguous_and_missing(cli: Cli, tmp_path: Path) -> None:
     assert "no run '0badc0de'" in unknown
     assert "hardlab runs" in unknown
     assert "ambiguous" in failed(cli("show", "01a1fe40", "--db", db))
+    # every command that takes a run id lists the runs an ambiguous prefix matches
+    for command in (["show"], ["export"], ["report"], ["sc-retry"]):
+        message = failed(cli(*command, "01a1fe40", "--db", db))
+        assert "run id '01a1fe40' is ambiguous" in message, (command, message)
+        assert "01a1fe40-0000-7000-8000-000000000001  passed  'Board check'  'SN-1'" in message
+        assert "01a1fe40-0000-7000-8000-000000000002  passed  'Board check'  'SN-1'" in message
     assert "Output voltage" in ok(cli("show", "01a1fe40-0000-7000-8000-000000000002", "--db", db))
 
     nowhere = tmp_path / "nowhere.db"
@@ -447,16 +453,21 @@ def test_export_writes_what_json_loader_writes(cli: Cli, tmp_path: Path) -> None
         expected = json_loader_text(store.get_report(run_id), run_id, tmp_path / "loader")
     assert json.loads(expected)["id"] == run_id
 
-    assert ok(cli("export", run_id[:13], "--format", "hardpy-json", "--db", db)) == expected
+    # JsonLoader's text byte for byte, and the newline a text file ends with
+    assert not expected.endswith("\n")
+    assert ok(cli("export", run_id[:13], "--format", "hardpy-json", "--db", db)) == expected + "\n"
     target = tmp_path / "out" / "run.json"
     result = cli("export", run_id, "--format", "hardpy-json", "-o", target, "--db", db)
     ok(result)
     assert str(target) in result.stderr
-    assert target.read_text(encoding="utf-8") == expected
+    assert target.read_text(encoding="utf-8") == expected + "\n"
     folder = tmp_path / "folder"
     folder.mkdir()
     ok(cli("export", run_id, "--format", "hardpy-json", "--output", folder, "--db", db))
-    assert (folder / f"{run_id}.json").read_text(encoding="utf-8") == expected
+    assert (folder / f"{run_id}.json").read_text(encoding="utf-8") == expected + "\n"
+    # HardPy JSON is the default format
+    assert ok(cli("export", run_id, "--db", db)) == expected + "\n"
+    assert "default hardpy-json" in ok(cli("export", "--help"))
 
     xml = cli("export", run_id, "--format", "xml", "--db", db)
     assert xml.returncode == 2 and "choose from 'hardpy-json', 'openhtf'" in xml.stderr, show(xml)
@@ -474,8 +485,9 @@ def test_round_trip_run_export_import(cli: Cli, make_plan: MakePlan, tmp_path: P
 
     exported = tmp_path / "exported.json"
     ok(cli("export", run_id, "--format", "hardpy-json", "-o", exported, "--db", first))
-    # the run's own JSON report and the export of the stored run are the same file
-    assert exported.read_text("utf-8") == (reports / f"{run_id}.json").read_text("utf-8")
+    # the run's own JSON report and the export of the stored run are the same text
+    # (the export ends with a newline, as a text file does)
+    assert exported.read_text("utf-8") == (reports / f"{run_id}.json").read_text("utf-8") + "\n"
 
     imported = ok(cli("import", exported, "--db", second))
     assert imported.startswith("imported 1, already there 0, skipped 0"), imported
@@ -553,7 +565,7 @@ def test_store_commands_on_each_database(cli: Cli, store_url: str, tmp_path: Pat
     with Store(store_url) as store:
         run_id = store.run_row(failed_id)["id"]
         expected = json_loader_text(store.get_report(run_id), run_id, tmp_path / "loader")
-    assert exported == expected
+    assert exported == expected + "\n"  # JsonLoader's text, and a text file's last newline
     assert json.loads(exported)["dut"]["serial_number"] == "SN-P1"
 
 

@@ -64,6 +64,37 @@ def test_plain_run_with_the_widget_operator_is_refused(bench: Bench) -> None:
     assert "%hardpy run PLAN" in out.stdout and "await hardlab.start(" in out.stdout
 
 
+def test_a_plain_run_keeps_pytests_session_text_out_of_the_cell(bench: Bench) -> None:
+    kernel = bench.kernel
+    out = kernel.run(
+        "import hardlab\n"
+        "result = hardlab.run('plan', answers={'Serial': 'SN-QUIET'}, store=False)\n"
+        "print('status', result.status.value, result.report.dut.serial_number)",
+        timeout=60,
+    )
+    assert out.stdout.splitlines()[-1] == "status passed SN-QUIET", out.stdout
+    assert "test session starts" not in out.stdout + out.stderr
+    assert "passed in" not in out.stdout + out.stderr
+    # pytest's text is kept in the result, for whoever wants it
+    kept = kernel.run("print(result.output)").stdout
+    assert "test session starts" in kept and "2 passed" in kept
+    # quiet=True still silences it altogether; -v from the caller still reaches it
+    assert (
+        kernel.run(
+            "print(repr(hardlab.run('plan', answers={'Serial': 'S'}, "
+            "store=False, quiet=True).output))",
+            timeout=60,
+        ).stdout
+        == "''\n"
+    )
+    verbose = kernel.run(
+        "print(hardlab.run('plan', answers={'Serial': 'S'}, store=False, args=['-v']).output)",
+        timeout=60,
+    ).stdout
+    assert "test_1_serial.py::test_serial PASSED" in verbose, verbose
+    assert "\x1b" not in verbose  # plain text, whatever the kernel says about colours
+
+
 def test_a_hardpy_line_inside_a_function_runs_without_waiting(bench: Bench) -> None:
     kernel = bench.kernel
     old = opened(kernel)
