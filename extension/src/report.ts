@@ -131,7 +131,7 @@ export class ReportContent extends Widget {
       details,
       ...report.modules.map(module => this._module(module))
     );
-    if (report.modules.length === 0) {
+    if (report.modules.length === 0 && !run.plan_error) {
       this.node.append(h('p', { class: 'hl-Report-empty' }, 'No case has been stored for this run yet.'));
     }
   }

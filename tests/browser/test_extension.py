@@ -192,6 +192,12 @@ OPERATOR_PLAN = {
 
 def _stored_run(server: JupyterServer, plan: Path, files: dict[str, str]) -> str:
     """``hardlab run`` of `files` into the server's store; the run's id."""
+
+    def ids() -> set[str]:
+        with Store(store_url(server)) as store:
+            return {str(row["id"]) for row in store.runs(limit=500).dicts()}
+
+    before = ids()
     plan.mkdir()
     for name, text in files.items():
         (plan / name).write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
@@ -202,8 +208,9 @@ def _stored_run(server: JupyterServer, plan: Path, files: dict[str, str]) -> str
         timeout=120,
         check=False,  # the run fails, or cannot run: what the report view is to show
     )
-    with Store(store_url(server)) as store:
-        return str(store.runs(limit=1).dicts()[0]["id"])
+    # (a plan that could not run never started: it is not the newest by start time)
+    (run_id,) = ids() - before
+    return run_id
 
 
 def test_the_report_view_shows_operators_the_message_and_folds_pytests_text(
@@ -239,6 +246,10 @@ def test_the_report_view_shows_operators_the_message_and_folds_pytests_text(
     assert "test_bad.py:1" in brief and "SyntaxError: invalid syntax" in brief, brief
     assert "importlib" not in brief
     assert not section.locator("details .hl-Case-assertion").is_visible()
+    assert (
+        "No case has been stored"
+        not in page.locator(f'.hl-Report[data-run-id="{not_run}"]').inner_text()
+    )
 
 
 WAITING_PLAN = {
