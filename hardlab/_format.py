@@ -26,6 +26,7 @@ __all__ = [
     "format_limits",
     "format_measurement",
     "format_value",
+    "plan_error_brief",
 ]
 
 STATUS_SYMBOL: dict[TestStatus, str] = {
@@ -231,6 +232,34 @@ def collection_error_brief(text: str) -> str:
     if len(body) == 1:
         return f"{where}: {body[0]}"
     return "\n".join([where, *(f"  {line}" for line in body)])
+
+
+# Where the next problem of a run's plan error starts: a blank line, then ``nodeid: ``.
+_NEXT_PROBLEM = re.compile(r"\n\n(?=[^\s:]+: )")
+
+
+def plan_error_brief(plan_error: str) -> str:
+    """Why a plan could not run, as operators read it: each problem's file, line and error.
+
+    A run whose plan could not run keeps pytest's text of every problem
+    (``RunFinished.plan_error``, the stored run's ``plan_error``): its
+    collection errors, each ``nodeid: text`` and a blank line apart, or why
+    nothing was selected. Each collection error is cut to
+    `collection_error_brief`; other text is kept as it is.
+
+    Args:
+        plan_error: The run's plan error.
+
+    Returns:
+        The brief text (a line or a few per problem).
+    """
+    briefs = []
+    for problem in _NEXT_PROBLEM.split(plan_error.strip()):
+        nodeid, sep, text = problem.partition(": ")
+        if not sep or any(space in nodeid for space in " \n\t"):
+            text = problem  # not a collection error ("No tests collected ...")
+        briefs.append(collection_error_brief(text))
+    return "\n".join(brief for brief in briefs if brief)
 
 
 def _foreign(path: str) -> bool:

@@ -11,6 +11,7 @@ from hardlab._format import (
     collection_error_brief,
     failure_case_title,
     failure_text,
+    plan_error_brief,
 )
 from hardlab.model import CaseRunStore, Group, ModuleRunStore, TestStatus
 from hardlab.model.enums import ComparisonOperation
@@ -143,3 +144,15 @@ def test_collection_error_brief_keeps_the_place_and_the_error() -> None:
     )
     assert collection_error_brief(RAISED) == "test_run.py:2: ValueError: bad config value"
     assert collection_error_brief("something else\n") == "something else"
+
+
+def test_plan_error_brief_cuts_each_problem_of_a_run_that_could_not_run() -> None:
+    # RunFinished.plan_error: each problem "nodeid: pytest's text", a blank line apart
+    plan_error = f"test_b.py: {SYNTAX}\n\ntest_imp.py: {IMPORT}"
+    assert plan_error_brief(plan_error) == (
+        "/plans/board/test_b.py:1\n      def test_x(:\n                 ^\n"
+        "  SyntaxError: invalid syntax\n"
+        "test_imp.py:1: ModuleNotFoundError: No module named 'nosuchmodule_x'"
+    )
+    nothing = "No tests collected (the selection left none of the plan's 3 cases)"
+    assert plan_error_brief(nothing) == nothing

@@ -133,12 +133,17 @@ export interface IChart {
 export interface ICase {
   id: string;
   name: string;
+  /** The case as operators name it: `Functional › Status LED`. */
+  title: string;
   status: string;
   group: string;
   attempt: number;
   started_at: string | null;
   duration_s: number | null;
   duration_text: string;
+  /** Why the case failed, for operators: the assertion's message (hardlab._format). */
+  failure_text: string | null;
+  /** pytest's crash text, as stored (HardPy's `assertion_msg`). */
   assertion_msg: string | null;
   messages: Record<string, unknown>;
   measurements: IMeasurement[];
@@ -159,7 +164,12 @@ export interface IModule {
 
 /** A run's read-only report (`GET /hardlab/api/runs/{id}`). */
 export interface IReportView {
-  run: IRunSummary;
+  run: IRunSummary & {
+    /** Why the plan could not run (status `error`): pytest's whole text. */
+    plan_error: string | null;
+    /** The same, brief: each problem's file, line and error. */
+    plan_error_brief: string | null;
+  };
   report: {
     name: string;
     status: string;
@@ -169,6 +179,8 @@ export interface IReportView {
     batch_serial_number: string | null;
     error_code: number | null;
     caused_dut_failure_id: string | null;
+    /** The first failing case as operators name it (`Functional › Status LED`). */
+    caused_dut_failure: string | null;
     dut: Record<string, unknown>;
     test_stand: Record<string, unknown>;
     process: Record<string, unknown>;

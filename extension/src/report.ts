@@ -98,7 +98,7 @@ export class ReportContent extends Widget {
         process: run.process,
         batch_serial_number: run.batch_serial_number,
         error_code: run.error_code,
-        caused_DUT_failure: report.caused_dut_failure_id,
+        caused_DUT_failure: report.caused_dut_failure,
         cases:
           run.cases_passed === null
             ? null
@@ -126,13 +126,33 @@ export class ReportContent extends Widget {
         h('h1', {}, report.name || run.name || 'Test run', ' ', statusBadge(run.status)),
         h('div', { class: 'hl-Report-id' }, 'Run ', h('code', {}, run.id))
       ),
+      this._planError(run),
       summary ?? '',
       details,
       ...report.modules.map(module => this._module(module))
     );
-    if (report.modules.length === 0) {
+    if (report.modules.length === 0 && !run.plan_error) {
       this.node.append(h('p', { class: 'hl-Report-empty' }, 'No case has been stored for this run yet.'));
     }
+  }
+
+  /** Why a plan could not run: the brief text, pytest's whole text folded below. */
+  private _planError(run: IReportView['run']): HTMLElement | string {
+    if (!run.plan_error) {
+      return '';
+    }
+    return h(
+      'section',
+      { class: 'hl-Report-planError', attrs: { role: 'alert' } },
+      h('h2', {}, 'NOT RUN: the plan could not run; no case was tested'),
+      h('pre', { class: 'hl-Case-failure' }, run.plan_error_brief || run.plan_error),
+      h(
+        'details',
+        { class: 'hl-Crash' },
+        h('summary', { class: 'hl-Dim' }, "pytest's text"),
+        h('pre', { class: 'hl-Case-assertion' }, run.plan_error)
+      )
+    );
   }
 
   private _module(module: IModule): HTMLElement {
@@ -165,15 +185,29 @@ export class ReportContent extends Widget {
       'div',
       { class: 'hl-Case-head' },
       statusBadge(item.status),
-      h('span', { class: 'hl-Case-name' }, item.name),
+      h('span', { class: 'hl-Case-name', title: item.title }, item.name),
       h('span', { class: 'hl-Dim' }, item.id),
       item.attempt > 1 ? h('span', { class: 'hl-Dim' }, `attempt ${item.attempt}`) : null,
       item.group !== 'main' ? h('span', { class: 'hl-Dim' }, item.group) : null,
       h('span', { class: 'hl-Dim hl-Right' }, item.duration_text)
     );
     const body = h('div', { class: 'hl-Case-body' });
-    if (item.assertion_msg) {
-      body.append(h('pre', { class: 'hl-Case-assertion' }, item.assertion_msg));
+    // Operators read the assertion's message; pytest's crash text is folded below it.
+    if (item.failure_text) {
+      body.append(h('pre', { class: 'hl-Case-failure' }, item.failure_text));
+    }
+    if (item.assertion_msg && item.assertion_msg !== item.failure_text) {
+      const crash = h('pre', { class: 'hl-Case-assertion' }, item.assertion_msg);
+      body.append(
+        item.failure_text
+          ? h(
+              'details',
+              { class: 'hl-Crash' },
+              h('summary', { class: 'hl-Dim' }, "pytest's text"),
+              crash
+            )
+          : crash
+      );
     }
     const messages = Object.entries(item.messages);
     if (messages.length) {

@@ -39,6 +39,7 @@ from hardlab.labext._params import (
 
 if TYPE_CHECKING:
     from hardlab.labext._app import HardlabExtension
+    from hardlab.model.report import ResultRunStore
     from hardlab.storage import Store
 
 __all__ = [
@@ -226,10 +227,19 @@ class ReportHandler(_RunHandler):
             error = ParameterError(f"unknown parameter {names}; this endpoint takes none")
             raise self.bad_request(error)
         row = await self.run_row(run_id)
-        report = await self.read(lambda store: store.get_report(str(row["id"])))
+        full_id = str(row["id"])
+
+        def read(store: Store) -> tuple[ResultRunStore, str | None]:
+            # why a plan could not run is on the run's own row (not in run summaries)
+            plan_error = (
+                store.run_row(full_id).get("plan_error") if row["status"] == "error" else None
+            )
+            return store.get_report(full_id), plan_error
+
+        report, plan_error = await self.read(read)
         from hardlab.labext._views import report_view
 
-        self.reply(report_view(row, report))
+        self.reply(report_view(row, report, plan_error))
 
 
 class ExportHandler(_RunHandler):

@@ -12,7 +12,15 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from hardlab._format import format_duration, format_limits, format_value
+from hardlab._format import (
+    case_title,
+    failure_case_title,
+    failure_text,
+    format_duration,
+    format_limits,
+    format_value,
+    plan_error_brief,
+)
 from hardlab.model.measurement import NumericMeasurementRecord, StringMeasurementRecord
 from hardlab.model.report import CaseRunStore, ModuleRunStore, ResultRunStore
 
@@ -105,17 +113,20 @@ def _chart(case: CaseRunStore) -> JSON | None:
     }
 
 
-def _case(case_id: str, case: CaseRunStore) -> JSON:
+def _case(case_id: str, case: CaseRunStore, module_name: str) -> JSON:
     duration = _duration(case.start_time, case.stop_time)
     return {
         "id": case_id,
         "name": case.name,
+        "title": case_title(module_name, case.name or case_id),
         "status": case.status.value,
         "group": case.group.value,
         "attempt": case.attempt,
         "started_at": _epoch_iso(case.start_time),
         "duration_s": duration,
         "duration_text": format_duration(duration),
+        # what operators read (the assertion's message); pytest's crash text stays beside it
+        "failure_text": failure_text(case),
         "assertion_msg": case.assertion_msg,
         "messages": case.msg or {},
         "measurements": [_measurement(record) for record in case.measurements],
@@ -134,25 +145,40 @@ def _module(module_id: str, module: ModuleRunStore) -> JSON:
         "duration_s": duration,
         "duration_text": format_duration(duration),
         "artifact": module.artifact,
-        "cases": [_case(case_id, case) for case_id, case in module.cases.items()],
+        "cases": [
+            _case(case_id, case, module.name or module_id) for case_id, case in module.cases.items()
+        ],
     }
 
 
-def report_view(run: Mapping[str, Any], report: ResultRunStore) -> JSON:
+def report_view(
+    run: Mapping[str, Any], report: ResultRunStore, plan_error: str | None = None
+) -> JSON:
     """A run's report as the read-only report view shows it.
 
     Args:
         run: The run's row from ``Store.runs()`` (its summary).
         report: The run's report document (``Store.get_report``).
+        plan_error: Why the run's plan could not run (``Store.run_row``'s
+            ``plan_error``; the run's status is ``error`` then), or None.
 
     Returns:
         ``{"run": <run_summary>, "report": {...}}``: the report's DUT, stand,
         process and artifacts as stored, and its modules and cases in plan
         order with their measurements (values, units and limits, also as
-        text), messages, artifacts and charts.
+        text), messages, artifacts and charts. The texts meant for operators
+        come with it, as every hardlab front end words them
+        (`hardlab._format`): each case's ``title`` (``Module › Case``) and
+        ``failure_text`` (the assertion's message; ``assertion_msg`` keeps
+        pytest's crash text), the first failing case's title
+        (``caused_dut_failure``), and the run's ``plan_error`` with its
+        ``plan_error_brief`` (each problem's file, line and error).
     """
+    summary = run_summary(run)
+    summary["plan_error"] = plan_error
+    summary["plan_error_brief"] = plan_error_brief(plan_error) if plan_error else None
     return {
-        "run": run_summary(run),
+        "run": summary,
         "report": {
             "name": report.name,
             "status": report.status.value,
@@ -162,6 +188,7 @@ def report_view(run: Mapping[str, Any], report: ResultRunStore) -> JSON:
             "batch_serial_number": report.batch_serial_number,
             "error_code": report.error_code,
             "caused_dut_failure_id": report.caused_dut_failure_id,
+            "caused_dut_failure": failure_case_title(report),
             "dut": report.dut.model_dump(mode="json"),
             "test_stand": report.test_stand.model_dump(mode="json"),
             "process": report.process.model_dump(mode="json"),

@@ -224,8 +224,11 @@ class _RunEvents:
 
     def __init__(self, mark: Callable[[], None]) -> None:
         self._mark = mark
+        self.plan_error: str | None = None  # the last run's: why its plan could not run
 
     def handle(self, event: Event) -> None:
+        if isinstance(event, RunFinished):
+            self.plan_error = event.plan_error
         if isinstance(event, (RunStarted, ReportUpdated, AlertRaised, RunFinished)):
             self._mark()
 
@@ -642,6 +645,7 @@ class StationController:
             values = self.start_arg_values(problems)
             targets = self._targets(problems)
             if not problems:
+                self._run_events.plan_error = None
                 operator = self._scripted if self._scripted is not None else self._operator
                 handle = hardlab.start(
                     targets,
@@ -688,7 +692,9 @@ class StationController:
         # Runs in the run's thread once it has ended.
         error = handle.exception()
         result = handle.result if error is None else None
-        state = _ended_as(handle)
+        # a plan that could not run is no DUT's failure (its report says failed, as HardPy's)
+        plan_error = self._run_events.plan_error if result is not None else None
+        state = StationState.ERROR if plan_error is not None else _ended_as(handle)
         with self._lock:
             self._move(state)
             self.result = result
@@ -697,6 +703,11 @@ class StationController:
             self._handle = None
             if error is not None:
                 self._alert = self.labels("station.cannot_start", error=f"{error}")
+            elif plan_error is not None and result is not None:
+                problem = result.errors[0] if result.errors else plan_error
+                self._alert = self.labels(
+                    "station.collect_failed", error=_collection_problem(problem)
+                )
             if self._run is not None:
                 name, _info = _stand_info(self._run)
                 self._last_stand = name or self._last_stand
@@ -709,7 +720,7 @@ class StationController:
         if self.frontend.sound_on and state is not StationState.ERROR:
             self._emit(SoundCue(state.value))
         if self.frontend.modal_result.enable:
-            self._show_result(state, result)
+            self._show_result(state, result, plan_error)
         if self.history_on:
             self.refresh_history()
 
@@ -744,7 +755,9 @@ class StationController:
         """The full-panel result on show, or None."""
         return self._modal
 
-    def _show_result(self, state: StationState, result: RunResult | None) -> None:
+    def _show_result(
+        self, state: StationState, result: RunResult | None, plan_error: str | None = None
+    ) -> None:
         modal = self.frontend.modal_result
         closes_in: int | None = None
         if state is StationState.PASSED and modal.auto_dismiss_pass:
@@ -754,7 +767,7 @@ class StationController:
             run = self._run
             if run is not None and run.started_ns is not None and run.finished_ns is not None:
                 seconds = (run.finished_ns - run.started_ns) / 1e9
-            shown = ModalState(state.value, result, closes_in, seconds)
+            shown = ModalState(state.value, result, closes_in, seconds, plan_error)
             self._modal_token += 1
             token = self._modal_token
             self._modal = shown

@@ -127,12 +127,14 @@ class ModalState:
         result: Its `RunResult`, or None if it could not run.
         closes_in: Seconds until it closes by itself, or None if it stays.
         seconds: How long the run took, or None.
+        plan_error: Why the run's plan could not run (status ``error``), or None.
     """
 
     status: str
     result: RunResult | None
     closes_in: int | None
     seconds: float | None
+    plan_error: str | None = None
 
 
 @dataclass(frozen=True)

@@ -632,7 +632,12 @@ class Station:
     def _show_result(self, event: ResultShown) -> None:
         shown = event.modal
         self.modal_html.value = modal_html(
-            shown.status, shown.result, self.labels, shown.closes_in, shown.seconds
+            shown.status,
+            shown.result,
+            self.labels,
+            shown.closes_in,
+            shown.seconds,
+            shown.plan_error,
         )
         self.modal.layout.display = "flex"
         self.modal_button.focus()
@@ -668,7 +673,12 @@ class Station:
         shown = self.controller.modal
         if shown is not None:
             self.modal_html.value = modal_html(
-                shown.status, shown.result, labels, shown.closes_in, shown.seconds
+                shown.status,
+                shown.result,
+                labels,
+                shown.closes_in,
+                shown.seconds,
+                shown.plan_error,
             )
         self.message.value = ""
         self._draw_status()

@@ -683,7 +683,7 @@ class RunPanel:
         seconds = None
         if run.started_ns is not None and run.finished_ns is not None:
             seconds = (run.finished_ns - run.started_ns) / 1e9
-        state = present.banner_state(final.report, seconds, labels)
+        state = present.banner_state(final.report, seconds, labels, final.plan_error)
         return sent + _set(self.banner, value=present.banner_html(state))
 
     def _draw_chart(

@@ -30,6 +30,7 @@ from hardlab._format import (
     format_duration,
     format_limits,
     format_measurement,
+    plan_error_brief,
 )
 from hardlab._svg import icon_svg
 from hardlab.model.dialog import HTMLComponent, ImageComponent
@@ -442,22 +443,42 @@ class BannerState:
     """The verdict shown when a run ends.
 
     Attributes:
-        text: ``PASSED``, ``FAILED`` or ``STOPPED``.
+        text: ``PASSED``, ``FAILED`` or ``STOPPED``; ``NOT RUN`` for a plan that could not run.
         color: Its colour.
-        detail: Counts and time (``5 passed, 1 failed in 12.3s``).
+        detail: Counts and time (``5 passed, 1 failed in 12.3s``); for a
+            plan that could not run, that no case was tested.
         extra: Further lines: DUT, error code, first failure.
+        brief: Why the plan could not run (each problem's file, line and
+            error, shown as it is laid out), or "".
     """
 
     text: str
     color: str
     detail: str
     extra: tuple[str, ...] = ()
+    brief: str = ""
 
 
 def banner_state(
-    report: ResultRunStore, seconds: float | None = None, labels: Labels = ENGLISH
+    report: ResultRunStore,
+    seconds: float | None = None,
+    labels: Labels = ENGLISH,
+    plan_error: str | None = None,
 ) -> BannerState:
-    """The final verdict of `report`; `seconds` is how long the run took."""
+    """The final verdict of `report`; `seconds` is how long the run took.
+
+    A run whose plan could not run (`plan_error`, ``RunFinished.plan_error``)
+    is no DUT's failure, though its report says ``failed`` (as HardPy's
+    does): its verdict is ``NOT RUN`` (as ``hardlab run`` says it) with the
+    brief reason (`hardlab._format.plan_error_brief`).
+    """
+    if plan_error is not None:
+        return BannerState(
+            text=labels("banner.not_run"),
+            color=STATUS_COLOR[TestStatus.ERROR],
+            detail=labels("banner.plan_error"),
+            brief=plan_error_brief(plan_error),
+        )
     counts: dict[TestStatus, int] = {}
     for module in report.modules.values():
         for status, number in status_counts(module.cases.values()).items():
@@ -485,6 +506,12 @@ def banner_state(
 def banner_html(state: BannerState) -> str:
     """The verdict as a coloured block."""
     extra = "".join(f"<div>{_e(line)}</div>" for line in state.extra)
+    if state.brief:
+        # laid out as pytest lays it out (a syntax error's caret points at its column)
+        extra += (
+            '<pre class="hardlab-banner-brief" style="color:inherit;background:none;'
+            f'white-space:pre-wrap;margin:4px 0 0">{_e(state.brief)}</pre>'
+        )
     return (
         f'<div class="hardlab-banner" style="background:{state.color};color:#fff;'
         f'padding:8px 12px;border-radius:4px;margin-top:4px">'

@@ -259,21 +259,32 @@ def modal_html(
     labels: Labels,
     closes_in: int | None,
     seconds: float | None = None,
+    plan_error: str | None = None,
 ) -> str:
     """The full-panel result: the verdict, its counts and DUT, and when it closes by itself.
 
-    `seconds` is how long the run took (as the panel's verdict says it).
+    `seconds` is how long the run took (as the panel's verdict says it). A
+    run whose plan could not run (`plan_error`) says ``NOT RUN`` and why, in
+    brief, as the panel's verdict does.
     """
     color = _STATUS_COLOR.get(status, _MUTED)
+    verdict = labels(f"badge.{status}")
     lines = []
+    brief = ""
     if result is not None:
-        state = present.banner_state(result.report, seconds, labels)
+        state = present.banner_state(result.report, seconds, labels, plan_error)
         lines = [state.detail, *state.extra]
+        if plan_error is not None:
+            verdict, brief = state.text, state.brief
     if closes_in is not None:
         lines.append(labels("station.modal_closes", seconds=closes_in))
     details = "".join(f'<div style="margin-top:4px">{_e(line)}</div>' for line in lines)
+    if brief:
+        details += (
+            '<pre class="hardlab-modal-brief" style="text-align:left;white-space:pre-wrap;'
+            f'font-size:80%;margin:8px auto;max-width:60em">{_e(brief)}</pre>'
+        )
     return (
-        f'<div class="hardlab-modal-verdict" style="background:{color}">'
-        f"{_e(labels(f'badge.{status}'))}</div>"
+        f'<div class="hardlab-modal-verdict" style="background:{color}">{_e(verdict)}</div>'
         f'<div style="text-align:center;font-size:120%;margin:10px 0">{details}</div>'
     )

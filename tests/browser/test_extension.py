@@ -172,6 +172,86 @@ def test_the_unit_report_opens_from_the_panel_with_no_external_request(
     assert refused == []
 
 
+OPERATOR_PLAN = {
+    "test_3_functional.py": """
+        import pytest
+        import hardlab
+
+        pytestmark = pytest.mark.module_name("Functional")
+
+        @pytest.mark.case_name("Status LED")
+        def test_led():
+            current = hardlab.NumericMeasurement(
+                name="LED current", value=31.5, unit="mA",
+                operation=hardlab.ComparisonOperation.GELE, lower_limit=18, upper_limit=25)
+            hardlab.set_case_measurement(current)
+            assert current.result, "LED current out of range"
+        """,
+}
+
+
+def _stored_run(server: JupyterServer, plan: Path, files: dict[str, str]) -> str:
+    """``hardlab run`` of `files` into the server's store; the run's id."""
+
+    def ids() -> set[str]:
+        with Store(store_url(server)) as store:
+            return {str(row["id"]) for row in store.runs(limit=500).dicts()}
+
+    before = ids()
+    plan.mkdir()
+    for name, text in files.items():
+        (plan / name).write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+    subprocess.run(
+        [HARDLAB, "run", str(plan), "--db", store_url(server)],
+        env={**server.env, "NO_COLOR": "1"},
+        capture_output=True,
+        timeout=120,
+        check=False,  # the run fails, or cannot run: what the report view is to show
+    )
+    # (a plan that could not run never started: it is not the newest by start time)
+    (run_id,) = ids() - before
+    return run_id
+
+
+def test_the_report_view_shows_operators_the_message_and_folds_pytests_text(
+    page: Page, lab_server: JupyterServer, tmp_path: Path
+) -> None:
+    failed = _stored_run(lab_server, tmp_path / "failing", OPERATOR_PLAN)
+    not_run = _stored_run(
+        lab_server, tmp_path / "broken", {"test_bad.py": "def test_x(:\n  pass\n"}
+    )
+    open_lab(page, lab_server)
+    page.evaluate(
+        f"() => window.jupyterapp.commands.execute('hardlab:open-report', {{id: '{failed}'}})"
+    )
+    report = page.locator(f'.hl-Report[data-run-id="{failed}"]')
+    case = report.locator('.hl-Case[data-case-id="test_led"]')
+    case.wait_for(state="visible", timeout=TIMEOUT_MS)
+    assert case.locator(".hl-Case-failure").inner_text() == "LED current out of range"
+    assert case.locator(".hl-Case-name").get_attribute("title") == "Functional › Status LED"
+    assert "Functional › Status LED" in report.locator(".hl-Report-summary").inner_text()
+    crash = case.locator("details.hl-Crash")
+    assert crash.get_attribute("open") is None  # folded: pytest's text is there, not in the way
+    assert not crash.locator(".hl-Case-assertion").is_visible()
+    crash.locator("summary").click()
+    assert "where False = NumericMeasurement(" in crash.locator(".hl-Case-assertion").inner_text()
+
+    page.evaluate(
+        f"() => window.jupyterapp.commands.execute('hardlab:open-report', {{id: '{not_run}'}})"
+    )
+    section = page.locator(f'.hl-Report[data-run-id="{not_run}"] .hl-Report-planError')
+    section.wait_for(state="visible", timeout=TIMEOUT_MS)
+    assert section.locator("h2").inner_text().startswith("NOT RUN")
+    brief = section.locator(".hl-Case-failure").inner_text()
+    assert "test_bad.py:1" in brief and "SyntaxError: invalid syntax" in brief, brief
+    assert "importlib" not in brief
+    assert not section.locator("details .hl-Case-assertion").is_visible()
+    assert (
+        "No case has been stored"
+        not in page.locator(f'.hl-Report[data-run-id="{not_run}"]').inner_text()
+    )
+
+
 WAITING_PLAN = {
     "test_1_power.py": """
         import hardlab

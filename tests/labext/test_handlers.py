@@ -272,6 +272,57 @@ async def test_the_report_view_has_modules_cases_measurements_and_limits(
     assert report["modules"][1]["cases"][0]["chart"] is None
 
 
+FAILING_PLAN = {
+    "test_3_functional.py": """
+        import pytest
+        import hardlab
+
+        pytestmark = pytest.mark.module_name("Functional")
+
+        @pytest.mark.case_name("Status LED")
+        def test_led():
+            current = hardlab.NumericMeasurement(
+                name="LED current", value=31.5, unit="mA",
+                operation=hardlab.ComparisonOperation.GELE, lower_limit=18, upper_limit=25)
+            hardlab.set_case_measurement(current)
+            assert current.result, "LED current out of range"
+        """,
+}
+
+
+async def test_the_report_view_gives_operators_the_message_and_the_case_title(
+    jp_fetch: Fetch, make_plan: Callable[..., Path], hardlab_home: Path
+) -> None:
+    result = await asyncio.to_thread(hardlab.run, make_plan(FAILING_PLAN), quiet=True, answers={})
+    assert result.status.value == "failed"
+    view = await get_json(jp_fetch, "runs", str(result.run_id))
+    report = view["report"]
+    (case,) = report["modules"][0]["cases"]
+    # what operators read, worded as hardlab._format words it everywhere
+    assert case["failure_text"] == "LED current out of range"
+    assert case["title"] == "Functional › Status LED"
+    assert report["caused_dut_failure"] == "Functional › Status LED"
+    # pytest's crash text stays in the report, as HardPy stores it
+    assert "where False = NumericMeasurement(" in case["assertion_msg"]
+    assert report["caused_dut_failure_id"] == "test_3_functional::test_led"
+    assert (view["run"]["plan_error"], view["run"]["plan_error_brief"]) == (None, None)
+
+
+async def test_a_plan_that_could_not_run_says_why_in_brief(
+    jp_fetch: Fetch, make_plan: Callable[..., Path], hardlab_home: Path
+) -> None:
+    plan = make_plan({"test_bad.py": "def test_a(:\n    pass\n"})
+    result = await asyncio.to_thread(hardlab.run, plan, quiet=True, answers={})
+    view = await get_json(jp_fetch, "runs", str(result.run_id))
+    run = view["run"]
+    assert run["status"] == "error"
+    assert "importlib" in run["plan_error"]  # pytest's whole text, as stored
+    brief = run["plan_error_brief"]
+    assert brief.splitlines()[0].endswith("test_bad.py:1")
+    assert brief.splitlines()[-1].strip() == "SyntaxError: invalid syntax"
+    assert "importlib" not in brief
+
+
 async def test_an_unknown_run_is_404_and_a_silly_id_400(jp_fetch: Fetch, stored: list[str]) -> None:
     code, message = await error_of(jp_fetch, "runs", "0190f0a0-dead-7000-8000-000000000000")
     assert code == 404

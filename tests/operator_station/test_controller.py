@@ -507,3 +507,34 @@ def test_a_plan_that_cannot_be_collected_says_why_before_start(
         assert "_pytest" not in alert and "importtestmodule" not in alert, alert
     finally:
         controller.close()
+
+
+def test_a_plan_that_cannot_run_ends_not_run_after_start(
+    make_plan: MakePlan, tmp_path: Path, clock: FakeClock
+) -> None:
+    from hardlab.widgets._station_html import modal_html
+
+    broken = {"test_9_broken.py": "def test_x(:\n    pass\n"}
+    frontend = "sound_on = true\n[frontend.modal_result]\nenable = true"
+    plan = make_plan({**PLAN, "hardpy.toml": toml(frontend), **broken}, name="broken")
+    controller = StationController(plan, store=tmp_path / "runs.db", clock=clock)
+    recorded = Recorded(controller)
+    try:
+        controller.open()
+        controller.start().wait(60)
+        # no DUT failed: the station says why the plan did not run, as `hardlab run` does
+        assert controller.state is StationState.ERROR
+        assert controller.result is not None and controller.error is None
+        assert recorded.of(SoundCue) == []
+        alert = controller.status_bar_state().alert
+        assert "test_9_broken.py:1" in alert and "SyntaxError: invalid syntax" in alert, alert
+        (shown,) = recorded.of(ResultShown)
+        assert shown.modal.status == "error" and shown.modal.plan_error is not None
+        modal = modal_html(
+            shown.modal.status, shown.modal.result, controller.labels, None,
+            shown.modal.seconds, shown.modal.plan_error,
+        )  # fmt: skip
+        assert ">NOT RUN<" in modal and "FAILED" not in modal, modal
+        assert "test_9_broken.py:1" in modal and "importlib" not in modal, modal
+    finally:
+        controller.close()

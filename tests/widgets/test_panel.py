@@ -106,6 +106,28 @@ def test_panel_can_show_one_run_after_another(make_plan: MakePlan, record: Any) 
     assert ">PASSED<" in panel.banner.value
 
 
+def test_a_plan_that_could_not_run_is_not_run_with_the_reason_in_brief(
+    make_plan: MakePlan, record: Any
+) -> None:
+    # not a DUT's failure (the report says failed, as HardPy's): NOT RUN, as `hardlab run` says
+    broken = make_plan({"test_bad.py": "def test_x(:\n    pass\n"}, name="broken")
+    panel = RunPanel()
+    result = hardlab.run(broken, listeners=[panel], store=False, quiet=True)
+    assert result.status == TestStatus.FAILED
+    banner = panel.banner.value
+    assert ">NOT RUN<" in banner and ">FAILED<" not in banner, banner
+    assert f"background:{STATUS_COLOR[TestStatus.ERROR]}" in banner
+    assert "the plan could not run; no case was tested" in banner
+    # hardlab._format.plan_error_brief: the file and line, the error; not pytest's frames
+    assert "test_bad.py:1" in banner and "SyntaxError: invalid syntax" in banner, banner
+    assert "importlib" not in banner and "_pytest" not in banner, banner
+    plan = make_plan(PLAN)
+    hardlab.run(plan, listeners=[panel], store=False, quiet=True, select="no_such_case")
+    banner = panel.banner.value
+    assert ">NOT RUN<" in banner, banner
+    assert "the selection left none of the plan&#x27;s 4 cases" in banner, banner
+
+
 def big_run(cases: int) -> RunState:
     run = RunState(name="big")
     with run.lock:
