@@ -139,6 +139,14 @@ class SlotPanels:
         else:
             self._cells[slot - 1].children[0].value = self._cell_title(slot)
 
+    @property
+    def final(self) -> list[RunFinished] | None:
+        """Each slot's `RunFinished` once every slot has ended, by slot; else None."""
+        finals = [panel.final for panel in self.panels.values()]
+        if any(final is None for final in finals):
+            return None
+        return [final for final in finals if final is not None]
+
     def titles(self) -> tuple[str, ...]:
         """Each slot's title as shown, by slot."""
         return self._titles()
