@@ -2,7 +2,7 @@
 
 A stand with several slots runs one process per slot
 (``python -m hardlab.runner._slot_child``); the parent (``hardlab run
---slots``, `hardlab.run` with ``slots=``, later the notebook and the station)
+--slots``, `hardlab.run` with ``slots=``, ``%hardpy run --slots``, the station)
 talks to each over a pair of pipes. Each message is one JSON object on one
 line; its kind is ``op``.
 
