@@ -74,6 +74,13 @@ class _Card:
         )
         self.widget.add_class("hardlab-slot")
         self.widget.add_class(f"hardlab-slot-{number}")
+        for widget, name in (
+            (self.serial, "serial"),
+            (self.start, "start"),
+            (self.stop, "stop"),
+            (self.outcome, "result"),
+        ):
+            widget.add_class(f"hardlab-slot-{name}")
 
     @property
     def running(self) -> bool:
@@ -149,6 +156,8 @@ class SlotStation:
         self.stop_all_button = widgets.Button(
             description="Stop all", icon="stop", button_style="danger", disabled=True
         )
+        self.start_all_button.add_class("hardlab-start-all")
+        self.stop_all_button.add_class("hardlab-stop-all")
         self.start_all_button.on_click(lambda _b: self._start_all_clicked())
         self.stop_all_button.on_click(lambda _b: self.stop_all())
         self.problems = widgets.HTML("")
