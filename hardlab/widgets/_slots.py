@@ -10,6 +10,7 @@ with the slot and its run's state.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
@@ -162,7 +163,7 @@ class SlotPanels:
         panel = self.panels.get(slot)
         return panel.operator if panel is not None else None
 
-    def attach(self, runs: SlotRuns, slots: Any = None) -> None:
+    def attach(self, runs: SlotRuns, slots: Sequence[int] | None = None) -> None:
         """Make each panel's Stop button stop its slot of `runs` (or only `slots` of them)."""
         for number in self.panels if slots is None else slots:
 
