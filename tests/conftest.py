@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import faulthandler
 import json
 import os
@@ -17,6 +18,17 @@ from _couchdb import couchdb_server as couchdb_server
 from hardlab import services
 from hardlab.model import CaseRunStore, Group, ModuleRunStore, TestStatus
 from hardlab.runtime import CaseRef, RunState, running
+
+# The importlib_metadata backport (imported on Python < 3.12 by keyring, which a
+# StandCloud run loads for its token store, and by mkdocs) deletes the standard
+# library's `PathFinder.find_distributions` when it is first imported and appends
+# its own finder to `sys.meta_path`. First imported inside a pytester run, its
+# finder goes when pytester puts `sys.meta_path` back, while the deletion stays:
+# from then on no distribution is found in this process (no pytest11 entry points,
+# so the next in-process run rejects `--hardlab`; `importlib.metadata.version`
+# fails). Imported now, before any pytester snapshot, its finder is in every one.
+with contextlib.suppress(ImportError):
+    import importlib_metadata  # noqa: F401
 
 # Seconds past a test's own timeout (pytest-timeout, by SIGALRM) after which the
 # session is ended with every thread's stack on stderr: a hang in C code, where
