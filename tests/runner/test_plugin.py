@@ -5,6 +5,8 @@ The HardPy rules the run's plugin applies are tested in ``tests/engine/test_plug
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from _plugin_session import Session
 
@@ -120,20 +122,24 @@ def test_a_real_hardpy_wins_unless_the_alias_is_forced(
 # ---------------------------------------------------------------- one process, many sessions
 
 
-def test_a_session_that_loads_the_importlib_metadata_backport_spoils_no_later_one(
-    hl: Session,
+def test_a_session_that_loads_what_a_standcloud_run_loads_spoils_no_later_one(
+    hl: Session, tmp_path: Path
 ) -> None:
-    # A StandCloud run loads keyring, which on Python < 3.12 imports this backport; its
-    # import patches the standard library's distribution finder (see tests/conftest.py).
+    # A StandCloud run loads keyring (which on Python < 3.12 imports the importlib_metadata
+    # backport) and SQLAlchemy in this process; neither can be imported twice in one
+    # process (see tests/conftest.py), so the session's imports must not be its first.
     import importlib.metadata
     import importlib.util
 
     if importlib.util.find_spec("importlib_metadata") is None:  # found, not imported here
         pytest.skip("the importlib_metadata backport is not installed")
-
-    hl.files(test_a="import importlib_metadata\n\ndef test_one():\n    pass\n")
+    hl.files(test_a="import importlib_metadata, sqlalchemy.orm\n\ndef test_one():\n    pass\n")
     hl.run().assert_outcomes(passed=1)
     assert importlib.metadata.version("hardlab")
     assert "hardlab" in {ep.name for ep in importlib.metadata.entry_points(group="pytest11")}
     hl.run().assert_outcomes(passed=1)  # the entry point still loads: --hardlab is known
     assert hl.report()["status"] == "passed"
+    from hardlab.storage import Store
+
+    with Store(tmp_path / "after.db") as store:  # SQLAlchemy still queries
+        assert store.count_runs() == 0
