@@ -52,8 +52,6 @@ def test_200_runs_in_one_kernel_do_not_grow(tmp_path_factory: pytest.TempPathFac
     bench = start_bench(folder, get_kernel_python(newest_line()))
     try:
         write(folder / "tiny", {"hardpy.toml": 'tests_name = "Tiny"\n',
-                                # pytest's cache is not hardlab's: not written 200 times
-                                "pytest.ini": "[pytest]\naddopts = -p no:cacheprovider\n",
                                 "test_tiny.py": "def test_one():\n    pass\n"})  # fmt: skip
         kernel = bench.kernel
         kernel.run(LEVEL)

@@ -47,12 +47,7 @@ def test_a_station_that_tests_200_units_does_not_grow(
     make_plan: MakePlan, record: Any, front: Any, tmp_path: Path
 ) -> None:
     plan = make_plan(
-        {
-            "hardpy.toml": 'tests_name = "Tiny"\n',
-            # pytest's cache is not hardlab's: no .pytest_cache written 200 times
-            "pytest.ini": "[pytest]\naddopts = -p no:cacheprovider\n",
-            "test_tiny.py": "def test_one():\n    pass\n",
-        }
+        {"hardpy.toml": 'tests_name = "Tiny"\n', "test_tiny.py": "def test_one():\n    pass\n"}
     )
     station = Station(plan, store=False)
     try:
