@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -63,6 +64,9 @@ def test_firmware():
 
 TROUBLE = ("database is locked", "serializ", "deadlock", "could not serialize")
 """Words of the errors that must never reach a run."""
+
+_START_TIMEOUT_S = 300.0
+"""Seconds the stands wait for each other to be ready (spawned and hardlab imported)."""
 
 
 @dataclass
@@ -113,13 +117,17 @@ def write_plan(folder: Path, stand: str) -> Path:
     return folder
 
 
-def _stand(plan: str, url: str, runs: int, start_at: float, out: str) -> None:
-    """One stand's process: `runs` runs of `plan` into `url`, each line of results into `out`."""
+def _stand(plan: str, url: str, runs: int, start: Any, out: str) -> None:
+    """One stand's process: `runs` runs of `plan` into `url`, each line of results into `out`.
+
+    It imports hardlab, then waits at the `start` barrier for the other stands.
+    """
     import hardlab
 
     lines = []
-    while time.time() < start_at:
-        time.sleep(0.005)
+    # a stand that never arrives breaks the barrier; the others go on regardless
+    with contextlib.suppress(threading.BrokenBarrierError):
+        start.wait(_START_TIMEOUT_S)
     for _ in range(runs):
         began = time.monotonic()
         try:
@@ -139,20 +147,21 @@ def _stand(plan: str, url: str, runs: int, start_at: float, out: str) -> None:
     Path(out).write_text(json.dumps(lines), encoding="utf-8")
 
 
-def run_stands(
-    urls: Sequence[str], *, stands: int, runs: int, workdir: Path, start_in: float = 3.0
-) -> list[StoreResult]:
+def run_stands(urls: Sequence[str], *, stands: int, runs: int, workdir: Path) -> list[StoreResult]:
     """`stands` processes per store in `urls`, all at once, `runs` runs each; what each store saw.
+
+    The processes begin together: each waits, hardlab imported, until all are
+    ready (a barrier, rather than a fixed delay that is too long on an idle
+    machine and too short on a busy one).
 
     Args:
         urls: The stores (SQLite URLs or paths, PostgreSQL URLs).
         stands: Processes writing each store.
         runs: Runs per process.
         workdir: Where the plans and the processes' results go.
-        start_in: Seconds to give the processes to start, so they begin together.
     """
     context = multiprocessing.get_context("spawn")
-    start_at = time.time() + start_in + 0.5 * stands * len(urls) / max(1, os.cpu_count() or 1)
+    start = context.Barrier(stands * len(urls) + 1)
     jobs: list[tuple[int, Any, Path]] = []
     for index, url in enumerate(urls):
         for number in range(stands):
@@ -160,10 +169,13 @@ def run_stands(
             plan = write_plan(workdir / f"store{index}" / name, name)
             out = workdir / f"store{index}" / f"{name}.json"
             process = context.Process(
-                target=_stand, args=(str(plan), url, runs, start_at, str(out)), daemon=True
+                target=_stand, args=(str(plan), url, runs, start, str(out)), daemon=True
             )
             process.start()
             jobs.append((index, process, out))
+    with contextlib.suppress(threading.BrokenBarrierError):
+        start.wait(_START_TIMEOUT_S)
+    started = time.time()
     for _, process, _ in jobs:
         process.join()
     finished = time.time()
@@ -185,7 +197,7 @@ def run_stands(
             if not line["stored"] or not line["passed"]:
                 result.problems.append(f"run {line['run_id']}: not stored or not passed")
     for result in results:
-        result.seconds = finished - start_at
+        result.seconds = finished - started
         result.stored = _stored_runs(result.url, result.problems)
     return results
 

@@ -117,6 +117,8 @@ class FrontendConfig(BaseModel):
     measurement_display: bool = True
     test_history: bool = False
     auto_scroll: bool = False
+    slots: int | None = Field(default=None, ge=1)
+    """hardlab's own: the station shows this many slots (docs/slots.md); HardPy has no such key."""
     modal_result: ModalResultConfig = Field(default_factory=ModalResultConfig)
     reports_storage_menu: ReportsStorageMenuConfig = Field(default_factory=ReportsStorageMenuConfig)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import faulthandler
+import importlib
 import json
 import os
 import textwrap
@@ -17,6 +19,31 @@ from _couchdb import couchdb_server as couchdb_server
 from hardlab import services
 from hardlab.model import CaseRunStore, Group, ModuleRunStore, TestStatus
 from hardlab.runtime import CaseRef, RunState, running
+
+# pytester runs sessions in this process and afterwards drops the modules they
+# imported, but some modules cannot be imported twice in one process. A StandCloud
+# run loads them in-process (its sync worker opens the store, logs in through
+# keyring), so they are imported now, before any pytester snapshot:
+# - the importlib_metadata backport (imported on Python < 3.12 by keyring) deletes
+#   the standard library's `PathFinder.find_distributions` and appends its own finder
+#   to `sys.meta_path`; pytester then puts `sys.meta_path` back and no distribution
+#   is found any more (no pytest11 entry points: the next in-process run rejects
+#   `--hardlab`; `importlib.metadata.version` fails);
+# - SQLAlchemy's Cython extensions stay loaded and keep the first import's classes,
+#   so a second import of SQLAlchemy fails at its first query ("'InternalTraversal'
+#   object is not callable");
+# - cryptography's Rust extension may be initialised only once per process.
+_LOAD_ONCE = (
+    "importlib_metadata",
+    "sqlalchemy.orm",
+    # a dialect imported twice registers its SQL functions twice (SAWarning)
+    "sqlalchemy.dialects.sqlite",
+    "sqlalchemy.dialects.postgresql",
+    "cryptography.hazmat.bindings._rust",
+)
+for _name in _LOAD_ONCE:
+    with contextlib.suppress(ImportError):
+        importlib.import_module(_name)
 
 # Seconds past a test's own timeout (pytest-timeout, by SIGALRM) after which the
 # session is ended with every thread's stack on stderr: a hang in C code, where

@@ -551,3 +551,12 @@ def test_data_dir_without_hardlab_home(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.delenv("XDG_DATA_HOME")
     monkeypatch.setenv("HOME", str(tmp_path))
     assert data_dir() == tmp_path / ".local" / "share" / "hardlab"
+
+
+def test_frontend_slots_is_hardlabs_own_key(tmp_path: Path) -> None:
+    assert load_config(tmp_path).frontend.slots is None
+    (tmp_path / "hardpy.toml").write_text("[frontend]\nslots = 4\n")
+    assert load_config(tmp_path).frontend.slots == 4
+    (tmp_path / "hardpy.toml").write_text("[frontend]\nslots = 0\n")
+    with pytest.raises(ConfigError, match="slots"):
+        load_config(tmp_path)

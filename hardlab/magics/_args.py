@@ -87,9 +87,10 @@ class RunOptions:
 
 @dataclass(frozen=True)
 class RunCommand(RunOptions):
-    """``%hardpy run PATH ...``."""
+    """``%hardpy run PATH ...``; `slots`: ``--slots N`` (N boards at once, a panel each)."""
 
     path: str = "."
+    slots: int | None = None
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,13 @@ def _parser() -> _Parser:
     )
     run.add_argument("path", metavar="PATH", help="the plan folder, a test file or a node id")
     _run_options(run)
+    run.add_argument(
+        "--slots",
+        type=int,
+        metavar="N",
+        help="test N boards at once, one run and one panel per slot (docs/slots.md); "
+        "the cell's result is the list of their RunResults",
+    )
 
     runs = commands.add_parser(
         "runs",
@@ -314,7 +322,13 @@ def parse_line(line: str) -> Command | str:
         msg = f"`--` passes arguments to pytest; `%hardpy {command}` takes none"
         raise MagicUsageError(msg)
     if command == "run":
-        return RunCommand(path=namespace.path, **_options(namespace, pytest_args))
+        if namespace.slots is not None and namespace.slots < 1:
+            raise MagicUsageError(
+                f"--slots needs the number of slots, 1 or more, not {namespace.slots}"
+            )
+        return RunCommand(
+            path=namespace.path, slots=namespace.slots, **_options(namespace, pytest_args)
+        )
     if command == "runs":
         if namespace.limit < 0:
             raise MagicUsageError(f"--limit must be 0 (all) or more, not {namespace.limit}")

@@ -44,7 +44,7 @@ from hardlab.widgets import kernel as _kernel
 
 if TYPE_CHECKING:
     from hardlab.runner import RunHandle, RunResult
-    from hardlab.widgets import RunPanel
+    from hardlab.widgets import RunPanel, SlotPanels
 
 __all__ = ["HardpyMagics", "cell_async", "line_async", "load", "runs_table", "unload"]
 
@@ -97,11 +97,11 @@ LIVE_PANELS = 10
 Each panel holds dozens of widget models in the kernel for as long as it is
 open: a session of hundreds of runs would otherwise keep every one of them."""
 
-_panels: list[tuple[RunPanel, Any, Any]] = []
+_panels: list[tuple[RunPanel | SlotPanels, Any, Any]] = []
 """The live panels the magics showed: (panel, its display handle, its run handle or None)."""
 
 
-def _show_panel(panel: RunPanel) -> Any:
+def _show_panel(panel: RunPanel | SlotPanels) -> Any:
     """Show `panel` where it can later be replaced by its snapshot; retire old panels first."""
     from IPython.display import display
 
@@ -111,7 +111,7 @@ def _show_panel(panel: RunPanel) -> Any:
     return shown
 
 
-def _track_panel(panel: RunPanel, handle: Any) -> None:
+def _track_panel(panel: RunPanel | SlotPanels, handle: Any) -> None:
     """Note the run `panel` shows, so that it is retired once the run is done."""
     for index, (known, shown, _) in enumerate(_panels):
         if known is panel:
@@ -151,6 +151,48 @@ def _usage(error: MagicUsageError) -> UsageError:
 
 
 # ---------------------------------------------------------------------- running
+
+
+def _show_slots(panels: SlotPanels, waiter: Any) -> None:
+    """Show a stand's slot panels, retired as a run's panel is once every slot has ended."""
+    _show_panel(panels)
+    _track_panel(panels, waiter)
+
+
+async def _run_slots(shell: Any, command: RunCommand, *, assigned: bool) -> Any:
+    from hardlab.magics._slots import run_slots
+
+    assert command.slots is not None
+    return await run_slots(
+        shell,
+        command.path,
+        command.slots,
+        command,
+        _run_arguments(command, ()),
+        show=_show_slots,
+        leave=_leave,
+        assigned=assigned,
+    )
+
+
+def _slots_without_waiting(command: RunCommand) -> Any:
+    """``--slots`` where no ``await`` can be: in a kernel the slots go on, else they run here."""
+    import hardlab
+    from hardlab.magics._slots import SlotsWaiter, start_slots_here
+
+    assert command.slots is not None
+    if _kernel.current_kernel() is None:
+        arguments = {**_run_arguments(command, ()), **_operator_choice(command, None)}
+        if command.no_wait:
+            return hardlab.start(command.path, slots=command.slots, **arguments)
+        return hardlab.run(command.path, slots=command.slots, **arguments)
+    panels, runs = start_slots_here(
+        command.path, command.slots, command, _run_arguments(command, ())
+    )
+    _show_slots(panels, SlotsWaiter(runs))
+    if not command.no_wait and not _kernel.in_voila():
+        print(_NOT_WAITING)
+    return runs
 
 
 def _operator_choice(options: RunOptions, panel: RunPanel | None) -> dict[str, Any]:
@@ -540,7 +582,12 @@ async def line_async(line: str, assigned: bool = False) -> Any:
         return None
     value: Any = None
     if isinstance(command, RunCommand):
-        if _kernel.current_kernel() is None:
+        if command.slots is not None and _kernel.current_kernel() is not None:
+            return await _run_slots(shell, command, assigned=assigned)
+        if command.slots is not None:
+            value = _slots_without_waiting(command)
+            _leave(shell, value)
+        elif _kernel.current_kernel() is None:
             value = _start_without_waiting(shell, command.path, command)
             _leave(shell, value)
         else:
@@ -614,6 +661,8 @@ class HardpyMagics(Magics):
             print(command)
             return None
         if isinstance(command, RunCommand):
+            if command.slots is not None:
+                return _slots_without_waiting(command)
             return _start_without_waiting(self.shell, command.path, command)
         if isinstance(command, RunsCommand):
             return _runs(command)

@@ -53,10 +53,12 @@ if TYPE_CHECKING:
         Timer,
     )
     from hardlab.operator_station._events import StationEvent, StationState
+    from hardlab.operator_station._slots import SlotStation
     from hardlab.operator_station._view import Station, station
 
 __all__ = [
     "Clock",
+    "SlotStation",
     "Station",
     "StationController",
     "StationEvent",
@@ -73,6 +75,7 @@ _WHERE = {
     "Timer": "hardlab.operator_station._controller",
     "StationEvent": "hardlab.operator_station._events",
     "StationState": "hardlab.operator_station._events",
+    "SlotStation": "hardlab.operator_station._slots",
     "Station": "hardlab.operator_station._view",
     "station": "hardlab.operator_station._view",
 }

@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from hardlab.config import FrontendConfig, HardpyConfig
+    from hardlab.operator_station._slots import SlotStation
     from hardlab.runner import RunHandle, RunResult
     from hardlab.widgets import HistoryRow
 
@@ -67,7 +68,7 @@ SHARED_ENV = "HARDLAB_STATION_SHARED"
 """Set to ``1`` in a kernel that several pages share (``hardlab station`` sets it):
 there `station` returns the station already open for the same arguments."""
 
-_shared: dict[str, Station] = {}
+_shared: dict[str, Station | SlotStation] = {}
 _shared_lock = threading.Lock()
 
 # The space bar presses the visible result's OK, else Start/Stop, unless the
@@ -814,7 +815,8 @@ def station(
     stand: str | None = None,
     history_size: int = 10,
     answers: Mapping[str, Any] | Sequence[Any] | str | os.PathLike[str] | None = None,
-) -> Station:
+    slots: int | None = None,
+) -> Station | SlotStation:
     """An operator station for the plan in `plan`: display it, or serve it with ``hardlab station``.
 
     A kiosk panel for production: a large Start/Stop button (or the space
@@ -832,7 +834,13 @@ def station(
 
         hardlab.station("plans/power_board")   # the cell's value: shown below it
         ```
+
+    With `slots` (or ``[frontend] slots`` in ``hardpy.toml``) it is a
+    `hardlab.operator_station.SlotStation`: a panel per slot (docs/slots.md).
     """
+    from hardlab.operator_station._slots import SlotStation, slot_count
+
+    count = slot_count(plan, slots)
     options: dict[str, Any] = {
         "language": language,
         "store": store,
@@ -840,15 +848,21 @@ def station(
         "history_size": history_size,
         "answers": answers,
     }
+
+    def make() -> Station | SlotStation:
+        if count is None:
+            return Station(plan, **options)
+        return SlotStation(plan, slots=count, language=language, store=store, answers=answers)
+
     if os.environ.get(SHARED_ENV) != "1":
-        return Station(plan, **options)
+        return make()
     # The kernel of a `hardlab station` server, which every page shares: a
     # page opening (a reload, a second tab) shows the station already there,
     # so the stand keeps one run, which the new page shows and answers.
     # (Not keyed by the working directory: a run changes it while it goes.)
-    key = repr((os.fspath(plan), sorted(options.items())))
+    key = repr((os.fspath(plan), count, sorted(options.items())))
     with _shared_lock:
         shared = _shared.get(key)
         if shared is None:
-            shared = _shared[key] = Station(plan, **options)
+            shared = _shared[key] = make()
     return shared

@@ -13,6 +13,7 @@ from hardlab._util import lazy_exports
 if TYPE_CHECKING:
     from hardlab.operators import ScriptedOperator, TerminalOperator, to_answer
     from hardlab.runner._background import RunHandle, set_awaiter, start
+    from hardlab.runner._mirror import SlotMirror
     from hardlab.runner._result import RunResult
     from hardlab.runner._run import caller_cwd, run, start_slots
     from hardlab.runner._slots import SlotEvent, SlotRuns, slots_exit_code
@@ -22,6 +23,7 @@ __all__ = [
     "RunResult",
     "ScriptedOperator",
     "SlotEvent",
+    "SlotMirror",
     "SlotRuns",
     "TerminalOperator",
     "caller_cwd",
@@ -42,6 +44,7 @@ _WHERE = {
     "caller_cwd": "hardlab.runner._run",
     "start_slots": "hardlab.runner._run",
     "SlotEvent": "hardlab.runner._slots",
+    "SlotMirror": "hardlab.runner._mirror",
     "SlotRuns": "hardlab.runner._slots",
     "slots_exit_code": "hardlab.runner._slots",
     "ScriptedOperator": "hardlab.operators",

@@ -2,7 +2,7 @@
 
 A stand with several slots runs one process per slot
 (``python -m hardlab.runner._slot_child``); the parent (``hardlab run
---slots``, `hardlab.run` with ``slots=``, later the notebook and the station)
+--slots``, `hardlab.run` with ``slots=``, ``%hardpy run --slots``, the station)
 talks to each over a pair of pipes. Each message is one JSON object on one
 line; its kind is ``op``.
 
@@ -59,6 +59,8 @@ from hardlab.operators import DialogRequest, MessageRequest
 __all__ = [
     "LineReader",
     "Wire",
+    "attempt_from_json",
+    "attempt_to_json",
     "dialog_from_dict",
     "dialog_request",
     "message_request",
@@ -205,7 +207,8 @@ def attempt_to_json(attempt: CaseAttempt) -> dict[str, Any]:
     }
 
 
-def _attempt_from_json(data: Mapping[str, Any]) -> CaseAttempt:
+def attempt_from_json(data: Mapping[str, Any]) -> CaseAttempt:
+    """The `CaseAttempt` a ``case`` message (or a result's attempt) carries."""
     return CaseAttempt(
         module_id=data["module_id"],
         case_id=data["case_id"],
@@ -244,7 +247,7 @@ def result_from_json(data: Mapping[str, Any]) -> Any:
         status=TestStatus(data["status"]),
         report=ResultRunStore.model_validate(data["report"]),
         exit_code=int(data["exit_code"]),
-        attempts=tuple(_attempt_from_json(item) for item in data.get("attempts", ())),
+        attempts=tuple(attempt_from_json(item) for item in data.get("attempts", ())),
         errors=tuple(data.get("errors", ())),
         report_path=Path(data["report_path"]) if data.get("report_path") else None,
         duration=float(data.get("duration", 0.0)),

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from hardlab.widgets._panel import RunPanel
     from hardlab.widgets._publisher import Publisher
     from hardlab.widgets._sanitize import sanitize_html
+    from hardlab.widgets._slots import SlotPanels
     from hardlab.widgets._sound import completion_sound
     from hardlab.widgets._station_html import (
         HistoryRow,
@@ -63,6 +64,7 @@ __all__ = [
     "MessageView",
     "Publisher",
     "RunPanel",
+    "SlotPanels",
     "Station",
     "StatusBar",
     "WidgetOperator",
@@ -85,6 +87,7 @@ _WHERE = {
     "MessageView": "hardlab.widgets._dialogs",
     "Publisher": "hardlab.widgets._publisher",
     "RunPanel": "hardlab.widgets._panel",
+    "SlotPanels": "hardlab.widgets._slots",
     "WidgetOperator": "hardlab.widgets._dialogs",
     "sanitize_html": "hardlab.widgets._sanitize",
     "Labels": "hardlab.widgets._i18n",

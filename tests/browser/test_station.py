@@ -12,6 +12,9 @@ Every page is loaded offline: each request to a host other than 127.0.0.1 or
 localhost is aborted and recorded, and none may be attempted (a production
 line has no internet). A reload and a second tab show the run in progress:
 every page of the server shares one kernel and so one station.
+
+A stand with two slots (``--slots 2``): each slot's serial number, dialog
+and result on its own card, Start all, and one stored run per slot.
 """
 
 from __future__ import annotations
@@ -269,4 +272,86 @@ def test_a_reload_and_a_second_tab_show_the_run_in_progress(
     runs = stored_runs(kiosk)
     assert [(run["dut_serial_number"], run["status"]) for run in runs] == [("SN-0042", "passed")]
     second.close()
+    assert attempted == []
+
+
+SLOTS_PLAN = {
+    "hardpy.toml": """
+        tests_name = "Fixture board"
+    """,
+    "test_1_board.py": """
+        import hardpy
+
+        def test_led(hardpy_start_args, hardlab_slot):
+            hardpy.set_dut_serial_number(hardpy_start_args["serial_number"])
+            answer = hardpy.run_dialog_box(
+                hardpy.DialogBox(
+                    f"Is the LED of socket {hardlab_slot} on?", title_bar="LED", pass_fail=True
+                )
+            )
+            assert answer.result, "the LED is off"
+    """,
+}
+
+
+class SlotsKiosk(KioskServer):
+    """``hardlab station PLAN --slots 2``."""
+
+    def _command(self) -> list[str]:
+        return [*super()._command(), "--slots", "2"]
+
+
+@pytest.fixture
+def slots_kiosk(tmp_path: Path, artifacts: Path) -> Iterator[SlotsKiosk]:
+    plan = tmp_path / "plan"
+    plan.mkdir()
+    for name, text in SLOTS_PLAN.items():
+        (plan / name).write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+    server = SlotsKiosk(plan, tmp_path / "home", artifacts / "station-slots-voila.log").start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_two_slots_each_answered_on_its_own_card(
+    slots_kiosk: SlotsKiosk, page: Page, artifacts: Path
+) -> None:
+    """``hardlab station PATH --slots 2``: each slot's serial, dialog and result on its card."""
+    kiosk = slots_kiosk
+    timeout = PAGE_TIMEOUT * 1000
+    expect.set_options(timeout=timeout)
+    attempted = offline(page.context)
+    page.goto(kiosk.url + "/", wait_until="commit", timeout=timeout)
+    cards = {n: page.locator(f".hardlab-slot-{n}") for n in (1, 2)}
+    expect(page.locator(".hardlab-slot-station")).to_contain_text("Fixture board · 2 slots")
+    for n, card in cards.items():
+        expect(card).to_contain_text(f"Slot {n}")
+        serial = card.locator(".hardlab-slot-serial input")
+        serial.fill(f"SN-000{n}")
+        serial.press("Tab")
+    shot(page, artifacts, "slots-1-ready")
+    page.locator("button.hardlab-start-all").click()
+
+    for n, verdict in ((2, "Fail"), (1, "Pass")):  # each card holds its own slot's dialog
+        card = cards[n]
+        expect(card.locator(".hardlab-dialog")).to_contain_text(f"Is the LED of socket {n} on?")
+        expect(card.locator(".hardlab-dialog")).to_have_count(1)
+        expect(card.locator("button.hardlab-slot-start")).to_be_disabled()
+        expect(card.locator("button.hardlab-slot-stop")).to_be_enabled()
+        if n == 2:
+            shot(page, artifacts, "slots-2-dialogs")
+        card.get_by_role("button", name=verdict, exact=True).click()
+
+    expect(cards[1].locator(".hardlab-slot-result")).to_contain_text("PASSED")
+    expect(cards[1].locator(".hardlab-slot-result")).to_contain_text("SN-0001")
+    expect(cards[2].locator(".hardlab-slot-result")).to_contain_text("FAILED")
+    expect(cards[2].locator(".hardlab-slot-result")).to_contain_text("SN-0002")
+    for card in cards.values():
+        expect(card.locator("button.hardlab-slot-start")).to_be_enabled()
+    expect(page.locator("button.hardlab-stop-all")).to_be_disabled()
+    shot(page, artifacts, "slots-3-results")
+    runs = stored_runs(kiosk)
+    found = sorted((run["slot"], run["dut_serial_number"], run["status"]) for run in runs)
+    assert found == [(1, "SN-0001", "passed"), (2, "SN-0002", "failed")]
     assert attempted == []

@@ -102,3 +102,26 @@ def test_a_missing_plan_or_notebook_is_an_error(
     free.close()
     code = main(["station", str(plan), "--port", str(port), "--notebook", "none.ipynb"])
     assert code == 4 and "is not a notebook file" in capsys.readouterr().err
+
+
+def test_a_station_of_slots_from_the_command_line(plan: Path) -> None:
+    pytest.importorskip("ipywidgets")
+    source = station_notebook(plan, slots=3)["cells"][0]["source"]
+    assert source.strip().endswith(f"hardlab.station({str(plan)!r}, slots=3)")
+    namespace: dict[str, object] = {}
+    exec(
+        compile(source.replace("hardlab.station(", "station = hardlab.station("), "nb", "exec"),
+        namespace,
+    )
+    station = namespace["station"]
+    try:
+        assert type(station).__name__ == "SlotStation"
+        assert sorted(station.cards) == [1, 2, 3]  # type: ignore[attr-defined]
+    finally:
+        station.close()  # type: ignore[attr-defined]
+
+
+def test_station_slots_must_be_a_count(plan: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["station", str(plan), "--slots", "0"])
+    assert "expected the number of slots (1 or more), got '0'" in capsys.readouterr().err

@@ -144,3 +144,17 @@ def test_instruments_takes_a_plan_and_close() -> None:
     assert parse_line("instruments plans/bench --close") == InstrumentsCommand(
         path="plans/bench", close=True
     )
+
+
+def test_run_with_slots() -> None:
+    command = parse_line("run plans/board --slots 4 --answers a.toml")
+    assert command == RunCommand(path="plans/board", slots=4, answers="a.toml")
+    assert parse_line("run .") == RunCommand(path=".", slots=None)
+    with pytest.raises(MagicUsageError, match="--slots needs the number of slots, 1 or more"):
+        parse_line("run . --slots 0")
+    with pytest.raises(MagicUsageError, match="invalid int value"):
+        parse_line("run . --slots many")
+    with pytest.raises(MagicUsageError, match="unrecognized arguments: --slots"):
+        parse_cell("--slots 2")  # a cell's tests live in this kernel: no slot processes
+    text = parse_line("run --help")
+    assert isinstance(text, str) and "--slots N" in text
