@@ -21,14 +21,23 @@ import gc, json, os, sys, threading, time
 import ipywidgets
 
 # ipykernel gives each thread that writes to IOPub a socket of its own and closes
-# those of ended threads in a sweep every 10 s: count the descriptors after a sweep
-# (a run's threads end with it; a 0.2 s sweep keeps their sockets out of the count).
+# those of ended threads in a sweep every 10 s; a run's threads end with it. Count the
+# descriptors after that sweep, done here at once (as ipykernel's IOPub thread does it).
 _iopub = getattr(getattr(get_ipython(), "kernel", None), "iopub_thread", None)
-if hasattr(_iopub, "_event_pipe_gc_seconds"):
-    _iopub._event_pipe_gc_seconds = 0.2
+
+def _sweep():
+    pipes = getattr(_iopub, "_event_pipes", None)
+    if pipes is None:
+        return
+    with _iopub._event_pipe_gc_lock:
+        for thread, socket in list(pipes.items()):
+            if not thread.is_alive():
+                socket.close()
+                del pipes[thread]
 
 def _level():
     gc.collect()
+    _sweep()
     try:  # hand freed heap back to the system, so what is left in RSS is memory in use
         __import__("ctypes").CDLL("libc.so.6").malloc_trim(0)
     except OSError:
