@@ -580,6 +580,7 @@ def set_run_artifact(data: dict[str, Any]) -> None:
     run = current_run("set_run_artifact")
     with run.lock:
         _merge("set_run_artifact", run.document.artifact, data)
+        run.reroute()
     run.emit(ReportUpdated(run.view, "artifact"))
 
 
@@ -619,6 +620,7 @@ def set_case_artifact(data: dict[str, Any]) -> None:
     run, ref, case = _case_update("set_case_artifact")
     with run.lock:
         _merge("set_case_artifact", case.artifact, data)
+        run.reroute()
     run.emit(CaseUpdated(run.view, ref.module_id, ref.case_id, "artifact"))
 
 

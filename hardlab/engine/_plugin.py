@@ -692,6 +692,7 @@ class HardlabPlugin:
             case.status = TestStatus.RUN
             case.attempt = attempt
             case.artifact = {}
+            run.reroute()
             case.msg = None
             case.assertion_msg = None
             case.measurements = []

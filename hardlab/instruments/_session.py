@@ -20,7 +20,7 @@ from typing import Any
 
 from hardlab.config import InstrumentConfig
 from hardlab.errors import ConfigError, InstrumentError, MissingExtraError
-from hardlab.instruments._traffic import note_identity, record
+from hardlab.instruments._traffic import keep, note_identity, record
 from hardlab.model.measurement import Instrument
 from hardlab.runtime import shared
 
@@ -101,8 +101,11 @@ class InstrumentSession:
         self._lock = threading.RLock()
         self.identity_runs: set[Any] = set()
         """Ids of the runs whose report already lists this instrument."""
-        self.target: tuple[Any, Any, Any, dict[str, Any], list[dict[str, Any]]] | None = None
-        """Where the last exchange was kept: run, case ref, holder, its artifact, the list."""
+        self.target: tuple[object, list[Any], int, Any] | None = None
+        """Where the last exchange in a run went: the run's route then, its buffer, the
+        number of the list, the run."""
+        self._direct: Any = None
+        """The resource when writes and queries may take the hot path (open, not shared)."""
 
     def __repr__(self) -> str:
         state = "open" if self._resource is not None else "closed"
@@ -165,6 +168,7 @@ class InstrumentSession:
                 options["timeout"] = config.timeout_ms
             try:
                 self._resource = manager.open_resource(config.resource, **options)
+                self._direct = None if config.shared else self._resource
             except Exception as exc:
                 raise self._fail(
                     "cannot be opened",
@@ -179,6 +183,7 @@ class InstrumentSession:
         """Close the resource (it reopens, and reads its identity again, on next use)."""
         with self._lock:
             resource, self._resource = self._resource, None
+            self._direct = None
             self._identity = None
             self._driver = None
             self.identity_runs.clear()
@@ -269,38 +274,34 @@ class InstrumentSession:
         record(self, op, command, answer, start, _clock() - start, None)
         return answer
 
-    # write and query are the hot path: no closure, one clock pair, one record.
+    # write and query are the hot path: no closure, one clock pair, one call to keep.
 
     def write(self, command: str) -> int:
         """Write a command (with the write termination); return the bytes written."""
-        if self.config.shared:
+        resource = self._direct
+        if resource is None:  # closed, or shared by the stand's slots
             count_: int = self._exchange("write", command, lambda r: r.write(command))
             return count_
-        resource = self._resource
-        if resource is None:
-            resource = self.open()
         start = _clock()
         try:
             count: int = resource.write(command)
         except Exception as exc:
             raise self._failed("write", command, start, exc) from exc
-        record(self, "write", command, None, start, _clock() - start, None)
+        keep(self, "write", command, None, start, _clock())
         return count
 
     def query(self, command: str, delay: float | None = None) -> str:
         """Write a command and read its answer (without the read termination)."""
-        if self.config.shared:
+        resource = self._direct
+        if resource is None:  # closed, or shared by the stand's slots
             text: str = self._exchange("query", command, lambda r: r.query(command, delay))
             return text
-        resource = self._resource
-        if resource is None:
-            resource = self.open()
         start = _clock()
         try:
             answer: str = resource.query(command, delay)
         except Exception as exc:
             raise self._failed("query", command, start, exc) from exc
-        record(self, "query", command, answer, start, _clock() - start, None)
+        keep(self, "query", command, answer, start, _clock())
         return answer
 
     def read(self) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from hardlab.runtime._shared import LOCK_DIR_ENV, SHARED_KEY, SharedHold, lock_dir, shared
 from hardlab.runtime._spec import Capture, CloudPolicy, RunSpec
 from hardlab.runtime._state import (
+    CURRENT_RUN,
     CaseRef,
     RunState,
     StateView,
@@ -23,6 +24,7 @@ from hardlab.runtime._state import (
 )
 
 __all__ = [
+    "CURRENT_RUN",
     "LOCK_DIR_ENV",
     "SHARED_KEY",
     "Capture",

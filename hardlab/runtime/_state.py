@@ -54,6 +54,7 @@ from hardlab.model.report import (
 from hardlab.operators import Answer, DialogRequest, MessageRequest, NoOperator, Operator
 
 __all__ = [
+    "CURRENT_RUN",
     "CaseRef",
     "RunState",
     "StateView",
@@ -85,7 +86,11 @@ class RunState:
         config: The plan's ``hardpy.toml``.
         document: The live report. Change it only under `lock`.
         lock: Guards `document` and the fields below.
-        current: The running case, or None between cases.
+        current: The running case, or None between cases. Setting it
+            changes `route`.
+        route: A token that changes whenever the place a case's traffic is
+            kept may have changed (a case starts or ends, an attempt starts
+            over, an artifact is set); see `reroute`.
         progress: Percentage of cases done (HardPy's integer progress).
         alert: The last alert text ("" when none).
         message: The operator message on show, or None.
@@ -133,7 +138,8 @@ class RunState:
         self.operator = operator
         self.listeners: list[RunListener] = list(listeners)
         self.start_args: dict[str, str] = dict(start_args or {})
-        self.current: CaseRef | None = None
+        self._current: CaseRef | None = None
+        self.route = object()
         self.progress = 0
         self.alert = ""
         self.message: MessageRequest | None = None
@@ -149,12 +155,34 @@ class RunState:
         )
         self.interrupter: Callable[[], bool] | None = None
         self._broken_listeners: set[int] = set()
+        self._deferred: list[Callable[[], None]] = []
         self.view = StateView(self)
 
     def __repr__(self) -> str:
         return (
             f"<RunState {self.run_id} {self.document.name!r} status={self.document.status.value}>"
         )
+
+    @property
+    def current(self) -> CaseRef | None:
+        """The running case, or None between cases."""
+        return self._current
+
+    @current.setter
+    def current(self, ref: CaseRef | None) -> None:
+        self._current = ref
+        self.route = object()
+
+    def reroute(self) -> None:
+        """Say that where the running case keeps what it gathers may have changed.
+
+        Code that writes into the live report on a hot path (an instrument's
+        every exchange) remembers where it wrote together with `route`, and
+        looks again only when `route` changed: when a case starts or ends
+        (setting `current` calls this), an attempt starts over with a fresh
+        artifact, or an artifact is set.
+        """
+        self.route = object()
 
     # ------------------------------------------------------------------ events
 
@@ -183,6 +211,31 @@ class RunState:
             self.alert = text
         self.emit(AlertRaised(self.view, text))
 
+    # ------------------------------------------------------------------ deferred writes
+
+    def defer(self, flush: Callable[[], None]) -> None:
+        """Have every reader of the document call `flush` first (see `settle`).
+
+        A back end that keeps its additions to the document in a buffer of its
+        own, to keep a hot path short (the instruments' exchange log does),
+        registers the function that writes the buffer into the document, once
+        per run. `flush` is called with the lock held and must only write.
+        """
+        with self.lock:
+            self._deferred.append(flush)
+
+    def settle(self) -> None:
+        """Write into the document what back ends buffered (see `defer`).
+
+        Every copy and reading of the document (`case_copy`, `snapshot`, the
+        view's readers) settles first, so a reader sees buffered additions as
+        if they had been made in place.
+        """
+        if self._deferred:
+            with self.lock:
+                for flush in self._deferred:
+                    flush()
+
     # ------------------------------------------------------------------ lookups
 
     def case(self, module_id: str, case_id: str) -> CaseRunStore:
@@ -198,6 +251,7 @@ class RunState:
         cheaper than a deep copy of the model.
         """
         with self.lock:
+            self.settle()
             case = self.case(module_id, case_id)
             return case.model_copy(
                 update={
@@ -231,6 +285,7 @@ class RunState:
     def snapshot(self) -> ResultRunStore:
         """A validated copy of the report, safe to keep and change."""
         with self.lock:
+            self.settle()
             data = self.document.model_dump_json()
         return ResultRunStore.model_validate_json(data)
 
@@ -457,6 +512,7 @@ class StateView:
     def document_json(self, *, include: Any = None, exclude: Any = None) -> str:
         """The report as JSON."""
         with self._run.lock:
+            self._run.settle()
             return self._run.document.model_dump_json(include=include, exclude=exclude)
 
     def case(self, module_id: str, case_id: str) -> CaseRunStore:
@@ -476,11 +532,13 @@ class StateView:
     def module_json(self, module_id: str, *, exclude: Any = None) -> str:
         """A module as JSON."""
         with self._run.lock:
+            self._run.settle()
             return self._run.module(module_id).model_dump_json(exclude=exclude)
 
     def read(self, reader: Callable[[ResultRunStore], T]) -> T:
         """``reader(report)`` on the live report under the run's lock."""
         with self._run.lock:
+            self._run.settle()
             return reader(self._run.document)
 
 
@@ -489,6 +547,13 @@ class StateView:
 _CURRENT: contextvars.ContextVar[RunState | None] = contextvars.ContextVar(
     "hardlab_run", default=None
 )
+CURRENT_RUN = _CURRENT
+"""The run bound to this thread's context, or None: what `maybe_current_run` reads first.
+
+For a hot path that cannot afford the call; when it gives None, call
+`maybe_current_run`, which also finds the one run of a process from a
+thread bound to none.
+"""
 _ACTIVE: list[RunState] = []
 _LAST: list[RunState] = []
 _REGISTRY_LOCK = threading.Lock()
