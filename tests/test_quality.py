@@ -1,4 +1,4 @@
-"""The code stays typed (mypy strict on hardlab/) and ruff-clean."""
+"""The code stays typed (mypy strict on hardlab/ and what users infer from it) and ruff-clean."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+OVERLOADS = "tests/runner/typing_run_overloads.py"
 BIN = Path(sys.executable).parent
 
 pytestmark = pytest.mark.slow
@@ -39,3 +40,9 @@ def test_ruff_format() -> None:
 
 def test_mypy_strict() -> None:
     _run(_tool("mypy"))
+
+
+def test_mypy_infers_what_run_and_start_give() -> None:
+    # one board, or slots=N: what a user's type checker makes of the overloads
+    # of hardlab.run and hardlab.start (the strict settings of pyproject.toml)
+    _run(_tool("mypy"), OVERLOADS)

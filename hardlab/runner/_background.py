@@ -19,13 +19,14 @@ import threading
 import uuid
 from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
 from os import PathLike
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, Unpack, overload
 
 from hardlab._util import uuid7
 from hardlab.errors import ConfigError, RunNotFinishedError
 from hardlab.events import RunListener
 from hardlab.operators import AUTO, Operator
 from hardlab.runner._run import (
+    RunOptions,
     RunResult,
     Target,
     _targets,
@@ -359,54 +360,12 @@ def _resolve(future: asyncio.Future[None]) -> None:
 
 @overload
 def start(
-    target: Target = ".",
-    *,
-    args: Sequence[str] = (),
-    select: str | None = None,
-    start_args: Mapping[str, Any] | None = None,
-    operator: Operator | None = AUTO,
-    answers: Mapping[str, Any] | Sequence[Any] | str | PathLike[str] | None = None,
-    report_dir: str | PathLike[str] | None = None,
-    store: str | PathLike[str] | bool | None = None,
-    listeners: Sequence[RunListener] = (),
-    tests_name: str | None = None,
-    config_dir: str | PathLike[str] | None = None,
-    hardpy_alias: bool | None = None,
-    quiet: bool = False,
-    attempt_delay: float | None = None,
-    chdir: bool = True,
-    handle_sigterm: bool = True,
-    run_id: uuid.UUID | None = None,
-    on_run: Callable[[RunState], None] | None = None,
-    capture: Capture | None = None,
-    slots: None = None,
+    target: Target = ".", *, slots: None = None, **options: Unpack[RunOptions]
 ) -> RunHandle: ...
 
 
 @overload
-def start(
-    target: Target = ".",
-    *,
-    args: Sequence[str] = (),
-    select: str | None = None,
-    start_args: Mapping[str, Any] | None = None,
-    operator: Operator | None = AUTO,
-    answers: Mapping[str, Any] | Sequence[Any] | str | PathLike[str] | None = None,
-    report_dir: str | PathLike[str] | None = None,
-    store: str | PathLike[str] | bool | None = None,
-    listeners: Sequence[RunListener] = (),
-    tests_name: str | None = None,
-    config_dir: str | PathLike[str] | None = None,
-    hardpy_alias: bool | None = None,
-    quiet: bool = False,
-    attempt_delay: float | None = None,
-    chdir: bool = True,
-    handle_sigterm: bool = True,
-    run_id: uuid.UUID | None = None,
-    on_run: Callable[[RunState], None] | None = None,
-    capture: Capture | None = None,
-    slots: int,
-) -> SlotRuns: ...
+def start(target: Target = ".", *, slots: int, **options: Unpack[RunOptions]) -> SlotRuns: ...
 
 
 def start(

@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, get_args, overload
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack, get_args, overload
 
 from hardlab.compat import config_file_args
 from hardlab.errors import ConfigError, KernelBlockedError, PlanError
@@ -276,56 +276,42 @@ def build_args(
     return command
 
 
+class RunOptions(TypedDict, total=False):
+    """The keyword arguments `run` and `start` share besides ``slots``, for their overloads.
+
+    The functions themselves declare each with its default and document it;
+    this only lets the two overloads of each (one board, or ``slots=N``)
+    say "the same keywords" once.
+    """
+
+    args: Sequence[str]
+    select: str | None
+    start_args: Mapping[str, Any] | None
+    operator: Operator | None
+    answers: Mapping[str, Any] | Sequence[Any] | str | PathLike[str] | None
+    report_dir: str | PathLike[str] | None
+    store: str | PathLike[str] | bool | None
+    listeners: Sequence[RunListener]
+    tests_name: str | None
+    config_dir: str | PathLike[str] | None
+    hardpy_alias: bool | None
+    quiet: bool
+    attempt_delay: float | None
+    chdir: bool
+    handle_sigterm: bool
+    run_id: uuid.UUID | None
+    on_run: Callable[[RunState], None] | None
+    capture: Capture | None
+
+
 @overload
 def run(
-    target: Target = ".",
-    *,
-    args: Sequence[str] = (),
-    select: str | None = None,
-    start_args: Mapping[str, Any] | None = None,
-    operator: Operator | None = AUTO,
-    answers: Mapping[str, Any] | Sequence[Any] | str | PathLike[str] | None = None,
-    report_dir: str | PathLike[str] | None = None,
-    store: str | PathLike[str] | bool | None = None,
-    listeners: Sequence[RunListener] = (),
-    tests_name: str | None = None,
-    config_dir: str | PathLike[str] | None = None,
-    hardpy_alias: bool | None = None,
-    quiet: bool = False,
-    attempt_delay: float | None = None,
-    chdir: bool = True,
-    handle_sigterm: bool = True,
-    run_id: uuid.UUID | None = None,
-    on_run: Callable[[RunState], None] | None = None,
-    capture: Capture | None = None,
-    slots: None = None,
+    target: Target = ".", *, slots: None = None, **options: Unpack[RunOptions]
 ) -> RunResult: ...
 
 
 @overload
-def run(
-    target: Target = ".",
-    *,
-    args: Sequence[str] = (),
-    select: str | None = None,
-    start_args: Mapping[str, Any] | None = None,
-    operator: Operator | None = AUTO,
-    answers: Mapping[str, Any] | Sequence[Any] | str | PathLike[str] | None = None,
-    report_dir: str | PathLike[str] | None = None,
-    store: str | PathLike[str] | bool | None = None,
-    listeners: Sequence[RunListener] = (),
-    tests_name: str | None = None,
-    config_dir: str | PathLike[str] | None = None,
-    hardpy_alias: bool | None = None,
-    quiet: bool = False,
-    attempt_delay: float | None = None,
-    chdir: bool = True,
-    handle_sigterm: bool = True,
-    run_id: uuid.UUID | None = None,
-    on_run: Callable[[RunState], None] | None = None,
-    capture: Capture | None = None,
-    slots: int,
-) -> list[RunResult]: ...
+def run(target: Target = ".", *, slots: int, **options: Unpack[RunOptions]) -> list[RunResult]: ...
 
 
 def run(
