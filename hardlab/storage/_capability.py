@@ -41,6 +41,9 @@ _EPOCH = date(1970, 1, 1)
 _STATS = ("n", "mean", "m2", "min", "max", "n_pass", "n_fail")
 """The statistics columns of every part a capability answer is combined from."""
 
+_FEW_DAYS = timedelta(days=14)
+"""A time range at most this long picks few runs: their measurements are found through them."""
+
 
 def daily_range(run_filter: FilterLike) -> tuple[str | None, str | None] | None:
     """The UTC day range `run_filter` covers, if the statistics can answer it.
@@ -228,6 +231,19 @@ def _capability_weekly(
     ).group_by(*keys)
 
 
+def _few_runs(run_filter: RunFilter) -> bool:
+    """Whether `run_filter` picks few runs: some units, some runs, or a short time range.
+
+    The measurements of few runs are best found through them (the runs'
+    start index, their case rows, the measurements' ``case_row_id`` index);
+    SQLite would otherwise read every measurement in name order.
+    """
+    if run_filter.serial_number is not None or run_filter.run_ids is not None:
+        return True
+    since, until = as_utc(run_filter.since), as_utc(run_filter.until)
+    return since is not None and until is not None and until - since <= _FEW_DAYS
+
+
 def _capability_raw(
     run_filter: FilterLike, names: list[str] | None, by: tuple[str, ...], attempts: str
 ) -> Any:
@@ -262,9 +278,14 @@ def _capability_raw(
     if names is not None:
         rows = rows.where(m.name.in_(names))
     run_filter = as_filter(run_filter)
-    if run_filter is not None:
-        # a filter may pick a few runs: the case rows lead from them to their
-        # measurements (which have no index on run_id)
+    if run_filter is not None and _few_runs(run_filter):
+        # the case rows lead from the runs to their measurements (which have
+        # no index on run_id); not correlated: the runs are picked first
+        picked = run_filter.apply(
+            select(CaseRow.id).join(RunRow, RunRow.id == CaseRow.run_id)
+        ).correlate(None)
+        rows = rows.where(m.case_row_id.in_(picked))
+    elif run_filter is not None:
         rows = run_filter.apply(
             rows.join(CaseRow, and_(CaseRow.id == m.case_row_id, CaseRow.run_id == RunRow.id))
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import random
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -243,3 +244,16 @@ def test_the_weekly_part_reads_whole_weeks_and_the_rows_the_edges() -> None:
     assert edges.count("UNION ALL") == 2 and "hardlab_measurements" in edges
     assert "hardlab_measurement_weekly" not in sql(since="2026-11-04", until="2026-11-06")
     assert daily_range({"since": "2026-11-04", "until": "2026-11-06"}) is not None
+
+
+def test_the_edge_days_are_read_through_their_runs(tmp_path: Path) -> None:
+    # SQLite would rather read every measurement in name order (its index
+    # gives the groups' order) than the few runs a range of days picks
+    with Store(f"sqlite:///{tmp_path / 'plan.db'}") as store:
+        store.count_runs()
+        statement = capability_select({"since": "2026-11-04", "until": "2026-11-20"})
+        compiled = statement.compile(store.engine, compile_kwargs={"literal_binds": True})
+        with store.engine.connect() as conn:
+            plan = [row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}")]
+    assert any("USING INDEX ix_hardlab_runs_started" in step for step in plan), plan
+    assert not any(step.startswith("SCAN hardlab_measurements") for step in plan), plan
