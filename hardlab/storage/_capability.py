@@ -265,30 +265,30 @@ def _capability_raw(
             func.avg(m.value_num).over(partition_by=partition).label("center"),
         )
         .select_from(m)
-        .join(RunRow, RunRow.id == m.run_id)
-        .where(
-            m.kind == "numeric",
-            m.value_num.is_not(None),
-            # the runs the weekly statistics hold: those that ended
-            RunRow.aggregated.is_(True),
-        )
+        .where(m.kind == "numeric", m.value_num.is_not(None))
     )
     if attempts == "final":
         rows = rows.where(m.final.is_(True))
     if names is not None:
         rows = rows.where(m.name.in_(names))
+    # the runs the weekly statistics hold: those that ended
+    counted = RunRow.aggregated.is_(True)
     run_filter = as_filter(run_filter)
     if run_filter is not None and _few_runs(run_filter):
         # the case rows lead from the runs to their measurements (which have
         # no index on run_id); not correlated: the runs are picked first
         picked = run_filter.apply(
-            select(CaseRow.id).join(RunRow, RunRow.id == CaseRow.run_id)
+            select(CaseRow.id).join(RunRow, RunRow.id == CaseRow.run_id).where(counted)
         ).correlate(None)
         rows = rows.where(m.case_row_id.in_(picked))
-    elif run_filter is not None:
-        rows = run_filter.apply(
-            rows.join(CaseRow, and_(CaseRow.id == m.case_row_id, CaseRow.run_id == RunRow.id))
-        )
+        if by:  # the runs' part numbers or stands
+            rows = rows.join(RunRow, RunRow.id == m.run_id)
+    else:
+        rows = rows.join(RunRow, RunRow.id == m.run_id).where(counted)
+        if run_filter is not None:
+            rows = run_filter.apply(
+                rows.join(CaseRow, and_(CaseRow.id == m.case_row_id, CaseRow.run_id == RunRow.id))
+            )
     inner = rows.subquery("values")
     r = inner.c
     group = [r[key.name] for key in keys]
