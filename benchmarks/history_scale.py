@@ -5,7 +5,7 @@ is hardlab's own) with synthetic production history: 100,000 runs of a
 50-case plan (5,000,000 case rows, 5,000,000 measurement rows), 4 part
 numbers, 4 stands, 100 days; about 7 % of units fail first and are
 retested, 1 % of runs are stopped by the operator. Rows go in through
-``executemany`` with plain tuples (the per-day measurement statistics are
+``executemany`` with plain tuples (the per-week measurement statistics are
 computed alongside, as the writer would have left them), each run with its
 report document, as a real store keeps them (compressed, in
 ``hardlab_documents``).
@@ -16,7 +16,9 @@ store at most 3/4 of the files of the same runs).
 Then it times, through ``hardlab.history()``:
 
 * ``first_pass_yield(by=("part_number", "day"))``;
-* ``capability()`` (Cp/Cpk of every measurement);
+* ``capability()`` (Cp/Cpk of every measurement), and over a range from a
+  Wednesday to a Wednesday (whole weeks from the weekly statistics, the 7
+  edge days from the measurement rows);
 * ``suggest_limits()`` (mean ± 3σ of every measurement) and the same for one
   part number;
 * ``what_if()`` with new limits for two measurements (one tighter, one
@@ -195,7 +197,7 @@ def document(plan: Plan, i: int, values: np.ndarray, results: np.ndarray) -> dic
 
 @dataclass
 class Bucket:
-    """Running statistics of one daily bucket (merged batch by batch, Chan's formula)."""
+    """Running statistics of one weekly bucket (merged batch by batch, Chan's formula)."""
 
     n: int = 0
     mean: float = 0.0
@@ -236,7 +238,7 @@ MEAS_SQL = """INSERT INTO hardlab_measurements (id, run_id, case_row_id, module_
  attempt, final, position, kind, name, value_num, unit, operation, lower_limit, upper_limit,
  spec_lower, spec_upper, result)
  VALUES (?, ?, ?, ?, ?, 1, 1, 0, 'numeric', ?, ?, 'V', 'gele', ?, ?, ?, ?, ?)"""
-DAILY_SQL = """INSERT INTO hardlab_measurement_daily (key, day, part_number, stand_name, name,
+WEEKLY_SQL = """INSERT INTO hardlab_measurement_weekly (key, week, part_number, stand_name, name,
  unit, spec_lower, spec_upper, final, n, mean, m2, minimum, maximum, n_pass, n_fail)
  VALUES (?, ?, ?, ?, ?, 'V', ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)"""
 
@@ -253,7 +255,7 @@ def fill(
     from pydantic_core import to_json
 
     from hardlab.storage import Store
-    from hardlab.storage._rows import daily_key
+    from hardlab.storage._rows import weekly_key
     from hardlab.storage._types import RawJson, pack_json
 
     url = f"sqlite:///{path}"
@@ -326,29 +328,31 @@ def fill(
         connection.executemany(DOC_SQL, doc_rows)
         connection.executemany(CASE_SQL, case_rows)
         connection.executemany(MEAS_SQL, meas_rows)
-        # the daily statistics, per (day, part, stand) group of this batch
+        # the weekly statistics, per (week, part, stand) group of this batch: a
+        # week is its Monday's day number (1970-01-01 was a Thursday)
         day = (plan.start_us[rows.start : rows.stop] // day_us).astype(np.int64)
-        group = (day * len(PARTS) + plan.part[rows.start : rows.stop]) * len(STANDS)
+        week = day - (day + 3) % 7
+        group = (week * len(PARTS) + plan.part[rows.start : rows.stop]) * len(STANDS)
         group += plan.stand[rows.start : rows.stop]
         for g in np.unique(group):
             members = group == g
             part, stand = int(g // len(STANDS) % len(PARTS)), int(g % len(STANDS))
-            key_day = int(g // len(STANDS) // len(PARTS))
+            key_week = int(g // len(STANDS) // len(PARTS))
             for c in range(CASES):
-                bucket = buckets.setdefault((key_day, part, stand, c), Bucket())
+                bucket = buckets.setdefault((key_week, part, stand, c), Bucket())
                 bucket.merge(values[members, c], results[members, c])
     connection.execute("COMMIT")
-    daily_rows = []
-    for (day, part, stand, c), b in buckets.items():
-        day_text = (datetime(1970, 1, 1) + timedelta(days=day)).strftime("%Y-%m-%d")
+    # in the order the buckets began, as the writer's upserts come (their keys in no order)
+    weekly_rows = []
+    for (week_day, part, stand, c), b in buckets.items():
         lower, upper = float(LOWER[c]), float(UPPER[c])
-        key = daily_key(day_text, PARTS[part], STANDS[stand], NAMES[c], "V", lower, upper, True)
-        daily_rows.append((
-            key, day_text, PARTS[part], STANDS[stand], NAMES[c], lower, upper, b.n, b.mean,
+        key = weekly_key(week_day, PARTS[part], STANDS[stand], NAMES[c], "V", lower, upper, True)
+        weekly_rows.append((
+            key, week_day, PARTS[part], STANDS[stand], NAMES[c], lower, upper, b.n, b.mean,
             b.m2, b.minimum, b.maximum, b.n_pass, b.n_fail,
         ))  # fmt: skip
     connection.execute("BEGIN")
-    connection.executemany(DAILY_SQL, daily_rows)
+    connection.executemany(WEEKLY_SQL, weekly_rows)
     for _, sql in indexes:
         connection.execute(sql)
     connection.execute("COMMIT")
@@ -357,12 +361,12 @@ def fill(
     return reports
 
 
-def _daily_bytes(db: Path) -> int | None:
-    """Bytes of the daily statistics table and its indexes (None without SQLite's dbstat)."""
+def _statistics_bytes(db: Path) -> int | None:
+    """Bytes of the weekly statistics table and its indexes (None without SQLite's dbstat)."""
     connection = sqlite3.connect(db)
     try:
         row = connection.execute(
-            "SELECT SUM(pgsize) FROM dbstat WHERE name LIKE '%measurement_daily%'"
+            "SELECT SUM(pgsize) FROM dbstat WHERE name LIKE '%measurement_weekly%'"
         ).fetchone()
     except sqlite3.OperationalError:
         return None
@@ -498,19 +502,24 @@ def _run(args: argparse.Namespace, db: Path, reports: Path) -> int:
         f"{json_per_run / 1000:,.1f} KB a run; store/JSON {ratio:.2f} (target at most 0.75: "
         f"{'ok' if ratio <= 0.75 else 'MISSED'})"
     )
-    daily = _daily_bytes(db)
-    if daily is not None:
-        # a fixed cost (days x parts x stands x measurements rows, however many
-        # runs): it dominates a small --runs
+    weekly = _statistics_bytes(db)
+    if weekly is not None:
+        # a fixed cost (weeks x parts x stands x measurements rows, however
+        # many runs): it weighs most at a small --runs
+        per_run = weekly / len(plan.ids)
         print(
-            f"        of which daily statistics {daily / len(plan.ids) / 1000:,.1f} KB a run; "
-            f"without them store/JSON {(store_per_run - daily / len(plan.ids)) / json_per_run:.2f}"
+            f"        of which weekly statistics {per_run / 1000:,.2f} KB a run; "
+            f"without them store/JSON {(store_per_run - per_run) / json_per_run:.2f}"
         )
     print()
 
     history = hardlab.history(f"sqlite:///{db}")
     fpy_first, fpy_warm, fpy = timed(lambda: history.first_pass_yield(by=("part_number", "day")))
     cpk_first, cpk_warm, cpk = timed(history.capability)
+    # a range that starts and ends inside a week: whole weeks from the weekly
+    # statistics, the edge days (7 of them here) from the measurement rows
+    since, until = START + timedelta(days=9), START + timedelta(days=86)
+    range_first, range_warm, _ = timed(lambda: history.capability(since=since, until=until))
     limits_first, limits_warm, suggestion = timed(history.suggest_limits)
     part_first, part_warm, _ = timed(lambda: history.suggest_limits(part_number=PARTS[0]))
     # tighter limits for rail_00 (some passing units fail), wider for rail_01 (some pass)
@@ -541,6 +550,7 @@ def _run(args: argparse.Namespace, db: Path, reports: Path) -> int:
     line("first-pass yield/part/day", fpy_first, fpy_warm, hardpy_fpy_s)
     line("Cpk per measurement", cpk_first, cpk_warm, hardpy_cpk_s)
     for label, first, warm in (
+        ("Cpk, Wed to Wed", range_first, range_warm),
         ("suggest_limits (all)", limits_first, limits_warm),
         (f"suggest_limits ({PARTS[0]})", part_first, part_warm),
         ("what_if (2 measurements)", what_first, what_warm),

@@ -1,7 +1,7 @@
 """Raw SQL against a test's store: what the tables hold, beside what `Store` methods show.
 
 `Store` runs only its named queries; tests that check the rows themselves
-(counts, the daily statistics, the outbox) read the tables through its engine.
+(counts, the weekly statistics, the outbox) read the tables through its engine.
 """
 
 from __future__ import annotations

@@ -1,14 +1,14 @@
 """The tables: runs, modules, cases (one row per attempt), measurements, operator events, and more.
 
-Besides those: daily statistics, the StandCloud outbox, and every dialog and
+Besides those: weekly statistics, the StandCloud outbox, and every dialog and
 operator message of a run (``hardlab_operator_events``).
 
 Every run keeps its whole report document (HardPy's schema v1) once, as
 zlib-compressed JSON (`PackedJSON`) in ``hardlab_documents``, and the fields
 people filter and aggregate on are columns of ``hardlab_runs``. Cases are stored per
-attempt, so retries are never lost. ``hardlab_measurement_daily`` keeps
-running statistics per measurement, day, part number and stand (updated in
-the same transaction as the measurement rows), so Cpk over years of history
+attempt, so retries are never lost. ``hardlab_measurement_weekly`` keeps
+running statistics per measurement, week, part number and stand (updated in
+the transaction that stores a run's end), so Cpk over years of history
 reads a few thousand rows instead of millions.
 
 After changing a table, developers write its migration (they ship in the
@@ -52,8 +52,8 @@ __all__ = [
     "Base",
     "CaseRow",
     "DocumentRow",
-    "MeasurementDaily",
     "MeasurementRow",
+    "MeasurementWeekly",
     "ModuleRow",
     "OperatorEventRow",
     "OutboxRow",
@@ -165,7 +165,7 @@ class RunRow(Base):
     source: Mapped[str] = mapped_column(String(16), default="run")
     """``run`` for runs hardlab ran, ``import`` for reports brought in from files."""
     aggregated: Mapped[bool] = mapped_column(default=False)
-    """Whether the run's measurements are in ``hardlab_measurement_daily`` (done once it ends)."""
+    """Whether the run's measurements are in ``hardlab_measurement_weekly`` (done once it ends)."""
     host: Mapped[str | None]
     writer_pid: Mapped[int | None]
     heartbeat_at: Mapped[datetime | None]
@@ -292,20 +292,27 @@ class MeasurementRow(Base):
     )
 
 
-class MeasurementDaily(Base):
-    """Running statistics of one numeric measurement per day, part number, stand and limits.
+class MeasurementWeekly(Base):
+    """Running statistics of one numeric measurement per week, part number, stand and limits.
 
-    ``mean`` and ``m2`` (sum of squared deviations) combine exactly across
-    rows (Chan's parallel formula), without the cancellation that sums of
-    squares suffer for values far from zero.
+    Weeks are UTC and start on Monday; a run counts in the week of its
+    start. ``mean`` and ``m2`` (sum of squared deviations) combine exactly
+    across rows (Chan's parallel formula), without the cancellation that
+    sums of squares suffer for values far from zero. A week rather than a
+    day: a bench testing a few boards a day would otherwise keep about one
+    row per measurement it stored; questions on ranges that start or end
+    inside a week take those days from the measurement rows.
     """
 
-    __tablename__ = "hardlab_measurement_daily"
+    __tablename__ = "hardlab_measurement_weekly"
 
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    """A digest of the other identifying columns (NULL-safe on every database)."""
-    day: Mapped[str] = mapped_column(String(10))
-    """UTC date of the run's start, ``YYYY-MM-DD``."""
+    key: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    """A signed 64-bit digest of the other identifying columns (`hardlab.storage._rows.weekly_key`).
+
+    An integer key is SQLite's rowid: no separate index for the primary key.
+    """
+    week: Mapped[int]
+    """The week's Monday as days since 1970-01-01 (UTC; `hardlab.storage._rows.week_of`)."""
     part_number: Mapped[str | None]
     stand_name: Mapped[str | None]
     name: Mapped[str | None]
@@ -320,11 +327,6 @@ class MeasurementDaily(Base):
     maximum: Mapped[float] = mapped_column(Float)
     n_pass: Mapped[int] = mapped_column(BigInteger)
     n_fail: Mapped[int] = mapped_column(BigInteger)
-
-    __table_args__ = (
-        Index("ix_hardlab_measurement_daily_name", "name", "part_number", "day"),
-        Index("ix_hardlab_measurement_daily_day", "day"),
-    )
 
 
 class OutboxRow(Base):

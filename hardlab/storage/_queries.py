@@ -25,14 +25,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, timezone
 from typing import Any, Literal
 
 from sqlalchemy import (
     BigInteger,
     Float,
     String,
-    and_,
     case,
     cast,
     func,
@@ -41,10 +40,9 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.elements import Label
 from sqlalchemy.sql.functions import FunctionElement
 
-from hardlab.storage._orm import CaseRow, MeasurementDaily, MeasurementRow, RunRow, UTCDateTime
+from hardlab.storage._orm import CaseRow, MeasurementRow, RunRow, UTCDateTime
 from hardlab.storage._write import PLAN_ERROR
 
 __all__ = [
@@ -59,10 +57,8 @@ __all__ = [
     "RunFilter",
     "as_filter",
     "as_utc",
-    "capability_select",
     "case_pareto_select",
     "cases_select",
-    "daily_range",
     "error_code_pareto_select",
     "measurements_select",
     "run_values_select",
@@ -90,7 +86,12 @@ CAPABILITY_BY = ("part_number", "stand")
 Attempts = Literal["final", "all"]
 """Which case attempts a question uses: the final ones (what reports show) or every one."""
 CapabilityMethod = Literal["auto", "daily", "raw"]
-"""Where capability statistics come from: the daily statistics, the raw rows, or the best one."""
+"""Where capability statistics come from: the statistics, the raw rows, or the best one.
+
+``daily`` (its name from when the statistics were per day) reads the weekly
+statistics and the measurement rows of a range's edge days
+(`hardlab.storage._capability.capability_select`).
+"""
 
 
 def as_utc(value: datetime | date | str | None) -> datetime | None:
@@ -657,206 +658,3 @@ def error_code_pareto_select(run_filter: FilterLike = None) -> Any:
         grouped = run_filter.apply(grouped)
     inner = grouped.subquery("code_failures")
     return _pareto(inner, (inner.c.error_code,))
-
-
-# ---------------------------------------------------------------- capability
-
-
-def daily_range(run_filter: FilterLike) -> tuple[str | None, str | None] | None:
-    """The UTC day range `run_filter` covers, if the daily statistics can answer it.
-
-    They can when the filter narrows by part number, stand and whole UTC
-    days only; otherwise None.
-    """
-    run_filter = as_filter(run_filter)
-    if run_filter is None:
-        return None, None
-    if any(
-        value is not None
-        for value in (run_filter.serial_number, run_filter.status, run_filter.name,
-                      run_filter.run_ids)
-    ):  # fmt: skip
-        return None
-    days: list[str | None] = []
-    for bound in (as_utc(run_filter.since), as_utc(run_filter.until)):
-        if bound is not None and bound.timetz() != time(tzinfo=timezone.utc):
-            return None
-        days.append(None if bound is None else bound.strftime("%Y-%m-%d"))
-    return days[0], days[1]
-
-
-def capability_select(
-    run_filter: FilterLike = None,
-    *,
-    measurement: str | Sequence[str] | None = None,
-    by: Sequence[str] = (),
-    attempts: Attempts = "final",
-    method: CapabilityMethod = "auto",
-) -> Any:
-    """Count, mean, sum of squared deviations, range and pass/fail per numeric measurement.
-
-    Groups are the measurement name, unit and specification limits (plus the
-    `by` names). ``daily`` combines the per-day rows of
-    ``hardlab_measurement_daily`` with Chan's formula, reading a few rows per
-    measurement and day however many measurements there are; ``raw``
-    aggregates the measurement rows (two-pass, around each group's mean, so
-    values far from zero keep their precision). ``auto`` takes ``daily``
-    when the filter allows (see `daily_range`).
-
-    Columns: the `by` names, ``measurement``, ``unit``, ``lsl``, ``usl``,
-    ``n``, ``mean``, ``m2``, ``min``, ``max``, ``n_pass``, ``n_fail``.
-
-    Raises:
-        ValueError: For an unknown `by`, `attempts` or `method`, or
-            ``method="daily"`` with a filter the daily statistics cannot answer.
-    """
-    chosen = _check_by(by, CAPABILITY_BY)
-    _check_attempts(attempts)
-    if method not in ("auto", "daily", "raw"):
-        msg = f"method={method!r}: use 'auto', 'daily' or 'raw'"
-        raise ValueError(msg)
-    days = daily_range(run_filter)
-    if method == "daily" and days is None:
-        msg = (
-            "the daily statistics answer filters on part number, stand and whole UTC days "
-            "only; use method='raw' (or 'auto')"
-        )
-        raise ValueError(msg)
-    names = _values(measurement)
-    if method == "raw" or days is None:
-        return _capability_raw(run_filter, names, chosen, attempts)
-    return _capability_daily(as_filter(run_filter), days, names, chosen, attempts)
-
-
-def _capability_daily(
-    run_filter: RunFilter | None,
-    days: tuple[str | None, str | None],
-    names: list[str] | None,
-    by: tuple[str, ...],
-    attempts: str,
-) -> Any:
-    d = MeasurementDaily
-    by_columns = {"part_number": d.part_number, "stand": d.stand_name}
-    keys: list[Label[Any]] = [
-        *(by_columns[name].label(name) for name in by),
-        d.name.label("measurement"),
-        d.unit.label("unit"),
-        d.spec_lower.label("lsl"),
-        d.spec_upper.label("usl"),
-    ]
-    partition = [key.element for key in keys]
-    buckets: Any = select(
-        *keys,
-        d.n,
-        d.mean,
-        d.m2,
-        d.minimum,
-        d.maximum,
-        d.n_pass,
-        d.n_fail,
-        # a reference inside the group: deviations from it are small, so the
-        # combination below does not cancel for values far from zero
-        func.min(d.mean).over(partition_by=partition).label("ref"),
-    )
-    if attempts == "final":
-        buckets = buckets.where(d.final.is_(True))
-    if names is not None:
-        buckets = buckets.where(d.name.in_(names))
-    if run_filter is not None:
-        for column, wanted in (
-            (d.part_number, _values(run_filter.part_number)),
-            (d.stand_name, _values(run_filter.stand)),
-        ):
-            if wanted is not None:
-                buckets = buckets.where(column.in_(wanted))
-    since, until = days
-    if since is not None:
-        buckets = buckets.where(d.day >= since)
-    if until is not None:
-        buckets = buckets.where(d.day < until)
-    inner = buckets.subquery("buckets")
-    b = inner.c
-    group = [b[key.name] for key in keys]
-    n = func.sum(b.n)
-    deviation = b.mean - b.ref
-    shifted = func.sum(b.n * deviation)
-    # Chan: M2 = sum(M2_i) + sum(n_i (mean_i - mean)^2), with mean_i - mean = dev_i - shifted / N
-    m2 = func.sum(b.m2) + func.sum(b.n * deviation * deviation) - shifted * shifted / cast(n, Float)
-    return (
-        select(
-            *group,
-            _count(n).label("n"),
-            (func.min(b.ref) + shifted / cast(n, Float)).label("mean"),
-            cast(m2, Float).label("m2"),
-            func.min(b.minimum).label("min"),
-            func.max(b.maximum).label("max"),
-            _count(func.sum(b.n_pass)).label("n_pass"),
-            _count(func.sum(b.n_fail)).label("n_fail"),
-        )
-        .group_by(*group)
-        .order_by(*(g.asc().nulls_first() for g in group))
-    )
-
-
-def _capability_raw(
-    run_filter: FilterLike, names: list[str] | None, by: tuple[str, ...], attempts: str
-) -> Any:
-    m = MeasurementRow
-    by_columns = {"part_number": RunRow.dut_part_number, "stand": RunRow.stand_name}
-    keys: list[Label[Any]] = [
-        *(by_columns[name].label(name) for name in by),
-        m.name.label("measurement"),
-        m.unit.label("unit"),
-        m.spec_lower.label("lsl"),
-        m.spec_upper.label("usl"),
-    ]
-    partition = [key.element for key in keys]
-    rows: Any = (
-        select(
-            *keys,
-            m.value_num.label("value"),
-            m.result.label("result"),
-            func.avg(m.value_num).over(partition_by=partition).label("center"),
-        )
-        .select_from(m)
-        .join(RunRow, RunRow.id == m.run_id)
-        .where(
-            m.kind == "numeric",
-            m.value_num.is_not(None),
-            # the runs the daily statistics hold: those that ended
-            RunRow.aggregated.is_(True),
-        )
-    )
-    if attempts == "final":
-        rows = rows.where(m.final.is_(True))
-    if names is not None:
-        rows = rows.where(m.name.in_(names))
-    run_filter = as_filter(run_filter)
-    if run_filter is not None:
-        # a filter may pick a few runs: the case rows lead from them to their
-        # measurements (which have no index on run_id)
-        rows = run_filter.apply(
-            rows.join(CaseRow, and_(CaseRow.id == m.case_row_id, CaseRow.run_id == RunRow.id))
-        )
-    inner = rows.subquery("values")
-    r = inner.c
-    group = [r[key.name] for key in keys]
-    n = func.count(r.value)
-    deviation = r.value - r.center
-    shifted = func.sum(deviation)
-    # two-pass with the correction term for the rounding of the mean
-    m2 = func.sum(deviation * deviation) - shifted * shifted / cast(n, Float)
-    return (
-        select(
-            *group,
-            _count(n).label("n"),
-            (func.min(r.center) + shifted / cast(n, Float)).label("mean"),
-            cast(m2, Float).label("m2"),
-            func.min(r.value).label("min"),
-            func.max(r.value).label("max"),
-            _count(func.sum(case((r.result.is_(True), 1), else_=0))).label("n_pass"),
-            _count(func.sum(case((r.result.is_(False), 1), else_=0))).label("n_fail"),
-        )
-        .group_by(*group)
-        .order_by(*(g.asc().nulls_first() for g in group))
-    )

@@ -6,21 +6,22 @@ import hashlib
 import json
 import math
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
 from hardlab.model.flat import measurement_from_row
 
 __all__ = [
-    "DailyStats",
+    "BucketStats",
     "case_row",
-    "daily_key",
     "measurement_rows",
     "module_row",
     "operator_event_row",
     "rebuild_document",
     "run_fields",
     "spec_limits",
+    "week_of",
+    "weekly_key",
 ]
 
 _FINAL = {"passed", "failed", "skipped"}
@@ -258,8 +259,23 @@ def measurement_rows(
     return rows
 
 
-def daily_key(
-    day: str,
+_EPOCH_DAY = date(1970, 1, 1)
+
+
+def week_of(moment: datetime | date) -> int:
+    """The UTC week (Monday first) of `moment`: its Monday as days since 1970-01-01.
+
+    A naive datetime is taken as UTC.
+    """
+    if isinstance(moment, datetime):
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(timezone.utc)
+        moment = moment.date()
+    return (moment - _EPOCH_DAY).days - moment.weekday()
+
+
+def weekly_key(
+    week: int,
     part_number: str | None,
     stand_name: str | None,
     name: str | None,
@@ -267,13 +283,18 @@ def daily_key(
     spec_lower: float | None,
     spec_upper: float | None,
     final: bool,
-) -> str:
-    """A NULL-safe digest of a statistics bucket's identity."""
-    raw = json.dumps([day, part_number, stand_name, name, unit, spec_lower, spec_upper, final])
-    return hashlib.sha256(raw.encode()).hexdigest()[:64]
+) -> int:
+    """A NULL-safe digest of a statistics bucket's identity, as a signed 64-bit integer.
+
+    Signed, so it fits PostgreSQL's ``bigint`` and SQLite's rowid; 64 bits
+    make a collision unlikely among billions of buckets.
+    """
+    raw = json.dumps([week, part_number, stand_name, name, unit, spec_lower, spec_upper, final])
+    digest = hashlib.blake2b(raw.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
-class DailyStats:
+class BucketStats:
     """Running statistics of one bucket (Welford), mergeable with another (Chan)."""
 
     __slots__ = ("m2", "maximum", "mean", "minimum", "n", "n_fail", "n_pass")
@@ -299,6 +320,20 @@ class DailyStats:
             self.n_pass += 1
         elif result is False:
             self.n_fail += 1
+
+    def merge(self, other: BucketStats) -> None:
+        """Take another bucket's values in (Chan's parallel formula: exact, no cancellation)."""
+        if other.n == 0:
+            return
+        total = self.n + other.n
+        delta = other.mean - self.mean
+        self.mean += delta * other.n / total
+        self.m2 += other.m2 + delta * delta * self.n * other.n / total
+        self.n = total
+        self.minimum = min(self.minimum, other.minimum)
+        self.maximum = max(self.maximum, other.maximum)
+        self.n_pass += other.n_pass
+        self.n_fail += other.n_fail
 
 
 def rebuild_document(

@@ -17,7 +17,7 @@ __all__ = [
     "JSON_COLUMNS",
     "KEYS",
     "MEASUREMENTS",
-    "MEASUREMENT_DAILY",
+    "MEASUREMENT_WEEKLY",
     "MODULES",
     "OPERATOR_EVENTS",
     "OUTBOX",
@@ -28,7 +28,7 @@ __all__ = [
 
 CASES = "hardlab_cases"
 DOCUMENTS = "hardlab_documents"
-MEASUREMENT_DAILY = "hardlab_measurement_daily"
+MEASUREMENT_WEEKLY = "hardlab_measurement_weekly"
 MEASUREMENTS = "hardlab_measurements"
 MODULES = "hardlab_modules"
 OPERATOR_EVENTS = "hardlab_operator_events"
@@ -60,9 +60,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "run_id",
         "document",
     ),
-    MEASUREMENT_DAILY: (
+    MEASUREMENT_WEEKLY: (
         "key",
-        "day",
+        "week",
         "part_number",
         "stand_name",
         "name",
@@ -190,7 +190,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 GENERATED: dict[str, frozenset[str]] = {
     CASES: frozenset({"id"}),
     DOCUMENTS: frozenset(),
-    MEASUREMENT_DAILY: frozenset(),
+    MEASUREMENT_WEEKLY: frozenset(),
     MEASUREMENTS: frozenset({"id"}),
     MODULES: frozenset(),
     OPERATOR_EVENTS: frozenset(),
@@ -207,7 +207,7 @@ KEYS: dict[str, tuple[str, ...]] = {
         "attempt",
     ),
     DOCUMENTS: ("run_id",),
-    MEASUREMENT_DAILY: ("key",),
+    MEASUREMENT_WEEKLY: ("key",),
     MEASUREMENTS: ("id",),
     MODULES: (
         "run_id",
@@ -232,7 +232,7 @@ JSON_COLUMNS: dict[str, frozenset[str]] = {
         }
     ),
     DOCUMENTS: frozenset(),
-    MEASUREMENT_DAILY: frozenset(),
+    MEASUREMENT_WEEKLY: frozenset(),
     MEASUREMENTS: frozenset(),
     MODULES: frozenset({"artifact"}),
     OPERATOR_EVENTS: frozenset(),
@@ -244,7 +244,7 @@ JSON_COLUMNS: dict[str, frozenset[str]] = {
 PACKED_COLUMNS: dict[str, frozenset[str]] = {
     CASES: frozenset(),
     DOCUMENTS: frozenset({"document"}),
-    MEASUREMENT_DAILY: frozenset(),
+    MEASUREMENT_WEEKLY: frozenset(),
     MEASUREMENTS: frozenset(),
     MODULES: frozenset(),
     OPERATOR_EVENTS: frozenset(),
@@ -261,7 +261,7 @@ TIME_COLUMNS: dict[str, frozenset[str]] = {
         }
     ),
     DOCUMENTS: frozenset(),
-    MEASUREMENT_DAILY: frozenset(),
+    MEASUREMENT_WEEKLY: frozenset(),
     MEASUREMENTS: frozenset(),
     MODULES: frozenset(
         {
@@ -297,7 +297,7 @@ TIME_COLUMNS: dict[str, frozenset[str]] = {
 DEFAULTS: dict[str, dict[str, Any]] = {
     CASES: {},
     DOCUMENTS: {},
-    MEASUREMENT_DAILY: {},
+    MEASUREMENT_WEEKLY: {},
     MEASUREMENTS: {},
     MODULES: {},
     OPERATOR_EVENTS: {},

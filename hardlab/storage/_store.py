@@ -31,6 +31,7 @@ from sqlalchemy.exc import (
 
 from hardlab.errors import ReportFormatError, SchemaOutOfDateError, StorageError
 from hardlab.storage import _migrate
+from hardlab.storage._capability import capability_select
 from hardlab.storage._messages import RunMessage
 from hardlab.storage._orm import (
     CaseRow,
@@ -46,7 +47,6 @@ from hardlab.storage._queries import (
     Attempts,
     CapabilityMethod,
     FilterLike,
-    capability_select,
     case_pareto_select,
     cases_select,
     error_code_pareto_select,
@@ -546,7 +546,7 @@ class Store:
     def delete_run(self, run_id: str) -> bool:
         """Delete a run and everything it recorded; True if it existed.
 
-        Its measurements stay counted in the daily statistics (a deletion
+        Its measurements stay counted in the weekly statistics (a deletion
         does not rewrite history aggregates).
         """
         with self._write("deleting a run") as conn:

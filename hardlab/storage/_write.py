@@ -39,14 +39,15 @@ from hardlab.storage._messages import (
     with_run_id,
 )
 from hardlab.storage._rows import (
-    DailyStats,
+    BucketStats,
     case_counts,
     case_row,
-    daily_key,
     measurement_rows,
     module_row,
     operator_event_row,
     run_fields,
+    week_of,
+    weekly_key,
 )
 from hardlab.storage._schema import (
     CASES,
@@ -56,7 +57,7 @@ from hardlab.storage._schema import (
     GENERATED,
     JSON_COLUMNS,
     KEYS,
-    MEASUREMENT_DAILY,
+    MEASUREMENT_WEEKLY,
     MEASUREMENTS,
     MODULES,
     OPERATOR_EVENTS,
@@ -97,7 +98,7 @@ _CHUNK = 500
 
 _MEASUREMENT_COLUMNS = tuple(c for c in COLUMNS[MEASUREMENTS] if c not in GENERATED[MEASUREMENTS])
 _measurement_values = operator.itemgetter(*_MEASUREMENT_COLUMNS)
-_daily_values = operator.itemgetter(*COLUMNS[MEASUREMENT_DAILY])
+_weekly_values = operator.itemgetter(*COLUMNS[MEASUREMENT_WEEKLY])
 
 
 class Executor(Protocol):
@@ -238,11 +239,11 @@ def _upsert_sql(
 
 
 @functools.cache
-def _merge_daily_sql(dialect: str) -> str:
-    """Add a bucket to the daily statistics: Chan's formula when the bucket exists."""
+def _merge_weekly_sql(dialect: str) -> str:
+    """Add a bucket to the weekly statistics: Chan's formula when the bucket exists."""
     d = _dialect(dialect)
     smaller, larger = ("min", "max") if dialect == "sqlite" else ("least", "greatest")
-    old = f"{MEASUREMENT_DAILY}."
+    old = f"{MEASUREMENT_WEEKLY}."
     total = f'({old}"n" + excluded."n")'
     delta = f'(excluded."mean" - {old}"mean")'
     sets = {
@@ -256,11 +257,11 @@ def _merge_daily_sql(dialect: str) -> str:
         "n_pass": f'{old}"n_pass" + excluded."n_pass"',
         "n_fail": f'{old}"n_fail" + excluded."n_fail"',
     }
-    columns = COLUMNS[MEASUREMENT_DAILY]
+    columns = COLUMNS[MEASUREMENT_WEEKLY]
     return (
-        f"INSERT INTO {MEASUREMENT_DAILY} ({', '.join(map(_q, columns))}) "
+        f"INSERT INTO {MEASUREMENT_WEEKLY} ({', '.join(map(_q, columns))}) "
         f"VALUES ({d.marks(len(columns))}) "
-        f"ON CONFLICT ({', '.join(map(_q, KEYS[MEASUREMENT_DAILY]))}) DO UPDATE SET "
+        f"ON CONFLICT ({', '.join(map(_q, KEYS[MEASUREMENT_WEEKLY]))}) DO UPDATE SET "
         + ", ".join(f"{_q(column)} = {value}" for column, value in sets.items())
     )
 
@@ -503,7 +504,7 @@ class RunWriter:
         return ids
 
     def finish(self, message: Finish) -> None:
-        """The run's final state, its StandCloud upload if asked for, its daily statistics."""
+        """The run's final state, its StandCloud upload if asked for, its weekly statistics."""
         run_id = message.run_id
         document = message.document
         fields = run_fields(document)
@@ -535,7 +536,7 @@ class RunWriter:
         if stored is None or not stored[1]:
             # counted with the row's final values, which then say so: the row (and
             # its document) is written once, not again to set the flag
-            self._add_to_daily(
+            self._add_to_weekly(
                 run_id, fields["started_at"], fields["dut_part_number"], fields["stand_name"]
             )
             row["aggregated"] = True
@@ -670,7 +671,7 @@ class RunWriter:
     # ------------------------------------------------------------------ statistics
 
     def aggregate(self, run_id: str) -> None:
-        """Add a run's numeric measurements to the daily statistics, once."""
+        """Add a run's numeric measurements to the weekly statistics, once."""
         run = self.db.execute(
             self._sql(
                 f"SELECT aggregated, started_at, dut_part_number, stand_name FROM {RUNS} "
@@ -681,18 +682,18 @@ class RunWriter:
         if run is None or run[0]:
             return
         _, started, part_number, stand_name = run
-        self._add_to_daily(run_id, read_time(started), part_number, stand_name)
+        self._add_to_weekly(run_id, read_time(started), part_number, stand_name)
         self.db.execute(self._sql(f"UPDATE {RUNS} SET aggregated = ? WHERE id = ?"), (True, run_id))
 
-    def _add_to_daily(
+    def _add_to_weekly(
         self,
         run_id: str,
         started: datetime | None,
         part_number: str | None,
         stand_name: str | None,
     ) -> None:
-        """Merge the run's numeric measurements into the daily statistics of its start day."""
-        day = (started or _now()).astimezone(timezone.utc).strftime("%Y-%m-%d")
+        """Merge the run's numeric measurements into the weekly statistics of its start's week."""
+        week = week_of(started or _now())
         # through the run's case rows: measurements have no index on run_id
         rows = self.db.execute(
             self._sql(
@@ -703,20 +704,20 @@ class RunWriter:
             ),
             (run_id, "numeric"),
         ).fetchall()
-        buckets: dict[tuple[Any, ...], DailyStats] = {}
+        buckets: dict[tuple[Any, ...], BucketStats] = {}
         for name, unit, lower, upper, final, value, result in rows:
-            identity = (day, part_number, stand_name, name, unit, lower, upper, bool(final))
+            identity = (week, part_number, stand_name, name, unit, lower, upper, bool(final))
             stats = buckets.get(identity)
             if stats is None:
-                stats = buckets[identity] = DailyStats()
+                stats = buckets[identity] = BucketStats()
             # SQLite gives booleans back as 0 and 1
             stats.add(float(value or 0.0), None if result is None else bool(result))
-        sql = _merge_daily_sql(self.dialect)
-        names = ("day", "part_number", "stand_name", "name", "unit", "spec_lower", "spec_upper")
+        sql = _merge_weekly_sql(self.dialect)
+        names = ("week", "part_number", "stand_name", "name", "unit", "spec_lower", "spec_upper")
         for identity, stats in buckets.items():
             row = {
-                "key": daily_key(*identity),
+                "key": weekly_key(*identity),
                 **dict(zip((*names, "final"), identity, strict=True)),
-                **{name: getattr(stats, name) for name in DailyStats.__slots__},
+                **{name: getattr(stats, name) for name in BucketStats.__slots__},
             }
-            self.db.execute(sql, _daily_values(row))
+            self.db.execute(sql, _weekly_values(row))

@@ -506,13 +506,16 @@ class History:
             by: Also group by ``part_number`` and/or ``stand``.
             attempts: ``final`` (default): the attempts the reports show;
                 ``all``: every attempt.
-            method: ``auto`` (default), or force ``daily`` statistics or
-                ``raw`` measurement rows.
+            method: ``auto`` (default), or force ``daily``: the statistics
+                the store keeps per UTC week (the days at a range's ends that
+                do not fill a week from the rows; the name is from when they
+                were kept per day), or ``raw`` measurement rows. Both give
+                the same numbers.
             **filters: Which runs (see `HistoryFilters`).
 
         Raises:
             ValueError: For an unknown `by`, `attempts` or `method`, or
-                ``method="daily"`` with filters the per-day statistics cannot answer.
+                ``method="daily"`` with filters the statistics cannot answer.
         """
         rows = self._source.capability(
             _filters(filters),

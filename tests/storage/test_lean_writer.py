@@ -75,7 +75,7 @@ def _tables(url: str) -> dict[str, list[dict[str, Any]]]:
             ("hardlab_modules", "module_id"),
             ("hardlab_cases", "position, attempt"),
             ("hardlab_measurements", "case_id, attempt, position"),
-            ("hardlab_measurement_daily", "final"),
+            ("hardlab_measurement_weekly", "final"),
             ("hardlab_outbox", "run_id"),
         ):
             rows = query(store, text(f"SELECT * FROM {table} ORDER BY {order}")).dicts()
@@ -116,7 +116,7 @@ def test_the_writer_writes_what_store_writes(tmp_path: Path) -> None:
     assert (run["host"], run["writer_pid"], run["status"]) == ("stand-7", 4242, "passed")
     assert run["aggregated"] is True and run["cases_passed"] == 3
     assert written["attempts"][0]["messages"] == {"k": "attempt 1"}
-    assert [d["n"] for d in written["hardlab_measurement_daily"]] == [1, 3]
+    assert [d["n"] for d in written["hardlab_measurement_weekly"]] == [1, 3]
     assert written["hardlab_outbox"][0]["state"] == "pending"
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 from _reports import report_doc
 from alembic import command
-from sqlalchemy import MetaData, create_engine, select, text
+from sqlalchemy import MetaData, create_engine, inspect, select, text
 
 import hardlab
 from hardlab.cli import main
@@ -18,6 +19,7 @@ from hardlab.model.report import ResultRunStore
 from hardlab.storage import Store, _migrate
 from hardlab.storage._orm import Base, DocumentRow
 
+from .test_capability import UNEVEN, _spread
 from .test_store import _attempt, _document
 
 OLD_HEAD = "20261122_0002"
@@ -75,8 +77,8 @@ def _old_store(url: str, source: str) -> None:
     with reader.connect() as src, engine.begin() as dst:
         documents = dict(src.execute(select(DocumentRow.run_id, DocumentRow.document)).all())
         for table in Base.metadata.sorted_tables:
-            if table.name == "hardlab_documents":
-                continue
+            if table.name == "hardlab_documents" or table.name not in old.tables:
+                continue  # (the old store kept statistics per day: tested with 0007's migration)
             rows = [dict(row._mapping) for row in src.execute(select(table))]
             if table.name == "hardlab_runs":
                 rows = [{**row, "document": documents.get(row["id"])} for row in rows]
@@ -169,3 +171,63 @@ def test_the_migration_goes_back_down(store_url: str, make_plan: Any, tmp_path: 
         assert {k: json.loads(v) for k, v in after.items()} == {
             k: json.loads(v) for k, v in before.items()
         }
+
+
+DAILY_HEAD = "20261203_0006"
+"""The revision before measurement statistics were kept per week (``hardlab_measurement_weekly``)."""
+
+
+def _capabilities(store: Store) -> list[list[dict[str, Any]]]:
+    return [
+        store.capability(window, by=by, attempts=attempts).dicts()
+        for window in UNEVEN
+        for by in ((), ("part_number", "stand"))
+        for attempts in ("final", "all")
+    ]
+
+
+def test_daily_statistics_become_weekly_with_the_same_answers(store_url: str) -> None:
+    with Store(store_url) as store:
+        _spread(store)
+        before = _capabilities(store)
+    engine = create_engine(store_url)
+    with engine.begin() as conn:
+        command.downgrade(_migrate.alembic_config(conn), DAILY_HEAD)
+    with engine.connect() as conn:
+        assert "hardlab_measurement_weekly" not in inspect(conn).get_table_names()
+        daily = conn.execute(text("SELECT day, n FROM hardlab_measurement_daily")).all()
+        values = conn.execute(
+            text(
+                "SELECT COUNT(*) FROM hardlab_measurements "
+                "WHERE kind = 'numeric' AND value_num IS NOT NULL"
+            )
+        ).scalar_one()
+        starts = conn.execute(text("SELECT started_at FROM hardlab_runs")).scalars().all()
+    engine.dispose()
+    # the way down rebuilt the daily rows: every value of the counted runs, on its run's day
+    assert sum(n for _, n in daily) == values
+    # (SQLite keeps UTC text; PostgreSQL gives the session's time zone)
+    utc_days = {
+        start[:10] if isinstance(start, str) else start.astimezone(timezone.utc).date().isoformat()
+        for start in starts
+    }
+    assert {day for day, _ in daily} == utc_days
+    assert len(daily) > len({day for day, _ in daily})
+
+    with Store(store_url) as store:
+        assert store.revision() == DAILY_HEAD
+        assert store.upgrade() == _migrate.SCHEMA_HEAD
+        with store.engine.connect() as conn:
+            assert "hardlab_measurement_daily" not in inspect(conn).get_table_names()
+            weeks = conn.execute(text("SELECT SUM(n), COUNT(*) FROM hardlab_measurement_weekly"))
+            total, buckets = weeks.one()
+        assert total == values and buckets < len(daily)
+        after = _capabilities(store)
+    assert len(after) == len(before)
+    for old_rows, new_rows in zip(before, after, strict=True):
+        assert len(old_rows) == len(new_rows) > 0
+        for old_row, new_row in zip(old_rows, new_rows, strict=True):
+            exact = {k: v for k, v in new_row.items() if k not in ("mean", "m2")}
+            assert exact == {k: v for k, v in old_row.items() if k not in ("mean", "m2")}
+            assert new_row["mean"] == pytest.approx(old_row["mean"], rel=1e-12)
+            assert new_row["m2"] == pytest.approx(old_row["m2"], rel=1e-9, abs=1e-12)

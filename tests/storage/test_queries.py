@@ -1,4 +1,4 @@
-"""History queries in SQL: units, yields, paretos, capability, on SQLite and PostgreSQL.
+"""History queries in SQL: units, yields, paretos, rows, on SQLite and PostgreSQL.
 
 The history below is small enough to count by hand; the expected numbers
 come with the reasoning that gives them.
@@ -6,8 +6,6 @@ come with the reasoning that gives them.
 
 from __future__ import annotations
 
-import math
-import random
 import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -16,7 +14,6 @@ import pytest
 
 from hardlab.model.report import ResultRunStore
 from hardlab.storage import RunFilter, Store
-from hardlab.storage._queries import capability_select, daily_range
 
 DAY1 = datetime(2026, 11, 2, tzinfo=timezone.utc)
 DAY2 = DAY1 + timedelta(days=1)
@@ -266,108 +263,6 @@ def test_failure_pareto_by_error_code(store: Store) -> None:
     assert [(r["error_code"], r["failures"]) for r in rows] == [(3, 3), (None, 1), (5, 1)]
     assert [r["cumulative_share"] for r in rows] == pytest.approx([0.6, 0.8, 1.0])
     assert store.error_code_failures(RunFilter(part_number="PB-200")).dicts() == []
-
-
-# ---------------------------------------------------------------- capability
-
-
-def _numbers(store: Store, **filters: Any) -> dict[tuple[Any, ...], list[float]]:
-    attempts = filters.pop("attempts", "final")
-    rows = store.measurements(filters or None, attempts=attempts, numeric=True).dicts()
-    groups: dict[tuple[Any, ...], list[float]] = {}
-    for row in rows:
-        key = (row["measurement"], row["unit"], row["spec_lower"], row["spec_upper"])
-        groups.setdefault(key, []).append(row["value"])
-    return groups
-
-
-def _check(row: dict[str, Any], values: list[float], rel: float = 1e-9) -> None:
-    n = len(values)
-    mean = math.fsum(values) / n
-    m2 = math.fsum((v - mean) ** 2 for v in values)
-    assert row["n"] == n
-    assert row["mean"] == pytest.approx(mean, rel=1e-12)
-    assert row["m2"] == pytest.approx(m2, rel=rel, abs=1e-12)
-    assert (row["min"], row["max"]) == (min(values), max(values))
-
-
-@pytest.mark.parametrize("method", ["daily", "raw"])
-@pytest.mark.parametrize("attempts", ["final", "all"])
-def test_capability_statistics(store: Store, method: str, attempts: str) -> None:
-    rows = store.capability(attempts=attempts, method=method).dicts()
-    expected = _numbers(store, attempts=attempts)
-    assert {(r["measurement"], r["unit"], r["lsl"], r["usl"]) for r in rows} == set(expected)
-    assert expected["vout", "V", 4.9, 5.1] and expected["current", "A", None, 0.5]
-    for row in rows:
-        _check(row, expected[row["measurement"], row["unit"], row["lsl"], row["usl"]])
-    vout = next(r for r in rows if r["measurement"] == "vout")
-    # U2's first attempt (4.7, failed) is in "all" only; interrupted U6 counts (4.5)
-    assert vout["n"] == (17 if attempts == "all" else 16)
-    assert vout["n_fail"] == (6 if attempts == "all" else 5)  # 5.3 4.8 4.0 5.2 4.5 (+4.7)
-
-
-def test_daily_and_raw_agree_per_group_and_window(store: Store) -> None:
-    for kwargs in (
-        {"by": ("part_number", "stand")},
-        {"by": ("stand",), "run_filter": RunFilter(since=DAY2)},
-        {"run_filter": RunFilter(part_number="PB-100", until=DAY2), "measurement": "vout"},
-    ):
-        daily = store.capability(method="daily", **kwargs).dicts()
-        raw = store.capability(method="raw", **kwargs).dicts()
-        assert len(daily) == len(raw) > 0
-        for d, r in zip(daily, raw, strict=True):
-            assert {k: v for k, v in d.items() if k not in ("mean", "m2")} == {
-                k: v for k, v in r.items() if k not in ("mean", "m2")
-            }
-            assert d["mean"] == pytest.approx(r["mean"], rel=1e-12)
-            assert d["m2"] == pytest.approx(r["m2"], rel=1e-9, abs=1e-12)
-    by_stand = _by_key(store.capability(by=("stand",)).dicts(), "stand", "measurement")
-    assert by_stand["B", "vout"]["n"] == 4  # U1b, U5, U6 (interrupted), U9
-
-
-def test_which_filters_the_daily_statistics_answer() -> None:
-    assert daily_range(None) == (None, None)
-    assert daily_range(RunFilter(part_number="P", stand=["A", "B"])) == (None, None)
-    assert daily_range({"since": "2026-11-02", "until": DAY2}) == ("2026-11-02", "2026-11-03")
-    assert daily_range(RunFilter(since="2026-11-02T00:00+01:00")) is None  # not a UTC midnight
-    assert daily_range(RunFilter(since=at(DAY1, 8))) is None
-    for narrow in ({"serial_number": "U1"}, {"status": "passed"}, {"name": "x"},
-                   {"run_ids": ["x"]}):  # fmt: skip
-        assert daily_range(narrow) is None
-    with pytest.raises(ValueError, match="method='raw'"):
-        capability_select({"serial_number": "U1"}, method="daily")
-    with pytest.raises(ValueError, match="attempts="):
-        capability_select(attempts="some")
-
-
-def test_raw_filters_narrow_the_measurements(store: Store) -> None:
-    rows = store.capability({"serial_number": "U3"}, measurement="vout").dicts()
-    _check(rows[0], [5.0, 4.8, 5.01])
-    passed = store.capability({"status": "passed"}, measurement="current").dicts()
-    assert passed[0]["n"] == 9
-
-
-def test_capability_keeps_precision_far_from_zero(store_url: str) -> None:
-    rng = random.Random(5)
-    values = [1e9 + rng.gauss(0, 1e-3) for _ in range(24)]
-    n = len(values)
-    naive = math.fsum(v * v for v in values) - math.fsum(values) ** 2 / n
-    exact = math.fsum((v - math.fsum(values) / n) ** 2 for v in values)
-    assert abs(naive - exact) > exact / 2  # sums of squares cancel to noise here
-    with Store(store_url) as store:
-        for i, value in enumerate(values):
-            rep = report(f"S{i}", "passed", at(DAY1 + timedelta(days=i % 4), 8 + i % 7))
-            rail = rep.modules["test_board"].cases["test_rail"]
-            rail.measurements[0].value = value
-            rail.measurements[0].lower_limit = 1e9 - 0.01
-            rail.measurements[0].upper_limit = 1e9 + 0.01
-            store.save_report(rep)
-        (raw,) = store.capability(measurement="vout", method="raw").dicts()
-        _check(raw, values)  # two-pass around the mean: as exact as the data
-        # The per-day rows keep a float64 mean, which at 1e9 resolves 1.2e-7:
-        # the noise itself has about four significant digits there.
-        (daily,) = store.capability(measurement="vout", method="daily").dicts()
-        _check(daily, values, rel=1e-3)
 
 
 # ---------------------------------------------------------------- rows and filters

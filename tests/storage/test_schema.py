@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import JSON
 
 from hardlab.storage import _schema, _write
-from hardlab.storage._orm import Base, MeasurementDaily, MeasurementRow, RunRow, UTCDateTime
+from hardlab.storage._orm import Base, MeasurementRow, MeasurementWeekly, RunRow, UTCDateTime
 from hardlab.storage._schemagen import SCHEMA_FILE, render_schema, write_schema
 
 
@@ -42,8 +42,8 @@ def test_the_writer_knows_the_models_columns() -> None:
         }
     measurement = [c.name for c in MeasurementRow.__table__.columns if c.name != "id"]
     assert sorted(_write._MEASUREMENT_COLUMNS) == sorted(measurement)
-    assert _schema.COLUMNS[_schema.MEASUREMENT_DAILY] == tuple(
-        c.name for c in MeasurementDaily.__table__.columns
+    assert _schema.COLUMNS[_schema.MEASUREMENT_WEEKLY] == tuple(
+        c.name for c in MeasurementWeekly.__table__.columns
     )
     assert _schema.KEYS[_schema.CASES] == ("run_id", "module_id", "case_id", "attempt")
     assert _schema.KEYS[_schema.RUNS] == ("id",)

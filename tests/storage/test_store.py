@@ -210,7 +210,8 @@ def test_messages_are_idempotent(store_url: str) -> None:
         assert row["cases_passed"] == 2
         assert row["aggregated"] is True
         daily = query(
-            store, text("SELECT name, n, mean, final FROM hardlab_measurement_daily ORDER BY final")
+            store,
+            text("SELECT name, n, mean, final FROM hardlab_measurement_weekly ORDER BY final"),
         ).dicts()
         assert [(d["name"], d["n"], d["final"]) for d in daily] == [("v", 1, False), ("v", 2, True)]
         assert daily[0]["mean"] == pytest.approx(3.0)

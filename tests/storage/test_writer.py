@@ -208,7 +208,7 @@ def test_eight_writers_store_a_thousand_runs(store_url: str, tmp_path: Path) -> 
             store,
             text(
                 "SELECT (SELECT COUNT(*) FROM hardlab_cases), (SELECT COUNT(*) FROM hardlab_measurements),"
-                " (SELECT SUM(n) FROM hardlab_measurement_daily)"
+                " (SELECT SUM(n) FROM hardlab_measurement_weekly)"
             ),
         ).records[0]
         assert tuple(int(c) for c in counts) == (4000, 4000, 4000)
