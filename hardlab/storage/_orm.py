@@ -259,9 +259,7 @@ class MeasurementRow(Base):
     case_row_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("hardlab_cases.id", ondelete="CASCADE")
     )
-    module_id: Mapped[str]
-    case_id: Mapped[str]
-    attempt: Mapped[int]
+    """The case attempt measured: its row has the module, case and attempt."""
     final: Mapped[bool]
     position: Mapped[int]
     kind: Mapped[str] = mapped_column(String(8))
@@ -282,9 +280,11 @@ class MeasurementRow(Base):
     casesensitive: Mapped[bool | None]
     result: Mapped[bool | None]
 
-    # ``run_id`` repeats the case row's, for joins with runs: it has neither an
-    # index nor a foreign key of its own (a run's measurements are found, and
-    # deleted, through its case rows), which saves a tenth of the store
+    # ``run_id`` and ``final`` repeat the case row's, for questions over every
+    # measurement (Cpk, what_if) that then need no case row; the module, case
+    # and attempt are read from the case row (``case_row_id``). ``run_id`` has
+    # neither an index nor a foreign key of its own (a run's measurements are
+    # found, and deleted, through its case rows), which saves a tenth of the store
     __table_args__ = (
         # with the value: what_if reads only the values outside new limits
         Index("ix_hardlab_measurements_name", "name", "final", "value_num"),

@@ -462,13 +462,7 @@ class RunWriter:
         measurements: list[tuple[Any, ...]] = []
         for key, m in latest.items():
             rows_of_case = measurement_rows(
-                m.run_id,
-                m.module_id,
-                m.case_id,
-                ids[key],
-                m.attempt,
-                m.final,
-                m.case.get("measurements") or [],
+                m.run_id, ids[key], m.final, m.case.get("measurements") or []
             )
             measurements.extend(map(_measurement_values, rows_of_case))
         if measurements:

@@ -65,6 +65,11 @@ def _messages(run_id: str = RUN_ID) -> list[dict[str, Any]]:
     ]
 
 
+def _case_of(column: str) -> str:
+    """A measurement's case row's `column`, in SQL."""
+    return f"(SELECT c.{column} FROM hardlab_cases c WHERE c.id = case_row_id)"
+
+
 def _tables(url: str) -> dict[str, list[dict[str, Any]]]:
     """Every row a run left, as `Store` (SQLAlchemy) reads them, minus clock-dependent columns."""
     volatile = {"heartbeat_at", "queued_at", "next_attempt_at", "id", "case_row_id"}
@@ -74,7 +79,8 @@ def _tables(url: str) -> dict[str, list[dict[str, Any]]]:
             ("hardlab_runs", "id"),
             ("hardlab_modules", "module_id"),
             ("hardlab_cases", "position, attempt"),
-            ("hardlab_measurements", "case_id, attempt, position"),
+            # (in the order of their case attempts, which their case rows name)
+            ("hardlab_measurements", f"{_case_of('case_id')}, {_case_of('attempt')}, position"),
             ("hardlab_measurement_daily", "final"),
             ("hardlab_outbox", "run_id"),
         ):
