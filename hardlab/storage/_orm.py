@@ -100,7 +100,8 @@ class PackedJSON(TypeDecorator[Any]):
         return unpack_json(value)
 
 
-JSONDocument = JSON().with_variant(JSONB(), "postgresql")
+# None is SQL NULL, not JSON null: nothing stored for what a case or module lacks
+JSONDocument = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 BigId = BigInteger().with_variant(Integer(), "sqlite")  # SQLite rowids are INTEGER
 
 

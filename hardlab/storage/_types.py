@@ -74,12 +74,13 @@ class RawJson(str):
     __slots__ = ()
 
 
-def json_text(value: Any) -> str:
-    """A JSON column's value as the text SQLAlchemy's ``JSON`` type stores."""
+def json_text(value: Any) -> str | None:
+    """A JSON column's value as the text SQLAlchemy's ``JSON`` type stores (None: SQL NULL)."""
     if isinstance(value, RawJson):
         return str(value)
-    # None becomes JSON null, as SQLAlchemy's JSON type stores it (none_as_null is off)
-    return "null" if value is None else json.dumps(value)
+    # None stays SQL NULL, as the ORM's JSON columns keep it (none_as_null): a
+    # case without messages, artifact or chart takes no bytes for them
+    return None if value is None else json.dumps(value)
 
 
 # What every HardPy report says, in the order its model_dump() says it: zlib

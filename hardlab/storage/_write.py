@@ -6,7 +6,7 @@ writer a third of a second of CPU, taken from the test run on a two-core
 stand. `Store` runs the same statements on its SQLAlchemy connection (for
 PostgreSQL, imports, recovery), so there is one implementation of how run
 messages become rows. Values are written as the ORM's column types write
-them (SQLite: UTC timestamps as text, JSON as text, JSON ``null`` for None;
+them (SQLite: UTC timestamps as text, JSON as text, SQL NULL for None;
 PostgreSQL: ``timestamptz`` and ``jsonb``; the report document zlib-compressed
 on both; converted by `hardlab.storage._types`),
 so either side reads what the other wrote. What it knows of the tables

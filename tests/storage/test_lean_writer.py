@@ -126,6 +126,31 @@ def test_the_writer_writes_what_store_writes(tmp_path: Path) -> None:
     assert written["hardlab_outbox"][0]["state"] == "pending"
 
 
+def test_what_a_case_or_module_lacks_takes_no_json_null(tmp_path: Path) -> None:
+    url = _fresh(tmp_path, "writer.db")
+    target = open_target(url)
+    target.apply(_messages())
+    target.close()
+    with Store(url) as store:
+        cases = query(
+            store,
+            text(
+                "SELECT messages, artifact, chart FROM hardlab_cases WHERE final = 1 "
+                "ORDER BY position"
+            ),
+        ).records
+        modules = query(store, text("SELECT artifact FROM hardlab_modules")).records
+        attempts = store.attempts(RUN_ID)
+    # SQL NULL, not the text 'null'; read back as None all the same
+    assert [tuple(row) for row in cases] == [
+        ('{"k": "attempt 2"}', None, None),
+        ('{"k": "attempt 1"}', None, None),
+        ('{"k": "attempt 1"}', None, None),
+    ]
+    assert [tuple(row) for row in modules] == [('{"log": "module log"}',)]
+    assert [a["chart"] for a in attempts] == [None] * len(attempts)
+
+
 def test_the_outbox_row_of_a_run_is_the_one_enqueue_writes(store_url: str) -> None:
     with Store(store_url) as store:
         for run_id in ("run-a", "run-b"):

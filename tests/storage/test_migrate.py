@@ -219,6 +219,14 @@ def _answers(url: str, run_ids: list[str]) -> dict[str, Any]:
     return answers
 
 
+def _count(url: str, sql: str) -> int:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        count = conn.execute(text(sql)).scalar()
+    engine.dispose()
+    return int(count or 0)
+
+
 def _measurement_rows(url: str) -> dict[int, dict[str, Any]]:
     engine = create_engine(url)
     with engine.connect() as conn:
@@ -253,7 +261,14 @@ def test_slim_measurements_migration_keeps_every_value(
 
     with Store(old_url) as store:
         assert store.revision() == SLIM_BEFORE
+    # what a case lacked was JSON null there
+    json_nulls = "SELECT COUNT(*) FROM hardlab_cases WHERE chart = 'null'"
+    no_chart = "SELECT COUNT(*) FROM hardlab_cases WHERE chart IS NULL"
+    assert _count(old_url, json_nulls) > 0
+    assert _count(old_url, no_chart) == 0
     assert main(["db", "upgrade", "--db", old_url]) == 0
+    assert _count(old_url, json_nulls) == 0
+    assert _count(old_url, no_chart) > 0
 
     with Store(old_url) as store:
         assert store.revision() == _migrate.SCHEMA_HEAD

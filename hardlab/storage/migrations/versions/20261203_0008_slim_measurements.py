@@ -6,6 +6,10 @@ what the case row the measurement points to (``case_row_id``) says: about
 them from the case row. ``run_id`` and ``final`` stay: questions over every
 measurement (Cpk, what_if) need no case row.
 
+A case's or module's missing messages, artifact and chart were JSON ``null``
+(4 bytes each, 0.6 KB of a 50-case run); they become SQL NULL, as hardlab
+now writes them (both read as None).
+
 The way down fills the three columns again from the case rows.
 SQLite gives the space back to new runs; ``VACUUM`` gives it back to the disk.
 
@@ -29,6 +33,13 @@ _DROPPED = ("module_id", "case_id", "attempt")
 """The columns that repeated the case row's, in the order they had."""
 
 
+_NULLABLE_JSON = {
+    "hardlab_cases": ("messages", "artifact", "chart"),
+    "hardlab_modules": ("artifact",),
+}
+"""JSON columns whose JSON null becomes SQL NULL (the way down leaves SQL NULL: both read None)."""
+
+
 def _check_sqlite() -> None:
     if op.get_bind().dialect.name == "sqlite" and sqlite3.sqlite_version_info < (3, 35):
         msg = (
@@ -44,6 +55,10 @@ def upgrade() -> None:
     # key, so SQLite drops them in place, without a batch copy of the table
     for column in _DROPPED:
         op.execute(f"ALTER TABLE hardlab_measurements DROP COLUMN {column}")
+    for table, columns in _NULLABLE_JSON.items():
+        for column in columns:
+            # JSON null is the text 'null' in SQLite, jsonb 'null' in PostgreSQL
+            op.execute(f"UPDATE {table} SET {column} = NULL WHERE {column} = 'null'")
 
 
 def downgrade() -> None:
