@@ -145,6 +145,11 @@ def _sql_time(us: int) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
+def _utc(us: int) -> datetime:
+    """An aware UTC datetime of microseconds since the epoch."""
+    return datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=us)
+
+
 STATUS = ("passed", "failed", "stopped")
 
 
@@ -256,7 +261,7 @@ def fill(
 
     from hardlab.storage import Store
     from hardlab.storage._rows import daily_key
-    from hardlab.storage._types import RawJson, json_text, pack_json
+    from hardlab.storage._types import RawJson, json_text, pack_json, sqlite_micros
 
     # a case's or module's message, artifact and chart, when it has none: as
     # the writer stores them
@@ -328,11 +333,15 @@ def fill(
             if documents and doc is not None:
                 # as the writer keeps it: the run's compact JSON, compressed
                 doc_rows.append((run_id, pack_json(RawJson(to_json(doc).decode()))))
+            # a case attempt's times as the writer keeps them (MicroTime: on SQLite,
+            # integer microseconds since 1970)
+            case_started = sqlite_micros(_utc(start_us))
+            case_stopped = sqlite_micros(_utc(start_us + RUN_SECONDS * 10**6))
             for c, value, ok in zip(positions, row_values, row_results, strict=True):
                 case_row += 1
                 case_rows.append((
                     case_row, run_id, modules[c], CASE_IDS[c], c, module_names[c],
-                    CASE_NAMES[c], "passed" if ok else "failed", started, stopped,
+                    CASE_NAMES[c], "passed" if ok else "failed", case_started, case_stopped,
                     None if ok else "assert meas.result", empty, empty, empty,
                 ))  # fmt: skip
                 meas_rows.append((

@@ -43,10 +43,11 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.sqlite import DATETIME as SQLITE_DATETIME
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-from hardlab.storage._types import bind_time, pack_json, read_time, unpack_json
+from hardlab.storage._types import bind_time, pack_json, read_time, sqlite_micros, unpack_json
 
 __all__ = [
     "Base",
@@ -54,6 +55,7 @@ __all__ = [
     "DocumentRow",
     "MeasurementDaily",
     "MeasurementRow",
+    "MicroTime",
     "ModuleRow",
     "OperatorEventRow",
     "OutboxRow",
@@ -78,6 +80,43 @@ class UTCDateTime(TypeDecorator[datetime]):
         return bind_time(value, dialect.name)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return read_time(value)
+
+
+class _SqliteMicros(SQLITE_DATETIME):
+    """SQLite's ``DATETIME`` column as `MicroTime` fills it: the integer goes in and out as is."""
+
+    def bind_processor(self, dialect: Dialect) -> None:
+        return None
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> None:
+        return None
+
+
+class MicroTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp, kept small on SQLite: a case attempt's start and stop.
+
+    PostgreSQL keeps ``timestamptz``, as `UTCDateTime`. SQLite keeps UTC
+    microseconds since 1970 as an integer (`hardlab.storage._types.sqlite_micros`):
+    8 bytes instead of 26 characters of text, 1.8 KB of a 50-case run. The
+    column is declared ``DATETIME`` all the same (SQLite stores the integer
+    as one), and the time zone is put back on reading.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        if dialect.name == "sqlite":
+            return _SqliteMicros()  # type: ignore[no-untyped-call]  # SQLAlchemy untyped
+        return dialect.type_descriptor(DateTime(timezone=True))
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if dialect.name == "sqlite":
+            return sqlite_micros(value)
+        return bind_time(value, dialect.name)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         return read_time(value)
 
 
@@ -232,8 +271,8 @@ class CaseRow(Base):
     case_name: Mapped[str]
     group: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16))
-    started_at: Mapped[datetime | None]
-    stopped_at: Mapped[datetime | None]
+    started_at: Mapped[datetime | None] = mapped_column(MicroTime())
+    stopped_at: Mapped[datetime | None] = mapped_column(MicroTime())
     duration_ms: Mapped[float | None]
     assertion_msg: Mapped[str | None] = mapped_column(Text)
     messages: Mapped[dict[str, Any] | None]

@@ -18,6 +18,7 @@ __all__ = [
     "KEYS",
     "MEASUREMENTS",
     "MEASUREMENT_DAILY",
+    "MICRO_TIME_COLUMNS",
     "MODULES",
     "OPERATOR_EVENTS",
     "OUTBOX",
@@ -251,12 +252,7 @@ PACKED_COLUMNS: dict[str, frozenset[str]] = {
 """Columns of type `PackedJSON` (compressed JSON, see `hardlab.storage._types`)."""
 
 TIME_COLUMNS: dict[str, frozenset[str]] = {
-    CASES: frozenset(
-        {
-            "started_at",
-            "stopped_at",
-        }
-    ),
+    CASES: frozenset(),
     DOCUMENTS: frozenset(),
     MEASUREMENT_DAILY: frozenset(),
     MEASUREMENTS: frozenset(),
@@ -290,6 +286,24 @@ TIME_COLUMNS: dict[str, frozenset[str]] = {
     ),
 }
 """Columns of type `UTCDateTime` (see `hardlab.storage._types`)."""
+
+MICRO_TIME_COLUMNS: dict[str, frozenset[str]] = {
+    CASES: frozenset(
+        {
+            "started_at",
+            "stopped_at",
+        }
+    ),
+    DOCUMENTS: frozenset(),
+    MEASUREMENT_DAILY: frozenset(),
+    MEASUREMENTS: frozenset(),
+    MODULES: frozenset(),
+    OPERATOR_EVENTS: frozenset(),
+    OUTBOX: frozenset(),
+    RUNS: frozenset(),
+}
+"""Columns of type `MicroTime` (integer microseconds on SQLite, see
+`hardlab.storage._types`)."""
 
 DEFAULTS: dict[str, dict[str, Any]] = {
     CASES: {},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -266,9 +267,17 @@ def test_slim_measurements_migration_keeps_every_value(
     no_chart = "SELECT COUNT(*) FROM hardlab_cases WHERE chart IS NULL"
     assert _count(old_url, json_nulls) > 0
     assert _count(old_url, no_chart) == 0
+    sqlite = old_url.startswith("sqlite")
+    times_as = "SELECT COUNT(*) FROM hardlab_cases WHERE typeof(started_at) = '{}'"
+    cases = _count(old_url, "SELECT COUNT(*) FROM hardlab_cases WHERE started_at IS NOT NULL")
+    if sqlite:  # the case attempts' times were text there
+        assert cases > 0
+        assert _count(old_url, times_as.format("text")) == cases
     assert main(["db", "upgrade", "--db", old_url]) == 0
     assert _count(old_url, json_nulls) == 0
     assert _count(old_url, no_chart) > 0
+    if sqlite:  # and are integer microseconds now (the same times: the answers below)
+        assert _count(old_url, times_as.format("integer")) == cases
 
     with Store(old_url) as store:
         assert store.revision() == _migrate.SCHEMA_HEAD
@@ -301,6 +310,15 @@ def test_slim_measurements_go_back_down(store_url: str, make_plan: Any, tmp_path
     # every measurement names its case attempt again, as its case row does
     assert len(refilled) == len(rows)
     assert all(tuple(row[1:4]) == tuple(row[4:7]) for row in refilled)
+    if store_url.startswith("sqlite"):
+        # the case attempts' times are text again, as SQLAlchemy's DATETIME writes it
+        engine = create_engine(store_url)
+        with engine.connect() as conn:
+            times = conn.execute(text("SELECT started_at, stopped_at FROM hardlab_cases")).all()
+        engine.dispose()
+        assert times
+        pattern = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}")
+        assert all(pattern.fullmatch(value) for row in times for value in row if value is not None)
     with Store(store_url) as store:
         assert store.upgrade() == _migrate.SCHEMA_HEAD
     assert _measurement_rows(store_url) == rows

@@ -1,10 +1,14 @@
-"""A smaller store: measurement rows no longer repeat their case attempt's module, case and attempt.
+"""A smaller store: measurement rows no longer repeat their case attempt; compact case times.
 
 ``hardlab_measurements.module_id``, ``case_id`` and ``attempt`` said again
 what the case row the measurement points to (``case_row_id``) says: about
 27 bytes of every measurement row, 1.4 KB of a 50-case run. Queries read
 them from the case row. ``run_id`` and ``final`` stay: questions over every
 measurement (Cpk, what_if) need no case row.
+
+On SQLite, a case attempt's start and stop become integer microseconds since
+1970 (UTC) instead of 26 characters of text (``MicroTime``): 1.8 KB of a
+50-case run. PostgreSQL keeps ``timestamptz``.
 
 A case's or module's missing messages, artifact and chart were JSON ``null``
 (4 bytes each, 0.6 KB of a 50-case run); they become SQL NULL, as hardlab
@@ -49,8 +53,39 @@ def _check_sqlite() -> None:
         raise RuntimeError(msg)
 
 
+_CASE_TIMES = ("started_at", "stopped_at")
+"""``hardlab_cases``' `MicroTime` columns."""
+
+
+def _micros(column: str) -> str:
+    """SQLite: the text time in `column` (``YYYY-MM-DD HH:MM:SS.ffffff``, UTC) in microseconds."""
+    # the whole seconds apart (strftime would round a fraction of .9999995 up),
+    # the fraction padded, so that a time written without one reads as .000000
+    return (
+        f"CAST(strftime('%s', substr({column}, 1, 19)) AS INTEGER) * 1000000 "
+        f"+ CAST(substr({column} || '000000', 21, 6) AS INTEGER)"
+    )
+
+
+def _text(column: str) -> str:
+    """SQLite: the microseconds in `column` as the text SQLAlchemy's ``DATETIME`` keeps."""
+    fraction = f"(({column} % 1000000) + 1000000) % 1000000"  # also before 1970
+    seconds = f"({column} - {fraction}) / 1000000"
+    return (
+        f"strftime('%Y-%m-%d %H:%M:%S', {seconds}, 'unixepoch') || '.' "
+        f"|| printf('%06d', {fraction})"
+    )
+
+
 def upgrade() -> None:
     _check_sqlite()
+    if op.get_bind().dialect.name == "sqlite":
+        for column in _CASE_TIMES:
+            op.execute(
+                f"UPDATE hardlab_cases SET {column} = {_micros(column)} "
+                f"WHERE typeof({column}) = 'text' "
+                f"AND strftime('%s', substr({column}, 1, 19)) IS NOT NULL"
+            )
     # plain ALTER TABLE on both databases: none of the columns is indexed or a
     # key, so SQLite drops them in place, without a batch copy of the table
     for column in _DROPPED:
@@ -63,6 +98,12 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     _check_sqlite()
+    if op.get_bind().dialect.name == "sqlite":
+        for column in _CASE_TIMES:
+            op.execute(
+                f"UPDATE hardlab_cases SET {column} = {_text(column)} "
+                f"WHERE typeof({column}) = 'integer'"
+            )
     op.add_column("hardlab_measurements", sa.Column("module_id", sa.String(255), nullable=True))
     op.add_column("hardlab_measurements", sa.Column("case_id", sa.String(255), nullable=True))
     op.add_column("hardlab_measurements", sa.Column("attempt", sa.Integer(), nullable=True))
