@@ -11,7 +11,7 @@ On SQLite, a case attempt's start and stop become integer microseconds since
 50-case run. PostgreSQL keeps ``timestamptz``.
 
 A case's or module's missing messages, artifact and chart were JSON ``null``
-(4 bytes each, 0.6 KB of a 50-case run); they become SQL NULL, as hardlab
+(4 bytes each, 0.4 KB of a 50-case run); they become SQL NULL, as hardlab
 now writes them (both read as None).
 
 The way down fills the three columns again from the case rows.
@@ -36,6 +36,8 @@ depends_on = None
 _DROPPED = ("module_id", "case_id", "attempt")
 """The columns that repeated the case row's, in the order they had."""
 
+_CASE_TIMES = ("started_at", "stopped_at")
+"""``hardlab_cases``' `MicroTime` columns."""
 
 _NULLABLE_JSON = {
     "hardlab_cases": ("messages", "artifact", "chart"),
@@ -51,10 +53,6 @@ def _check_sqlite() -> None:
             f"Python here has SQLite {sqlite3.sqlite_version}"
         )
         raise RuntimeError(msg)
-
-
-_CASE_TIMES = ("started_at", "stopped_at")
-"""``hardlab_cases``' `MicroTime` columns."""
 
 
 def _micros(column: str) -> str:
