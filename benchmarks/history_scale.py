@@ -2,7 +2,7 @@
 
 The script fills a fresh SQLite store (schema made by ``Store(url)``, so it
 is hardlab's own) with synthetic production history: 100,000 runs of a
-50-case plan (5,000,000 case rows, 5,000,000 measurement rows), 4 part
+50-case plan (500,000 module rows, 5,000,000 case rows, 5,000,000 measurement rows), 4 part
 numbers, 4 stands, 100 days; about 7 % of units fail first and are
 retested, 1 % of runs are stopped by the operator. Rows go in through
 ``executemany`` with plain tuples (the per-week measurement statistics are
@@ -147,6 +147,11 @@ def _sql_time(us: int) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
+def _utc(us: int) -> datetime:
+    """An aware UTC datetime of microseconds since the epoch."""
+    return datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=us)
+
+
 STATUS = ("passed", "failed", "stopped")
 
 
@@ -233,11 +238,13 @@ RUN_SQL = """INSERT INTO hardlab_runs (id, name, status, started_at, stopped_at,
 DOC_SQL = "INSERT INTO hardlab_documents (run_id, document) VALUES (?, ?)"
 CASE_SQL = """INSERT INTO hardlab_cases (id, run_id, module_id, case_id, attempt, final,
  position, module_name, case_name, "group", status, started_at, stopped_at, duration_ms,
- assertion_msg) VALUES (?, ?, ?, ?, 1, 1, ?, ?, ?, 'main', ?, ?, ?, 1000.0, ?)"""
-MEAS_SQL = """INSERT INTO hardlab_measurements (id, run_id, case_row_id, module_id, case_id,
- attempt, final, position, kind, name, value_num, unit, operation, lower_limit, upper_limit,
- spec_lower, spec_upper, result)
- VALUES (?, ?, ?, ?, ?, 1, 1, 0, 'numeric', ?, ?, 'V', 'gele', ?, ?, ?, ?, ?)"""
+ assertion_msg, messages, artifact, chart)
+ VALUES (?, ?, ?, ?, 1, 1, ?, ?, ?, 'main', ?, ?, ?, 1000.0, ?, ?, ?, ?)"""
+MODULE_SQL = """INSERT INTO hardlab_modules (run_id, module_id, position, name, "group", status,
+ started_at, stopped_at, artifact) VALUES (?, ?, ?, ?, 'main', ?, ?, ?, ?)"""
+MEAS_SQL = """INSERT INTO hardlab_measurements (id, run_id, case_row_id, final, position, kind,
+ name, value_num, unit, operation, lower_limit, upper_limit, spec_lower, spec_upper, result)
+ VALUES (?, ?, ?, 1, 0, 'numeric', ?, ?, 'V', 'gele', ?, ?, ?, ?, ?)"""
 WEEKLY_SQL = """INSERT INTO hardlab_measurement_weekly (key, week, part_number, stand_name, name,
  unit, spec_lower, spec_upper, final, n, mean, m2, minimum, maximum, n_pass, n_fail)
  VALUES (?, ?, ?, ?, ?, 'V', ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)"""
@@ -256,8 +263,11 @@ def fill(
 
     from hardlab.storage import Store
     from hardlab.storage._rows import weekly_key
-    from hardlab.storage._types import RawJson, pack_json
+    from hardlab.storage._types import RawJson, json_text, pack_json, sqlite_micros
 
+    # a case's or module's message, artifact and chart, when it has none: as
+    # the writer stores them
+    empty = json_text(None)
     url = f"sqlite:///{path}"
     with Store(url) as store:
         store.count_runs()  # creates hardlab's schema
@@ -288,7 +298,7 @@ def fill(
         bad = failing >= 0
         values[bad, failing[bad]] = NOMINAL[failing[bad]] * 1.07
         results = (values >= LOWER) & (values <= UPPER)
-        run_rows, case_rows, meas_rows, doc_rows = [], [], [], []
+        run_rows, module_rows, case_rows, meas_rows, doc_rows = [], [], [], [], []
         for j, i in enumerate(rows):
             run_id = plan.ids[i]
             start_us = int(plan.start_us[i])
@@ -310,21 +320,38 @@ def fill(
                 int(plan.failing_case[i]) % 5 + 1 if status == "failed" else None,
                 1 if fails else 0, CASES - fails, fails, stopped,
             ))  # fmt: skip
+            # the modules' rows, as the writer leaves them when a run ends
+            t = int(plan.start_us[i] // 10**6)
+            failing_module = int(plan.failing_case[i]) // 10
+            module_rows.extend(
+                (
+                    run_id, module_id, m, f"Block {m + 1}",
+                    "failed" if m == failing_module else "passed",
+                    _sql_time((t + m * 10) * 10**6), _sql_time((t + m * 10 + 10) * 10**6),
+                    empty,
+                )
+                for m, module_id in enumerate(MODULE_IDS)
+            )  # fmt: skip
             if documents and doc is not None:
                 # as the writer keeps it: the run's compact JSON, compressed
                 doc_rows.append((run_id, pack_json(RawJson(to_json(doc).decode()))))
+            # a case attempt's times as the writer keeps them (MicroTime: on SQLite,
+            # integer microseconds since 1970)
+            case_started = sqlite_micros(_utc(start_us))
+            case_stopped = sqlite_micros(_utc(start_us + RUN_SECONDS * 10**6))
             for c, value, ok in zip(positions, row_values, row_results, strict=True):
                 case_row += 1
                 case_rows.append((
                     case_row, run_id, modules[c], CASE_IDS[c], c, module_names[c],
-                    CASE_NAMES[c], "passed" if ok else "failed", started, stopped,
-                    None if ok else "assert meas.result",
+                    CASE_NAMES[c], "passed" if ok else "failed", case_started, case_stopped,
+                    None if ok else "assert meas.result", empty, empty, empty,
                 ))  # fmt: skip
                 meas_rows.append((
-                    case_row, run_id, case_row, modules[c], CASE_IDS[c], NAMES[c], value,
-                    LOWER[c], UPPER[c], LOWER[c], UPPER[c], ok,
+                    case_row, run_id, case_row, NAMES[c], value, LOWER[c], UPPER[c], LOWER[c],
+                    UPPER[c], ok,
                 ))  # fmt: skip
         connection.executemany(RUN_SQL, run_rows)
+        connection.executemany(MODULE_SQL, module_rows)
         connection.executemany(DOC_SQL, doc_rows)
         connection.executemany(CASE_SQL, case_rows)
         connection.executemany(MEAS_SQL, meas_rows)

@@ -400,10 +400,10 @@ def measurements_select(
         select(
             m.run_id,
             *_run_context(),
-            m.module_id,
-            m.case_id,
+            CaseRow.module_id,
+            CaseRow.case_id,
             CaseRow.case_name,
-            m.attempt,
+            CaseRow.attempt,
             m.final,
             CaseRow.status.label("case_status"),
             m.position,
@@ -435,13 +435,13 @@ def measurements_select(
         statement = statement.where(m.name.in_(names))
     cases = _values(case)
     if cases is not None:
-        statement = statement.where(or_(m.case_id.in_(cases), CaseRow.case_name.in_(cases)))
+        statement = statement.where(or_(CaseRow.case_id.in_(cases), CaseRow.case_name.in_(cases)))
     if attempts == "final":
         statement = statement.where(m.final.is_(True))
     if numeric:
         statement = statement.where(m.kind == "numeric", m.value_num.is_not(None))
     statement = statement.order_by(
-        RunRow.started_at, RunRow.id, CaseRow.position, m.attempt, m.position
+        RunRow.started_at, RunRow.id, CaseRow.position, CaseRow.attempt, m.position
     )
     return statement if limit is None else statement.limit(limit)
 

@@ -211,14 +211,11 @@ def _whole_text(value: Any) -> str | None:
 
 def measurement_rows(
     run_id: str,
-    module_id: str,
-    case_id: str,
     case_row_id: int,
-    attempt: int,
     final: bool,
     measurements: Iterable[Mapping[str, Any]],
 ) -> list[dict[str, Any]]:
-    """``hardlab_measurements`` rows of one case attempt."""
+    """``hardlab_measurements`` rows of one case attempt (its case row: `case_row_id`)."""
     rows = []
     for position, meas in enumerate(measurements):
         numeric = meas.get("type", "numeric") == "numeric"
@@ -228,9 +225,6 @@ def measurement_rows(
             {
                 "run_id": run_id,
                 "case_row_id": case_row_id,
-                "module_id": module_id,
-                "case_id": case_id,
-                "attempt": attempt,
                 "final": final,
                 "position": position,
                 "kind": "numeric" if numeric else "string",

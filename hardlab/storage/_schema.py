@@ -18,6 +18,7 @@ __all__ = [
     "KEYS",
     "MEASUREMENTS",
     "MEASUREMENT_WEEKLY",
+    "MICRO_TIME_COLUMNS",
     "MODULES",
     "OPERATOR_EVENTS",
     "OUTBOX",
@@ -82,9 +83,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "id",
         "run_id",
         "case_row_id",
-        "module_id",
-        "case_id",
-        "attempt",
         "final",
         "position",
         "kind",
@@ -254,12 +252,7 @@ PACKED_COLUMNS: dict[str, frozenset[str]] = {
 """Columns of type `PackedJSON` (compressed JSON, see `hardlab.storage._types`)."""
 
 TIME_COLUMNS: dict[str, frozenset[str]] = {
-    CASES: frozenset(
-        {
-            "started_at",
-            "stopped_at",
-        }
-    ),
+    CASES: frozenset(),
     DOCUMENTS: frozenset(),
     MEASUREMENT_WEEKLY: frozenset(),
     MEASUREMENTS: frozenset(),
@@ -293,6 +286,24 @@ TIME_COLUMNS: dict[str, frozenset[str]] = {
     ),
 }
 """Columns of type `UTCDateTime` (see `hardlab.storage._types`)."""
+
+MICRO_TIME_COLUMNS: dict[str, frozenset[str]] = {
+    CASES: frozenset(
+        {
+            "started_at",
+            "stopped_at",
+        }
+    ),
+    DOCUMENTS: frozenset(),
+    MEASUREMENT_WEEKLY: frozenset(),
+    MEASUREMENTS: frozenset(),
+    MODULES: frozenset(),
+    OPERATOR_EVENTS: frozenset(),
+    OUTBOX: frozenset(),
+    RUNS: frozenset(),
+}
+"""Columns of type `MicroTime` (integer microseconds on SQLite, see
+`hardlab.storage._types`)."""
 
 DEFAULTS: dict[str, dict[str, Any]] = {
     CASES: {},

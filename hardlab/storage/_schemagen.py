@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Table, UniqueConstraint
 
-from hardlab.storage._orm import Base, PackedJSON, UTCDateTime
+from hardlab.storage._orm import Base, MicroTime, PackedJSON, UTCDateTime
 
 __all__ = ["SCHEMA_FILE", "render_schema", "write_schema"]
 
@@ -118,6 +118,7 @@ def render_schema() -> str:
         "GENERATED",
         "JSON_COLUMNS",
         "KEYS",
+        "MICRO_TIME_COLUMNS",
         "PACKED_COLUMNS",
         "TIME_COLUMNS",
     )
@@ -183,6 +184,18 @@ def render_schema() -> str:
             "frozenset[str]",
             (
                 (name, _frozenset(c.name for c in t.columns if isinstance(c.type, UTCDateTime)))
+                for name, t in constants
+            ),
+        )
+    )
+    out.append(
+        _table_dict(
+            "MICRO_TIME_COLUMNS",
+            '"""Columns of type `MicroTime` (integer microseconds on SQLite, see\n'
+            '`hardlab.storage._types`)."""',
+            "frozenset[str]",
+            (
+                (name, _frozenset(c.name for c in t.columns if isinstance(c.type, MicroTime)))
                 for name, t in constants
             ),
         )

@@ -711,7 +711,10 @@ class Store:
         result = []
         for case in cases:
             values = dict(case._mapping)
-            values["measurements"] = by_case.get(case.id, [])
+            # a measurement row names its case attempt by row id alone; its
+            # dict names it as it always did
+            named = {"module_id": case.module_id, "case_id": case.case_id, "attempt": case.attempt}
+            values["measurements"] = [{**meas, **named} for meas in by_case.get(case.id, [])]
             result.append(values)
         return result
 

@@ -13,7 +13,7 @@ __all__ = ["SCHEMA_HEAD", "VERSION_TABLE", "check_sqlite", "revision_problem", "
 VERSION_TABLE = "hardlab_alembic_version"
 """Alembic's version table, named so another application's Alembic is not disturbed."""
 
-SCHEMA_HEAD = "20261203_0007"
+SCHEMA_HEAD = "20261203_0008"
 """The newest revision; a test checks it against the revision files."""
 
 

@@ -6,7 +6,8 @@ writer a third of a second of CPU, taken from the test run on a two-core
 stand. `Store` runs the same statements on its SQLAlchemy connection (for
 PostgreSQL, imports, recovery), so there is one implementation of how run
 messages become rows. Values are written as the ORM's column types write
-them (SQLite: UTC timestamps as text, JSON as text, JSON ``null`` for None;
+them (SQLite: UTC timestamps as text, a case attempt's as integer
+microseconds, JSON as text, SQL NULL for None;
 PostgreSQL: ``timestamptz`` and ``jsonb``; the report document zlib-compressed
 on both; converted by `hardlab.storage._types`),
 so either side reads what the other wrote. What it knows of the tables
@@ -59,6 +60,7 @@ from hardlab.storage._schema import (
     KEYS,
     MEASUREMENT_WEEKLY,
     MEASUREMENTS,
+    MICRO_TIME_COLUMNS,
     MODULES,
     OPERATOR_EVENTS,
     OUTBOX,
@@ -71,6 +73,7 @@ from hardlab.storage._types import (
     json_text,
     pack_json,
     read_time,
+    sqlite_micros,
     sqlite_time_text,
     utc,
 )
@@ -288,6 +291,7 @@ class RunWriter:
         self.dialect = dialect
         self._d = _dialect(dialect)
         self._time = sqlite_time_text if dialect == "sqlite" else _pg_time
+        self._micro_time = sqlite_micros if dialect == "sqlite" else _pg_time
         self._lock = " FOR UPDATE" if dialect == "postgresql" else ""
 
     def __repr__(self) -> str:
@@ -300,6 +304,8 @@ class RunWriter:
     def _value(self, table: str, column: str, value: Any) -> Any:
         if column in TIME_COLUMNS[table]:
             return self._time(value)
+        if column in MICRO_TIME_COLUMNS[table]:
+            return self._micro_time(value)
         if column in JSON_COLUMNS[table]:
             return json_text(value)
         if column in PACKED_COLUMNS[table]:
@@ -332,12 +338,13 @@ class RunWriter:
         # the values in column order, then the few that need converting (a
         # thousand cases a run: this is the writer's innermost loop)
         values = operator.itemgetter(*columns)
-        times, documents, packed = TIME_COLUMNS[table], JSON_COLUMNS[table], PACKED_COLUMNS[table]
-        convert: list[tuple[int, Callable[[Any], Any]]] = [
-            (i, self._time if c in times else json_text if c in documents else pack_json)
-            for i, c in enumerate(columns)
-            if c in times or c in documents or c in packed
-        ]
+        converters: dict[str, Callable[[Any], Any]] = {
+            **dict.fromkeys(TIME_COLUMNS[table], self._time),
+            **dict.fromkeys(MICRO_TIME_COLUMNS[table], self._micro_time),
+            **dict.fromkeys(JSON_COLUMNS[table], json_text),
+            **dict.fromkeys(PACKED_COLUMNS[table], pack_json),
+        }
+        convert = [(i, converters[c]) for i, c in enumerate(columns) if c in converters]
         params: list[Sequence[Any]] = []
         for row in rows:
             row_values = list(values(row)) if len(columns) > 1 else [values(row)]
@@ -463,13 +470,7 @@ class RunWriter:
         measurements: list[tuple[Any, ...]] = []
         for key, m in latest.items():
             rows_of_case = measurement_rows(
-                m.run_id,
-                m.module_id,
-                m.case_id,
-                ids[key],
-                m.attempt,
-                m.final,
-                m.case.get("measurements") or [],
+                m.run_id, ids[key], m.final, m.case.get("measurements") or []
             )
             measurements.extend(map(_measurement_values, rows_of_case))
         if measurements:

@@ -65,6 +65,11 @@ def _messages(run_id: str = RUN_ID) -> list[dict[str, Any]]:
     ]
 
 
+def _case_of(column: str) -> str:
+    """A measurement's case row's `column`, in SQL."""
+    return f"(SELECT c.{column} FROM hardlab_cases c WHERE c.id = case_row_id)"
+
+
 def _tables(url: str) -> dict[str, list[dict[str, Any]]]:
     """Every row a run left, as `Store` (SQLAlchemy) reads them, minus clock-dependent columns."""
     volatile = {"heartbeat_at", "queued_at", "next_attempt_at", "id", "case_row_id"}
@@ -74,7 +79,8 @@ def _tables(url: str) -> dict[str, list[dict[str, Any]]]:
             ("hardlab_runs", "id"),
             ("hardlab_modules", "module_id"),
             ("hardlab_cases", "position, attempt"),
-            ("hardlab_measurements", "case_id, attempt, position"),
+            # (in the order of their case attempts, which their case rows name)
+            ("hardlab_measurements", f"{_case_of('case_id')}, {_case_of('attempt')}, position"),
             ("hardlab_measurement_weekly", "final"),
             ("hardlab_outbox", "run_id"),
         ):
@@ -118,6 +124,31 @@ def test_the_writer_writes_what_store_writes(tmp_path: Path) -> None:
     assert written["attempts"][0]["messages"] == {"k": "attempt 1"}
     assert [d["n"] for d in written["hardlab_measurement_weekly"]] == [1, 3]
     assert written["hardlab_outbox"][0]["state"] == "pending"
+
+
+def test_what_a_case_or_module_lacks_takes_no_json_null(tmp_path: Path) -> None:
+    url = _fresh(tmp_path, "writer.db")
+    target = open_target(url)
+    target.apply(_messages())
+    target.close()
+    with Store(url) as store:
+        cases = query(
+            store,
+            text(
+                "SELECT messages, artifact, chart FROM hardlab_cases WHERE final = 1 "
+                "ORDER BY position"
+            ),
+        ).records
+        modules = query(store, text("SELECT artifact FROM hardlab_modules")).records
+        attempts = store.attempts(RUN_ID)
+    # SQL NULL, not the text 'null'; read back as None all the same
+    assert [tuple(row) for row in cases] == [
+        ('{"k": "attempt 2"}', None, None),
+        ('{"k": "attempt 1"}', None, None),
+        ('{"k": "attempt 1"}', None, None),
+    ]
+    assert [tuple(row) for row in modules] == [('{"log": "module log"}',)]
+    assert [a["chart"] for a in attempts] == [None] * len(attempts)
 
 
 def test_the_outbox_row_of_a_run_is_the_one_enqueue_writes(store_url: str) -> None:

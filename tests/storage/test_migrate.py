@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import timezone
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from hardlab.cli import main
 from hardlab.exchange import hardpy_json
 from hardlab.model.report import ResultRunStore
 from hardlab.storage import Store, _migrate
-from hardlab.storage._orm import Base, DocumentRow
+from hardlab.storage._orm import Base, CaseRow, DocumentRow
 
 from .test_capability import UNEVEN, _spread
 from .test_store import _attempt, _document
@@ -64,24 +65,39 @@ def _fill(url: str, make_plan: Any) -> list[str]:
     return [*ids, dead]
 
 
-def _old_store(url: str, source: str) -> None:
-    """A store at `OLD_HEAD` holding `source`'s rows, as that hardlab kept them."""
+def _old_store(url: str, source: str, revision: str = OLD_HEAD) -> None:
+    """A store at `revision` holding `source`'s rows, as that hardlab kept them."""
     engine = create_engine(url)
     with engine.begin() as conn:
-        _migrate.upgrade(conn, OLD_HEAD)
+        _migrate.upgrade(conn, revision)
     old = MetaData()
     old.reflect(engine)
-    assert "document" in old.tables["hardlab_runs"].c
-    assert "hardlab_documents" not in old.tables
+    documents_inline = "document" in old.tables["hardlab_runs"].c
+    if revision == OLD_HEAD:
+        assert documents_inline
+        assert "hardlab_documents" not in old.tables
     reader = create_engine(source)
     with reader.connect() as src, engine.begin() as dst:
         documents = dict(src.execute(select(DocumentRow.run_id, DocumentRow.document)).all())
+        # measurement rows named their case attempt until 20261203_0008
+        attempts = {
+            row.id: {"module_id": row.module_id, "case_id": row.case_id, "attempt": row.attempt}
+            for row in src.execute(
+                select(CaseRow.id, CaseRow.module_id, CaseRow.case_id, CaseRow.attempt)
+            )
+        }
         for table in Base.metadata.sorted_tables:
-            if table.name == "hardlab_documents" or table.name not in old.tables:
-                continue  # (the old store kept statistics per day: tested with 0007's migration)
-            rows = [dict(row._mapping) for row in src.execute(select(table))]
-            if table.name == "hardlab_runs":
+            if table.name not in old.tables:
+                continue  # a table this revision had not (yet, or any more)
+            if table.name == "hardlab_documents":  # as they are: compressed
+                raw = text("SELECT run_id, document FROM hardlab_documents")
+                rows = [dict(row._mapping) for row in src.execute(raw)]
+            else:
+                rows = [dict(row._mapping) for row in src.execute(select(table))]
+            if table.name == "hardlab_runs" and documents_inline:
                 rows = [{**row, "document": documents.get(row["id"])} for row in rows]
+            if table.name == "hardlab_measurements" and "case_id" in old.tables[table.name].c:
+                rows = [{**row, **attempts[row["case_row_id"]]} for row in rows]
             if rows:
                 dst.execute(old.tables[table.name].insert(), rows)
     reader.dispose()
@@ -231,3 +247,142 @@ def test_daily_statistics_become_weekly_with_the_same_answers(store_url: str) ->
             assert exact == {k: v for k, v in old_row.items() if k not in ("mean", "m2")}
             assert new_row["mean"] == pytest.approx(old_row["mean"], rel=1e-12)
             assert new_row["m2"] == pytest.approx(old_row["m2"], rel=1e-9, abs=1e-12)
+
+
+SLIM_BEFORE = "20261203_0006"
+"""The revision before measurement rows stopped repeating their case attempt."""
+
+_REPEATED = ("module_id", "case_id", "attempt")
+
+
+def _answers(url: str, run_ids: list[str]) -> dict[str, Any]:
+    """What history and the store answer about the runs' measurements."""
+    history = hardlab.history(url)
+    try:
+        answers: dict[str, Any] = {
+            "measurements": history.measurements(),
+            "final": history.measurements(attempts="final", case="test_flaky"),
+            "capability": history.capability(method="raw"),
+        }
+    finally:
+        history.close()
+    with Store(url) as store:
+        answers["attempts"] = {
+            run_id: [
+                {
+                    **a,
+                    "measurements": [
+                        {k: v for k, v in m.items() if k != "id"} for m in a["measurements"]
+                    ],
+                }
+                for a in store.attempts(run_id)
+            ]
+            for run_id in run_ids
+        }
+    return answers
+
+
+def _count(url: str, sql: str) -> int:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        count = conn.execute(text(sql)).scalar()
+    engine.dispose()
+    return int(count or 0)
+
+
+def _measurement_rows(url: str) -> dict[int, dict[str, Any]]:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT * FROM hardlab_measurements")).all()
+    engine.dispose()
+    return {row.id: dict(row._mapping) for row in rows}
+
+
+def _assert_same_answers(got: dict[str, Any], expected: dict[str, Any]) -> None:
+    import pandas as pd
+
+    for key in ("measurements", "final", "capability"):
+        pd.testing.assert_frame_equal(got[key], expected[key])
+    assert got["attempts"] == expected["attempts"]
+
+
+def test_slim_measurements_migration_keeps_every_value(
+    store_url: str, make_plan: Any, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    run_ids = _fill(store_url, make_plan)
+    before = _exports(store_url, run_ids, tmp_path / "before")
+    answers = _answers(store_url, run_ids)
+    assert len(answers["measurements"]) > 0 and len(answers["final"]) > 0
+    if store_url.startswith("sqlite"):
+        old_url = f"sqlite:///{tmp_path / 'old.db'}"
+    else:
+        old_url = request.getfixturevalue("postgres").new_database()
+    _old_store(old_url, store_url, SLIM_BEFORE)
+    old_rows = _measurement_rows(old_url)
+    # the old store repeats each measurement's case attempt
+    assert all(row["case_id"] for row in old_rows.values())
+
+    with Store(old_url) as store:
+        assert store.revision() == SLIM_BEFORE
+    # what a case lacked was JSON null there
+    json_nulls = "SELECT COUNT(*) FROM hardlab_cases WHERE chart = 'null'"
+    no_chart = "SELECT COUNT(*) FROM hardlab_cases WHERE chart IS NULL"
+    assert _count(old_url, json_nulls) > 0
+    assert _count(old_url, no_chart) == 0
+    sqlite = old_url.startswith("sqlite")
+    times_as = "SELECT COUNT(*) FROM hardlab_cases WHERE typeof(started_at) = '{}'"
+    cases = _count(old_url, "SELECT COUNT(*) FROM hardlab_cases WHERE started_at IS NOT NULL")
+    if sqlite:  # the case attempts' times were text there
+        assert cases > 0
+        assert _count(old_url, times_as.format("text")) == cases
+    assert main(["db", "upgrade", "--db", old_url]) == 0
+    assert _count(old_url, json_nulls) == 0
+    assert _count(old_url, no_chart) > 0
+    if sqlite:  # and are integer microseconds now (the same times: the answers below)
+        assert _count(old_url, times_as.format("integer")) == cases
+
+    with Store(old_url) as store:
+        assert store.revision() == _migrate.SCHEMA_HEAD
+    new_rows = _measurement_rows(old_url)
+    assert new_rows == {
+        row_id: {k: v for k, v in row.items() if k not in _REPEATED}
+        for row_id, row in old_rows.items()
+    }
+    _assert_same_answers(_answers(old_url, run_ids), answers)
+    assert _exports(old_url, run_ids, tmp_path / "after") == before
+
+
+def test_slim_measurements_go_back_down(store_url: str, make_plan: Any, tmp_path: Path) -> None:
+    run_ids = _fill(store_url, make_plan)
+    before = _exports(store_url, run_ids, tmp_path / "before")
+    answers = _answers(store_url, run_ids)
+    rows = _measurement_rows(store_url)
+    engine = create_engine(store_url)
+    with engine.begin() as conn:
+        command.downgrade(_migrate.alembic_config(conn), SLIM_BEFORE)
+    with engine.connect() as conn:
+        refilled = conn.execute(
+            text(
+                "SELECT m.id, m.module_id, m.case_id, m.attempt, "
+                "c.module_id, c.case_id, c.attempt FROM hardlab_measurements m "
+                "JOIN hardlab_cases c ON c.id = m.case_row_id"
+            )
+        ).all()
+    engine.dispose()
+    # every measurement names its case attempt again, as its case row does
+    assert len(refilled) == len(rows)
+    assert all(tuple(row[1:4]) == tuple(row[4:7]) for row in refilled)
+    if store_url.startswith("sqlite"):
+        # the case attempts' times are text again, as SQLAlchemy's DATETIME writes it
+        engine = create_engine(store_url)
+        with engine.connect() as conn:
+            times = conn.execute(text("SELECT started_at, stopped_at FROM hardlab_cases")).all()
+        engine.dispose()
+        assert times
+        pattern = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}")
+        assert all(pattern.fullmatch(value) for row in times for value in row if value is not None)
+    with Store(store_url) as store:
+        assert store.upgrade() == _migrate.SCHEMA_HEAD
+    assert _measurement_rows(store_url) == rows
+    _assert_same_answers(_answers(store_url, run_ids), answers)
+    assert _exports(store_url, run_ids, tmp_path / "after") == before

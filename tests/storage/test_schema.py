@@ -9,7 +9,14 @@ from pathlib import Path
 from sqlalchemy import JSON
 
 from hardlab.storage import _schema, _write
-from hardlab.storage._orm import Base, MeasurementRow, MeasurementWeekly, RunRow, UTCDateTime
+from hardlab.storage._orm import (
+    Base,
+    MeasurementRow,
+    MeasurementWeekly,
+    MicroTime,
+    RunRow,
+    UTCDateTime,
+)
 from hardlab.storage._schemagen import SCHEMA_FILE, render_schema, write_schema
 
 
@@ -40,11 +47,15 @@ def test_the_writer_knows_the_models_columns() -> None:
         assert _schema.TIME_COLUMNS[name] == {
             c.name for c in table.columns if isinstance(c.type, UTCDateTime)
         }
+        assert _schema.MICRO_TIME_COLUMNS[name] == {
+            c.name for c in table.columns if isinstance(c.type, MicroTime)
+        }
     measurement = [c.name for c in MeasurementRow.__table__.columns if c.name != "id"]
     assert sorted(_write._MEASUREMENT_COLUMNS) == sorted(measurement)
     assert _schema.COLUMNS[_schema.MEASUREMENT_WEEKLY] == tuple(
         c.name for c in MeasurementWeekly.__table__.columns
     )
+    assert _schema.MICRO_TIME_COLUMNS[_schema.CASES] == {"started_at", "stopped_at"}
     assert _schema.KEYS[_schema.CASES] == ("run_id", "module_id", "case_id", "attempt")
     assert _schema.KEYS[_schema.RUNS] == ("id",)
     assert _schema.DEFAULTS[_schema.RUNS]
