@@ -13,9 +13,12 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hardlab._version import __version__
+
+if TYPE_CHECKING:
+    from hardlab.config import HardpyConfig
 
 __all__ = ["main"]
 
@@ -323,11 +326,34 @@ def _store_choice(args: argparse.Namespace) -> str | bool | None:
     if args.db is None:
         if os.environ.get(DB_ENV):
             check_store(resolve_url(None), f"${DB_ENV}", no_store=True)
+        else:
+            config = _plan_config(getattr(args, "path", None))
+            if config is not None and config.database.url:
+                url = resolve_url(None, config)
+                check_store(url, "hardpy.toml [database] url", no_store=True)
         return None
     # a relative file path means one here, not in the plan folder the run changes into
     url = resolve_url(args.db)
     check_store(url, "--db", no_store=True)
     return url
+
+
+def _plan_config(paths: list[str] | None) -> HardpyConfig | None:
+    """The plan's hardpy.toml, to look at its store before the run; None if unreadable.
+
+    A hardpy.toml the run cannot read is reported by the run itself, with the
+    rest of its problems.
+    """
+    if not paths:
+        return None
+    from hardlab.config import load_config
+    from hardlab.errors import ConfigError
+
+    first = Path(paths[0].partition("::")[0])
+    try:
+        return load_config(first if first.is_dir() else first.parent)
+    except ConfigError:
+        return None
 
 
 def _print_stored(run_id: str, url: str | None) -> None:

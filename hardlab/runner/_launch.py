@@ -79,16 +79,20 @@ def build_sinks(spec: RunSpec, config: HardpyConfig, alert: Callable[[str], None
         alert: Shows a text as the run's alert.
 
     Raises:
-        ConfigError: If ``[stand_cloud] address`` is not ``host[:port]`` (autosync).
+        ConfigError: If ``[stand_cloud] address`` is not ``host[:port]`` (autosync), or
+            the store's URL (``[database] url``, ``$HARDLAB_DB_URL``) is neither
+            SQLite nor PostgreSQL.
     """
     from hardlab.config import data_dir
     from hardlab.services import JsonReportSink, UnsavedReportSink, UploadSink, outbox_target
-    from hardlab.storage import resolve_url
+    from hardlab.storage import check_url, resolve_url
 
     outlets: list[Outlet] = []
     store: StoreOutlet | None = None
     if spec.store is not False:
-        store = StoreOutlet(resolve_url(spec.store, config), alert)
+        url = resolve_url(spec.store, config)
+        check_url(url, spec.store, config)
+        store = StoreOutlet(url, alert)
         store.slot = spec.slot
         store.prepare()
         outlets.append(Outlet(store, STORED_IN))

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from hardlab.storage._sink import StoreSink, report_run_id
     from hardlab.storage._spool import SpoolResult
     from hardlab.storage._store import Rows, Store
-    from hardlab.storage._url import DB_ENV, default_url, resolve_url
+    from hardlab.storage._url import DB_ENV, check_url, default_url, resolve_url
     from hardlab.storage._version import SCHEMA_HEAD
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "SpoolResult",
     "Store",
     "StoreSink",
+    "check_url",
     "default_url",
     "measurement_from_row",
     "report_run_id",
@@ -44,6 +45,7 @@ _WHERE = {
     "Rows": "hardlab.storage._store",
     "Store": "hardlab.storage._store",
     "SCHEMA_HEAD": "hardlab.storage._version",
+    "check_url": "hardlab.storage._url",
     "default_url": "hardlab.storage._url",
     "resolve_url": "hardlab.storage._url",
     "StoreSink": "hardlab.storage._sink",

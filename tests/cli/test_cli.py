@@ -395,6 +395,37 @@ def test_run_with_postgresql_and_no_driver_stops_before_the_run(
     assert "--no-store" not in runs.stderr  # runs has no such option
 
 
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("postgresq://tester:s3cret@127.0.0.1/runs", "SQLite or PostgreSQL only"),
+        ("sqlite:///{tmp}/no_such_dir/runs.db", "the folder {tmp}/no_such_dir does not exist"),
+    ],
+    ids=["misspelt-scheme", "missing-folder"],
+)
+def test_run_with_a_bad_database_url_in_hardpy_toml_stops_before_the_run(
+    cli: Callable[..., subprocess.CompletedProcess[str]],
+    make_plan: MakePlan,
+    tmp_path: Path,
+    hardlab_home: Path,
+    url: str,
+    problem: str,
+) -> None:
+    url = url.format(tmp=tmp_path)
+    files = dict(PASSING_PLAN)
+    files["hardpy.toml"] = files["hardpy.toml"] + f'\n[database]\nurl = "{url}"\n'
+    plan = make_plan(files)
+    result = cli("run", plan, "--no-operator")
+    assert result.returncode == 4, show(result)
+    assert result.stdout == "", show(result)  # the run did not start
+    (line,) = result.stderr.splitlines()
+    assert "(hardpy.toml [database] url)" in line, line
+    assert problem.format(tmp=tmp_path) in line, line
+    assert "s3cret" not in line and "--no-store" in line
+    assert not (tmp_path / "no_such_dir").exists()  # a mistyped folder is not made
+    assert list(hardlab_home.rglob("*")) == []  # no report left in unsaved/
+
+
 def test_run_db_in_a_missing_folder_is_an_error(
     cli: Callable[..., subprocess.CompletedProcess[str]],
     make_plan: MakePlan,

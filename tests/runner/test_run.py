@@ -225,6 +225,24 @@ def test_plan_errors_are_clear(make_plan: MakePlan, tmp_path: Path) -> None:
         hardlab.run(plan, quiet=True)
 
 
+def test_a_database_url_of_another_kind_stops_the_run_naming_hardpy_toml(
+    make_plan: MakePlan, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("HARDLAB_DB_URL", raising=False)
+    plan = make_plan(
+        {
+            "hardpy.toml": '[database]\nurl = "postgresq://localhost/runs"\n',
+            "test_1.py": "def test_one():\n    pass\n",
+        }
+    )
+    with pytest.raises(PlanError, match="exit code 4"):
+        hardlab.run(plan, quiet=True, operator=None)
+    printed = capsys.readouterr()
+    assert (
+        "[database] url in hardpy.toml is 'postgresq://localhost/runs'" in printed.err + printed.out
+    )
+
+
 def test_without_the_alias_import_hardpy_fails(make_plan: MakePlan) -> None:
     plan = make_plan({"test_1.py": "import hardpy\n\ndef test_one():\n    pass\n"})
     result = hardlab.run(plan, hardpy_alias=False, quiet=True)

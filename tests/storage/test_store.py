@@ -37,6 +37,29 @@ def test_resolve_url_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     assert resolve_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
 
 
+def test_a_store_that_is_neither_sqlite_nor_postgresql_is_named_with_its_source(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hardlab.config import load_config
+    from hardlab.storage import DB_ENV, check_url
+
+    check_url(resolve_url(tmp_path / "runs.db"))
+    check_url(resolve_url("postgres://u@h/db"))
+    (tmp_path / "hardpy.toml").write_text('[database]\nurl = "mssql://u:pw@h/db"\n')
+    config = load_config(tmp_path)
+    monkeypatch.delenv(DB_ENV, raising=False)
+    with pytest.raises(ConfigError) as caught:
+        check_url(resolve_url(None, config), None, config)
+    text = str(caught.value)
+    assert text.startswith("[database] url in hardpy.toml is 'mssql://u:***@h/db'"), text
+    assert "not mssql" in text and "sqlite:///" in text and "pw" not in text
+    monkeypatch.setenv(DB_ENV, "mysql://h/db")
+    with pytest.raises(ConfigError, match=r"^\$HARDLAB_DB_URL is 'mysql://h/db'"):
+        check_url(resolve_url(None, config), None, config)
+    with pytest.raises(ConfigError, match=r"^the store given is 'oracle://h/db'"):
+        check_url(resolve_url("oracle://h/db"), "oracle://h/db", config)
+
+
 def test_bad_urls_are_clear() -> None:
     with pytest.raises(ConfigError, match="not a database URL"):
         Store("sqlite:/nonsense:://")
