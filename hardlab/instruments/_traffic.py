@@ -35,7 +35,7 @@ import weakref
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from hardlab.runtime import CURRENT_RUN, maybe_current_run
+from hardlab.runtime import maybe_current_run
 
 if TYPE_CHECKING:
     from hardlab.config import InstrumentConfig
@@ -46,7 +46,6 @@ __all__ = [
     "BENCH_LOG",
     "bench_entries",
     "clear_bench_log",
-    "keep",
     "note_identity",
     "outside_case",
     "record",
@@ -185,30 +184,6 @@ class _Pending:
 _BUFFERS: weakref.WeakKeyDictionary[Any, _Pending] = weakref.WeakKeyDictionary()
 """Each run's buffer, made (and registered with the run) on its first exchange."""
 _BUFFERS_LOCK = threading.Lock()  # two runs of one process may start at once
-
-
-def keep(
-    session: InstrumentSession,
-    op: str,
-    command: str,
-    answer: str | None,
-    start_ns: int,
-    end_ns: int,
-) -> None:
-    """Keep one exchange that went well, whose answer is text or nothing (a write).
-
-    The hot path of every write and query (see benchmarks/instruments.py):
-    one context lookup, one identity check of the run's `route` against the
-    one the session's last exchange saw, and one tuple appended to the run's
-    buffer; anything else goes the long way, through `record`.
-    """
-    run = CURRENT_RUN.get()
-    target = session.target
-    if run is not None and target is not None and target[0] is run.route:
-        # list.append is atomic; a reader settles the buffer under the run's lock
-        target[1].append((target[2], session.name, op, command, answer, start_ns, end_ns, None))
-        return
-    record(session, op, command, answer, start_ns, end_ns - start_ns, None)
 
 
 def record(
