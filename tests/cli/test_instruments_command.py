@@ -5,20 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from _bench import instrument_table
 
 from tests.cli.conftest import Cli
 
 pytest.importorskip("pyvisa_sim")
-
-TABLE = """
-[[hardlab.instruments]]
-name = "{name}"
-resource = "{resource}"
-backend = "bench.yaml@sim"
-read_termination = "\\n"
-write_termination = "\\n"
-timeout_ms = 50
-"""
 
 
 def _plan(tmp_path: Path, *tables: tuple[str, str]) -> Path:
@@ -26,7 +17,7 @@ def _plan(tmp_path: Path, *tables: tuple[str, str]) -> Path:
 
     folder = tmp_path / "plan"
     folder.mkdir()
-    text = "".join(TABLE.format(name=name, resource=resource) for name, resource in tables)
+    text = "".join(instrument_table(name, resource, timeout_ms=50) for name, resource in tables)
     (folder / "hardpy.toml").write_text(text)
     (folder / "bench.yaml").write_text(Path(hardlab.instruments.BENCH_YAML).read_text())
     return folder

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _bench import DMM, PSU, bench_toml
 
 import hardlab
 import hardlab.instruments as hi
@@ -19,25 +20,9 @@ from hardlab.errors import ConfigError, HardlabWarning, InstrumentError
 
 pytest.importorskip("pyvisa_sim")
 
-PSU = "USB0::0x1AB1::0x0E11::HLPSU0001::INSTR"
-DMM = "ASRL2::INSTR"
 QUIET: dict[str, Any] = {"store": False, "operator": None, "quiet": True}
 
-TOML = f"""
-[[hardlab.instruments]]
-name = "psu"
-resource = "{PSU}"
-backend = "bench.yaml@sim"
-read_termination = "\\n"
-write_termination = "\\n"
-
-[[hardlab.instruments]]
-name = "dmm"
-resource = "{DMM}"
-backend = "bench.yaml@sim"
-read_termination = "\\n"
-write_termination = "\\n"
-"""
+TOML = bench_toml()
 
 CONFTEST = """
 import pytest

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _bench import bench_toml
 
 import hardlab
 import hardlab.instruments as hi
@@ -24,26 +25,9 @@ from hardlab.events import CaseFinished, CaseUpdated, Event
 
 pytest.importorskip("pyvisa_sim")
 
-PSU = "USB0::0x1AB1::0x0E11::HLPSU0001::INSTR"
-DMM = "ASRL2::INSTR"
 KEYS = ["instrument", "op", "command", "answer", "t", "ms"]
 
-TOML = f"""
-[[hardlab.instruments]]
-name = "psu"
-resource = "{PSU}"
-backend = "bench.yaml@sim"
-read_termination = "\\n"
-write_termination = "\\n"
-timeout_ms = 50
-
-[[hardlab.instruments]]
-name = "dmm"
-resource = "{DMM}"
-backend = "bench.yaml@sim"
-read_termination = "\\n"
-write_termination = "\\n"
-"""
+TOML = bench_toml(psu_timeout_ms=50)
 
 CONFTEST = """
 import pytest
