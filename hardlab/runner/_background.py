@@ -22,7 +22,7 @@ from os import PathLike
 from typing import TYPE_CHECKING, Any, Unpack, overload
 
 from hardlab._util import uuid7
-from hardlab.errors import ConfigError, RunNotFinishedError
+from hardlab.errors import RunNotFinishedError
 from hardlab.events import RunListener
 from hardlab.operators import AUTO, Operator
 from hardlab.runner._run import (
@@ -33,6 +33,7 @@ from hardlab.runner._run import (
     caller_cwd,
     check_capture,
     execute,
+    refuse_with_slots,
     spec_for,
     start_slots,
 )
@@ -434,12 +435,7 @@ def start(
             `RunHandle.result`, `RunHandle.wait` and ``await handle``.
     """
     if slots is not None:
-        if listeners or on_run is not None or run_id is not None:
-            msg = (
-                "listeners, on_run and run_id cannot be used with slots=: each slot runs "
-                "in its own process (follow them with hardlab.runner.start_slots(on_event=...))"
-            )
-            raise ConfigError(msg)
+        refuse_with_slots(listeners, on_run, run_id)
         return start_slots(
             target,
             slots=slots,

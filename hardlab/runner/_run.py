@@ -407,12 +407,7 @@ def run(
             receive: use ``%hardpy run`` or ``await hardlab.start(...)``.
     """
     if slots is not None:
-        if listeners or on_run is not None or run_id is not None:
-            msg = (
-                "listeners, on_run and run_id cannot be used with slots=: each slot runs "
-                "in its own process (follow them with hardlab.runner.start_slots(on_event=...))"
-            )
-            raise ConfigError(msg)
+        refuse_with_slots(listeners, on_run, run_id)
         runs = start_slots(
             target,
             slots=slots,
@@ -460,6 +455,20 @@ def run(
             capture=capture,
         )
     )
+
+
+def refuse_with_slots(listeners: Sequence[Any], on_run: Any, run_id: Any) -> None:
+    """Refuse what a run in this process takes but a slot's run, in its own process, cannot.
+
+    Raises:
+        ConfigError: If `listeners`, `on_run` or `run_id` is given.
+    """
+    if listeners or on_run is not None or run_id is not None:
+        msg = (
+            "listeners, on_run and run_id cannot be used with slots=: each slot runs "
+            "in its own process (follow them with hardlab.runner.start_slots(on_event=...))"
+        )
+        raise ConfigError(msg)
 
 
 def start_slots(

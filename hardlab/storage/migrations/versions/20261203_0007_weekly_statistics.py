@@ -94,16 +94,9 @@ def _bucket_rows(
     ]
 
 
-def upgrade() -> None:
-    op.create_table(
-        "hardlab_measurement_weekly",
-        sa.Column(
-            "key",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            autoincrement=False,
-            nullable=False,
-        ),
-        sa.Column("week", sa.Integer(), nullable=False),
+def _bucket_columns() -> list[sa.Column[Any]]:
+    """The columns the daily and the weekly statistics share: what a bucket is of, and its stats."""
+    return [
         sa.Column("part_number", sa.String(length=255), nullable=True),
         sa.Column("stand_name", sa.String(length=255), nullable=True),
         sa.Column("name", sa.String(length=255), nullable=True),
@@ -118,6 +111,20 @@ def upgrade() -> None:
         sa.Column("maximum", sa.Float(), nullable=False),
         sa.Column("n_pass", sa.BigInteger(), nullable=False),
         sa.Column("n_fail", sa.BigInteger(), nullable=False),
+    ]
+
+
+def upgrade() -> None:
+    op.create_table(
+        "hardlab_measurement_weekly",
+        sa.Column(
+            "key",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=False,
+            nullable=False,
+        ),
+        sa.Column("week", sa.Integer(), nullable=False),
+        *_bucket_columns(),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_hardlab_measurement_weekly")),
     )
     weeks: dict[tuple[Any, ...], BucketStats] = {}
@@ -141,20 +148,7 @@ def downgrade() -> None:
         "hardlab_measurement_daily",
         sa.Column("key", sa.String(length=64), nullable=False),
         sa.Column("day", sa.String(length=10), nullable=False),
-        sa.Column("part_number", sa.String(length=255), nullable=True),
-        sa.Column("stand_name", sa.String(length=255), nullable=True),
-        sa.Column("name", sa.String(length=255), nullable=True),
-        sa.Column("unit", sa.String(length=32), nullable=True),
-        sa.Column("spec_lower", sa.Float(), nullable=True),
-        sa.Column("spec_upper", sa.Float(), nullable=True),
-        sa.Column("final", sa.Boolean(), nullable=False),
-        sa.Column("n", sa.BigInteger(), nullable=False),
-        sa.Column("mean", sa.Float(), nullable=False),
-        sa.Column("m2", sa.Float(), nullable=False),
-        sa.Column("minimum", sa.Float(), nullable=False),
-        sa.Column("maximum", sa.Float(), nullable=False),
-        sa.Column("n_pass", sa.BigInteger(), nullable=False),
-        sa.Column("n_fail", sa.BigInteger(), nullable=False),
+        *_bucket_columns(),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_hardlab_measurement_daily")),
     )
     with op.batch_alter_table("hardlab_measurement_daily", schema=None) as batch_op:
