@@ -173,7 +173,9 @@ class Station:
             answers=answers,
         )
         self._interval = interval
-        self._syncing = False
+        # per thread: the station redraws from a run's thread while the kernel's
+        # thread (a cell, the browser) may be setting an input at the same moment
+        self._sync = threading.local()
         self._publisher = Publisher(self._publish, interval=0.25, name="hardlab-station-status")
         self._build()
         self.controller.subscribe(self._on_event)
@@ -534,7 +536,7 @@ class Station:
             )
 
     def _on_input(self, name: str, value: Any) -> None:
-        if not self._syncing:
+        if not self._syncing():
             self.controller.set_arg(name, None if value is None else str(value))
 
     def _on_config(self, change: Mapping[str, Any]) -> None:
@@ -546,7 +548,7 @@ class Station:
             self.set_language(str(change["new"]))
 
     def _on_box(self, key: str, value: bool) -> None:
-        if not self._syncing:
+        if not self._syncing():
             self.controller.choose(key, value)
 
     # ------------------------------------------------------------------ the controller's events
@@ -688,12 +690,21 @@ class Station:
 
     @contextlib.contextmanager
     def _quiet(self) -> Iterator[None]:
-        """While the view sets widgets from the controller, their observers stay silent."""
-        was, self._syncing = self._syncing, True
+        """While the view sets widgets from the controller, their observers stay silent.
+
+        Only for this thread's changes: an input set meanwhile by another thread
+        (a cell, the browser's message) is the operator's and reaches the controller.
+        """
+        depth = getattr(self._sync, "depth", 0)
+        self._sync.depth = depth + 1
         try:
             yield
         finally:
-            self._syncing = was
+            self._sync.depth = depth
+
+    def _syncing(self) -> bool:
+        """Whether this thread is setting widgets from the controller (see `_quiet`)."""
+        return bool(getattr(self._sync, "depth", 0))
 
     def _sync_controls(self) -> None:
         labels = self.labels

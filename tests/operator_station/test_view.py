@@ -7,6 +7,7 @@ panel from the test's thread, and what the widgets hold afterwards is checked.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -531,6 +532,28 @@ def test_start_args_are_asked_and_arrive_in_hardpy_start_args(
     assert station.result.report.dut.serial_number == "SN-1234"
     # keep = false: the serial number is asked afresh; the operator's name stays
     assert station.inputs["serial"].value == "" and station.inputs["operator"].value == "Ada"
+
+
+def test_an_input_set_while_another_thread_redraws_reaches_the_controller(
+    make_station: Callable[..., Station],
+) -> None:
+    # a run's thread redraws the station from the controller (its observers
+    # silent) while a cell or the browser sets an input: the input must count
+    station = make_station(extra=ARGS)
+    redrawing, typed = threading.Event(), threading.Event()
+
+    def redraw() -> None:
+        with station._quiet():
+            redrawing.set()
+            typed.wait(10)
+
+    thread = threading.Thread(target=redraw)
+    thread.start()
+    assert redrawing.wait(10)
+    station.inputs["serial"].value = "SN-4321"
+    typed.set()
+    thread.join(10)
+    assert station.controller.arg_value("serial") == "SN-4321"
 
 
 def test_start_arg_labels_follow_the_language(make_station: Callable[..., Station]) -> None:
