@@ -34,6 +34,7 @@ from typing import Any
 
 import hardlab
 import hardlab.instruments as hi
+from hardlab.model.scpi import scpi_entries
 
 PSU = "USB0::0x1AB1::0x0E11::HLPSU0001::INSTR"
 DMM = "USB0::0x2A8D::0x0101::HLDMM0001::INSTR"
@@ -101,9 +102,9 @@ def _intervals(results: list[Any], holds: Path) -> list[tuple[float, float, int]
     for result in results:
         for module in result.report.modules.values():
             for case in module.cases.values():
-                for entry in case.artifact.get(hi.ARTIFACT_KEY, []):
+                for entry in scpi_entries(case.artifact.get(hi.ARTIFACT_KEY)):
                     if entry["instrument"] == "psu":
-                        start = entry["t"]
+                        start = entry["time"]
                         found.append((start, start + entry["ms"] / 1000, result.slot))
     if holds.exists():
         for line in holds.read_text().splitlines():

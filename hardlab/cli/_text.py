@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from hardlab._format import STATUS_SYMBOL, failure_text, format_limits, format_measurement
 from hardlab.model.enums import TestStatus
+from hardlab.model.scpi import SCPI_KEY, scpi_entries
 
 if TYPE_CHECKING:
     from hardlab.model.report import CaseRunStore
@@ -139,24 +140,20 @@ class Painter:
         self, artifact: Mapping[str, Any], indent: str = "      ", shown: int = SCPI_SHOWN
     ) -> list[str]:
         """An artifact's instrument exchanges (``scpi``): a count, then the first `shown`."""
-        from hardlab.instruments import ARTIFACT_KEY
-
-        entries = artifact.get(ARTIFACT_KEY)
-        if not isinstance(entries, list) or not entries:
+        kept = scpi_entries(artifact.get(SCPI_KEY))
+        if not kept:
             return []
-        kept = [entry for entry in entries if isinstance(entry, Mapping)]
-        names = sorted({str(entry.get("instrument")) for entry in kept})
+        names = sorted({str(entry["instrument"]) for entry in kept})
         count = f"{len(kept)} exchange{'' if len(kept) == 1 else 's'}"
         lines = [self.dim(f"{indent}scpi: {count} with {', '.join(names)}")]
         for entry in kept[:shown]:
-            answer = entry.get("answer")
+            answer = entry["answer"]
             said = f" -> {answer}" if answer is not None else ""
-            failed = f"  ERROR {entry['error']}" if entry.get("error") else ""
-            ms = entry.get("ms")
+            failed = f"  ERROR {entry['error']}" if entry["error"] else ""
+            ms = entry["ms"]
             took = f"  {ms:.2f} ms" if isinstance(ms, int | float) else ""
             lines.append(
-                self.dim(f"{indent}  {entry.get('instrument')} {entry.get('command')}{said}{took}")
-                + failed
+                self.dim(f"{indent}  {entry['instrument']} {entry['command']}{said}{took}") + failed
             )
         if len(kept) > shown:
             lines.append(

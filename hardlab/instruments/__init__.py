@@ -10,7 +10,8 @@ them through the ``instruments`` fixture or `instrument`::
 
 Each instrument opens on first use and answers ``*IDN?`` once; its identity
 goes to the report's ``test_stand.instruments``. Every write, query and read
-is kept with the case that made it (the case's artifact ``scpi``), with the
+is kept with the case that made it (a table in the case's artifact
+``scpi``, see `hardlab.model.scpi`), with the
 run outside a case, and in the bench log outside a run (`bench_log`).
 Sessions outlive a run: a notebook's next run reuses them; `close` closes
 them. PyVISA (the ``instruments`` extra) is imported when a session opens.
@@ -26,6 +27,7 @@ from hardlab.instruments._check import InstrumentCheck, check
 from hardlab.instruments._registry import Instruments, close, configure, instrument, sessions
 from hardlab.instruments._session import InstrumentSession, parse_idn
 from hardlab.instruments._traffic import ARTIFACT_KEY, bench_entries, clear_bench_log
+from hardlab.model.scpi import SCPI_COLUMNS, scpi_entries
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -55,8 +57,8 @@ BENCH_YAML = str(Path(__file__).with_name("bench.yaml"))
 
 Use it as ``backend = "<BENCH_YAML>@sim"``, or copy it beside hardpy.toml.
 """
-COLUMNS = ("instrument", "op", "command", "answer", "time", "ms", "error")
-"""The columns of `bench_log` and `traffic_frame`."""
+COLUMNS = SCPI_COLUMNS
+"""The columns of `bench_log` and `traffic_frame`, those of the artifact's exchange table."""
 
 
 def available() -> bool:
@@ -69,11 +71,12 @@ def available() -> bool:
     return True
 
 
-def traffic_frame(entries: list[dict[str, Any]], **columns: Any) -> pd.DataFrame:
-    """A DataFrame of exchanges (entries as kept in the artifact ``scpi``).
+def traffic_frame(entries: Any, **columns: Any) -> pd.DataFrame:
+    """A DataFrame of exchanges.
 
     Args:
-        entries: The exchanges.
+        entries: The exchanges: an artifact's ``scpi`` value (see
+            `hardlab.model.scpi`), or dicts keyed by `COLUMNS` (`bench_entries`).
         **columns: Constant columns put first (``run_id=..., case=...``).
 
     Returns:
@@ -81,14 +84,10 @@ def traffic_frame(entries: list[dict[str, Any]], **columns: Any) -> pd.DataFrame
     """
     import pandas as pd
 
-    rows = []
-    for entry in entries:
-        row = dict(columns)
-        row.update({key: entry.get(key) for key in COLUMNS if key not in ("time",)})
-        row["time"] = entry.get("t")
-        rows.append(row)
+    rows = [{**columns, **entry} for entry in scpi_entries(entries)]
     frame = pd.DataFrame(rows, columns=[*columns, *COLUMNS])
     frame["time"] = pd.to_datetime(frame["time"], unit="s", utc=True)
+    frame["ms"] = frame["ms"].astype("float64")
     return frame
 
 

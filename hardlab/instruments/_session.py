@@ -20,7 +20,7 @@ from typing import Any
 
 from hardlab.config import InstrumentConfig
 from hardlab.errors import ConfigError, InstrumentError, MissingExtraError
-from hardlab.instruments._traffic import note_identity, record
+from hardlab.instruments._traffic import OFFSET_NS, note_identity, record
 from hardlab.model.measurement import Instrument
 from hardlab.runtime import CURRENT_RUN, shared
 
@@ -101,9 +101,9 @@ class InstrumentSession:
         self._lock = threading.RLock()
         self.identity_runs: set[Any] = set()
         """Ids of the runs whose report already lists this instrument."""
-        self.target: tuple[object, list[Any], int, Any] | None = None
-        """Where the last exchange in a run went: the run's route then, its buffer, the
-        number of the list, the run."""
+        self.target: tuple[object, list[Any], Any] | None = None
+        """Where the last exchange in a run went: the run's route then, the rows it was
+        appended to, the run."""
         self._direct: Any = None
         """The resource when writes and queries may take the hot path (open, not shared)."""
 
@@ -247,7 +247,7 @@ class InstrumentSession:
     # ------------------------------------------------------------------ exchanges
 
     def _failed(self, op: str, command: str, start: int, exc: Exception) -> InstrumentError:
-        record(self, op, command, None, start, _clock() - start, str(exc))
+        record(self, op, command, None, start, _clock(), str(exc))
         fix = (
             "Check the read/write terminations against the instrument's manual "
             "(a mismatch shows as a timeout), `timeout_ms`, and the command's spelling."
@@ -271,7 +271,7 @@ class InstrumentSession:
             answer = call(resource)
         except Exception as exc:
             raise self._failed(op, command, start, exc) from exc
-        record(self, op, command, answer, start, _clock() - start, None)
+        record(self, op, command, answer, start, _clock(), None)
         return answer
 
     # write and query are the hot path of every plan that talks to an
@@ -279,8 +279,8 @@ class InstrumentSession:
     # and where the exchange goes decided inline (a call would cost a tenth of
     # hardlab's share): one context lookup, one identity check of the run's
     # `route` against the one the session's last exchange saw (`record` sets
-    # `target`), and one tuple appended to the run's buffer, which becomes the
-    # scpi entry when the report is read. Anything else goes through `record`.
+    # `target`), and the exchange's row appended to the rows it went to.
+    # Anything else goes through `record`.
 
     def write(self, command: str) -> int:
         """Write a command (with the write termination); return the bytes written."""
@@ -296,9 +296,19 @@ class InstrumentSession:
         end = _clock()
         run, target = CURRENT_RUN.get(), self.target
         if run is not None and target is not None and target[0] is run.route:
-            target[1].append((target[2], self.name, "write", command, None, start, end, None))
+            target[1].append(
+                (
+                    self.name,
+                    "write",
+                    command,
+                    None,
+                    (start + OFFSET_NS) / 1e9,
+                    (end - start) / 1e6,
+                    None,
+                )
+            )
         else:
-            record(self, "write", command, None, start, end - start, None)
+            record(self, "write", command, None, start, end, None)
         return count
 
     def query(self, command: str, delay: float | None = None) -> str:
@@ -315,9 +325,19 @@ class InstrumentSession:
         end = _clock()
         run, target = CURRENT_RUN.get(), self.target
         if run is not None and target is not None and target[0] is run.route:
-            target[1].append((target[2], self.name, "query", command, answer, start, end, None))
+            target[1].append(
+                (
+                    self.name,
+                    "query",
+                    command,
+                    answer,
+                    (start + OFFSET_NS) / 1e9,
+                    (end - start) / 1e6,
+                    None,
+                )
+            )
         else:
-            record(self, "query", command, answer, start, end - start, None)
+            record(self, "query", command, answer, start, end, None)
         return answer
 
     def read(self) -> str:

@@ -155,7 +155,6 @@ class RunState:
         )
         self.interrupter: Callable[[], bool] | None = None
         self._broken_listeners: set[int] = set()
-        self._deferred: list[Callable[[], None]] = []
         self.view = StateView(self)
 
     def __repr__(self) -> str:
@@ -211,31 +210,6 @@ class RunState:
             self.alert = text
         self.emit(AlertRaised(self.view, text))
 
-    # ------------------------------------------------------------------ deferred writes
-
-    def defer(self, flush: Callable[[], None]) -> None:
-        """Have every reader of the document call `flush` first (see `settle`).
-
-        A back end that keeps its additions to the document in a buffer of its
-        own, to keep a hot path short (the instruments' exchange log does),
-        registers the function that writes the buffer into the document, once
-        per run. `flush` is called with the lock held and must only write.
-        """
-        with self.lock:
-            self._deferred.append(flush)
-
-    def settle(self) -> None:
-        """Write into the document what back ends buffered (see `defer`).
-
-        Every copy and reading of the document (`case_copy`, `snapshot`, the
-        view's readers) settles first, so a reader sees buffered additions as
-        if they had been made in place.
-        """
-        if self._deferred:
-            with self.lock:
-                for flush in self._deferred:
-                    flush()
-
     # ------------------------------------------------------------------ lookups
 
     def case(self, module_id: str, case_id: str) -> CaseRunStore:
@@ -251,7 +225,6 @@ class RunState:
         cheaper than a deep copy of the model.
         """
         with self.lock:
-            self.settle()
             case = self.case(module_id, case_id)
             return case.model_copy(
                 update={
@@ -285,7 +258,6 @@ class RunState:
     def snapshot(self) -> ResultRunStore:
         """A validated copy of the report, safe to keep and change."""
         with self.lock:
-            self.settle()
             data = self.document.model_dump_json()
         return ResultRunStore.model_validate_json(data)
 
@@ -512,7 +484,6 @@ class StateView:
     def document_json(self, *, include: Any = None, exclude: Any = None) -> str:
         """The report as JSON."""
         with self._run.lock:
-            self._run.settle()
             return self._run.document.model_dump_json(include=include, exclude=exclude)
 
     def case(self, module_id: str, case_id: str) -> CaseRunStore:
@@ -532,13 +503,11 @@ class StateView:
     def module_json(self, module_id: str, *, exclude: Any = None) -> str:
         """A module as JSON."""
         with self._run.lock:
-            self._run.settle()
             return self._run.module(module_id).model_dump_json(exclude=exclude)
 
     def read(self, reader: Callable[[ResultRunStore], T]) -> T:
         """``reader(report)`` on the live report under the run's lock."""
         with self._run.lock:
-            self._run.settle()
             return reader(self._run.document)
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict
 import numpy as np
 import pandas as pd
 
+from hardlab.model.scpi import SCPI_KEY, scpi_entries
 from hardlab.views._frames import RowsLike, rows_frame
 
 if TYPE_CHECKING:
@@ -344,18 +345,13 @@ class History:
             for module_id, module in report.modules.items():
                 logs += [(module_id, case_id, c.artifact) for case_id, c in module.cases.items()]
             for module_id, case_id, artifact in logs:
-                entries = artifact.get("scpi") if isinstance(artifact, Mapping) else None
-                for entry in entries if isinstance(entries, list) else ():
-                    if not isinstance(entry, Mapping) or (
-                        wanted and entry.get("instrument") not in wanted
-                    ):
+                value = artifact.get(SCPI_KEY) if isinstance(artifact, Mapping) else None
+                for entry in scpi_entries(value):
+                    if wanted and entry["instrument"] not in wanted:
                         continue
                     rows.append({
                         "run_id": run_id, "serial_number": serial, "module_id": module_id,
-                        "case_id": case_id, "instrument": entry.get("instrument"),
-                        "op": entry.get("op"), "command": entry.get("command"),
-                        "answer": entry.get("answer"), "time": entry.get("t"),
-                        "ms": entry.get("ms"), "error": entry.get("error"),
+                        "case_id": case_id, **entry,
                     })  # fmt: skip
         columns = ["run_id", "serial_number", "module_id", "case_id", "instrument", "op",
                    "command", "answer", "time", "ms", "error"]  # fmt: skip

@@ -35,6 +35,7 @@ from hardlab._format import (
 from hardlab._svg import icon_svg
 from hardlab.model.dialog import HTMLComponent, ImageComponent
 from hardlab.model.enums import ChartType, TestStatus
+from hardlab.model.scpi import SCPI_KEY, scpi_entries
 from hardlab.widgets._i18n import ENGLISH, Labels
 from hardlab.widgets._sanitize import safe_url, sanitize_html
 
@@ -335,17 +336,16 @@ _TRAFFIC_ROWS = 200
 
 def traffic_html(artifact: Mapping[str, Any]) -> str:
     """A case's instrument exchanges (its artifact ``scpi``), folded: "" when it has none."""
-    entries = artifact.get("scpi")
-    if not isinstance(entries, list) or not entries:
+    kept = scpi_entries(artifact.get(SCPI_KEY))
+    if not kept:
         return ""
-    kept = [entry for entry in entries if isinstance(entry, Mapping)]
-    names = ", ".join(sorted({str(entry.get("instrument")) for entry in kept}))
+    names = ", ".join(sorted({str(entry["instrument"]) for entry in kept}))
     rows = []
     for entry in kept[:_TRAFFIC_ROWS]:
-        answer = entry.get("answer")
+        answer = entry["answer"]
         said = f" → {answer}" if answer is not None else ""
-        error = f"  ✗ {entry['error']}" if entry.get("error") else ""
-        rows.append(f"{entry.get('instrument')}  {entry.get('command')}{said}{error}")
+        error = f"  ✗ {entry['error']}" if entry["error"] else ""
+        rows.append(f"{entry['instrument']}  {entry['command']}{said}{error}")
     if len(kept) > _TRAFFIC_ROWS:
         rows.append(f"… {len(kept) - _TRAFFIC_ROWS} more: hardlab.history().scpi()")
     return (

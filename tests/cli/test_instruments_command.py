@@ -61,21 +61,20 @@ def test_a_plan_without_instruments_says_so(cli: Cli, tmp_path: Path) -> None:
 
 def test_show_folds_a_cases_exchanges_after_the_first_few() -> None:
     from hardlab.cli._text import Painter
+    from hardlab.model.scpi import scpi_table
 
-    entries = [
-        {"instrument": "dmm", "op": "query", "command": f"MEAS{i}?", "answer": "1", "ms": 0.5}
-        for i in range(12)
-    ]
-    entries.append({"instrument": "psu", "op": "write", "command": "X", "answer": None,
-                    "ms": 1.0, "error": "timeout"})  # fmt: skip
-    lines = Painter(color=False).traffic_lines({"scpi": entries}, "  ", shown=2)
+    table = scpi_table()
+    table["rows"] = [("dmm", "query", f"MEAS{i}?", "1", 1.7e9, 0.5, None) for i in range(12)]
+    table["rows"].append(("psu", "write", "X", None, 1.7e9, 1.0, "timeout"))
+    lines = Painter(color=False).traffic_lines({"scpi": table}, "  ", shown=2)
     assert lines == [
         "  scpi: 13 exchanges with dmm, psu",
         "    dmm MEAS0? -> 1  0.50 ms",
         "    dmm MEAS1? -> 1  0.50 ms",
         "    ... 11 more: hardlab.history().scpi()",
     ]
-    assert Painter(color=False).traffic_lines({"scpi": entries[-1:]}) == [
+    last = {"columns": table["columns"], "rows": table["rows"][-1:]}
+    assert Painter(color=False).traffic_lines({"scpi": last}) == [
         "      scpi: 1 exchange with psu",
         "        psu X  1.00 ms  ERROR timeout",
     ]

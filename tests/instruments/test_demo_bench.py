@@ -10,6 +10,7 @@ import pytest
 
 import hardlab
 import hardlab.instruments as hi
+from hardlab.model.scpi import scpi_entries
 from hardlab.sim import DEMO_PLAN
 
 pytest.importorskip("pyvisa_sim")
@@ -34,9 +35,12 @@ def test_the_demo_measures_the_rails_with_the_bench_multimeter() -> None:
     report = result.report
     models = [(i.name, i.part_number) for i in report.test_stand.instruments]
     assert models == [("psu", "SIM-PSU-30V"), ("dmm", "SIM-DMM-6.5")]
-    assert [e["command"] for e in report.artifact["scpi"]][-2:] == ["VOLT 12.000", "OUTP ON"]
+    assert [e["command"] for e in scpi_entries(report.artifact["scpi"])][-2:] == [
+        "VOLT 12.000",
+        "OUTP ON",
+    ]
     rail = report.modules["test_2_power"].cases["test_rail[3V3]"]
-    (query,) = [e for e in rail.artifact["scpi"] if e["command"] == "MEAS:VOLT:DC?"]
+    (query,) = [e for e in scpi_entries(rail.artifact["scpi"]) if e["command"] == "MEAS:VOLT:DC?"]
     assert float(query["answer"]) == rail.measurements[0].value  # type: ignore[union-attr]
 
 

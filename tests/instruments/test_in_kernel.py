@@ -58,9 +58,11 @@ def kernel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KernelSession]:
 
 def _idn_count(kernel: KernelSession) -> int:
     out = kernel.run(
+        "from hardlab.model.scpi import scpi_entries\n"
         "r = _\n"
         "log = [e for m in r.report.modules.values() for c in m.cases.values()"
-        " for e in c.artifact.get('scpi', [])] + r.report.artifact.get('scpi', [])\n"
+        " for e in scpi_entries(c.artifact.get('scpi'))]"
+        " + scpi_entries(r.report.artifact.get('scpi'))\n"
         "print(r.status.value, sum(e['command'] == '*IDN?' for e in log),"
         " [i.serial_number for i in r.report.test_stand.instruments])"
     )

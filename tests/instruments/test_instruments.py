@@ -17,6 +17,7 @@ import hardlab
 import hardlab.instruments as hi
 from hardlab.config import InstrumentConfig, parse_config
 from hardlab.errors import ConfigError, HardlabWarning, InstrumentError
+from hardlab.model.scpi import scpi_entries
 
 pytest.importorskip("pyvisa_sim")
 
@@ -74,7 +75,7 @@ def _case_traffic(report: Any) -> dict[str, list[tuple[str, str, str, str | None
     return {
         case_id: [
             (e["instrument"], e["op"], e["command"], e["answer"])
-            for e in case.artifact.get("scpi", [])
+            for e in scpi_entries(case.artifact.get("scpi"))
         ]
         for module in report.modules.values()
         for case_id, case in module.cases.items()
@@ -142,7 +143,7 @@ def test_a_session_opens_on_first_use_and_logs_to_the_bench() -> None:
         ("write", "VOLT 3.3", None),
         ("query", "VOLT?", "3.300"),
     ]
-    assert all(e["ms"] >= 0 and e["t"] > 1.7e9 for e in log)
+    assert all(e["ms"] >= 0 and e["time"] > 1.7e9 for e in log)
     frame = hi.bench_log()
     assert list(frame.columns) == list(hi.COLUMNS)
     assert frame["command"].tolist() == ["*IDN?", "VOLT 3.3", "VOLT?"]
@@ -265,7 +266,7 @@ def test_a_run_keeps_traffic_with_its_case_and_identity_with_the_stand(
     stand = [(i.name, i.serial_number) for i in report.test_stand.instruments]
     assert stand == [("psu", "HLPSU0001"), ("dmm", "HLDMM0001")]
     # the session fixture's setup belongs to the run; each case keeps its own
-    run_traffic = [(e["instrument"], e["command"]) for e in report.artifact["scpi"]]
+    run_traffic = [(e["instrument"], e["command"]) for e in scpi_entries(report.artifact["scpi"])]
     assert run_traffic == [("psu", "*IDN?"), ("psu", "VOLT 5.0"), ("psu", "OUTP ON")]
     assert _case_traffic(report) == {
         "test_measure": [
@@ -278,7 +279,7 @@ def test_a_run_keeps_traffic_with_its_case_and_identity_with_the_stand(
     # the HardPy JSON export carries it
     exported = json.loads(next((tmp_path / "reports").glob("*.json")).read_text())
     case = exported["modules"]["test_bench"]["cases"]["test_by_name"]
-    assert case["artifact"]["scpi"][0]["command"] == "VOLT?"
+    assert scpi_entries(case["artifact"]["scpi"])[0]["command"] == "VOLT?"
     assert exported["test_stand"]["instruments"][0]["info"]["model"] == "SIM-PSU-30V"
     assert hi.bench_entries() == []
 
@@ -289,7 +290,7 @@ def test_the_next_run_reuses_the_open_sessions(bench_plan: Path) -> None:
     second = hardlab.run(bench_plan, **QUIET)
     assert second.status == "passed"
     assert hi.sessions() == opened
-    commands = [e["command"] for e in second.report.artifact["scpi"]]
+    commands = [e["command"] for e in scpi_entries(second.report.artifact["scpi"])]
     commands += [c for traffic in _case_traffic(second.report).values() for _, _, c, _ in traffic]
     assert "*IDN?" not in commands  # no reopen, no second identity query
     assert [i.name for i in second.report.test_stand.instruments] == ["psu", "dmm"]
@@ -313,7 +314,10 @@ def test_a_case_that_needs_a_missing_instrument_fails_and_keeps_what_was_recorde
     assert cases["test_measure"].status == "failed"
     assert "GONE" in json.dumps(cases["test_measure"].assertion_msg or "")
     assert cases["test_by_name"].status == "passed"
-    assert [e["command"] for e in result.report.artifact["scpi"]][1:] == ["VOLT 5.0", "OUTP ON"]
+    assert [e["command"] for e in scpi_entries(result.report.artifact["scpi"])][1:] == [
+        "VOLT 5.0",
+        "OUTP ON",
+    ]
 
 
 def test_the_fixture_names_the_declared_instruments_for_an_unknown_one(
@@ -365,4 +369,4 @@ def test_each_attempt_of_a_retried_case_keeps_its_own_exchanges(
     result = hardlab.run(plan, **QUIET)
     case = result.report.modules["test_retry"].cases["test_flaky"]
     assert case.status == "passed" and case.attempt == 2
-    assert [e["command"] for e in case.artifact["scpi"]] == ["CURR?", "CURR 2"]
+    assert [e["command"] for e in scpi_entries(case.artifact["scpi"])] == ["CURR?", "CURR 2"]

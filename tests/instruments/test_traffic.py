@@ -1,11 +1,11 @@
-"""The recorded traffic of a real run, as every reader sees it (the buffered exchange log).
+"""The recorded traffic of a real run, as every reader sees it.
 
-Exchanges in a run are kept as compact tuples and become their ``scpi``
-entries when anyone reads the run's document. These tests hold that to what
-the entries written in place gave: each reader (a test reading its report
-mid-case, a listener's case copy, the final report, the HardPy JSON export,
-the store) sees the same entries, in the order of the exchanges, as soon as
-they are made. The same test passes against the eager log this replaced.
+Exchanges in a run are appended to their case's exchange table as they are
+made, without the run's lock (a session remembers where its last exchange
+went until the run's route changes). These tests hold every reader (a test
+reading its report mid-case, a listener's case copy, the final report, the
+HardPy JSON export, the store) to the same exchanges, in the order they
+were made, as soon as they are made.
 """
 
 from __future__ import annotations
@@ -22,10 +22,9 @@ from _bench import bench_toml
 import hardlab
 import hardlab.instruments as hi
 from hardlab.events import CaseFinished, CaseUpdated, Event
+from hardlab.model.scpi import SCPI_COLUMNS, scpi_entries
 
 pytest.importorskip("pyvisa_sim")
-
-KEYS = ["instrument", "op", "command", "answer", "t", "ms"]
 
 TOML = bench_toml(psu_timeout_ms=50)
 
@@ -93,11 +92,11 @@ class _Reader:
     def handle(self, event: Event) -> None:
         if isinstance(event, CaseFinished):
             attempt = event.attempt
-            traffic = attempt.case.artifact.get("scpi", [])
+            traffic = scpi_entries(attempt.case.artifact.get("scpi"))
             self.finished.append((attempt.case_id, attempt.attempt, traffic))
         elif isinstance(event, CaseUpdated):
             case = event.run.case(event.module_id, event.case_id)
-            self.updated.append(case.artifact.get("scpi", []))
+            self.updated.append(scpi_entries(case.artifact.get("scpi")))
 
 
 def test_every_reader_sees_the_traffic_as_written_in_place(
@@ -117,9 +116,10 @@ def test_every_reader_sees_the_traffic_as_written_in_place(
         for c in m.cases.values()
     ]
     cases = result.report.modules["test_exchanges"].cases
-    final = cases["test_interleaved"].artifact["scpi"]
+    table = cases["test_interleaved"].artifact["scpi"]
+    final = scpi_entries(table)
 
-    # in the order of the exchanges, across instruments, each with the documented keys
+    # in the order of the exchanges, across instruments
     assert [(e["instrument"], e["op"], e["command"]) for e in final[:6]] == [
         ("dmm", "query", "*IDN?"),  # the dmm's first use, in this case
         ("dmm", "write", "SIM:INP 1.5"),
@@ -129,11 +129,13 @@ def test_every_reader_sees_the_traffic_as_written_in_place(
         ("psu", "read", ""),
     ]
     assert len(final) == 206
-    assert [list(e) for e in final[:5]] == [KEYS] * 5
-    assert list(final[5]) == [*KEYS, "error"] and final[5]["answer"] is None
+    # one table: its columns, then a row of that width per exchange
+    assert list(table) == ["columns", "rows"] and table["columns"] == list(SCPI_COLUMNS)
+    assert all(len(row) == len(SCPI_COLUMNS) for row in table["rows"])
+    assert [e["error"] for e in final[:5]] == [None] * 5 and final[5]["answer"] is None
     assert "timeout" in final[5]["error"].lower()
     assert final[2]["answer"] == "5.000" and final[1]["answer"] is None
-    times = [e["t"] for e in final]
+    times = [e["time"] for e in final]
     assert times == sorted(times)
     assert all(isinstance(e["ms"], float) and e["ms"] >= 0 for e in final)
     case = cases["test_interleaved"]
@@ -142,29 +144,29 @@ def test_every_reader_sees_the_traffic_as_written_in_place(
 
     # a test reading its report mid-case saw every exchange made so far, as kept
     seen = case.artifact["seen"]
-    assert [len(s) for s in seen] == [2, 3, 4, 5, 6]
-    assert all(s == final[: len(s)] for s in seen)
+    assert [len(s["rows"]) for s in seen] == [2, 3, 4, 5, 6]
+    assert all(scpi_entries(s) == final[: len(s["rows"])] for s in seen)
     # a listener's copy on the artifact's update, and on the case's end
     assert reader.updated == [final[:6]]
     finished = {(case_id, attempt): traffic for case_id, attempt, traffic in reader.finished}
     assert finished["test_interleaved", 1] == final
 
     # each attempt keeps its own exchanges, as a listener saw them at its end
-    retried = cases["test_retried"].artifact["scpi"]
+    retried = scpi_entries(cases["test_retried"].artifact["scpi"])
     assert [e["command"] for e in finished["test_retried", 1]] == ["SIM:INP 1", "MEAS:VOLT:DC?"]
     assert finished["test_retried", 2] == retried
     assert [e["command"] for e in retried] == ["SIM:INP 2", "MEAS:VOLT:DC?"]
 
     # the run's own traffic (the session fixture's setup)
-    run_traffic = result.report.artifact["scpi"]
+    run_traffic = scpi_entries(result.report.artifact["scpi"])
     assert [(e["instrument"], e["command"]) for e in run_traffic][-1] == ("psu", "VOLT 5.0")
 
-    # the HardPy JSON export and the store carry exactly the same entries
+    # the HardPy JSON export and the store carry exactly the same exchanges
     exported = json.loads(next((tmp_path / "reports").glob("*.json")).read_text())
     export_cases = exported["modules"]["test_exchanges"]["cases"]
-    assert export_cases["test_interleaved"]["artifact"]["scpi"] == final
-    assert export_cases["test_retried"]["artifact"]["scpi"] == retried
-    assert exported["artifact"]["scpi"] == run_traffic
+    assert export_cases["test_interleaved"]["artifact"]["scpi"] == json.loads(json.dumps(table))
+    assert scpi_entries(export_cases["test_retried"]["artifact"]["scpi"]) == retried
+    assert scpi_entries(exported["artifact"]["scpi"]) == run_traffic
     with hardlab.history(db) as history:
         frame = history.scpi()
     stored = frame[frame["case_id"] == "test_interleaved"]

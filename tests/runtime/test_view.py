@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 
 import pytest
 
@@ -73,37 +72,6 @@ def test_a_spec_is_frozen() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         spec.quiet = True  # type: ignore[misc]
     assert spec.slot is None and spec.operator is AUTO and spec.store is None
-
-
-def test_every_reading_writes_what_a_back_end_deferred_first() -> None:
-    run = make_run()
-    view = run.view
-    waiting: list[int] = []
-
-    def flush() -> None:  # a back end's buffer, written into the case on demand
-        log = run.case("test_m", "test_c").artifact.setdefault("log", [])
-        log.extend(waiting)
-        waiting.clear()
-
-    run.defer(flush)
-    readers = [
-        lambda: view.case("test_m", "test_c").artifact["log"],
-        lambda: view.module("test_m").cases["test_c"].artifact["log"],
-        lambda: view.document().modules["test_m"].cases["test_c"].artifact["log"],
-        lambda: run.snapshot().modules["test_m"].cases["test_c"].artifact["log"],
-        lambda: json.loads(view.document_json())["modules"]["test_m"]["cases"]["test_c"][
-            "artifact"
-        ]["log"],
-        lambda: json.loads(view.module_json("test_m"))["cases"]["test_c"]["artifact"]["log"],
-        lambda: view.read(
-            lambda report: list(report.modules["test_m"].cases["test_c"].artifact["log"])
-        ),
-    ]
-    for number, reader in enumerate(readers):
-        waiting.append(number)
-        assert reader() == list(range(number + 1))
-    run.settle()  # nothing waiting: nothing changes
-    assert run.case("test_m", "test_c").artifact["log"] == list(range(len(readers)))
 
 
 def test_the_route_changes_whenever_a_case_starts_or_ends_or_is_rerouted() -> None:
