@@ -52,9 +52,10 @@ class _Card:
         self.result: RunResult | None = None
         self.active = False  # from Start until its result (its process may linger a moment)
         self.serial_used = ""
-        self.title = widgets.HTML(f"<h3 style='margin:0'>Slot {number}</h3>")
+        title = html.escape(labels("slots.slot", n=number))
+        self.title = widgets.HTML(f"<h3 style='margin:0'>{title}</h3>")
         self.serial = widgets.Text(
-            placeholder="Serial number", description="", layout=widgets.Layout(width="14em")
+            placeholder=labels("slots.serial"), description="", layout=widgets.Layout(width="14em")
         )
         self.start = widgets.Button(
             description=labels("station.start"), icon="play", button_style="success"
@@ -151,20 +152,25 @@ class SlotStation:
             card.stop.on_click(lambda _b, n=number: self.stop(n))
             self.cards[number] = card
         self.start_all_button = widgets.Button(
-            description="Start all", icon="play", button_style="success"
+            description=self.labels("slots.start_all"), icon="play", button_style="success"
         )
         self.stop_all_button = widgets.Button(
-            description="Stop all", icon="stop", button_style="danger", disabled=True
+            description=self.labels("slots.stop_all"),
+            icon="stop",
+            button_style="danger",
+            disabled=True,
         )
         self.start_all_button.add_class("hardlab-start-all")
         self.stop_all_button.add_class("hardlab-stop-all")
         self.start_all_button.on_click(lambda _b: self._start_all_clicked())
         self.stop_all_button.on_click(lambda _b: self.stop_all())
         self.problems = widgets.HTML("")
-        name = html.escape(config.tests_name or folder.name)
+        title = html.escape(
+            self.labels("slots.title", name=config.tests_name or folder.name, n=count)
+        )
         self.widget = widgets.VBox(
             [
-                widgets.HTML(f"<h2 style='margin:0'>{name} · {count} slots</h2>"),
+                widgets.HTML(f"<h2 style='margin:0'>{title}</h2>"),
                 widgets.HBox([self.start_all_button, self.stop_all_button]),
                 self.problems,
                 widgets.GridBox(
@@ -313,8 +319,9 @@ class SlotStation:
             self._outcome(card)
         elif event.op in ("crashed", "failed"):
             text = str(event.data.get("error") or event.op)
+            failed = html.escape(self.labels("badge.failed"))
             card.outcome.value = (
-                f"<b style='color:#c62828'>FAILED</b> <small>{html.escape(text)}</small>"
+                f"<b style='color:#c62828'>{failed}</b> <small>{html.escape(text)}</small>"
             )
         if event.op in ("started", "result", "crashed", "failed"):
             self._controls()
@@ -326,11 +333,12 @@ class SlotStation:
         status = result.status.value
         color = _RESULT_COLOR.get(status, "#555")
         serial = result.report.dut.serial_number or card.serial_used
-        parts = [f"<b style='color:{color};font-size:130%'>{html.escape(status.upper())}</b>"]
+        badge = self.labels(f"badge.{status}")  # every status has its badge
+        parts = [f"<b style='color:{color};font-size:130%'>{html.escape(badge)}</b>"]
         if serial:
             parts.append(html.escape(str(serial)))
-        run = html.escape(str(result.run_id))
-        parts.append(f"<small>{result.duration:.1f} s · run {run}</small>")
+        took = self.labels("slots.outcome", seconds=f"{result.duration:.1f}", run=result.run_id)
+        parts.append(f"<small>{html.escape(took)}</small>")
         card.outcome.value = " ".join(parts)
 
     def _controls(self) -> None:

@@ -39,7 +39,8 @@ class _Title:
         if isinstance(event, RunStarted):
             self._owner.set_title(self._slot, "…")
         elif isinstance(event, RunFinished):
-            self._owner.set_title(self._slot, event.status.value)
+            badge = self._owner.labels(f"badge.{event.status.value}")
+            self._owner.set_title(self._slot, badge.lower())
 
 
 class SlotPanels:
@@ -122,7 +123,8 @@ class SlotPanels:
 
     def _title(self, number: int) -> str:
         state = self._states.get(number)
-        return f"Slot {number}" + (f" · {state}" if state else "")
+        name = self.labels("slots.slot", n=number)
+        return name + (f" · {state}" if state else "")
 
     def _titles(self) -> tuple[str, ...]:
         return tuple(self._title(number) for number in range(1, self.slots + 1))

@@ -163,3 +163,22 @@ def test_slot_station_refuses_what_it_cannot_show(tmp_path: Path) -> None:
     finally:
         station.close()
     assert type(hardlab.station(tmp_path, store=False)).__name__ == "Station"
+
+
+def test_the_slot_station_speaks_the_plans_language(make_plan: Callable[..., Path]) -> None:
+    plan = make_plan({**PLAN, "hardpy.toml": PLAN["hardpy.toml"] + 'language = "de"\n'})
+    station = SlotStation(plan, store=False, answers={"in_order": ["confirm"]})
+    try:
+        assert station.labels.language == "de"
+        texts = [station.start_all_button.description, station.stop_all_button.description]
+        assert texts == ["Alle starten", "Alle stoppen"]
+        assert "Fixture · 2 Steckplätze" in station.widget.children[0].value
+        card = station.cards[1]
+        assert "Steckplatz 1" in card.title.value and card.serial.placeholder == "Seriennummer"
+        station.start(1, serial_number="SN-1")
+        result = station.wait(timeout=120)[1]
+        assert result.status == TestStatus.PASSED
+        assert "BESTANDEN" in card.outcome.value and "SN-1" in card.outcome.value
+        assert f"s · Lauf {result.run_id}" in card.outcome.value
+    finally:
+        station.close()

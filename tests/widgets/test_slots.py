@@ -133,3 +133,19 @@ def test_slot_panels_refuse_nonsense() -> None:
     panels = SlotPanels(1)
     assert panels.operator(5) is None
     panels.close()
+
+
+def test_slot_titles_speak_the_panels_language(make_plan: Callable[..., Path]) -> None:
+    from hardlab.widgets import Labels
+
+    panels = SlotPanels(2, layout="grid", labels=Labels("de"), interval=0.02)
+    try:
+        assert panels.titles() == ("Steckplatz 1", "Steckplatz 2")
+        plan = make_plan({"test_ok.py": "def test_ok():\n    pass\n"})
+        runs = start_slots(plan, slots=2, numbers=[2], quiet=True, store=False,
+                           on_event=panels.handle)  # fmt: skip
+        runs.wait(120)
+        assert panels.titles() == ("Steckplatz 1", "Steckplatz 2 · bestanden")
+        assert panels.widget.children[1].children[0].value == "<b>Steckplatz 2 · bestanden</b>"
+    finally:
+        panels.close()
