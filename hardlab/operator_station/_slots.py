@@ -28,7 +28,7 @@ import ipywidgets as widgets
 
 from hardlab.config import load_config
 from hardlab.errors import ConfigError, HardlabError, PlanError
-from hardlab.widgets import Labels, RunPanel
+from hardlab.widgets import HistoryRow, Labels, RunPanel, history_html
 
 if TYPE_CHECKING:
     from hardlab.runner import RunResult, SlotEvent, SlotMirror, SlotRuns
@@ -100,12 +100,16 @@ class SlotStation:
         answers: Scripted answers instead of the operator (a file or data,
             with per-slot sections), as for `hardlab.run`.
         columns: Slot cards per row.
+        history_size: How many past runs the history lists (shown with
+            ``[frontend] test_history = true`` and a store).
 
     Attributes:
         cards: Each slot's card (`serial`, `start`, `stop`, `outcome`,
             `panel`), by slot number.
         start_all_button: Starts every slot that is not running.
         stop_all_button: Stops every running slot.
+        history: The last runs of the plan on this stand, every slot's,
+            newest first, read again after each slot's result.
         widget: The station; display it (or the object).
 
     Raises:
@@ -122,10 +126,12 @@ class SlotStation:
         store: str | os.PathLike[str] | bool | None = None,
         answers: Mapping[str, Any] | Sequence[Any] | str | os.PathLike[str] | None = None,
         columns: int = 2,
+        history_size: int = 10,
     ) -> None:
         from hardlab.runner import SlotMirror, caller_cwd
 
-        folder = (caller_cwd() / Path(plan).expanduser()).resolve()
+        base = caller_cwd()
+        folder = (base / Path(plan).expanduser()).resolve()
         if not folder.is_dir():
             msg = f"the station needs a plan folder (with hardpy.toml); {os.fspath(plan)!r} isn't"
             raise PlanError(msg)
@@ -140,6 +146,18 @@ class SlotStation:
         self.answers = answers
         self.labels = Labels(language or config.frontend.language)
         self.tests_name = config.tests_name or None
+        self.history_size = history_size
+        self.store_url: str | None = None
+        if store is not False and config.frontend.test_history:
+            from hardlab.storage import resolve_url
+
+            chosen = None if store is None or store is True else store
+            if chosen is not None and "://" not in os.fspath(chosen):
+                chosen = base / Path(chosen).expanduser()
+            self.store_url = resolve_url(chosen, config)
+        self._store: Any = None
+        self._history_lock = threading.Lock()
+        self._run_name = config.tests_name or folder.name
         self._lock = threading.Lock()
         self.cards: dict[int, _Card] = {}
         for number in range(1, count + 1):
@@ -165,6 +183,8 @@ class SlotStation:
         self.start_all_button.on_click(lambda _b: self._start_all_clicked())
         self.stop_all_button.on_click(lambda _b: self.stop_all())
         self.problems = widgets.HTML("")
+        self.history = widgets.HTML("")
+        self.history.add_class("hardlab-slot-history")
         title = html.escape(
             self.labels("slots.title", name=config.tests_name or folder.name, n=count)
         )
@@ -179,9 +199,11 @@ class SlotStation:
                         grid_template_columns=f"repeat({max(1, columns)}, 1fr)", grid_gap="8px"
                     ),
                 ),
+                self.history,
             ]
         )
         self.widget.add_class("hardlab-slot-station")
+        self.refresh_history()
 
     def __repr__(self) -> str:
         running = [n for n, card in self.cards.items() if card.running]
@@ -276,8 +298,12 @@ class SlotStation:
         return {n: card.result for n, card in self.cards.items() if card.result is not None}
 
     def close(self) -> None:
-        """Stop every slot and close the widgets."""
+        """Stop every slot, close the widgets and the store."""
         self.stop_all()
+        with self._history_lock:
+            if self._store is not None:
+                self._store.close()
+                self._store = None
         for card in self.cards.values():
             card.panel.close()
         # the panels closed their own; these are the station's (with layouts and styles)
@@ -289,6 +315,34 @@ class SlotStation:
             stack.extend(getattr(widget, "children", None) or ())
             stack.extend((getattr(widget, "layout", None), getattr(widget, "style", None)))
             widget.close()
+
+    # ------------------------------------------------------------------ history
+
+    def refresh_history(self) -> list[HistoryRow]:
+        """Read the plan's last runs on this stand from the store and show them; returns them.
+
+        Nothing without ``[frontend] test_history = true`` or a store. A
+        store that cannot be read shows why, and the station goes on.
+        """
+        if self.store_url is None:
+            return []
+        rows: list[HistoryRow] = []
+        error = ""
+        with self._history_lock:
+            try:
+                if self._store is None:
+                    from hardlab.storage import Store
+
+                    self._store = Store(self.store_url)
+                found = self._store.runs({"name": [self._run_name]}, limit=self.history_size)
+                rows = [HistoryRow.from_row(row) for row in found.dicts()]
+            except Exception as exc:  # noqa: BLE001 - the station goes on without its history
+                error = f"{type(exc).__name__}: {exc}"
+        title = html.escape(self.labels("station.history"))
+        self.history.value = f"<h3 style='margin:8px 0 2px'>{title}</h3>" + history_html(
+            rows, self.labels, error
+        )
+        return rows
 
     # ------------------------------------------------------------------ events
 
@@ -317,6 +371,7 @@ class SlotStation:
         if event.op == "result":
             card.result = card.mirror.result
             self._outcome(card)
+            self.refresh_history()
         elif event.op in ("crashed", "failed"):
             text = str(event.data.get("error") or event.op)
             failed = html.escape(self.labels("badge.failed"))

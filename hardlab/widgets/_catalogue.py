@@ -111,6 +111,7 @@ _EN: dict[str, str] = {
     "slots.start_all": "Start all",
     "slots.stop_all": "Stop all",
     "slots.outcome": "{seconds} s · run {run}",
+    "slots.column": "Slot",
 }
 
 _DE: dict[str, str] = {
@@ -211,6 +212,7 @@ _DE: dict[str, str] = {
     "slots.start_all": "Alle starten",
     "slots.stop_all": "Alle stoppen",
     "slots.outcome": "{seconds} s · Lauf {run}",
+    "slots.column": "Steckplatz",
 }
 
 _FR: dict[str, str] = {
@@ -313,6 +315,7 @@ _FR: dict[str, str] = {
     "slots.start_all": "Tout démarrer",
     "slots.stop_all": "Tout arrêter",
     "slots.outcome": "{seconds} s · exécution {run}",
+    "slots.column": "Emplacement",
 }
 
 _ES: dict[str, str] = {
@@ -415,6 +418,7 @@ _ES: dict[str, str] = {
     "slots.start_all": "Iniciar todo",
     "slots.stop_all": "Detener todo",
     "slots.outcome": "{seconds} s · ejecución {run}",
+    "slots.column": "Posición",
 }
 
 _ZH: dict[str, str] = {
@@ -515,6 +519,7 @@ _ZH: dict[str, str] = {
     "slots.start_all": "全部开始",
     "slots.stop_all": "全部停止",
     "slots.outcome": "{seconds} 秒 · 运行 {run}",
+    "slots.column": "工位",
 }
 
 _JA: dict[str, str] = {
@@ -615,6 +620,7 @@ _JA: dict[str, str] = {
     "slots.start_all": "すべて開始",
     "slots.stop_all": "すべて停止",
     "slots.outcome": "{seconds} 秒 · 実行 {run}",
+    "slots.column": "スロット",
 }
 
 _RU: dict[str, str] = {
@@ -717,6 +723,7 @@ _RU: dict[str, str] = {
     "slots.start_all": "Запустить все",
     "slots.stop_all": "Остановить все",
     "slots.outcome": "{seconds} с · запуск {run}",
+    "slots.column": "Слот",
 }
 
 _CS: dict[str, str] = {
@@ -817,6 +824,7 @@ _CS: dict[str, str] = {
     "slots.start_all": "Spustit vše",
     "slots.stop_all": "Zastavit vše",
     "slots.outcome": "{seconds} s · běh {run}",
+    "slots.column": "Slot",
 }
 
 CATALOGUE: dict[str, dict[str, str]] = {

@@ -193,6 +193,7 @@ class HistoryRow:
         dut: The DUT's serial number ("" if none).
         status: Its status (``passed``, ``failed``, ``stopped``, ``interrupted``, ...).
         duration: Seconds it took, or None.
+        slot: The stand slot it ran in, or None (a one-board stand).
     """
 
     run_id: str
@@ -200,6 +201,7 @@ class HistoryRow:
     dut: str
     status: str
     duration: float | None
+    slot: int | None = None
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> HistoryRow:
@@ -208,12 +210,14 @@ class HistoryRow:
         if isinstance(started, datetime) and started.tzinfo is None:
             started = started.replace(tzinfo=timezone.utc)
         duration = row.get("duration_s")
+        slot = row.get("slot")
         return cls(
             run_id=str(row.get("id", "")),
             started=started if isinstance(started, datetime) else None,
             dut=str(row.get("dut_serial_number") or ""),
             status=str(row.get("status") or ""),
             duration=float(duration) if duration is not None else None,
+            slot=int(slot) if slot is not None else None,
         )
 
 
@@ -221,21 +225,19 @@ def history_html(rows: Sequence[HistoryRow], labels: Labels, error: str = "") ->
     """The station's history table, newest first, in `labels`' language.
 
     `error` is why the history could not be read; it is shown instead of the rows.
+    A column names each run's stand slot when any row has one.
     """
     if error:
         text = labels("station.history_error", error=error)
         return f'<div style="color:#c62828">{_e(text)}</div>'
     if not rows:
         return f'<div style="color:{_MUTED}">{_e(labels("station.history_empty"))}</div>'
-    head = "".join(
-        f"<th>{_e(labels(key))}</th>"
-        for key in (
-            "station.history_time",
-            "station.history_dut",
-            "station.history_result",
-            "station.history_duration",
-        )
-    )
+    slots = any(row.slot is not None for row in rows)
+    keys = ["station.history_time", "station.history_dut"]
+    keys += ["station.history_result", "station.history_duration"]
+    if slots:
+        keys.insert(1, "slots.column")
+    head = "".join(f"<th>{_e(labels(key))}</th>" for key in keys)
     body = []
     for row in rows:
         when = f"{row.started.astimezone():%Y-%m-%d %H:%M:%S}" if row.started else ""
@@ -245,8 +247,9 @@ def history_html(rows: Sequence[HistoryRow], labels: Labels, error: str = "") ->
         except KeyError:  # a status the panel has no badge for ("interrupted")
             word = row.status.upper()
         color = _STATUS_COLOR.get(row.status, _MUTED)
+        slot = f"<td>{'' if row.slot is None else row.slot}</td>" if slots else ""
         body.append(
-            f'<tr data-run="{_e(row.run_id)}"><td>{_e(when)}</td><td>{_e(row.dut)}</td>'
+            f'<tr data-run="{_e(row.run_id)}"><td>{_e(when)}</td>{slot}<td>{_e(row.dut)}</td>'
             f'<td style="color:{color};font-weight:bold">{_e(word)}</td>'
             f"<td>{_e(format_duration(row.duration))}</td></tr>"
         )

@@ -182,3 +182,40 @@ def test_the_slot_station_speaks_the_plans_language(make_plan: Callable[..., Pat
         assert f"s · Lauf {result.run_id}" in card.outcome.value
     finally:
         station.close()
+
+
+def test_the_history_lists_each_slots_runs_newest_first(
+    make_plan: Callable[..., Path], tmp_path: Path
+) -> None:
+    toml = PLAN["hardpy.toml"] + "test_history = true\n"
+    plan = make_plan({**PLAN, "hardpy.toml": toml})
+    db = tmp_path / "runs.db"
+    station = SlotStation(plan, store=db, answers={"in_order": ["confirm"]}, history_size=2)
+    try:
+        assert "No runs of this stand yet." in station.history.value
+        station.start(1, serial_number="SN-1")
+        station.wait(timeout=120)
+        station.start(2, serial_number="SN-X")  # fails: the serial does not end in 2
+        station.wait(timeout=120)
+        station.start(1, serial_number="SN-11")
+        results = station.wait(timeout=120)
+        shown = station.history.value
+        assert "<h3" in shown and "Test history" in shown and "<th>Slot</th>" in shown
+        rows = shown.split("<tr data-run=")[1:]
+        assert len(rows) == 2  # history_size: the newest two
+        assert str(results[1].run_id) in rows[0] and "<td>1</td><td>SN-11</td>" in rows[0]
+        assert str(results[2].run_id) in rows[1] and "<td>2</td><td>SN-X</td>" in rows[1]
+        assert "PASSED" in rows[0] and "FAILED" in rows[1]
+    finally:
+        station.close()
+    db.write_text("not a database")
+    broken = SlotStation(plan, store=db)
+    try:
+        assert "The history cannot be read" in broken.history.value
+    finally:
+        broken.close()
+    nowhere = SlotStation(plan, store=False)
+    try:
+        assert nowhere.history.value == "" and nowhere.refresh_history() == []
+    finally:
+        nowhere.close()
