@@ -33,9 +33,8 @@ from hardlab.runner._run import (
     caller_cwd,
     check_capture,
     execute,
-    refuse_with_slots,
+    slot_runs,
     spec_for,
-    start_slots,
 )
 from hardlab.runtime import Capture, RunSpec, RunState
 
@@ -434,54 +433,36 @@ def start(
             (pytest's usage errors, a bad ``hardpy.toml``) come out of
             `RunHandle.result`, `RunHandle.wait` and ``await handle``.
     """
+    options: RunOptions = {
+        "args": args,
+        "select": select,
+        "start_args": start_args,
+        "operator": operator,
+        "answers": answers,
+        "report_dir": report_dir,
+        "store": store,
+        "listeners": listeners,
+        "tests_name": tests_name,
+        "config_dir": config_dir,
+        "hardpy_alias": hardpy_alias,
+        "quiet": quiet,
+        "attempt_delay": attempt_delay,
+        "chdir": chdir,
+        "handle_sigterm": handle_sigterm,
+        "run_id": run_id,
+        "on_run": on_run,
+        "capture": capture,
+    }
     if slots is not None:
-        refuse_with_slots(listeners, on_run, run_id)
-        return start_slots(
-            target,
-            slots=slots,
-            args=args,
-            select=select,
-            start_args=start_args,
-            operator=operator,
-            answers=answers,
-            report_dir=report_dir,
-            store=store,
-            tests_name=tests_name,
-            config_dir=config_dir,
-            hardpy_alias=hardpy_alias,
-            quiet=quiet,
-            attempt_delay=attempt_delay,
-            chdir=chdir,
-            capture=capture,
-        )
+        return slot_runs(target, slots, options)
     check_capture(capture)
     base = caller_cwd()
     targets = _targets(target, base)  # a typo fails here, not in the thread
-    run_id = run_id or uuid7()
+    run_id = options["run_id"] = run_id or uuid7()
     # The spec is made in the run's thread (an answers file is read there, and
-    # its errors come out of the handle), with relative paths taken from here.
-    spec = functools.partial(
-        spec_for,
-        targets,
-        base=base,
-        args=args,
-        select=select,
-        start_args=start_args,
-        operator=operator,
-        answers=answers,
-        report_dir=report_dir,
-        store=store,
-        listeners=listeners,
-        tests_name=tests_name,
-        config_dir=config_dir,
-        hardpy_alias=hardpy_alias,
-        quiet=quiet,
-        attempt_delay=attempt_delay,
-        chdir=chdir,
-        handle_sigterm=handle_sigterm,
-        run_id=run_id,
-        capture=capture,
-    )
+    # its errors come out of the handle), with relative paths taken from here;
+    # the handle puts its own on_run in the spec, which calls this one.
+    spec = functools.partial(spec_for, targets, base=base, **options)
     handle = RunHandle(spec, run_id, on_run)
     handle._start()
     return handle

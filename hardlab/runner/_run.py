@@ -41,6 +41,7 @@ __all__ = [
     "kernel_main_thread",
     "refuse_kernel_block",
     "run",
+    "slot_runs",
     "spec_for",
     "start_slots",
 ]
@@ -280,8 +281,9 @@ class RunOptions(TypedDict, total=False):
     """The keyword arguments `run` and `start` share besides ``slots``, for their overloads.
 
     The functions themselves declare each with its default and document it;
-    this only lets the two overloads of each (one board, or ``slots=N``)
-    say "the same keywords" once.
+    this lets the two overloads of each (one board, or ``slots=N``) say
+    "the same keywords" once, and is the one dict each function gathers its
+    keywords into to pass them on (to `spec_for`, or `slot_runs`).
     """
 
     args: Sequence[str]
@@ -406,69 +408,58 @@ def run(
             thread) with a widget operator, whose answers that thread must
             receive: use ``%hardpy run`` or ``await hardlab.start(...)``.
     """
+    options: RunOptions = {
+        "args": args,
+        "select": select,
+        "start_args": start_args,
+        "operator": operator,
+        "answers": answers,
+        "report_dir": report_dir,
+        "store": store,
+        "listeners": listeners,
+        "tests_name": tests_name,
+        "config_dir": config_dir,
+        "hardpy_alias": hardpy_alias,
+        "quiet": quiet,
+        "attempt_delay": attempt_delay,
+        "chdir": chdir,
+        "handle_sigterm": handle_sigterm,
+        "run_id": run_id,
+        "on_run": on_run,
+        "capture": capture,
+    }
     if slots is not None:
-        refuse_with_slots(listeners, on_run, run_id)
-        runs = start_slots(
-            target,
-            slots=slots,
-            args=args,
-            select=select,
-            start_args=start_args,
-            operator=operator,
-            answers=answers,
-            report_dir=report_dir,
-            store=store,
-            tests_name=tests_name,
-            config_dir=config_dir,
-            hardpy_alias=hardpy_alias,
-            quiet=quiet,
-            attempt_delay=attempt_delay,
-            chdir=chdir,
-            capture=capture,
-        )
+        runs = slot_runs(target, slots, options)
         try:
             return runs.wait()
         except KeyboardInterrupt:
             runs.stop()  # every slot ends stopped, with what it did kept
             return runs.wait()
-    return execute(
-        spec_for(
-            target,
-            base=caller_cwd(),
-            args=args,
-            select=select,
-            start_args=start_args,
-            operator=operator,
-            answers=answers,
-            report_dir=report_dir,
-            store=store,
-            listeners=listeners,
-            tests_name=tests_name,
-            config_dir=config_dir,
-            hardpy_alias=hardpy_alias,
-            quiet=quiet,
-            attempt_delay=attempt_delay,
-            chdir=chdir,
-            handle_sigterm=handle_sigterm,
-            run_id=run_id,
-            on_run=on_run,
-            capture=capture,
-        )
-    )
+    return execute(spec_for(target, base=caller_cwd(), **options))
 
 
-def refuse_with_slots(listeners: Sequence[Any], on_run: Any, run_id: Any) -> None:
-    """Refuse what a run in this process takes but a slot's run, in its own process, cannot.
+# What a run in this process takes but a slot's run, in its own process, cannot:
+# refused when given (the first three) or left out (SIGTERM is each process's).
+_IN_PROCESS_ONLY = ("listeners", "on_run", "run_id", "handle_sigterm")
+
+
+def slot_runs(target: Target, slots: int, options: RunOptions) -> SlotRuns:
+    """`start_slots` for `run`'s and `start`'s keywords, as they pass ``slots=N`` on.
 
     Raises:
-        ConfigError: If `listeners`, `on_run` or `run_id` is given.
+        ConfigError: If `listeners`, `on_run` or `run_id` is given, or as
+            `start_slots` raises.
+        PlanError: As `start_slots` raises.
     """
-    if listeners or on_run is not None or run_id is not None:
+    listeners, on_run = options.get("listeners"), options.get("on_run")
+    if listeners or on_run is not None or options.get("run_id") is not None:
         msg = (
             "listeners, on_run and run_id cannot be used with slots=: each slot runs "
             "in its own process (follow them with hardlab.runner.start_slots(on_event=...))"
         )
         raise ConfigError(msg)
+    shared: dict[str, Any] = {k: v for k, v in options.items() if k not in _IN_PROCESS_ONLY}
+    return start_slots(target, slots=slots, **shared)
 
 
 def start_slots(
