@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from hardlab.config import FrontendConfig, HardpyConfig
+    from hardlab.operator_station._events import ModalState
     from hardlab.operator_station._slots import SlotStation
     from hardlab.runner import RunHandle, RunResult
     from hardlab.widgets import HistoryRow
@@ -633,15 +634,7 @@ class Station:
         self.play(event.status)
 
     def _show_result(self, event: ResultShown) -> None:
-        shown = event.modal
-        self.modal_html.value = modal_html(
-            shown.status,
-            shown.result,
-            self.labels,
-            shown.closes_in,
-            shown.seconds,
-            shown.plan_error,
-        )
+        self._draw_modal(event.modal, self.labels)
         self.modal.layout.display = "flex"
         self.modal_button.focus()
 
@@ -675,14 +668,7 @@ class Station:
         self._draw_history()
         shown = self.controller.modal
         if shown is not None:
-            self.modal_html.value = modal_html(
-                shown.status,
-                shown.result,
-                labels,
-                shown.closes_in,
-                shown.seconds,
-                shown.plan_error,
-            )
+            self._draw_modal(shown, labels)
         self.message.value = ""
         self._draw_status()
 
@@ -706,6 +692,10 @@ class Station:
         """Whether this thread is setting widgets from the controller (see `_quiet`)."""
         return bool(getattr(self._sync, "depth", 0))
 
+    def _choices(self) -> tuple[Any, ...]:
+        """The operator's inputs and test checkboxes: locked during a run, closed with the view."""
+        return (*self.inputs.values(), *self.case_boxes.values(), *self.module_boxes.values())
+
     def _sync_controls(self) -> None:
         labels = self.labels
         state = self.controller.state
@@ -726,17 +716,15 @@ class Station:
                 self.start_button.tooltip = labels("station.start_tip")
                 self.start_button.disabled = state is StationState.COLLECTING
         locked = state.busy or state is StationState.COLLECTING
-        for widget in (
-            *self.inputs.values(),
-            *self.case_boxes.values(),
-            *self.module_boxes.values(),
-            self.select_all,
-            self.select_none,
-            self.recollect,
-        ):
+        for widget in (*self._choices(), self.select_all, self.select_none, self.recollect):
             widget.disabled = locked
         if self.test_config is not None:
             self.test_config.disabled = locked
+
+    def _draw_modal(self, shown: ModalState, labels: Labels) -> None:
+        self.modal_html.value = modal_html(
+            shown.status, shown.result, labels, shown.closes_in, shown.seconds, shown.plan_error
+        )
 
     def _sync_panel(self) -> None:
         """The run panel once it has a run to show; before that, the plan's cases."""
@@ -808,12 +796,7 @@ class Station:
         self.controller.close()
         self._publisher.stop(flush=False)
         self.panel.close()
-        for widget in (
-            *self.inputs.values(),
-            *self.case_boxes.values(),
-            *self.module_boxes.values(),
-            *self.sound.children,
-        ):
+        for widget in (*self._choices(), *self.sound.children):
             widget.close()
         self.widget.close()
 
