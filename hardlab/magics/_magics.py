@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import html
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
@@ -27,6 +27,7 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class
 from hardlab._format import format_duration
 from hardlab.magics._args import (
     CellCommand,
+    Command,
     InstrumentsCommand,
     LoginCommand,
     MagicUsageError,
@@ -146,8 +147,28 @@ def _leave(shell: Any, value: Any) -> None:
     shell.displayhook.update_user_ns(value)
 
 
-def _usage(error: MagicUsageError) -> UsageError:
-    return UsageError(str(error))
+@overload
+def _parsed(line: str, *, cell: Literal[False] = False) -> Command | None: ...
+
+
+@overload
+def _parsed(line: str, *, cell: Literal[True]) -> CellCommand | None: ...
+
+
+def _parsed(line: str, *, cell: bool = False) -> Command | CellCommand | None:
+    """The command of a ``%hardpy`` line (`parse_line`) or ``%%hardpy`` cell (`parse_cell`).
+
+    None when it asked for help: the help text is printed. A usage error
+    becomes IPython's `UsageError`.
+    """
+    try:
+        command = parse_cell(line) if cell else parse_line(line)
+    except MagicUsageError as exc:
+        raise UsageError(str(exc)) from None
+    if isinstance(command, str):
+        print(command)
+        return None
+    return command
 
 
 # ---------------------------------------------------------------------- running
@@ -221,6 +242,32 @@ def _run_arguments(options: RunOptions, extra_args: Sequence[str]) -> dict[str, 
     }
 
 
+def _start_in_panel(
+    panel: RunPanel, target: Any, options: RunOptions, extra_args: Sequence[str]
+) -> RunHandle:
+    """Start the run the shown `panel` draws and answers (its Stop button stops it).
+
+    A run that cannot start takes its panel away again.
+    """
+    import hardlab
+
+    try:
+        handle: RunHandle = hardlab.start(
+            target,
+            **_run_arguments(options, extra_args),
+            **_operator_choice(options, panel),
+            listeners=[panel],
+            quiet=True,
+            capture="no",
+        )
+    except BaseException:
+        _drop_panel(panel)
+        raise
+    _track_panel(panel, handle)
+    panel.on_stop = handle.stop
+    return handle
+
+
 async def _run_in_kernel(
     shell: Any,
     target: Any,
@@ -231,7 +278,6 @@ async def _run_in_kernel(
     assigned: bool = False,
 ) -> Any:
     """Run with a panel; wait unless told not to (or in Voilà); leave the outcome in ``_``."""
-    import hardlab
     from hardlab.widgets import RunPanel
 
     wait = not options.no_wait and not _kernel.in_voila()
@@ -244,21 +290,11 @@ async def _run_in_kernel(
         raise
     _show_panel(panel)
     try:
-        handle: RunHandle = hardlab.start(
-            target,
-            **_run_arguments(options, extra_args),
-            **_operator_choice(options, panel),
-            listeners=[panel],
-            quiet=True,
-            capture="no",
-        )
+        handle = _start_in_panel(panel, target, options, extra_args)
     except BaseException:
-        _drop_panel(panel)
         if cell is not None:
             cell.release()
         raise
-    _track_panel(panel, handle)
-    panel.on_stop = handle.stop
     if cell is not None:
         handle.add_done_callback(lambda _handle: cell.release())
     if strategy is None:
@@ -305,20 +341,7 @@ def _start_without_waiting(
         return result
     panel = RunPanel()
     _show_panel(panel)
-    try:
-        handle: RunHandle = hardlab.start(
-            target,
-            **_run_arguments(options, extra_args),
-            **_operator_choice(options, panel),
-            listeners=[panel],
-            quiet=True,
-            capture="no",
-        )
-    except BaseException:
-        _drop_panel(panel)
-        raise
-    _track_panel(panel, handle)
-    panel.on_stop = handle.stop
+    handle = _start_in_panel(panel, target, options, extra_args)
     if not options.no_wait and not _kernel.in_voila():
         print(_NOT_WAITING)
     return handle
@@ -573,12 +596,8 @@ async def line_async(line: str, assigned: bool = False) -> Any:
         cell shows nothing more than the command displayed).
     """
     shell = _shell()
-    try:
-        command = parse_line(line)
-    except MagicUsageError as exc:
-        raise _usage(exc) from None
-    if isinstance(command, str):
-        print(command)
+    command = _parsed(line)
+    if command is None:
         return None
     value: Any = None
     if isinstance(command, RunCommand):
@@ -617,12 +636,8 @@ async def cell_async(line: str, body: str) -> Any:
         body: The cell's code, which defines the tests.
     """
     shell = _shell()
-    try:
-        command = parse_cell(line)
-    except MagicUsageError as exc:
-        raise _usage(exc) from None
-    if isinstance(command, str):
-        print(command)
+    command = _parsed(line, cell=True)
+    if command is None:
         return None
     cell = _prepare_cell(shell, command, body)
     if _kernel.current_kernel() is None:
@@ -653,12 +668,8 @@ class HardpyMagics(Magics):
         """
         if cell is not None:
             return self._cell(line, cell)
-        try:
-            command = parse_line(line)
-        except MagicUsageError as exc:
-            raise _usage(exc) from None
-        if isinstance(command, str):
-            print(command)
+        command = _parsed(line)
+        if command is None:
             return None
         if isinstance(command, RunCommand):
             if command.slots is not None:
@@ -675,12 +686,8 @@ class HardpyMagics(Magics):
         return None
 
     def _cell(self, line: str, cell: str) -> Any:
-        try:
-            command = parse_cell(line)
-        except MagicUsageError as exc:
-            raise _usage(exc) from None
-        if isinstance(command, str):
-            print(command)
+        command = _parsed(line, cell=True)
+        if command is None:
             return None
         return _cell_without_waiting(self.shell, _prepare_cell(self.shell, command, cell), command)
 
