@@ -594,11 +594,18 @@ class HardlabPlugin:
         if self.gate is not None:
             self.gate.open()  # the case's fixtures run next
 
-    @pytest.hookimpl(wrapper=True, trylast=True, specname="pytest_runtest_setup")
-    def pytest_runtest_setup_stoppable(self, item: pytest.Item) -> Generator[None, None, None]:
-        """Close the window for an asynchronous stop once the case's fixtures are set up."""
+    @contextlib.contextmanager
+    def _stop_window(self, *, opening: bool) -> Iterator[None]:
+        """A block an asynchronous stop may be raised in: the gate closes after it.
+
+        With `opening` the gate opens first (else something before opened it).
+        A dialog the stop cancelled in the block becomes `StopRun`, so the
+        case ends stopped, not failed.
+        """
+        if opening and self.gate is not None:
+            self.gate.open()
         try:
-            return (yield)
+            yield
         except Exception as exc:
             if cancelled_by_stop(self.run, exc):
                 raise StopRun from exc
@@ -606,6 +613,12 @@ class HardlabPlugin:
         finally:
             if self.gate is not None:
                 self.gate.close()
+
+    @pytest.hookimpl(wrapper=True, trylast=True, specname="pytest_runtest_setup")
+    def pytest_runtest_setup_stoppable(self, item: pytest.Item) -> Generator[None, None, None]:
+        """Close the window for an asynchronous stop once the case's fixtures are set up."""
+        with self._stop_window(opening=False):  # pytest_runtest_setup opened it
+            return (yield)
 
     @pytest.hookimpl(wrapper=True, trylast=True, specname="pytest_runtest_call")
     def pytest_runtest_call_stoppable(self, item: pytest.Item) -> Generator[None, None, None]:
@@ -613,17 +626,8 @@ class HardlabPlugin:
 
         A dialog the stop cancelled ends the case as stopped, not failed.
         """
-        if self.gate is not None:
-            self.gate.open()
-        try:
+        with self._stop_window(opening=True):
             return (yield)
-        except Exception as exc:
-            if cancelled_by_stop(self.run, exc):
-                raise StopRun from exc
-            raise
-        finally:
-            if self.gate is not None:
-                self.gate.close()
 
     def pytest_runtest_call(self, item: pytest.Item) -> None:
         """First attempt."""
