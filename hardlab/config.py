@@ -358,22 +358,26 @@ class HardlabConfig(BaseModel):
     @field_validator("instruments")
     @classmethod
     def _unique_instruments(cls, value: list[InstrumentConfig]) -> list[InstrumentConfig]:
-        names = [entry.name for entry in value]
-        twice = sorted({name for name in names if names.count(name) > 1})
-        if twice:
-            msg = f"instrument names must be unique; repeated: {', '.join(twice)}"
-            raise ValueError(msg)
+        _refuse_repeats([entry.name for entry in value], "instrument names")
         return value
 
     @field_validator("start_args")
     @classmethod
     def _unique_names(cls, value: list[StartArgConfig]) -> list[StartArgConfig]:
-        names = [entry.name for entry in value]
-        twice = sorted({name for name in names if names.count(name) > 1})
-        if twice:
-            msg = f"start argument names must be unique; repeated: {', '.join(twice)}"
-            raise ValueError(msg)
+        _refuse_repeats([entry.name for entry in value], "start argument names")
         return value
+
+
+def _refuse_repeats(names: list[str], what: str) -> None:
+    """Refuse `names` (`what` they are, for the message) if one stands twice.
+
+    Raises:
+        ValueError: Naming the repeated ones (pydantic makes it a validation error).
+    """
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        msg = f"{what} must be unique; repeated: {', '.join(twice)}"
+        raise ValueError(msg)
 
 
 class HardpyConfig(BaseModel):
