@@ -61,42 +61,28 @@ class Case:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def confirmation(widget: Callable[[], Any], good: Any = True) -> Case:
+    """A dialog that can only be confirmed: no input, confirmed on the wire, False refused."""
+    return Case(
+        widget,
+        good,
+        "",
+        "",
+        True,
+        False,
+        None,
+        "a confirmation dialog can only be confirmed (True); to fail a check, make it a "
+        "pass_fail dialog",
+        "confirm_only",
+    )
+
+
 CASES = {
-    "base": Case(
-        BaseWidget,
-        True,
-        "",
-        "",
-        True,
-        False,
-        None,
-        "a confirmation dialog can only be confirmed (True); to fail a check, make it a "
-        "pass_fail dialog",
-        "confirm_only",
-    ),
-    "step": Case(
-        lambda: StepWidget("Look", "Look at the board"),
-        True,
-        "",
-        "",
-        True,
-        False,
-        None,
-        "a confirmation dialog can only be confirmed (True); to fail a check, make it a "
-        "pass_fail dialog",
-        "confirm_only",
-    ),
-    "multistep": Case(
+    "base": confirmation(BaseWidget),
+    "step": confirmation(lambda: StepWidget("Look", "Look at the board")),
+    "multistep": confirmation(
         lambda: MultistepWidget([StepWidget("One", "first"), StepWidget("Two", "second")]),
-        None,
-        "",
-        "",
-        True,
-        False,
-        None,
-        "a confirmation dialog can only be confirmed (True); to fail a check, make it a "
-        "pass_fail dialog",
-        "confirm_only",
+        good=None,
     ),
     "textinput": Case(
         TextInputWidget,
