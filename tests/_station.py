@@ -46,6 +46,30 @@ PLAN = {
     "fast.ini": "[pytest]\naddopts = -m fast\nmarkers = fast: quick cases\n",
 }
 
+ARGS = """
+[[hardlab.start_args]]
+name = "operator"
+label = { en = "Operator", de = "Bediener" }
+
+[[hardlab.start_args]]
+name = "serial"
+label = "Serial number"
+pattern = "SN-[0-9]{4}"
+keep = false
+
+[[hardlab.start_args]]
+name = "current"
+kind = "number"
+required = false
+
+[[hardlab.start_args]]
+name = "mode"
+kind = "choice"
+choices = ["quick", "full"]
+default = "full"
+"""
+"""The start arguments the station's tests ask: a translated label, a pattern, each kind."""
+
 ALL_CASES = ["test_1_power::test_rail", "test_1_power::test_quick", "test_2_check::test_led"]
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _station import ALL_CASES, PLAN, MakePlan, cases_run, toml, wait_until
+from _station import ALL_CASES, ARGS, PLAN, MakePlan, cases_run, toml, wait_until
 
 from hardlab.errors import StartRefusedError
 from hardlab.model import TestStatus
@@ -240,29 +240,6 @@ def test_stop_goes_through_stopping(make_controller: Callable[..., Recorded]) ->
 
 
 # ---------------------------------------------------------------------- start arguments
-
-ARGS = """
-[[hardlab.start_args]]
-name = "operator"
-label = { en = "Operator", de = "Bediener" }
-
-[[hardlab.start_args]]
-name = "serial"
-label = "Serial number"
-pattern = "SN-[0-9]{4}"
-keep = false
-
-[[hardlab.start_args]]
-name = "current"
-kind = "number"
-required = false
-
-[[hardlab.start_args]]
-name = "mode"
-kind = "choice"
-choices = ["quick", "full"]
-default = "full"
-"""
 
 
 def test_start_arguments_are_checked_before_a_run(

@@ -17,7 +17,7 @@ import pytest
 
 pytest.importorskip("ipywidgets")
 
-from _station import ALL_CASES, PLAN, MakePlan, cases_run, toml, wait_until
+from _station import ALL_CASES, ARGS, PLAN, MakePlan, cases_run, toml, wait_until
 
 import hardlab
 from hardlab.errors import PlanError, StartRefusedError
@@ -473,29 +473,6 @@ def test_manual_collect_follows_the_test_config(
 
 
 # ---------------------------------------------------------------------- start arguments
-
-ARGS = """
-[[hardlab.start_args]]
-name = "operator"
-label = { en = "Operator", de = "Bediener" }
-
-[[hardlab.start_args]]
-name = "serial"
-label = "Serial number"
-pattern = "SN-[0-9]{4}"
-keep = false
-
-[[hardlab.start_args]]
-name = "current"
-kind = "number"
-required = false
-
-[[hardlab.start_args]]
-name = "mode"
-kind = "choice"
-choices = ["quick", "full"]
-default = "full"
-"""
 
 
 def test_start_args_are_asked_and_arrive_in_hardpy_start_args(
