@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -52,3 +53,60 @@ def cli(env: dict[str, str], tmp_path: Path) -> Cli:
         )
 
     return run
+
+
+def pty_run(args: list[str], env: dict[str, str], cwd: Path) -> list[tuple[float, str]]:
+    """Run `hardlab` on a real pseudo-terminal; what it wrote, chunk by chunk, with times.
+
+    It must exit with 0 (the assertion shows what it wrote).
+    """
+    import pty  # noqa: F401 - POSIX only
+    import select
+
+    master, slave = os.openpty()
+    try:
+        process = subprocess.Popen(
+            [str(HARDLAB), *args],
+            stdin=subprocess.DEVNULL,
+            stdout=slave,
+            stderr=slave,
+            cwd=cwd,
+            env=env,
+            close_fds=True,
+            start_new_session=True,
+        )
+    finally:
+        os.close(slave)
+    chunks: list[tuple[float, bytes]] = []
+    deadline = time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 1.0)
+            if not ready:
+                if process.poll() is not None:
+                    break
+                continue
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the process closed the terminal
+                break
+            if not chunk:
+                break
+            chunks.append((time.monotonic(), chunk))
+        assert process.wait(timeout=30) == 0, b"".join(c for _, c in chunks).decode()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+        os.close(master)
+    # decode as one text, then cut back at the chunks' ends (a character may straddle two)
+    out: list[tuple[float, str]] = []
+    data = b""
+    for when, chunk in chunks:
+        data += chunk
+        try:
+            out.append((when, data.decode("utf-8")))
+        except UnicodeDecodeError:
+            continue
+        data = b""
+    return out

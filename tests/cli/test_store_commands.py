@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import select
 import sqlite3
 import subprocess
 import sys
@@ -21,10 +19,10 @@ from hardlab.exchange import JsonLoader
 from hardlab.model import ResultRunStore
 from hardlab.storage import Store
 from hardlab.storage._migrate import SCHEMA_HEAD
+from tests.cli.conftest import Cli, pty_run
 
 pytestmark = pytest.mark.slow
 
-Cli = Callable[..., "subprocess.CompletedProcess[str]"]
 MakePlan = Callable[..., Path]
 
 HARDLAB = Path(sys.executable).parent / ("hardlab.exe" if sys.platform == "win32" else "hardlab")
@@ -235,35 +233,8 @@ def test_runs_colours_the_status_on_a_terminal_only(
     db = tmp_path / "store.db"
     store_reports(db, report_doc(status="failed"))
     environ = {key: value for key, value in env.items() if key != "NO_COLOR"}
-    master, slave = os.openpty()
-    try:
-        process = subprocess.Popen(
-            [str(HARDLAB), "runs", "--db", str(db)],
-            stdin=subprocess.DEVNULL,
-            stdout=slave,
-            stderr=slave,
-            env=environ,
-        )
-    finally:
-        os.close(slave)
-    output = b""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([master], [], [], 1.0)
-        if not ready:
-            if process.poll() is not None:
-                break
-            continue
-        try:
-            chunk = os.read(master, 4096)
-        except OSError:  # EIO: the process closed the terminal
-            break
-        if not chunk:
-            break
-        output += chunk
-    os.close(master)
-    assert process.wait(timeout=30) == 0, output
-    assert "\x1b[31mfailed" in output.decode()
+    chunks = pty_run(["runs", "--db", str(db)], environ, tmp_path)
+    assert "\x1b[31mfailed" in "".join(text for _, text in chunks)
     assert "\x1b[" not in ok(cli("runs", "--db", db, NO_COLOR=""))  # not a terminal
 
 

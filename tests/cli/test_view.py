@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import io
-import os
 import re
-import select
 import subprocess
 import sys
 import threading
@@ -17,12 +15,12 @@ import pytest
 
 import hardlab
 from hardlab.cli._view import TerminalView
+from tests.cli.conftest import HARDLAB, pty_run
 
 pytestmark = pytest.mark.slow
 
 MakePlan = Callable[..., Path]
 
-HARDLAB = Path(sys.executable).parent / ("hardlab.exe" if sys.platform == "win32" else "hardlab")
 ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 SGR = re.compile(r"\x1b\[[0-9;]*m")
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
@@ -71,59 +69,6 @@ class Recorder(io.StringIO):
         raise AssertionError(f"{text!r} never written: {self.getvalue()!r}")
 
 
-def _pty_run(args: list[str], env: dict[str, str], cwd: Path) -> list[tuple[float, str]]:
-    """Run `hardlab` on a real pseudo-terminal; what it wrote, chunk by chunk, with times."""
-    import pty  # noqa: F401 - POSIX only
-
-    master, slave = os.openpty()
-    try:
-        process = subprocess.Popen(
-            [str(HARDLAB), *args],
-            stdin=subprocess.DEVNULL,
-            stdout=slave,
-            stderr=slave,
-            cwd=cwd,
-            env=env,
-            close_fds=True,
-            start_new_session=True,
-        )
-    finally:
-        os.close(slave)
-    chunks: list[tuple[float, bytes]] = []
-    deadline = time.monotonic() + 120
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([master], [], [], 1.0)
-            if not ready:
-                if process.poll() is not None:
-                    break
-                continue
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:  # EIO: the process closed the terminal
-                break
-            if not chunk:
-                break
-            chunks.append((time.monotonic(), chunk))
-        assert process.wait(timeout=30) == 0, b"".join(c for _, c in chunks).decode()
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=10)
-        os.close(master)
-    # decode as one text, then cut back at the chunks' ends (a character may straddle two)
-    out: list[tuple[float, str]] = []
-    data = b""
-    for when, chunk in chunks:
-        data += chunk
-        try:
-            out.append((when, data.decode("utf-8")))
-        except UnicodeDecodeError:
-            continue
-        data = b""
-    return out
-
-
 def _when(chunks: list[tuple[float, str]], text: str) -> float:
     """When `text` first appeared in the output (it may straddle chunks)."""
     seen = ""
@@ -139,7 +84,7 @@ def test_terminal_shows_a_live_status_line_and_messages_as_they_happen(
     make_plan: MakePlan, env: dict[str, str], tmp_path: Path
 ) -> None:
     plan = make_plan(LONG_PLAN)
-    chunks = _pty_run(["run", plan, "--no-store"], env, tmp_path)
+    chunks = pty_run(["run", plan, "--no-store"], env, tmp_path)
     raw = "".join(chunk for _, chunk in chunks)
 
     message_at, done_at = _when(chunks, "erasing flash"), _when(chunks, DONE)
@@ -167,7 +112,7 @@ def test_dumb_terminal_gets_no_escape_sequences_but_messages_as_they_happen(
     make_plan: MakePlan, env: dict[str, str], tmp_path: Path
 ) -> None:
     plan = make_plan(LONG_PLAN)
-    chunks = _pty_run(["run", plan, "--no-store"], {**env, "TERM": "dumb"}, tmp_path)
+    chunks = pty_run(["run", plan, "--no-store"], {**env, "TERM": "dumb"}, tmp_path)
     raw = "".join(chunk for _, chunk in chunks)
     assert _when(chunks, DONE) - _when(chunks, "erasing flash") > 1.0, raw
     assert "\x1b" not in raw
@@ -191,7 +136,7 @@ def test_terminal_with_capture_off_keeps_the_tests_own_output_whole(
             """
         }
     )
-    chunks = _pty_run(["run", plan, "--no-store", "--", "-s"], env, tmp_path)
+    chunks = pty_run(["run", plan, "--no-store", "--", "-s"], env, tmp_path)
     raw = "".join(chunk for _, chunk in chunks)
     # no status line to run into: the test's line starts a line of its own
     assert "\r\nhello from the test\r\n" in raw, raw
