@@ -101,6 +101,18 @@ class _StoreHandler(ExtensionHandlerMixin, APIHandler):
     def bad_request(self, error: ParameterError) -> web.HTTPError:
         return web.HTTPError(400, "%s", str(error), reason="Bad parameter")
 
+    def refuse_arguments(self) -> None:
+        """Refuse a query parameter where the endpoint takes none.
+
+        Raises:
+            HTTPError: 400, naming the parameters given.
+        """
+        given = self.arguments()
+        if given:
+            names = ", ".join(map(repr, sorted(given)))
+            error = ParameterError(f"unknown parameter {names}; this endpoint takes none")
+            raise self.bad_request(error)
+
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         """jupyter_server's JSON error body, with the message's arguments filled in.
 
@@ -177,10 +189,7 @@ class FiltersHandler(_StoreHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        if self.arguments():
-            names = ", ".join(map(repr, sorted(self.arguments())))
-            error = ParameterError(f"unknown parameter {names}; this endpoint takes none")
-            raise self.bad_request(error)
+        self.refuse_arguments()
         values: dict[str, list[str]] = {"part_number": [], "stand": [], "status": []}
         if self.store_info()["exists"]:
 
@@ -222,10 +231,7 @@ class ReportHandler(_RunHandler):
     @web.authenticated
     @authorized
     async def get(self, run_id: str) -> None:
-        if self.arguments():
-            names = ", ".join(map(repr, sorted(self.arguments())))
-            error = ParameterError(f"unknown parameter {names}; this endpoint takes none")
-            raise self.bad_request(error)
+        self.refuse_arguments()
         row = await self.run_row(run_id)
         full_id = str(row["id"])
 
@@ -279,10 +285,7 @@ class UnitReportHandler(_RunHandler):
     @web.authenticated
     @authorized
     async def get(self, run_id: str) -> None:
-        if self.arguments():
-            names = ", ".join(map(repr, sorted(self.arguments())))
-            error = ParameterError(f"unknown parameter {names}; this endpoint takes none")
-            raise self.bad_request(error)
+        self.refuse_arguments()
         row = await self.run_row(run_id)
         full_id = str(row["id"])
         from hardlab.reports import render_html
