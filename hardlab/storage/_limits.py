@@ -34,7 +34,7 @@ from sqlalchemy import (
 )
 
 from hardlab.storage._orm import CaseRow, MeasurementRow, RunRow
-from hardlab.storage._queries import NOT_COUNTED, FilterLike, _cohort_split, _values, as_utc
+from hardlab.storage._queries import NOT_COUNTED, FilterLike, _cohort_split, _in_cohort
 
 __all__ = ["Limits", "what_if_select"]
 
@@ -94,17 +94,13 @@ def what_if_select(run_filter: FilterLike, limits: Limits) -> Any:
     ).where(RunRow.status.not_in(NOT_COUNTED))
     counted = runs_filter.apply(counted).subquery("counted")
     c = counted.c
-    first_runs: Any = select(
-        c.run_id, c.part_number, c.serial_number, c.stand, c.first_started, c.first_status
-    ).where(c.nth == 1)
-    stands = _values(cohort.stand)
-    if stands is not None:
-        first_runs = first_runs.where(c.stand.in_(stands))
-    since, until = as_utc(cohort.since), as_utc(cohort.until)
-    if since is not None:
-        first_runs = first_runs.where(c.first_started >= since)
-    if until is not None:
-        first_runs = first_runs.where(c.first_started < until)
+    first_runs = _in_cohort(
+        select(
+            c.run_id, c.part_number, c.serial_number, c.stand, c.first_started, c.first_status
+        ).where(c.nth == 1),
+        c,
+        cohort,
+    )
     # used twice below: the database computes the units' first runs once
     firsts = first_runs.cte("firsts")
     f = firsts.c

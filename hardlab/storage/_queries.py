@@ -518,7 +518,14 @@ def _units(run_filter: FilterLike, *, whole_history: bool, with_slot: bool = Fal
             _count(c.runs).label("runs"),
             _count(c.runs - 1).label("retests"),
         ]
-    statement: Any = select(*chosen).where(c.nth == 1)
+    return _in_cohort(select(*chosen).where(c.nth == 1), c, cohort)
+
+
+def _in_cohort(statement: Any, c: Any, cohort: RunFilter) -> Any:
+    """`statement` kept to the units of `cohort`'s stands whose first run is in its time window.
+
+    `c` is the columns of a subquery with ``stand`` and ``first_started``.
+    """
     stands = _values(cohort.stand)
     if stands is not None:
         statement = statement.where(c.stand.in_(stands))
