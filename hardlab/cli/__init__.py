@@ -27,6 +27,7 @@ DEMO_ANSWERS = {"LED check": "pass"}
 
 
 def _parser() -> argparse.ArgumentParser:
+    from hardlab.cli._station import slot_count
     from hardlab.runner import options
 
     parser = argparse.ArgumentParser(
@@ -86,7 +87,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--slots",
-        type=_slot_count,
+        type=slot_count,
         metavar="N",
         help="test N boards at once, one run per slot (see docs/slots.md); "
         "exits 0 only when every slot passed",
@@ -152,17 +153,6 @@ def _db_option(command: argparse.ArgumentParser) -> None:
     from hardlab.runner import options
 
     options.DB.add_to(command)
-
-
-def _slot_count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        msg = f"expected the number of slots (1 or more), got {text!r}"
-        raise argparse.ArgumentTypeError(msg)
-    return value
 
 
 def _count(text: str) -> int:

@@ -37,6 +37,7 @@ __all__ = [
     "add_parser",
     "cmd_station",
     "port_in_use",
+    "slot_count",
     "station_notebook",
     "voila_command",
     "voila_environment",
@@ -70,7 +71,7 @@ def add_parser(commands: Any, db_option_help: str) -> None:
     station.add_argument("--db", metavar="URL", help=f"store runs in {db_option_help}")
     station.add_argument(
         "--slots",
-        type=_slot_count,
+        type=slot_count,
         metavar="N",
         help="a stand of N slots: a panel per slot with its own serial number, Start, Stop and "
         "result, plus Start all / Stop all (default: [frontend] slots; see docs/slots.md)",
@@ -80,7 +81,12 @@ def add_parser(commands: Any, db_option_help: str) -> None:
     )
 
 
-def _slot_count(text: str) -> int:
+def slot_count(text: str) -> int:
+    """``--slots N`` (of ``hardlab run`` and ``hardlab station``): a whole number, 1 or more.
+
+    Raises:
+        argparse.ArgumentTypeError: If `text` is not one (argparse shows the usage).
+    """
     try:
         value = int(text)
     except ValueError:
