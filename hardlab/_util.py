@@ -28,6 +28,7 @@ __all__ = [
     "local_timezone",
     "machine_id",
     "natural_key",
+    "notebook_extra_missing",
     "toml_loads",
     "uuid7",
 ]
@@ -161,6 +162,24 @@ def data_dir() -> Path:
         return Path.home() / "Library" / "Application Support" / "hardlab"
     xdg = os.environ.get("XDG_DATA_HOME")
     return (Path(xdg) if xdg else Path.home() / ".local" / "share") / "hardlab"
+
+
+_NOTEBOOK_PACKAGES = frozenset({"ipywidgets", "traitlets", "comm", "IPython"})
+
+
+def notebook_extra_missing(exc: ImportError) -> Exception | None:
+    """`lazy_exports`' ``on_import_error`` for the packages the ``notebook`` extra makes work.
+
+    Returns:
+        `MissingExtraError` if `exc` is a missing ipywidgets, traitlets, comm
+        or IPython (module or submodule); else None.
+    """
+    name = (exc.name or "").split(".")[0]
+    if name in _NOTEBOOK_PACKAGES:
+        from hardlab.errors import MissingExtraError
+
+        return MissingExtraError("notebook", name)
+    return None
 
 
 def lazy_exports(

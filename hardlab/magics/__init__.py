@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from hardlab._util import lazy_exports
+from hardlab._util import lazy_exports, notebook_extra_missing
 
 if TYPE_CHECKING:
     from hardlab.magics._magics import HardpyMagics
@@ -48,7 +48,7 @@ def load_ipython_extension(ipython: Any) -> None:
     try:
         from hardlab.magics._magics import load
     except ImportError as exc:
-        better = _missing_extra(exc)
+        better = notebook_extra_missing(exc)
         if better is not None:
             raise better from exc
         raise
@@ -62,18 +62,6 @@ def unload_ipython_extension(ipython: Any) -> None:
     unload(ipython)
 
 
-_NOTEBOOK_PACKAGES = {"ipywidgets", "traitlets", "comm", "IPython"}
-
-
-def _missing_extra(exc: ImportError) -> Exception | None:
-    name = (exc.name or "").split(".")[0]
-    if name in _NOTEBOOK_PACKAGES:
-        from hardlab.errors import MissingExtraError
-
-        return MissingExtraError("notebook", name)
-    return None
-
-
 __getattr__, __dir__ = lazy_exports(
-    __name__, {"HardpyMagics": "hardlab.magics._magics"}, _missing_extra
+    __name__, {"HardpyMagics": "hardlab.magics._magics"}, notebook_extra_missing
 )

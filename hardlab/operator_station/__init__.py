@@ -43,7 +43,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hardlab._util import lazy_exports
+from hardlab._util import lazy_exports, notebook_extra_missing
 
 if TYPE_CHECKING:
     from hardlab.operator_station._controller import (
@@ -80,16 +80,4 @@ _WHERE = {
     "station": "hardlab.operator_station._view",
 }
 
-_NOTEBOOK_PACKAGES = {"ipywidgets", "traitlets", "comm", "IPython"}
-
-
-def _missing_extra(exc: ImportError) -> Exception | None:
-    name = (exc.name or "").split(".")[0]
-    if name in _NOTEBOOK_PACKAGES:
-        from hardlab.errors import MissingExtraError
-
-        return MissingExtraError("notebook", name)
-    return None
-
-
-__getattr__, __dir__ = lazy_exports(__name__, _WHERE, _missing_extra)
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE, notebook_extra_missing)
