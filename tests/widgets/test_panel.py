@@ -152,6 +152,16 @@ def finish(run: RunState, panel: RunPanel, status: TestStatus = TestStatus.PASSE
     panel.handle(RunFinished(run, status, run.snapshot(), 0))
 
 
+def started_panel(run: RunState) -> RunPanel:
+    """A panel following `run` (publishing only when flushed), once the run has started."""
+    panel = RunPanel(interval=60)
+    run.listeners.append(panel)
+    run.mark_started()
+    run.emit(RunStarted(run))
+    panel.flush()
+    return panel
+
+
 def test_a_burst_of_events_is_published_at_ten_hertz_at_most(record: Any) -> None:
     cases = 200
     run = big_run(cases)
@@ -201,11 +211,7 @@ def test_the_runs_end_keeps_open_sections_open_and_hides_stop(record: Any) -> No
         case = run.case("m", "test_1")
         case.status = TestStatus.PASSED
         case.measurements.append(NumericMeasurementRecord(value=3.3, unit="V", name="vcc"))
-    panel = RunPanel(interval=60)
-    run.listeners.append(panel)
-    run.mark_started()
-    run.emit(RunStarted(run))
-    panel.flush()
+    panel = started_panel(run)
     view = panel._modules["m"]
     assert view.accordion.selected_index == 0  # a running module opens
     assert panel.stop_button.layout.display is None and not panel.stop_button.disabled
@@ -235,11 +241,7 @@ def test_a_passed_section_folds_when_the_run_moves_on(record: Any) -> None:
         run.document.modules["next"] = run.document.modules["m"].model_copy(
             update={"status": TestStatus.READY, "name": "Next"}, deep=True
         )
-    panel = RunPanel(interval=60)
-    run.listeners.append(panel)
-    run.mark_started()
-    run.emit(RunStarted(run))
-    panel.flush()
+    panel = started_panel(run)
     view, following = panel._modules["m"], panel._modules["next"]
     assert (view.accordion.selected_index, following.accordion.selected_index) == (0, None)
     with run.lock:
@@ -273,11 +275,7 @@ def test_a_passed_section_folds_when_the_run_moves_on(record: Any) -> None:
 
 def test_one_case_change_resends_only_its_block(record: Any) -> None:
     run = big_run(1000)
-    panel = RunPanel(interval=60)
-    run.listeners.append(panel)
-    run.mark_started()
-    run.emit(RunStarted(run))
-    panel.flush()
+    panel = started_panel(run)
     view = panel._modules["m"]
     assert len(view.blocks) == 10
     record.clear()
@@ -298,11 +296,7 @@ def test_sections_are_created_with_their_rows(record: Any) -> None:
     run = big_run(120)
     with run.lock:
         run.case("m", "test_5").msg = {"note": "ready <5>"}
-    panel = RunPanel(interval=60)
-    run.listeners.append(panel)
-    run.mark_started()
-    run.emit(RunStarted(run))
-    panel.flush()
+    panel = started_panel(run)
     view = panel._modules["m"]
     assert len(view.blocks) == 2 and [rows(block) for block in view.blocks] == [100, 20]
     assert "ready &lt;5&gt;" in view.blocks[0].value
