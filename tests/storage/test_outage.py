@@ -95,6 +95,33 @@ def _wait_for_the_writer(path: Path, cases: int) -> list[str]:
     return [sys.executable, "-c", WAIT_FOR_THE_WRITER, str(path), str(cases)]
 
 
+# The same for a PostgreSQL store: stopping the server before the writer has
+# connected (a loaded machine starts it late) would show no outage at all.
+WAIT_FOR_THE_POSTGRESQL_WRITER = """
+import sys, time
+import psycopg
+conninfo, cases = sys.argv[1], int(sys.argv[2])
+deadline = time.monotonic() + 60
+while time.monotonic() < deadline:
+    try:
+        with psycopg.connect(conninfo, connect_timeout=5) as connection:
+            (count,) = connection.execute("SELECT count(*) FROM hardlab_cases").fetchone()
+        if count >= cases:
+            sys.exit(0)
+    except psycopg.Error:
+        pass
+    time.sleep(0.02)
+sys.exit("the writer did not commit the first cases")
+"""
+
+
+def _wait_for_the_postgresql_writer(url: str, cases: int) -> list[str]:
+    from sqlalchemy.engine import make_url
+
+    conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    return [sys.executable, "-c", WAIT_FOR_THE_POSTGRESQL_WRITER, conninfo, str(cases)]
+
+
 @pytest.fixture
 def plan_with(make_plan: Callable[..., Path]) -> Callable[[dict[int, list[list[str]]]], Path]:
     """A plan of `CASES` cases; case i runs the commands ``actions[i]`` before it ends."""
@@ -152,7 +179,7 @@ def test_a_postgresql_restart_mid_run_loses_nothing(
 ) -> None:
     stop, start = server.control
     url = server.new_database()
-    plan = plan_with({1: [stop], 3: [start]})
+    plan = plan_with({1: [_wait_for_the_postgresql_writer(url, 1), stop], 3: [start]})
     result = hardlab.run(plan, store=url, quiet=True)
     assert result.passed
     assert result.store_url is not None, result.errors
