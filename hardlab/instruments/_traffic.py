@@ -50,7 +50,6 @@ __all__ = [
     "note_identity",
     "outside_case",
     "record",
-    "row",
     "run_instruments",
 ]
 
@@ -105,7 +104,7 @@ def _answer_text(answer: Any) -> str | None:
     return None  # a write's byte count says nothing the command does not
 
 
-def row(
+def _row(
     name: str,
     op: str,
     command: str,
@@ -151,7 +150,7 @@ def record(
     """Keep one exchange with the running case, the run, or the bench log."""
     if answer.__class__ is not str:
         answer = _answer_text(answer)
-    kept = row(session.name, op, command, answer, start_ns, end_ns, error)
+    kept = _row(session.name, op, command, answer, start_ns, end_ns, error)
     run = maybe_current_run()
     if run is None:
         with _BENCH_LOCK:
