@@ -445,7 +445,13 @@ class KernelSession:
                     return
                 self._wake = self._context.socket(zmq.PAIR)
                 self._wake.connect(self._wake_url)
-            self._wake.send(b"")
+            # Never blocking: a PAIR send waits for a peer, and the I/O thread
+            # may have closed its end already (it saw `_stopping` between
+            # close()'s set and this poke). Then nobody needs waking, and a
+            # blocking send would hold close() until `_CLOSE_TIMEOUT_S` (seen
+            # in CI: 60 s teardowns of kernel tests on a loaded machine).
+            with contextlib.suppress(zmq.Again):
+                self._wake.send(b"", flags=zmq.NOBLOCK)
 
     def _send(self, channel: str, msg: dict[str, Any]) -> str:
         if self._io is None or not self._io.is_alive():

@@ -8,6 +8,7 @@ jupyter-ui-poll's async ``ui_events()`` before. The test plays the frontend.
 from __future__ import annotations
 
 import textwrap
+import time
 
 import pytest
 from _kernel_client import KernelSession, KernelTimeoutError
@@ -139,3 +140,17 @@ def test_order_check_catches_a_cell_that_ran_concurrently(kernel: KernelSession)
     kernel.wait_reply(second)
     with pytest.raises(AssertionError, match="ran before"):
         kernel.assert_ran_after(first, second)
+
+
+def test_close_is_quick_when_the_io_thread_already_stopped(kernel: KernelSession) -> None:
+    # close() sets `_stopping` and then wakes the I/O thread; on a loaded
+    # machine the thread may see `_stopping` at its poll timeout and close its
+    # end of the wake pipe first. The wake must not then wait for a peer
+    # (a blocking PAIR send did, and held CI teardowns for the full 60 s).
+    assert kernel._io is not None
+    kernel._stopping.set()
+    kernel._io.join(10)
+    assert not kernel._io.is_alive()
+    started = time.monotonic()
+    kernel.close()
+    assert time.monotonic() - started < 20
