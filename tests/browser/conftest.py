@@ -1,12 +1,13 @@
 """JupyterLab, Voilà and headless chromium for the browser tests.
 
-Fixtures (servers and the browser are started once per session, on first use):
+Fixtures (servers are started once per session, on first use):
 
 * ``lab_server``: a :class:`_browser.JupyterServer` running JupyterLab on
   ``lab_server.root_dir``; write notebooks there with ``write_notebook``.
 * ``voila_server``: the same for Voilà (its own root folder).
 * ``browser``: Playwright's chromium (Debian's ``/usr/bin/chromium``, headless,
-  ``--no-sandbox``).
+  ``--no-sandbox``), launched by the first of a run of consecutive browser tests
+  and closed after its last (see ``_Chromium``).
 * ``page``: a fresh browser context and page per test. At teardown it saves
   ``<artifacts>/<test>-passed.png`` or ``-failed.png`` and the page's console
   log, shuts the JupyterLab kernels down and closes the context.
@@ -103,42 +104,84 @@ def voila_server(
     yield from _server("voila", tmp_path_factory, artifacts)
 
 
-@pytest.fixture(scope="module")
-def playwright() -> Iterator[Playwright]:
-    """Playwright's sync API, started once for the browser tests.
+class _Chromium:
+    """Playwright's sync API and headless Debian chromium, shared by consecutive browser tests.
 
-    Module-scoped: while it is started, the main thread has a running event
-    loop, which the rest of the suite (``asyncio.run``) must not see.
+    Started by the first browser test and stopped after the last of a run of
+    them (see ``pytest_runtest_teardown``): while Playwright is started, the
+    main thread has a running event loop, which the rest of the suite
+    (``asyncio.run``, the kernel tests that pytest interleaves with these per
+    ipykernel line) must not see. One launch per run of browser tests instead
+    of one per module: pytest's grouping by ipykernel line alternates the
+    modules, which launched chromium eleven times a session.
     """
-    from playwright.sync_api import sync_playwright
 
-    manager = sync_playwright()
-    instance = manager.start()
+    def __init__(self) -> None:
+        self._playwright: Playwright | None = None
+        self._browser: Browser | None = None
+
+    def browser(self) -> Browser:
+        if self._browser is not None:
+            return self._browser
+        executable = chromium_executable()
+        if executable is None:
+            problem = (
+                "chromium is not installed: apt-get install chromium (.ci/run does); "
+                "browser tests never download browsers"
+            )
+            if offline():
+                pytest.skip(problem)
+            pytest.fail(problem, pytrace=False)
+        from playwright.sync_api import sync_playwright
+
+        self._playwright = sync_playwright().start()
+        try:
+            self._browser = self._playwright.chromium.launch(
+                executable_path=executable, headless=True, args=["--no-sandbox"]
+            )
+        except BaseException:
+            self.stop()
+            raise
+        return self._browser
+
+    def stop(self) -> None:
+        browser, self._browser = self._browser, None
+        instance, self._playwright = self._playwright, None
+        try:
+            if browser is not None:
+                browser.close()
+        finally:
+            if instance is not None:
+                instance.stop()
+
+
+_CHROMIUM = _Chromium()
+_HERE = Path(__file__).parent
+
+
+def _is_browser_test(item: pytest.Item | None) -> bool:
+    return item is not None and _HERE in Path(str(item.path)).parents
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    # After the test's own fixtures (its page and context) are torn down.
     try:
-        yield instance
+        return (yield)
     finally:
-        instance.stop()
+        if not _is_browser_test(nextitem):
+            _CHROMIUM.stop()
 
 
-@pytest.fixture(scope="module")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    """Headless Debian chromium."""
-    executable = chromium_executable()
-    if executable is None:
-        problem = (
-            "chromium is not installed: apt-get install chromium (.ci/run does); "
-            "browser tests never download browsers"
-        )
-        if offline():
-            pytest.skip(problem)
-        pytest.fail(problem, pytrace=False)
-    launched = playwright.chromium.launch(
-        executable_path=executable, headless=True, args=["--no-sandbox"]
-    )
-    try:
-        yield launched
-    finally:
-        launched.close()
+def pytest_sessionfinish() -> None:
+    # A session that stops early (-x, Ctrl-C) tears down no further test.
+    _CHROMIUM.stop()
+
+
+@pytest.fixture
+def browser() -> Browser:
+    """Headless Debian chromium (shared while browser tests follow one another)."""
+    return _CHROMIUM.browser()
 
 
 @pytest.fixture
