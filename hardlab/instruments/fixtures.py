@@ -42,4 +42,9 @@ def pytest_fixture_setup(
 def register(pluginmanager: pytest.PytestPluginManager) -> None:
     """Register the fixture in a session (once)."""
     if pluginmanager.get_plugin(PLUGIN_NAME) is None:
-        pluginmanager.register(sys.modules[__name__], PLUGIN_NAME)
+        pluginmanager.register(_THIS, PLUGIN_NAME)
+
+
+# This module itself, kept at import: pytester restores `sys.modules` after an
+# in-process run, so a later session may no longer find it there by name.
+_THIS = sys.modules[__name__]
