@@ -11,8 +11,8 @@ table in its artifact, rows in the order they were made::
 ``time`` is the exchange's start in seconds since the epoch, ``ms`` its
 duration, ``answer`` the text read (None for a write; binary data as
 ``<N bytes sha256:...>``), ``error`` None unless the exchange failed. A
-table, not an object per exchange: it is half the size in JSON, and a row
-costs an instrument call less to keep. Earlier hardlab versions kept a list
+table, not an object per exchange: it is a third smaller in JSON (no key
+names repeated), and a row costs an instrument call less to keep. Earlier hardlab versions kept a list
 of objects (``{"instrument": ..., "t": ..., "ms": ...}``); `scpi_entries`
 reads both.
 
