@@ -12,9 +12,9 @@ table in its artifact, rows in the order they were made::
 duration, ``answer`` the text read (None for a write; binary data as
 ``<N bytes sha256:...>``), ``error`` None unless the exchange failed. A
 table, not an object per exchange: it is a third smaller in JSON (no key
-names repeated), and a row costs an instrument call less to keep. Earlier hardlab versions kept a list
-of objects (``{"instrument": ..., "t": ..., "ms": ...}``); `scpi_entries`
-reads both.
+names repeated), and a row costs an instrument call less to keep. Earlier
+hardlab versions kept a list of objects (``{"instrument": ..., "t": ...,
+"ms": ...}``); `scpi_entries` reads both.
 
 Pure Python: the store's writer process and the text views read it without
 pydantic.
