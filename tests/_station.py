@@ -46,7 +46,7 @@ PLAN = {
     "fast.ini": "[pytest]\naddopts = -m fast\nmarkers = fast: quick cases\n",
 }
 
-ARGS = """
+OPERATOR_AND_SERIAL = """
 [[hardlab.start_args]]
 name = "operator"
 label = { en = "Operator", de = "Bediener" }
@@ -56,7 +56,12 @@ name = "serial"
 label = "Serial number"
 pattern = "SN-[0-9]{4}"
 keep = false
+"""
+"""A translated label, and a pattern asked afresh for every run."""
 
+ARGS = (
+    OPERATOR_AND_SERIAL
+    + """
 [[hardlab.start_args]]
 name = "current"
 kind = "number"
@@ -68,6 +73,7 @@ kind = "choice"
 choices = ["quick", "full"]
 default = "full"
 """
+)
 """The start arguments the station's tests ask: a translated label, a pattern, each kind."""
 
 ALL_CASES = ["test_1_power::test_rail", "test_1_power::test_quick", "test_2_check::test_led"]

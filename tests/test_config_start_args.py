@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from _station import OPERATOR_AND_SERIAL
 
 from hardlab._util import toml_loads
 from hardlab.config import HardpyConfig, StartArgConfig, parse_config
 from hardlab.errors import ConfigError, HardlabWarning
 
-TOML = """
-tests_name = "Board"
-
-[[hardlab.start_args]]
-name = "operator"
-label = { en = "Operator", de = "Bediener" }
-
-[[hardlab.start_args]]
-name = "serial"
-label = "Serial number"
-pattern = "SN-[0-9]{4}"
-keep = false
-
+TOML = (
+    'tests_name = "Board"\n'
+    + OPERATOR_AND_SERIAL
+    + """
 [[hardlab.start_args]]
 name = "mode"
 kind = "choice"
@@ -28,6 +20,7 @@ choices = ["quick", "full"]
 default = "full"
 required = false
 """
+)
 
 
 def test_start_args_are_read_with_their_defaults() -> None:

@@ -33,6 +33,7 @@ from hardlab.runner._run import (
     caller_cwd,
     check_capture,
     execute,
+    gather_options,
     slot_runs,
     spec_for,
 )
@@ -433,26 +434,7 @@ def start(
             (pytest's usage errors, a bad ``hardpy.toml``) come out of
             `RunHandle.result`, `RunHandle.wait` and ``await handle``.
     """
-    options: RunOptions = {
-        "args": args,
-        "select": select,
-        "start_args": start_args,
-        "operator": operator,
-        "answers": answers,
-        "report_dir": report_dir,
-        "store": store,
-        "listeners": listeners,
-        "tests_name": tests_name,
-        "config_dir": config_dir,
-        "hardpy_alias": hardpy_alias,
-        "quiet": quiet,
-        "attempt_delay": attempt_delay,
-        "chdir": chdir,
-        "handle_sigterm": handle_sigterm,
-        "run_id": run_id,
-        "on_run": on_run,
-        "capture": capture,
-    }
+    options = gather_options(locals())
     if slots is not None:
         return slot_runs(target, slots, options)
     check_capture(capture)

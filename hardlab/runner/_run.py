@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypedDict, Unpack, get_args, overload
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack, cast, get_args, overload
 
 from hardlab.compat import config_file_args
 from hardlab.errors import ConfigError, KernelBlockedError, PlanError
@@ -38,6 +38,7 @@ __all__ = [
     "caller_cwd",
     "check_capture",
     "execute",
+    "gather_options",
     "kernel_main_thread",
     "refuse_kernel_block",
     "run",
@@ -306,6 +307,16 @@ class RunOptions(TypedDict, total=False):
     capture: Capture | None
 
 
+def gather_options(arguments: Mapping[str, Any]) -> RunOptions:
+    """The `RunOptions` among a call's arguments (``locals()`` on entry to `run` or `start`).
+
+    Raises:
+        KeyError: If the function lacks one of them (a programming error the
+            suite's first call finds).
+    """
+    return cast(RunOptions, {key: arguments[key] for key in RunOptions.__annotations__})
+
+
 @overload
 def run(
     target: Target = ".", *, slots: None = None, **options: Unpack[RunOptions]
@@ -408,26 +419,7 @@ def run(
             thread) with a widget operator, whose answers that thread must
             receive: use ``%hardpy run`` or ``await hardlab.start(...)``.
     """
-    options: RunOptions = {
-        "args": args,
-        "select": select,
-        "start_args": start_args,
-        "operator": operator,
-        "answers": answers,
-        "report_dir": report_dir,
-        "store": store,
-        "listeners": listeners,
-        "tests_name": tests_name,
-        "config_dir": config_dir,
-        "hardpy_alias": hardpy_alias,
-        "quiet": quiet,
-        "attempt_delay": attempt_delay,
-        "chdir": chdir,
-        "handle_sigterm": handle_sigterm,
-        "run_id": run_id,
-        "on_run": on_run,
-        "capture": capture,
-    }
+    options = gather_options(locals())
     if slots is not None:
         runs = slot_runs(target, slots, options)
         try:

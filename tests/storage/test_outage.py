@@ -72,54 +72,32 @@ sys.exit("no writer found")
 
 
 # Run by a case before the outage: wait until the writer has committed the
-# cases before it (a fast plan would otherwise end before the writer starts).
+# cases before it (a fast plan would otherwise end before the writer starts;
+# a PostgreSQL server stopped before the writer connected would show no
+# outage at all). A SQLite file is opened read-only: waiting must not create it.
 WAIT_FOR_THE_WRITER = """
-import os, sqlite3, sys, time
-db, cases = sys.argv[1], int(sys.argv[2])
-deadline = time.monotonic() + 60
-while time.monotonic() < deadline:
-    if os.path.exists(db):
-        try:
-            with sqlite3.connect(db, timeout=5) as connection:
-                (count,) = connection.execute("SELECT count(*) FROM hardlab_cases").fetchone()
-            if count >= cases:
-                sys.exit(0)
-        except sqlite3.Error:
-            pass
-    time.sleep(0.02)
-sys.exit("the writer did not commit the first cases")
-"""
-
-
-def _wait_for_the_writer(path: Path, cases: int) -> list[str]:
-    return [sys.executable, "-c", WAIT_FOR_THE_WRITER, str(path), str(cases)]
-
-
-# The same for a PostgreSQL store: stopping the server before the writer has
-# connected (a loaded machine starts it late) would show no outage at all.
-WAIT_FOR_THE_POSTGRESQL_WRITER = """
 import sys, time
-import psycopg
-conninfo, cases = sys.argv[1], int(sys.argv[2])
+import sqlalchemy
+url, cases = sys.argv[1], int(sys.argv[2])
+engine = sqlalchemy.create_engine(url)
 deadline = time.monotonic() + 60
 while time.monotonic() < deadline:
     try:
-        with psycopg.connect(conninfo, connect_timeout=5) as connection:
-            (count,) = connection.execute("SELECT count(*) FROM hardlab_cases").fetchone()
-        if count >= cases:
-            sys.exit(0)
-    except psycopg.Error:
+        with engine.connect() as connection:
+            query = sqlalchemy.text("SELECT count(*) FROM hardlab_cases")
+            if connection.execute(query).scalar_one() >= cases:
+                sys.exit(0)
+    except sqlalchemy.exc.SQLAlchemyError:
         pass
     time.sleep(0.02)
 sys.exit("the writer did not commit the first cases")
 """
 
 
-def _wait_for_the_postgresql_writer(url: str, cases: int) -> list[str]:
-    from sqlalchemy.engine import make_url
-
-    conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    return [sys.executable, "-c", WAIT_FOR_THE_POSTGRESQL_WRITER, conninfo, str(cases)]
+def _wait_for_the_writer(store: Path | str, cases: int) -> list[str]:
+    """The command that waits for `cases` committed cases in a SQLite file or at a URL."""
+    url = f"sqlite:///file:{store}?mode=ro&uri=true" if isinstance(store, Path) else store
+    return [sys.executable, "-c", WAIT_FOR_THE_WRITER, url, str(cases)]
 
 
 @pytest.fixture
@@ -179,7 +157,7 @@ def test_a_postgresql_restart_mid_run_loses_nothing(
 ) -> None:
     stop, start = server.control
     url = server.new_database()
-    plan = plan_with({1: [_wait_for_the_postgresql_writer(url, 1), stop], 3: [start]})
+    plan = plan_with({1: [_wait_for_the_writer(url, 1), stop], 3: [start]})
     result = hardlab.run(plan, store=url, quiet=True)
     assert result.passed
     assert result.store_url is not None, result.errors
