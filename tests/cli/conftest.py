@@ -55,19 +55,20 @@ def cli(env: dict[str, str], tmp_path: Path) -> Cli:
     return run
 
 
-def pty_run(args: list[str], env: dict[str, str], cwd: Path) -> list[tuple[float, str]]:
-    """Run `hardlab` on a real pseudo-terminal; what it wrote, chunk by chunk, with times.
+def spawn_on_pty(
+    args: list[str], env: dict[str, str], cwd: Path, *, interactive: bool = False
+) -> tuple[subprocess.Popen[bytes], int]:
+    """Start `hardlab` writing to a new pseudo-terminal (reading it too if `interactive`).
 
-    It must exit with 0 (the assertion shows what it wrote).
+    Returns the process and the terminal's master end.
     """
-    import pty  # noqa: F401 - POSIX only
-    import select
+    import pty  # noqa: F401 - POSIX only; fails clearly elsewhere
 
     master, slave = os.openpty()
     try:
         process = subprocess.Popen(
             [str(HARDLAB), *args],
-            stdin=subprocess.DEVNULL,
+            stdin=slave if interactive else subprocess.DEVNULL,
             stdout=slave,
             stderr=slave,
             cwd=cwd,
@@ -77,6 +78,17 @@ def pty_run(args: list[str], env: dict[str, str], cwd: Path) -> list[tuple[float
         )
     finally:
         os.close(slave)
+    return process, master
+
+
+def pty_run(args: list[str], env: dict[str, str], cwd: Path) -> list[tuple[float, str]]:
+    """Run `hardlab` on a real pseudo-terminal; what it wrote, chunk by chunk, with times.
+
+    It must exit with 0 (the assertion shows what it wrote).
+    """
+    import select
+
+    process, master = spawn_on_pty(args, env, cwd)
     chunks: list[tuple[float, bytes]] = []
     deadline = time.monotonic() + 120
     try:

@@ -18,6 +18,7 @@ import pytest
 import hardlab
 from hardlab.model import ResultRunStore
 from hardlab.storage import Store
+from tests.cli.conftest import spawn_on_pty
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -666,23 +667,7 @@ class Terminal:
     """A `hardlab` process on a real pseudo-terminal; reads until text appears."""
 
     def __init__(self, args: list[str], env: dict[str, str], cwd: Path) -> None:
-        import pty  # noqa: F401 - POSIX only; fails clearly elsewhere
-
-        master, slave = os.openpty()
-        self.master = master
-        try:
-            self.process = subprocess.Popen(
-                [str(HARDLAB), *args],
-                stdin=slave,
-                stdout=slave,
-                stderr=slave,
-                cwd=cwd,
-                env=env,
-                close_fds=True,
-                start_new_session=True,
-            )
-        finally:
-            os.close(slave)
+        self.process, self.master = spawn_on_pty(args, env, cwd, interactive=True)
         self.output = b""
         self.closed = False
         self.seen = 0
