@@ -48,6 +48,8 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Playwright
 
 _REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
+_OPENED = pytest.StashKey[tuple["Page", list[str]]]()
+_SERVERS = ("lab_server", "voila_server")
 
 
 @pytest.hookimpl(wrapper=True)
@@ -55,7 +57,33 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     # The page fixture names its screenshot after the test's outcome.
     report = yield
     item.stash.setdefault(_REPORTS, {})[report.when] = report
+    if report.when == "call" and report.failed and _OPENED in item.stash:
+        # CI shows the report, not the artifacts folder: what the page and the
+        # server said goes with the failure.
+        report.sections.append(("browser: what went wrong", _diagnosis(item)))
     return report
+
+
+def _tail(text: str, lines: int) -> str:
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def _diagnosis(item: pytest.Item) -> str:
+    from playwright.sync_api import Error as PlaywrightError
+
+    opened, console = item.stash[_OPENED]
+    try:
+        shown = opened.locator("body").inner_text(timeout=5_000)
+    except PlaywrightError as exc:  # a crashed or closed page says so, the rest still helps
+        shown = f"(the page's text could not be read: {exc})"
+    parts = [f"page {opened.url}:", _tail(shown, 40), "console:", _tail("\n".join(console), 30)]
+    funcargs = getattr(item, "funcargs", {})
+    for name in _SERVERS:
+        server = funcargs.get(name)
+        if isinstance(server, JupyterServer) and server.log_path.is_file():
+            log = server.log_path.read_text(encoding="utf-8", errors="replace")
+            parts += [f"{server.log_path.name} (last lines):", _tail(log, 60)]
+    return "\n".join(parts)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -193,6 +221,7 @@ def page(browser: Browser, request: pytest.FixtureRequest, artifacts: Path) -> I
     console: list[str] = []
     opened.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
     opened.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
+    request.node.stash[_OPENED] = (opened, console)
     try:
         yield opened
     finally:
