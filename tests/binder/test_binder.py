@@ -9,44 +9,29 @@ every notebook in notebooks/ with the venv's own kernel, as a Binder user
 would: in the notebooks folder, dialogs answered from the answers file beside
 each notebook (``HARDLAB_ANSWERS``).
 
-The venv is new on every run; pip's cache (and yarn's global mirror) make the
-second build quicker. It takes minutes: it is marked slow.
+The venv is new on every run and built in the background while the rest of
+the session runs (``conftest.py``); pip's cache (and yarn's global mirror) make
+the second build quicker. It takes minutes: it is marked slow.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from .conftest import BUILD_TIMEOUT_S
+
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
-_INSTALL_TIMEOUT_S = 1800
 _NOTEBOOK_TIMEOUT_S = 900
 
-# The first test builds the venv (pip, then the extension with npm): its
-# subprocesses have their own timeouts, the test the sum of both and a margin.
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(2 * _INSTALL_TIMEOUT_S + 300)]
-
-
-def _clone_files() -> list[str]:
-    """The files a clone of the working tree has: tracked, and new ones not ignored."""
-    try:
-        listed = subprocess.run(
-            ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-            cwd=ROOT,
-            capture_output=True,
-            check=True,
-        ).stdout
-    except (OSError, subprocess.CalledProcessError) as exc:
-        pytest.skip(f"needs a git checkout to know what a clone holds ({exc})")
-    return [name for name in listed.decode().split("\0") if name]
+# The first test may wait for the build (pip, then the extension with npm):
+# the build's own limit and a margin.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(BUILD_TIMEOUT_S + 300)]
 
 
 def _run(command: list[str], *, cwd: Path, env: dict[str, str], timeout: float) -> str:
@@ -62,50 +47,6 @@ def _run(command: list[str], *, cwd: Path, env: dict[str, str], timeout: float) 
     output = f"$ {' '.join(command)}\n{done.stdout}\n{done.stderr}"
     assert done.returncode == 0, output[-20000:]
     return done.stdout
-
-
-@pytest.fixture(scope="module")
-def binder(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
-    """A repository copy and the environment of a venv built from its binder/ alone."""
-    work = tmp_path_factory.mktemp("binder")
-    repo = work / "repo"
-    for name in _clone_files():
-        source = ROOT / name
-        if source.is_file():  # a tracked file deleted in the working tree is not there
-            (repo / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, repo / name)
-    venv = work / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-
-    pip_cache = subprocess.run(
-        [sys.executable, "-m", "pip", "cache", "dir"], capture_output=True, text=True, check=False
-    ).stdout.strip()
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("PYTHON", "VIRTUAL_ENV", "JUPYTER", "CONDA"))
-    }
-    env.update(
-        PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}",
-        VIRTUAL_ENV=str(venv),
-        # Only the venv's Jupyter: no kernels or settings of this machine's user.
-        JUPYTER_DATA_DIR=str(work / "jupyter-data"),
-        JUPYTER_CONFIG_DIR=str(work / "jupyter-config"),
-        HARDLAB_HOME=str(work / "hardlab-home"),
-    )
-    if pip_cache:
-        env["PIP_CACHE_DIR"] = pip_cache
-    python = str(venv / "bin" / "python")
-    _run(
-        [python, "-m", "pip", "install", "-r", "binder/requirements.txt"],
-        cwd=repo,
-        env=env,
-        timeout=_INSTALL_TIMEOUT_S,
-    )
-    postbuild = repo / "binder" / "postBuild"
-    assert os.access(postbuild, os.X_OK), "repo2docker runs binder/postBuild as a program"
-    _run([str(postbuild)], cwd=repo, env=env, timeout=_INSTALL_TIMEOUT_S)
-    return repo, env
 
 
 def test_hardlab_is_installed_from_the_repository(binder: tuple[Path, dict[str, str]]) -> None:
