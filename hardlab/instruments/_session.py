@@ -16,10 +16,11 @@ import importlib
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hardlab.config import InstrumentConfig
 from hardlab.errors import ConfigError, InstrumentError, MissingExtraError
+from hardlab.instruments._passthrough import RESOURCE_ATTRIBUTES, Passed
 from hardlab.instruments._traffic import OFFSET_NS, note_identity, record
 from hardlab.model.measurement import Instrument
 from hardlab.runtime import CURRENT_RUN, shared
@@ -84,8 +85,8 @@ class InstrumentSession:
     The methods mirror PyVISA's message-based resource (`write`, `query`,
     `read`, `read_raw`, `write_raw`, `read_bytes`); each exchange is recorded
     with its command, answer, time and duration (binary data as its length
-    and SHA-256). Other attributes of the resource (``timeout``,
-    ``clear()``, ...) are passed through unrecorded.
+    and SHA-256). PyVISA's other resource attributes (``timeout``,
+    ``clear()``, ...) are read from and set on the resource, unrecorded.
 
     Attributes:
         config: The instrument's table in hardpy.toml.
@@ -280,7 +281,8 @@ class InstrumentSession:
     # hardlab's share): one context lookup, one identity check of the run's
     # `route` against the one the session's last exchange saw (`record` sets
     # `target`), and the exchange's row appended to the rows it went to.
-    # Anything else goes through `record`.
+    # Anything else goes through `record`. The class has no `__getattr__` (see
+    # `_passthrough`): with one, CPython specialises no attribute lookup on it.
 
     def write(self, command: str) -> int:
         """Write a command (with the write termination); return the bytes written."""
@@ -360,11 +362,15 @@ class InstrumentSession:
         data: bytes = self._exchange("read_bytes", str(count), lambda r: r.read_bytes(count))
         return data
 
-    def __getattr__(self, name: str) -> Any:
-        # Everything else PyVISA offers (timeout, clear(), query_ascii_values, ...)
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return getattr(self.open(), name)
+    if TYPE_CHECKING:
+        # PyVISA's other attributes (timeout, clear(), query_ascii_values, ...)
+        # are `Passed` descriptors, set below: a type checker sees them as Any.
+        def __getattr__(self, name: str) -> Any: ...
+        def __setattr__(self, name: str, value: Any) -> None: ...
+
+
+for _name in RESOURCE_ATTRIBUTES:
+    setattr(InstrumentSession, _name, Passed(_name))
 
 
 def _digest(data: bytes) -> str:
